@@ -1,0 +1,43 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+export default defineConfig({
+  resolve: { alias: { "@": root } },
+  test: {
+    // Integration suites start real servers and migrate fresh databases; give them room.
+    // Runs once for the whole run (projects below do not inherit it), so the servers it
+    // starts are shared by every project.
+    globalSetup: ["tests/support/global-setup.ts"],
+    projects: [
+      {
+        resolve: { alias: { "@": root } },
+        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" },
+      },
+      {
+        resolve: { alias: { "@": root } },
+        test: {
+          name: "integration",
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        resolve: { alias: { "@": root } },
+        test: {
+          name: "e2e",
+          hookTimeout: 600_000,
+          include: ["e2e/**/*.test.ts"],
+          environment: "node",
+          // One production server per backend is shared by the e2e files; run them in
+          // sequence so a slow 2-core machine is not asked to drive two browsers at once.
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
