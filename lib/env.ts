@@ -1,0 +1,468 @@
+// Every setting Gatehouse reads, parsed once with zod. No other module reads process.env.
+//
+// Development (and tests) get a working default for everything: the embedded PGlite
+// database, in-memory Redis, and an AUTH_SECRET generated once and kept in the
+// git-ignored data folder so sessions survive restarts. Production refuses to start with
+// a missing or malformed variable and lists every bad one in a single message.
+//
+// This module must stay importable from any runtime: no top-level Node imports (the dev
+// secret file is read through process.getBuiltinModule, only when it is needed).
+import { z } from "zod";
+
+export type Env = Record<string, string | undefined>;
+
+/** Thrown when settings are invalid; `problems` has one "NAME: why" line per variable. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Gatehouse cannot start: ${problems.length} invalid setting${problems.length === 1 ? "" : "s"}.\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nSee .env.example for what each variable means.",
+    );
+    this.name = "SettingsError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Field helpers
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const flag = z.stringbool({ error: "must be true/false, 1/0, yes/no or on/off" });
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://example.com" })
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const postgresUrl = z.url({
+  protocol: /^postgres(ql)?$/,
+  error: "must be a postgres:// or postgresql:// URL",
+});
+
+const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
+
+/** "N/window", e.g. "120/60s", "10/15m", "1000/1h" → { limit, windowMs }. */
+const rateLimit = z.string().transform((value, ctx) => {
+  const match = /^(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)$/.exec(value.trim());
+  const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+  if (!match) {
+    ctx.addIssue({ code: "custom", message: 'must look like "120/60s" (requests / window)' });
+    return z.NEVER;
+  }
+  const limit = Number(match[1]);
+  const windowMs = Number(match[2]) * unitMs[match[3] as keyof typeof unitMs];
+  if (limit < 1 || windowMs < 1_000) {
+    ctx.addIssue({ code: "custom", message: "needs at least 1 request and a window of 1s or more" });
+    return z.NEVER;
+  }
+  return { limit, windowMs };
+});
+
+/** Comma-separated IPs or CIDR ranges of proxies whose forwarding headers are believed. */
+const ipList = z.string().transform((value, ctx) => {
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = items.filter((item) => !isIpOrCidr(item));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `not an IP or CIDR range: ${bad.join(", ")}` });
+    return z.NEVER;
+  }
+  return items;
+});
+
+function isIpOrCidr(value: string): boolean {
+  const [address = "", prefix, extra] = value.split("/");
+  if (extra !== undefined) return false;
+  const ipv4 = z.ipv4().safeParse(address).success;
+  const ipv6 = z.ipv6().safeParse(address).success;
+  if (!ipv4 && !ipv6) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (ipv4 ? 32 : 128);
+}
+
+// Telegram's webhook secret: 1–256 characters of A-Z a-z 0-9 _ - (Bot API setWebhook).
+const telegramSecret = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -");
+
+// ---------------------------------------------------------------------------------------
+// The variables. Each comment is what the variable is for; .env.example mirrors this list.
+
+const variables = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+
+  /** Public origin of the app, used for OAuth callbacks and links in Telegram messages. */
+  APP_URL: httpUrl.optional(),
+  /** Encrypts session JWTs and signs CSRF tokens. At least 32 characters of randomness. */
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  /** Believe the Host header (Auth.js). Needed behind a proxy that is not Vercel. */
+  AUTH_TRUST_HOST: flag.optional(),
+
+  /** Git-ignored folder for the embedded database and the generated dev secret. */
+  GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
+  /** Run the embedded database / in-memory Redis under NODE_ENV=production (demos, e2e). */
+  GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: flag.default(false),
+
+  /** Postgres connection string; unset → embedded PGlite in GATEHOUSE_DATA_DIR/pglite. */
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  DATABASE_IDLE_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  /** Embedded database folder; "memory://" keeps it in memory (tests). */
+  PGLITE_DIR: z.string().min(1).optional(),
+  /** Apply pending migrations at server start. Default: on in development, off in production. */
+  MIGRATE_ON_START: flag.optional(),
+
+  /** Self-hosted Redis (ioredis). Unset, and no Upstash → in-memory store (development). */
+  REDIS_URL: redisUrl.optional(),
+  REDIS_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1_000),
+  REDIS_MAX_RECONNECT_ATTEMPTS: int(0, 1_000).default(10),
+  /** Upstash Redis over REST (Vercel). Both or neither. */
+  UPSTASH_REDIS_REST_URL: httpUrl.optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+
+  /** OAuth apps. Each provider appears on the sign-in page only when both are set. */
+  AUTH_GOOGLE_ID: z.string().min(1).optional(),
+  AUTH_GOOGLE_SECRET: z.string().min(1).optional(),
+  AUTH_GITHUB_ID: z.string().min(1).optional(),
+  AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+  AUTH_STACKOVERFLOW_ID: z.string().min(1).optional(),
+  AUTH_STACKOVERFLOW_SECRET: z.string().min(1).optional(),
+  /** Stack Exchange app "key" (not secret): raises the API quota; required with the pair. */
+  AUTH_STACKOVERFLOW_KEY: z.string().min(1).optional(),
+  /** Email + password sign-in. */
+  AUTH_PASSWORD_ENABLED: flag.default(true),
+
+  /** How long a device session lives without activity, in days. */
+  SESSION_MAX_AGE_DAYS: int(1, 365).default(30),
+  /** Write a session's "last seen" at most this often, in seconds (saves a write per request). */
+  SESSION_TOUCH_INTERVAL_SECONDS: int(10, 86_400).default(300),
+  /** Unlink, password change and "revoke all" need a sign-in at most this old, in seconds. */
+  RECENT_SIGN_IN_MAX_AGE_SECONDS: int(60, 86_400).default(600),
+
+  /** Telegram bot from BotFather. Token and username together enable the bot. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{30,}$/, "must look like 123456:ABC… (from BotFather)")
+    .optional(),
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, "must be the bot's username without @")
+    .optional(),
+  /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; required with the token. */
+  TELEGRAM_WEBHOOK_SECRET: telegramSecret.optional(),
+  TELEGRAM_LINK_TOKEN_TTL_SECONDS: int(60, 3_600).default(600),
+  /** Bearer secret for the outbox sweeper route (Vercel Cron sends it as CRON_SECRET). */
+  CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Self-hosted: sweep undelivered notifications this often, in seconds (0 = off). */
+  OUTBOX_SWEEP_INTERVAL_SECONDS: int(0, 3_600).default(60),
+  OUTBOX_MAX_ATTEMPTS: int(1, 50).default(8),
+
+  /** Rate limits, "requests/window". */
+  RATE_LIMIT_GLOBAL: rateLimit.default({ limit: 300, windowMs: 60_000 }),
+  RATE_LIMIT_SIGN_IN_IP: rateLimit.default({ limit: 20, windowMs: 300_000 }),
+  RATE_LIMIT_SIGN_IN_ACCOUNT: rateLimit.default({ limit: 10, windowMs: 900_000 }),
+  RATE_LIMIT_SIGN_UP_IP: rateLimit.default({ limit: 5, windowMs: 3_600_000 }),
+  RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
+  /** Longest a rate-limit decision may wait on Redis before failing open/closed. */
+  RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(50),
+  /** Proxies whose X-Forwarded-For is believed. Empty → the socket address is the client. */
+  TRUSTED_PROXIES: ipList.default([]),
+  /** Set by Vercel on its deployments; its edge network sets X-Forwarded-For itself. */
+  VERCEL: z.string().optional(),
+
+  /** Server start: attempts and first backoff for reaching the database and Redis. */
+  STARTUP_MAX_ATTEMPTS: int(1, 20).default(5),
+  STARTUP_RETRY_BASE_MS: int(10, 10_000).default(250),
+  /** /api/health: longest wait for each dependency. */
+  HEALTH_TIMEOUT_MS: int(50, 30_000).default(2_000),
+
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
+});
+
+const pairs: [string, string][] = [
+  ["AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"],
+  ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
+  ["AUTH_STACKOVERFLOW_ID", "AUTH_STACKOVERFLOW_SECRET"],
+  ["AUTH_STACKOVERFLOW_ID", "AUTH_STACKOVERFLOW_KEY"],
+  ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
+  ["TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME"],
+  ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"],
+];
+
+/**
+ * Rules that span variables. They look only at which variables are present, so they can be
+ * reported together with format errors: one start-up message lists everything to fix.
+ */
+function crossChecks(raw: Env): string[] {
+  const problems: string[] = [];
+  const has = (name: string) => raw[name] !== undefined;
+  const v = {
+    NODE_ENV: raw.NODE_ENV,
+    AUTH_SECRET: has("AUTH_SECRET"),
+    APP_URL: has("APP_URL"),
+    DATABASE_URL: has("DATABASE_URL"),
+    REDIS_URL: has("REDIS_URL"),
+    UPSTASH_REDIS_REST_URL: has("UPSTASH_REDIS_REST_URL"),
+    GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION:
+      flag.safeParse(raw.GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION ?? "false").data === true,
+  };
+  for (const [a, b] of pairs) {
+    if (has(a) && !has(b)) problems.push(`${b}: required when ${a} is set`);
+    if (has(b) && !has(a)) problems.push(`${a}: required when ${b} is set`);
+  }
+  if (v.REDIS_URL && v.UPSTASH_REDIS_REST_URL) {
+    problems.push("REDIS_URL: set either REDIS_URL or UPSTASH_REDIS_REST_URL, not both");
+  }
+  if (v.NODE_ENV === "production") {
+    // Production never falls back to a generated secret or a guessed origin.
+    if (!v.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
+    if (!v.APP_URL) problems.push("APP_URL: required in production (the public https:// origin)");
+    if (!v.GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION) {
+      if (!v.DATABASE_URL) {
+        problems.push("DATABASE_URL: required in production (postgres://user:pass@host:5432/db)");
+      }
+      if (!v.REDIS_URL && !v.UPSTASH_REDIS_REST_URL) {
+        problems.push("REDIS_URL: required in production (or UPSTASH_REDIS_REST_URL and _TOKEN)");
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------
+// The typed settings the rest of the app uses.
+
+export type DatabaseSettings =
+  | {
+      kind: "postgres";
+      url: string;
+      poolMax: number;
+      connectionTimeoutMs: number;
+      idleTimeoutMs: number;
+      statementTimeoutMs: number;
+    }
+  | { kind: "pglite"; dataDir: string };
+
+export type RedisSettings =
+  | {
+      kind: "ioredis";
+      url: string;
+      connectTimeoutMs: number;
+      commandTimeoutMs: number;
+      maxReconnectAttempts: number;
+    }
+  | { kind: "upstash"; url: string; token: string }
+  | { kind: "memory" };
+
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface RateLimitRule {
+  limit: number;
+  windowMs: number;
+}
+
+export interface Settings {
+  nodeEnv: "development" | "test" | "production";
+  isProduction: boolean;
+  appUrl: string;
+  dataDir: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+  auth: {
+    secret: string;
+    /** True when the secret was generated for development (never in production). */
+    secretIsGenerated: boolean;
+    trustHost: boolean;
+    passwordEnabled: boolean;
+    google: OAuthClient | null;
+    github: OAuthClient | null;
+    stackOverflow: (OAuthClient & { key: string }) | null;
+    sessionMaxAgeSeconds: number;
+    sessionTouchIntervalSeconds: number;
+    recentSignInMaxAgeSeconds: number;
+  };
+  database: DatabaseSettings;
+  migrateOnStart: boolean;
+  redis: RedisSettings;
+  telegram: {
+    botToken: string;
+    botUsername: string;
+    webhookSecret: string;
+    linkTokenTtlSeconds: number;
+  } | null;
+  outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
+  rateLimits: {
+    global: RateLimitRule;
+    signInIp: RateLimitRule;
+    signInAccount: RateLimitRule;
+    signUpIp: RateLimitRule;
+    telegram: RateLimitRule;
+    timeoutMs: number;
+    trustedProxies: string[];
+    onVercel: boolean;
+  };
+  startup: { maxAttempts: number; retryBaseMs: number };
+  health: { timeoutMs: number };
+}
+
+export interface ParseOptions {
+  /** Returns the development AUTH_SECRET, creating it on first use. Injected by tests. */
+  devSecret?: (dataDir: string) => string;
+}
+
+/** Parses an environment into Settings, or throws SettingsError listing every problem. */
+export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
+  // An empty value in a .env file means "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = variables.safeParse(cleaned);
+  const problems = [
+    ...(result.error?.issues ?? []).map((issue) => {
+      const name = typeof issue.path[0] === "string" ? issue.path[0] : "settings";
+      return `${name}: ${issue.message}`;
+    }),
+    ...crossChecks(cleaned),
+  ];
+  if (!result.success || problems.length > 0) throw new SettingsError(problems);
+  const v = result.data;
+
+  const isProduction = v.NODE_ENV === "production";
+  const devSecret = options.devSecret ?? readOrCreateDevSecret;
+  const secret = v.AUTH_SECRET ?? devSecret(v.GATEHOUSE_DATA_DIR);
+
+  const database: DatabaseSettings = v.DATABASE_URL
+    ? {
+        kind: "postgres",
+        url: v.DATABASE_URL,
+        poolMax: v.DATABASE_POOL_MAX,
+        connectionTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: v.DATABASE_IDLE_TIMEOUT_MS,
+        statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      }
+    : { kind: "pglite", dataDir: v.PGLITE_DIR ?? joinPath(v.GATEHOUSE_DATA_DIR, "pglite") };
+
+  const redis: RedisSettings = v.REDIS_URL
+    ? {
+        kind: "ioredis",
+        url: v.REDIS_URL,
+        connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS,
+        commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+        maxReconnectAttempts: v.REDIS_MAX_RECONNECT_ATTEMPTS,
+      }
+    : v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
+      ? { kind: "upstash", url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN }
+      : { kind: "memory" };
+
+  const oauth = (id?: string, secret?: string): OAuthClient | null =>
+    id && secret ? { clientId: id, clientSecret: secret } : null;
+  const stackOverflowClient = oauth(v.AUTH_STACKOVERFLOW_ID, v.AUTH_STACKOVERFLOW_SECRET);
+
+  return {
+    nodeEnv: v.NODE_ENV,
+    isProduction,
+    appUrl: v.APP_URL ?? "http://localhost:3000",
+    dataDir: v.GATEHOUSE_DATA_DIR,
+    logLevel: v.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
+    auth: {
+      secret,
+      secretIsGenerated: v.AUTH_SECRET === undefined,
+      trustHost: v.AUTH_TRUST_HOST ?? (!isProduction || v.VERCEL !== undefined),
+      passwordEnabled: v.AUTH_PASSWORD_ENABLED,
+      google: oauth(v.AUTH_GOOGLE_ID, v.AUTH_GOOGLE_SECRET),
+      github: oauth(v.AUTH_GITHUB_ID, v.AUTH_GITHUB_SECRET),
+      stackOverflow:
+        stackOverflowClient && v.AUTH_STACKOVERFLOW_KEY
+          ? { ...stackOverflowClient, key: v.AUTH_STACKOVERFLOW_KEY }
+          : null,
+      sessionMaxAgeSeconds: v.SESSION_MAX_AGE_DAYS * 86_400,
+      sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
+      recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
+    },
+    database,
+    // Production applies migrations as a deploy step (`npm run db:migrate`), not on boot:
+    // several instances starting at once should not race to alter the schema.
+    migrateOnStart: v.MIGRATE_ON_START ?? !isProduction,
+    redis,
+    telegram:
+      v.TELEGRAM_BOT_TOKEN && v.TELEGRAM_BOT_USERNAME && v.TELEGRAM_WEBHOOK_SECRET
+        ? {
+            botToken: v.TELEGRAM_BOT_TOKEN,
+            botUsername: v.TELEGRAM_BOT_USERNAME,
+            webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
+            linkTokenTtlSeconds: v.TELEGRAM_LINK_TOKEN_TTL_SECONDS,
+          }
+        : null,
+    outbox: {
+      cronSecret: v.CRON_SECRET ?? null,
+      sweepIntervalSeconds: v.OUTBOX_SWEEP_INTERVAL_SECONDS,
+      maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
+    },
+    rateLimits: {
+      global: v.RATE_LIMIT_GLOBAL,
+      signInIp: v.RATE_LIMIT_SIGN_IN_IP,
+      signInAccount: v.RATE_LIMIT_SIGN_IN_ACCOUNT,
+      signUpIp: v.RATE_LIMIT_SIGN_UP_IP,
+      telegram: v.RATE_LIMIT_TELEGRAM,
+      timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,
+      trustedProxies: v.TRUSTED_PROXIES,
+      onVercel: v.VERCEL !== undefined,
+    },
+    startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
+    health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
+  };
+}
+
+function joinPath(dir: string, name: string): string {
+  return `${dir.replace(/\/+$/, "")}/${name}`;
+}
+
+/**
+ * The development AUTH_SECRET: 32 random bytes written once to <dataDir>/dev-auth-secret
+ * (mode 0600) and reused, so a restart of `npm run dev` keeps everyone signed in.
+ * Only reached when AUTH_SECRET is unset, which production forbids.
+ */
+function readOrCreateDevSecret(dataDir: string): string {
+  const fs = process.getBuiltinModule("node:fs");
+  const crypto = process.getBuiltinModule("node:crypto");
+  const file = joinPath(dataDir, "dev-auth-secret");
+  try {
+    const existing = fs.readFileSync(file, "utf8").trim();
+    if (existing.length >= 32) return existing;
+  } catch (error) {
+    // A missing file is the first run; anything else (permissions) should be seen.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new Error(`Cannot read the development secret at ${file}`, { cause: error });
+    }
+  }
+  const secret = crypto.randomBytes(32).toString("base64url");
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+let cached: Settings | undefined;
+
+/** The app's settings, parsed from process.env on first use and cached. */
+export function getSettings(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}
+
+/** True inside Next's Node.js server runtime (false in the Edge runtime and the browser). */
+export function isNodeRuntime(): boolean {
+  return process.env.NEXT_RUNTIME === "nodejs";
+}

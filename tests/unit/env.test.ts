@@ -1,0 +1,189 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseSettings, SettingsError, type Env } from "@/lib/env";
+
+const devSecret = () => "d".repeat(43);
+
+function problemsOf(env: Env): string[] {
+  try {
+    parseSettings(env, { devSecret });
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected parseSettings to throw");
+}
+
+const production: Env = {
+  NODE_ENV: "production",
+  APP_URL: "https://gatehouse.example.com",
+  AUTH_SECRET: "s".repeat(44),
+  DATABASE_URL: "postgres://app:pw@db.internal:5432/gatehouse",
+  REDIS_URL: "redis://cache.internal:6379",
+};
+
+describe("settings in development", () => {
+  it("has a working default for every variable", () => {
+    const settings = parseSettings({}, { devSecret });
+    expect(settings.nodeEnv).toBe("development");
+    expect(settings.appUrl).toBe("http://localhost:3000");
+    expect(settings.database).toEqual({ kind: "pglite", dataDir: ".data/pglite" });
+    expect(settings.redis).toEqual({ kind: "memory" });
+    expect(settings.auth.secret).toBe(devSecret());
+    expect(settings.auth.secretIsGenerated).toBe(true);
+    expect(settings.migrateOnStart).toBe(true);
+    expect(settings.auth.google).toBeNull();
+    expect(settings.telegram).toBeNull();
+    expect(settings.rateLimits.global).toEqual({ limit: 300, windowMs: 60_000 });
+    expect(settings.rateLimits.timeoutMs).toBe(50);
+  });
+
+  it("treats empty values as unset", () => {
+    const settings = parseSettings({ DATABASE_URL: "", REDIS_URL: "  " }, { devSecret });
+    expect(settings.database.kind).toBe("pglite");
+    expect(settings.redis.kind).toBe("memory");
+  });
+
+  describe("the generated AUTH_SECRET", () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("is created once in the data folder, private, and reused", () => {
+      dir = mkdtempSync(join(tmpdir(), "gatehouse-env-"));
+      const first = parseSettings({ GATEHOUSE_DATA_DIR: dir });
+      const second = parseSettings({ GATEHOUSE_DATA_DIR: dir });
+      expect(first.auth.secret.length).toBeGreaterThanOrEqual(32);
+      expect(second.auth.secret).toBe(first.auth.secret);
+      const file = join(dir, "dev-auth-secret");
+      expect(readFileSync(file, "utf8").trim()).toBe(first.auth.secret);
+      expect(statSync(file).mode & 0o077).toBe(0);
+    });
+  });
+});
+
+describe("settings in production", () => {
+  it("parses a complete configuration", () => {
+    const settings = parseSettings({
+      ...production,
+      DATABASE_POOL_MAX: "25",
+      AUTH_GITHUB_ID: "gh-id",
+      AUTH_GITHUB_SECRET: "gh-secret",
+      RATE_LIMIT_SIGN_IN_ACCOUNT: "5/15m",
+      TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1",
+    });
+    expect(settings.isProduction).toBe(true);
+    expect(settings.database).toMatchObject({ kind: "postgres", poolMax: 25 });
+    expect(settings.redis).toMatchObject({ kind: "ioredis", url: production.REDIS_URL });
+    expect(settings.auth.github).toEqual({ clientId: "gh-id", clientSecret: "gh-secret" });
+    expect(settings.auth.secretIsGenerated).toBe(false);
+    expect(settings.migrateOnStart).toBe(false);
+    expect(settings.rateLimits.signInAccount).toEqual({ limit: 5, windowMs: 900_000 });
+    expect(settings.rateLimits.trustedProxies).toEqual(["10.0.0.0/8", "192.168.1.1"]);
+    expect(settings.logLevel).toBe("info");
+  });
+
+  it("never generates a secret", () => {
+    const { AUTH_SECRET: _omit, ...withoutSecret } = production;
+    let generated = false;
+    expect(() =>
+      parseSettings(withoutSecret, {
+        devSecret: () => {
+          generated = true;
+          return devSecret();
+        },
+      }),
+    ).toThrow(SettingsError);
+    expect(generated).toBe(false);
+  });
+
+  it("lists every missing variable in one message", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AUTH_SECRET: required in production/),
+        expect.stringMatching(/^APP_URL: required in production/),
+        expect.stringMatching(/^DATABASE_URL: required in production/),
+        expect.stringMatching(/^REDIS_URL: required in production/),
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+  });
+
+  it("lists malformed and missing variables together, each with why", () => {
+    let message = "";
+    try {
+      parseSettings(
+        {
+          NODE_ENV: "production",
+          APP_URL: "not a url",
+          AUTH_SECRET: "short",
+          DATABASE_URL: "mysql://db/app",
+          REDIS_URL: "http://cache",
+          DATABASE_POOL_MAX: "lots",
+          RATE_LIMIT_GLOBAL: "fast",
+          TRUSTED_PROXIES: "10.0.0.0/99",
+          AUTH_GOOGLE_ID: "only-the-id",
+          TELEGRAM_WEBHOOK_SECRET: "has spaces in it!",
+        },
+        { devSecret },
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^Gatehouse cannot start: 10 invalid settings\./);
+    for (const line of [
+      "APP_URL: must be an http(s) URL",
+      "AUTH_SECRET: must be at least 32 characters",
+      "DATABASE_URL: must be a postgres:// or postgresql:// URL",
+      "REDIS_URL: must be a redis:// or rediss:// URL",
+      "DATABASE_POOL_MAX: must be a whole number",
+      'RATE_LIMIT_GLOBAL: must look like "120/60s"',
+      "TRUSTED_PROXIES: not an IP or CIDR range: 10.0.0.0/99",
+      "AUTH_GOOGLE_SECRET: required when AUTH_GOOGLE_ID is set",
+      "TELEGRAM_WEBHOOK_SECRET: must be 16–256 characters",
+      "TELEGRAM_BOT_TOKEN: required when TELEGRAM_WEBHOOK_SECRET is set",
+    ]) {
+      expect(message).toContain(line);
+    }
+    // A malformed-but-present variable is reported once, as malformed, not also as missing.
+    expect(message).not.toContain("DATABASE_URL: required");
+  });
+
+  it("accepts Upstash instead of REDIS_URL, but not both", () => {
+    const { REDIS_URL: _omit, ...withoutRedis } = production;
+    const upstash = {
+      UPSTASH_REDIS_REST_URL: "https://eu1.upstash.example",
+      UPSTASH_REDIS_REST_TOKEN: "tok",
+    };
+    expect(parseSettings({ ...withoutRedis, ...upstash }).redis).toEqual({
+      kind: "upstash",
+      url: upstash.UPSTASH_REDIS_REST_URL,
+      token: "tok",
+    });
+    expect(problemsOf({ ...production, ...upstash })).toEqual([
+      "REDIS_URL: set either REDIS_URL or UPSTASH_REDIS_REST_URL, not both",
+    ]);
+  });
+
+  it("allows the embedded backends only when asked explicitly", () => {
+    const settings = parseSettings({
+      NODE_ENV: "production",
+      APP_URL: "http://127.0.0.1:3000",
+      AUTH_SECRET: "s".repeat(44),
+      GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+    });
+    expect(settings.database.kind).toBe("pglite");
+    expect(settings.redis.kind).toBe("memory");
+  });
+
+  it("rejects values out of range", () => {
+    expect(problemsOf({ ...production, RATE_LIMIT_TIMEOUT_MS: "0" })).toEqual([
+      "RATE_LIMIT_TIMEOUT_MS: must be at least 5",
+    ]);
+    expect(problemsOf({ ...production, MIGRATE_ON_START: "maybe" })).toEqual([
+      "MIGRATE_ON_START: must be true/false, 1/0, yes/no or on/off",
+    ]);
+  });
+});
