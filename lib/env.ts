@@ -466,3 +466,6 @@ export function getSettings(): Settings {
 export function isNodeRuntime(): boolean {
   return process.env.NEXT_RUNTIME === "nodejs";
 }
+
+/** Every variable lib/env.ts reads (the .env.example test keeps the docs in step). */
+export const variableNames = Object.keys(variables.shape);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseSettings, SettingsError, type Env } from "@/lib/env";
+import { parseSettings, SettingsError, variableNames, type Env } from "@/lib/env";
 
 const devSecret = () => "d".repeat(43);
 
@@ -185,5 +185,15 @@ describe("settings in production", () => {
     expect(problemsOf({ ...production, MIGRATE_ON_START: "maybe" })).toEqual([
       "MIGRATE_ON_START: must be true/false, 1/0, yes/no or on/off",
     ]);
+  });
+});
+
+describe(".env.example", () => {
+  it("documents every variable lib/env.ts reads, and nothing else", () => {
+    const text = readFileSync(join(import.meta.dirname, "..", "..", ".env.example"), "utf8");
+    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    // Set by the platform, not by people: NODE_ENV by Next, VERCEL by Vercel.
+    const expected = variableNames.filter((name) => name !== "NODE_ENV" && name !== "VERCEL");
+    expect([...documented].sort()).toEqual([...expected].sort());
   });
 });
