@@ -6,6 +6,7 @@
 // - otherwise the real-server variants are reported as not run (the embedded backends
 //   still are), unless GATEHOUSE_TEST_SERVICES=required, which CI sets: then it fails.
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +21,21 @@ declare module "vitest" {
 
 const script = join(import.meta.dirname, "..", "..", "scripts", "test-services.sh");
 
-export default function setup(project: TestProject) {
+/** A port nothing listens on right now, so parallel test runs do not collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
   let databaseUrl = process.env.TEST_DATABASE_URL ?? null;
   let redisUrl = process.env.TEST_REDIS_URL ?? null;
   let teardown = () => {};
@@ -28,14 +43,16 @@ export default function setup(project: TestProject) {
   if (!databaseUrl || !redisUrl) {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-services-"));
     try {
+      const ports = { PG_PORT: String(await freePort()), REDIS_PORT: String(await freePort()) };
       const out = execFileSync("bash", [script, "start", dir], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...ports },
       });
       databaseUrl ??= /TEST_DATABASE_URL=(\S+)/.exec(out)?.[1] ?? null;
       redisUrl ??= /TEST_REDIS_URL=(\S+)/.exec(out)?.[1] ?? null;
       teardown = () => {
-        execFileSync("bash", [script, "stop", dir], { stdio: "ignore" });
+        execFileSync("bash", [script, "stop", dir], { stdio: "ignore", env: { ...process.env, ...ports } });
         rmSync(dir, { recursive: true, force: true });
       };
     } catch (error) {
