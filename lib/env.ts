@@ -57,7 +57,10 @@ const rateLimit = z.string().transform((value, ctx) => {
   const limit = Number(match[1]);
   const windowMs = Number(match[2]) * unitMs[match[3] as keyof typeof unitMs];
   if (limit < 1 || windowMs < 1_000) {
-    ctx.addIssue({ code: "custom", message: "needs at least 1 request and a window of 1s or more" });
+    ctx.addIssue({
+      code: "custom",
+      message: "needs at least 1 request and a window of 1s or more",
+    });
     return z.NEVER;
   }
   return { limit, windowMs };
@@ -102,7 +105,10 @@ const variables = z.object({
   /** Public origin of the app, used for OAuth callbacks and links in Telegram messages. */
   APP_URL: httpUrl.optional(),
   /** Encrypts session JWTs and signs CSRF tokens. At least 32 characters of randomness. */
-  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  AUTH_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (openssl rand -base64 32)")
+    .optional(),
   /** Believe the Host header (Auth.js). Needed behind a proxy that is not Vercel. */
   AUTH_TRUST_HOST: flag.optional(),
 
@@ -226,7 +232,8 @@ function crossChecks(raw: Env): string[] {
   }
   if (v.NODE_ENV === "production") {
     // Production never falls back to a generated secret or a guessed origin.
-    if (!v.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
+    if (!v.AUTH_SECRET)
+      problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!v.APP_URL) problems.push("APP_URL: required in production (the public https:// origin)");
     if (!v.GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION) {
       if (!v.DATABASE_URL) {
@@ -262,7 +269,7 @@ export type RedisSettings =
       commandTimeoutMs: number;
       maxReconnectAttempts: number;
     }
-  | { kind: "upstash"; url: string; token: string }
+  | { kind: "upstash"; url: string; token: string; commandTimeoutMs: number }
   | { kind: "memory" };
 
 export interface OAuthClient {
@@ -364,7 +371,12 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
         maxReconnectAttempts: v.REDIS_MAX_RECONNECT_ATTEMPTS,
       }
     : v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
-      ? { kind: "upstash", url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN }
+      ? {
+          kind: "upstash",
+          url: v.UPSTASH_REDIS_REST_URL,
+          token: v.UPSTASH_REDIS_REST_TOKEN,
+          commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+        }
       : { kind: "memory" };
 
   const oauth = (id?: string, secret?: string): OAuthClient | null =>

@@ -1,19 +1,33 @@
 // One contract for every RedisStore, run against a real redis-server (when the test setup
-// has one) and against the in-memory store, plus what only a network client can get wrong:
-// failing fast when Redis is unreachable, logging an outage once, and recovering from it.
+// has one), against Upstash's REST API (a local fake of it backed by that same redis-server)
+// and against the in-memory store, plus what only a network client can get wrong: failing
+// fast when Redis is unreachable, logging an outage once, and recovering from it.
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  inject,
+  it,
+  vi,
+} from "vitest";
 import {
   createIoRedisStore,
   createMemoryStore,
   createRedisStore,
+  createUpstashStore,
   RedisUnavailableError,
   type IoRedisStoreOptions,
   type RedisLogger,
   type RedisStore,
+  type UpstashStoreOptions,
 } from "@/lib/redis";
+import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
 
 const redisUrl = inject("redisUrl");
 
@@ -72,6 +86,23 @@ function ioredisHarness(url: string): StoreHarness {
   return {
     store: createIoRedisStore(ioredisOptions(url, logger)),
     // Real time: short, but long enough that loopback round trips never outlive it.
+    ttlMs: 150,
+    passTime: (ms) => sleep(ms),
+    warnings,
+  };
+}
+
+const UPSTASH_TOKEN = "fake-upstash-token";
+
+function upstashOptions(url: string, logger: RedisLogger): UpstashStoreOptions {
+  return { url, token: UPSTASH_TOKEN, commandTimeoutMs: 1_000, logger };
+}
+
+function upstashHarness(url: string): StoreHarness {
+  const { logger, warnings } = recordingLogger();
+  return {
+    store: createUpstashStore(upstashOptions(url, logger)),
+    // Real time, as for ioredis; an HTTP round trip on loopback is a millisecond or two.
     ttlMs: 150,
     passTime: (ms) => sleep(ms),
     warnings,
@@ -318,6 +349,198 @@ describe.runIf(redisUrl !== null)("ioredis store on a real redis-server", () => 
   });
 });
 
+describe.runIf(redisUrl !== null)("upstash store through a fake Upstash REST API", () => {
+  const url = redisUrl ?? "";
+  // One fake for the contract; the outage tests below start their own, so the requests they
+  // count and the failures they inject belong to them alone.
+  let shared: FakeUpstash;
+
+  beforeAll(async () => {
+    shared = await startFakeUpstash({ redisUrl: url, token: UPSTASH_TOKEN });
+  });
+  afterAll(async () => {
+    await shared.close();
+  });
+
+  describeStoreContract(() => upstashHarness(shared.url));
+
+  describe("on its own fake", () => {
+    let fake: FakeUpstash;
+    let recorded: ReturnType<typeof recordingLogger>;
+    let unhandled: unknown[];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    const key = () => `gatehouse-test:${randomUUID()}:upstash`;
+
+    beforeEach(async () => {
+      fake = await startFakeUpstash({ redisUrl: url, token: UPSTASH_TOKEN });
+      recorded = recordingLogger();
+      unhandled = [];
+      process.on("unhandledRejection", onUnhandled);
+    });
+    afterEach(async () => {
+      await fake.close();
+      // A rejection nobody awaited (a timer, a retry left running) surfaces a tick later.
+      await sleep(20);
+      process.off("unhandledRejection", onUnhandled);
+      expect(unhandled).toEqual([]);
+    });
+
+    const storeOn = (target: string, overrides: Partial<UpstashStoreOptions> = {}) =>
+      createUpstashStore({ ...upstashOptions(target, recorded.logger), ...overrides });
+
+    it("returns values exactly as stored: no JSON parsing, any UTF-8, a literal OK", async () => {
+      const store = storeOn(fake.url);
+      // Each of these would come back changed if the client parsed JSON or the base64
+      // encoding were wrong on either side ("OK" travels unencoded at the top level).
+      const values = ["41", '{"a":1}', "true", "null", "OK", "héllo wörld ✓ 🚪", ""];
+      for (const value of values) {
+        const k = key();
+        await store.set(k, value, { ttlMs: 60_000 });
+        expect(await store.get(k)).toBe(value);
+        await store.del(k);
+      }
+    });
+
+    it("sends the token and asks for base64, and nothing about the runtime", async () => {
+      const store = storeOn(fake.url);
+      await store.ping();
+      const headers = fake.lastHeaders ?? {};
+      expect(headers.authorization).toBe(`Bearer ${UPSTASH_TOKEN}`);
+      expect(headers["upstash-encoding"]).toBe("base64");
+      // enableTelemetry: false. The client would otherwise describe the runtime, platform
+      // and SDK version in Upstash-Telemetry-* headers on every request.
+      expect(Object.keys(headers).filter((name) => name.startsWith("upstash-telemetry"))).toEqual(
+        [],
+      );
+    });
+
+    it("exposes a client that runs scripts, as @upstash/ratelimit needs", async () => {
+      const store = storeOn(fake.url);
+      const k = key();
+      const script = "return {redis.call('INCRBY', KEYS[1], ARGV[1]), KEYS[1], 'OK'}";
+      const sha = await store.client.scriptLoad(script);
+      expect(await store.client.evalsha(sha, [k], ["5"])).toEqual([5, k, "OK"]);
+      expect(await store.client.eval(script, [k], ["2"])).toEqual([7, k, "OK"]);
+      await expect(store.client.evalsha("0".repeat(40), [k], [])).rejects.toThrow(/NOSCRIPT/);
+      await store.del(k);
+    });
+
+    it("reports a wrong token as a configuration error, at once and without retrying", async () => {
+      const store = storeOn(fake.url, { token: "not-the-token" });
+      const error = await store.ping().then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      // Not "unavailable": Upstash answered, and no retry or fail-open can fix a bad token.
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(RedisUnavailableError);
+      expect(String(error)).toMatch(/Upstash rejected the REST token/);
+      expect(String(error)).toMatch(/UPSTASH_REDIS_REST_TOKEN/);
+      expect(String(error)).not.toContain("not-the-token");
+      expect(fake.requests).toBe(1);
+      expect(recorded.warnings).toEqual([]);
+    });
+
+    it("reports Redis refusing a command as a plain error, without the command's values", async () => {
+      const store = storeOn(fake.url);
+      const k = key();
+      await store.set(k, "secret-value");
+      const error = await store.incr(k).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).not.toBeInstanceOf(RedisUnavailableError);
+      expect(String(error)).toMatch(/^Error: Redis INCR failed: ERR value is not an integer/);
+      expect(String(error)).not.toContain(k);
+      // Redis refusing is final: one request.
+      expect(fake.requests).toBe(2);
+      await store.del(k);
+    });
+
+    it.each(["500", "drop"] as const)(
+      "retries after a %s and succeeds, without logging an outage",
+      async (kind) => {
+        const store = storeOn(fake.url);
+        const k = key();
+        fake.failNext(1, kind);
+        expect(await store.set(k, "v", { ttlMs: 60_000 })).toBe(true);
+        expect(fake.requests).toBe(2);
+        fake.failNext(1, kind);
+        expect(await store.incr(k + ":n", { ttlMs: 60_000 })).toBe(1);
+        expect(fake.requests).toBe(4);
+        expect(await store.get(k)).toBe("v");
+        expect(recorded.warnings).toEqual([]);
+        await store.del(k);
+        await store.del(k + ":n");
+      },
+    );
+
+    it.each(["500", "drop"] as const)(
+      "gives up on repeated %s after a bounded number of retries, logs it once, and recovers",
+      async (kind) => {
+        const maxRetries = 2;
+        const store = storeOn(fake.url, { maxRetries });
+        // Exactly two calls' worth: the service is back for the third.
+        fake.failNext(2 * (1 + maxRetries), kind);
+        await expect(store.get(key())).rejects.toThrow(RedisUnavailableError);
+        expect(fake.requests).toBe(1 + maxRetries);
+        await expect(store.ping()).rejects.toThrow(/Upstash Redis is unreachable at http/);
+        expect(fake.requests).toBe(2 * (1 + maxRetries));
+        expect(recorded.warnings).toHaveLength(1);
+
+        await expect(store.ping()).resolves.toBeUndefined();
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(fake.requests).toBe(2 * (1 + maxRetries) + 2);
+        expect(recorded.infos).toEqual(["Upstash Redis is reachable again"]);
+        expect(recorded.warnings).toHaveLength(1);
+      },
+    );
+
+    it("rejects with RedisUnavailableError within the timeout when the service never answers", async () => {
+      const commandTimeoutMs = 300;
+      const store = storeOn(fake.url, { commandTimeoutMs });
+      fake.failNext(1, "hang");
+      const started = performance.now();
+      const error = await store.get(key()).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      const elapsed = performance.now() - started;
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(String(error)).toMatch(/no answer within 300 ms/);
+      expect(elapsed).toBeGreaterThanOrEqual(commandTimeoutMs - 5);
+      expect(elapsed).toBeLessThan(commandTimeoutMs + 400);
+      // A hung request is not retried: the caller has already waited its whole budget.
+      expect(fake.requests).toBe(1);
+      // The next request is not held up by the hung one.
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it("rejects with RedisUnavailableError quickly when nothing listens", async () => {
+      const gone = await startFakeUpstash({ redisUrl: url, token: UPSTASH_TOKEN });
+      await gone.close();
+      const store = storeOn(gone.url, { commandTimeoutMs: 1_000 });
+      const started = performance.now();
+      const error = await store.ping().then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(String(error)).toMatch(/ECONNREFUSED/);
+      // Refused at once, twice more after short backoffs: well under the timeout.
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(recorded.warnings).toHaveLength(1);
+    });
+
+    it("rejects calls after close without sending them", async () => {
+      const store = storeOn(fake.url);
+      await store.close();
+      await expect(store.ping()).rejects.toThrow(/closed/);
+      expect(fake.requests).toBe(0);
+    });
+  });
+});
+
 // These need no Redis at all: they point ioredis at places where no Redis answers.
 describe("ioredis store when Redis is unreachable", () => {
   const connectTimeoutMs = 300;
@@ -448,7 +671,15 @@ describe("createRedisStore", () => {
     );
     expect(ioredis.kind).toBe("ioredis");
     await ioredis.close();
-    // lazyConnect: nothing was dialled, so nothing failed.
+
+    // The shape lib/env.ts gives it (no timeout: the default applies).
+    const upstash = createRedisStore(
+      { kind: "upstash", url: "http://127.0.0.1:1", token: "token" },
+      { logger },
+    );
+    expect(upstash.kind).toBe("upstash");
+    await upstash.close();
+    // lazyConnect, and HTTP per command: nothing was dialled, so nothing failed.
     expect(warnings).toEqual([]);
   });
 });

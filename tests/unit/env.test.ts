@@ -161,6 +161,7 @@ describe("settings in production", () => {
       kind: "upstash",
       url: upstash.UPSTASH_REDIS_REST_URL,
       token: "tok",
+      commandTimeoutMs: 1_000,
     });
     expect(problemsOf({ ...production, ...upstash })).toEqual([
       "REDIS_URL: set either REDIS_URL or UPSTASH_REDIS_REST_URL, not both",
