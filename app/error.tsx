@@ -1,0 +1,55 @@
+"use client";
+
+import Link from "next/link";
+
+interface ErrorPageProps {
+  // Next passes whatever was thrown: an Error from a server component (message replaced by
+  // a generic one in production, `digest` added), or any value from a client component.
+  error: unknown;
+  retry: () => void;
+}
+
+/** The server-log reference Next attaches to server-side errors, if there is one. */
+function digestOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("digest" in error)) return undefined;
+  return typeof error.digest === "string" ? error.digest : undefined;
+}
+
+// Never shows `error.message` or a stack: in production the server already strips them, but a
+// client-side throw is passed as-is and could carry internal details. The digest is the
+// reference that matches the server log line.
+export default function ErrorPage({ error, retry }: ErrorPageProps) {
+  const digest = digestOf(error);
+  return (
+    <div
+      role="alert"
+      className="mx-auto flex w-full max-w-page flex-1 flex-col justify-center px-5 py-16 sm:px-8"
+    >
+      <h1 className="text-4xl font-black tracking-tight sm:text-5xl">Something went wrong</h1>
+      <p className="mt-4 max-w-xl text-lg text-muted">
+        We could not show this page. Try again in a moment; if it keeps happening, send us the
+        reference below.
+      </p>
+      {digest ? (
+        <p className="mt-4 text-sm text-muted">
+          Reference: <code className="font-mono font-semibold text-text">{digest}</code>
+        </p>
+      ) : null}
+      <div className="mt-8 flex flex-wrap gap-3">
+        <button
+          type="button"
+          onClick={retry}
+          className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
+        >
+          Try again
+        </button>
+        <Link
+          href="/"
+          className="inline-flex min-h-12 items-center rounded-control border border-border px-6 font-semibold hover:bg-raised"
+        >
+          Go to the home page
+        </Link>
+      </div>
+    </div>
+  );
+}
