@@ -38,3 +38,13 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const ok = Object.values(checks).every((result) => result === "ok");
   return { status: ok ? "ok" : "degraded", checks };
 }
+
+/** The HTTP answer: 200 when everything is reachable, 503 naming what is not. */
+export async function healthResponse(deps: HealthDeps): Promise<Response> {
+  const report = await checkHealth(deps);
+  return Response.json(report, {
+    status: report.status === "ok" ? 200 : 503,
+    // A load balancer must see the state now, never a cached answer.
+    headers: { "cache-control": "no-store" },
+  });
+}

@@ -30,16 +30,20 @@ function serialize(value: unknown, depth = 0): unknown {
       message: value.message,
       ...(code === undefined ? {} : { code }),
       ...(value.stack ? { stack: value.stack } : {}),
-      ...(value.cause !== undefined && depth < 3 ? { cause: serialize(value.cause, depth + 1) } : {}),
+      ...(value.cause !== undefined && depth < 3
+        ? { cause: serialize(value.cause, depth + 1) }
+        : {}),
     };
   }
   if (typeof value === "bigint") return value.toString();
   return value;
 }
 
-export function createLogger(
-  options: { level: LogLevel; sink?: LogSink; bindings?: Record<string, unknown> },
-): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  sink?: LogSink;
+  bindings?: Record<string, unknown>;
+}): Logger {
   const sink = options.sink ?? consoleSink;
   const bindings = options.bindings ?? {};
   const write = (level: LogLevel, message: string, data?: Record<string, unknown>) => {

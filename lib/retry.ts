@@ -29,7 +29,10 @@ export function backoffDelay(
   return Math.round(exponential * (0.8 + 0.4 * random()));
 }
 
-export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -8,7 +8,12 @@ export interface RouteContext {
   logger: Logger;
 }
 
-export function jsonError(status: number, error: string, message: string, requestId: string): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  requestId: string,
+): Response {
   return Response.json(
     { error, message, requestId },
     { status, headers: { "cache-control": "no-store", [REQUEST_ID_HEADER]: requestId } },
@@ -29,9 +34,18 @@ export function withRouteErrors<Args extends unknown[]>(
       return response;
     } catch (error) {
       // Even the logger may be what failed (bad settings): fall back to the console.
-      if (logger) logger.error("route handler failed", { error, path: new URL(request.url).pathname });
-      else console.error(JSON.stringify({ level: "error", message: "route handler failed", requestId }));
-      return jsonError(500, "internal_error", "Something went wrong. Quote this reference if you contact support.", requestId);
+      if (logger)
+        logger.error("route handler failed", { error, path: new URL(request.url).pathname });
+      else
+        console.error(
+          JSON.stringify({ level: "error", message: "route handler failed", requestId }),
+        );
+      return jsonError(
+        500,
+        "internal_error",
+        "Something went wrong. Quote this reference if you contact support.",
+        requestId,
+      );
     }
   };
 }

@@ -29,7 +29,9 @@ function freePort(): Promise<number> {
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
       );
     });
   });
@@ -52,7 +54,10 @@ export default async function setup(project: TestProject) {
       databaseUrl ??= /TEST_DATABASE_URL=(\S+)/.exec(out)?.[1] ?? null;
       redisUrl ??= /TEST_REDIS_URL=(\S+)/.exec(out)?.[1] ?? null;
       teardown = () => {
-        execFileSync("bash", [script, "stop", dir], { stdio: "ignore", env: { ...process.env, ...ports } });
+        execFileSync("bash", [script, "stop", dir], {
+          stdio: "ignore",
+          env: { ...process.env, ...ports },
+        });
         rmSync(dir, { recursive: true, force: true });
       };
     } catch (error) {

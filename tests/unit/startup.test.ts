@@ -3,7 +3,8 @@ import { backoffDelay, retry } from "@/lib/retry";
 import { describeUrl, startServer, StartupError, type StartupDeps } from "@/lib/startup";
 import { memoryLogger } from "@/tests/support/logger";
 
-const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
+const refused = () =>
+  Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
 
 function deps(overrides: Partial<StartupDeps> = {}): StartupDeps & { waits: number[] } {
   const waits: number[] = [];
@@ -83,8 +84,12 @@ describe("server start", () => {
   });
 
   it("reports a failed migration as a start-up error", async () => {
-    const d = deps({ migrate: () => Promise.reject(new Error("Migration 20261122000000_init failed: boom")) });
-    await expect(startServer(d)).rejects.toThrow("Database migration failed: Migration 20261122000000_init failed: boom");
+    const d = deps({
+      migrate: () => Promise.reject(new Error("Migration 20261122000000_init failed: boom")),
+    });
+    await expect(startServer(d)).rejects.toThrow(
+      "Database migration failed: Migration 20261122000000_init failed: boom",
+    );
   });
 });
 
