@@ -1,0 +1,906 @@
+// The migration runner and the migration history, against a real PostgreSQL server and
+// against PGlite: what gets recorded, that re-runs are no-ops, that a failure undoes
+// itself, that runs take turns, that Prisma's own schema engine agrees with the result,
+// and that every CHECK constraint, ON DELETE rule and the append-only trigger hold.
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { MigrationList } from "@prisma/schema-engine-wasm";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+import { openSchemaEngine } from "@/lib/migrations/diff";
+import { applyMigrations, MigrationError, PRISMA_MIGRATE_LOCK_KEY } from "@/lib/migrations/runner";
+import {
+  pgliteConnection,
+  pgPoolConnection,
+  type SqlConnection,
+} from "@/lib/migrations/sql-connection";
+import { createPostgresDatabase } from "@/tests/support/databases";
+
+const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+const schemaPath = fileURLToPath(new URL("../../prisma/schema.prisma", import.meta.url));
+const serverUrl = inject("databaseUrl");
+
+// ---------------------------------------------------------------------------------------
+// Fresh databases on each backend
+
+interface FreshDatabase {
+  connection: SqlConnection;
+  /** Another connection to the same database (a separate session on PostgreSQL). */
+  openConnection(): SqlConnection;
+  /** A Prisma driver adapter factory on this database, for Prisma's own schema engine. */
+  adapterFactory(): PrismaPg | PrismaPGlite;
+  close(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  available: boolean;
+  fresh(): Promise<FreshDatabase>;
+  teardown(): Promise<void>;
+}
+
+function postgresBackend(): Backend {
+  return {
+    name: "PostgreSQL",
+    available: serverUrl !== null,
+    async fresh() {
+      if (serverUrl === null) throw new Error("no PostgreSQL server for this run");
+      const database = await createPostgresDatabase(serverUrl);
+      const pools: pg.Pool[] = [];
+      const openPool = () => {
+        const pool = new pg.Pool({ connectionString: database.url, max: 3 });
+        // pool.end() resolves before its sockets are closed, so the DROP DATABASE … WITH
+        // (FORCE) in close() can still terminate one (57P01). Anything else is a real problem.
+        pool.on("error", (error) => {
+          if (!("code" in error && error.code === "57P01")) throw error;
+        });
+        pools.push(pool);
+        return pool;
+      };
+      return {
+        connection: pgPoolConnection(openPool()),
+        openConnection: () => pgPoolConnection(openPool()),
+        adapterFactory: () => new PrismaPg(openPool()),
+        async close() {
+          await Promise.all(pools.map((pool) => pool.end()));
+          await database.drop();
+        },
+      };
+    },
+    async teardown() {},
+  };
+}
+
+function pgliteBackend(): Backend {
+  // Booting PGlite takes seconds here; cloning a booted, empty instance takes about one.
+  let template: Promise<PGlite> | undefined;
+  return {
+    name: "PGlite",
+    available: true,
+    async fresh() {
+      template ??= PGlite.create();
+      const db = await (await template).clone();
+      // clone() is typed as the interface; PrismaPGlite wants the class it really is.
+      if (!(db instanceof PGlite)) throw new Error("PGlite.clone() returned something else");
+      return {
+        connection: pgliteConnection(db),
+        // One PGlite is one session: a second "connection" is the same one.
+        openConnection: () => pgliteConnection(db),
+        adapterFactory: () => new PrismaPGlite(db),
+        close: () => db.close(),
+      };
+    },
+    async teardown() {
+      await (await template)?.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+interface RecordedMigration {
+  id: string;
+  checksum: string;
+  migration_name: string;
+  logs: string | null;
+  applied_steps_count: number;
+  started_at: Date;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+async function recordedMigrations(connection: SqlConnection): Promise<RecordedMigration[]> {
+  return connection.query<RecordedMigration>(
+    `SELECT id, checksum, migration_name, logs, applied_steps_count::int AS applied_steps_count,
+            started_at, finished_at, rolled_back_at
+       FROM _prisma_migrations ORDER BY started_at`,
+  );
+}
+
+/** Everything a migration could change, as text: compared before and after a run. */
+async function databaseFingerprint(connection: SqlConnection): Promise<string> {
+  const [row] = await connection.query<{ fingerprint: string | null }>(`
+    SELECT string_agg(line, E'\\n' ORDER BY line) AS fingerprint FROM (
+      SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' ||
+             is_nullable || ' ' || coalesce(column_default, '') AS line
+        FROM information_schema.columns WHERE table_schema = current_schema()
+      UNION ALL
+      SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+      UNION ALL
+      SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
+      UNION ALL
+      SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+      UNION ALL
+      SELECT 'type ' || typname FROM pg_type
+       WHERE typnamespace = current_schema()::regnamespace AND typtype = 'e'
+      UNION ALL
+      SELECT 'history ' || coalesce((SELECT json_agg(m ORDER BY migration_name)::text
+                                       FROM _prisma_migrations m), '[]')
+       WHERE to_regclass('_prisma_migrations') IS NOT NULL
+      UNION ALL
+      SELECT 'verification tokens ' || count(*)::text FROM "VerificationToken"
+       WHERE to_regclass('"VerificationToken"') IS NOT NULL
+    ) lines`);
+  return row?.fingerprint ?? "";
+}
+
+async function tableExists(connection: SqlConnection, name: string): Promise<boolean> {
+  const [row] = await connection.query<{ exists: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AS "exists"`,
+    [`"${name}"`],
+  );
+  return row?.exists === true;
+}
+
+/** The real migration folders and their checksums, read independently of the runner. */
+async function expectedMigrations(): Promise<{ name: string; checksum: string }[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => ({
+      name,
+      checksum: createHash("sha256")
+        .update(await readFile(join(migrationsDir, name, "migration.sql")))
+        .digest("hex"),
+    })),
+  );
+}
+
+/** A scratch copy of the real migrations directory, plus extra folders. */
+async function migrationsCopy(extra: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "gatehouse-migrations-"));
+  await cp(migrationsDir, dir, { recursive: true });
+  for (const [folder, sql] of Object.entries(extra)) {
+    await mkdir(join(dir, folder));
+    await writeFile(join(dir, folder, "migration.sql"), sql);
+  }
+  return dir;
+}
+
+/** What the Prisma CLI hands its engine: the lock file and each folder's migration.sql. */
+async function prismaMigrationsList(dir: string): Promise<MigrationList> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  names.sort((a, b) => a.localeCompare(b));
+  return {
+    baseDir: dir,
+    lockfile: {
+      path: "migration_lock.toml",
+      content: await readFile(join(dir, "migration_lock.toml"), "utf8"),
+    },
+    shadowDbInitScript: "",
+    migrationDirectories: await Promise.all(
+      names.map(async (name) => ({
+        path: name,
+        migrationFile: {
+          path: "migration.sql",
+          content: {
+            tag: "ok" as const,
+            value: await readFile(join(dir, name, "migration.sql"), "utf8"),
+          },
+        },
+      })),
+    ),
+  };
+}
+
+const noFilters = { externalTables: [], externalEnums: [] };
+
+function collectingLogger() {
+  const warnings: string[] = [];
+  return {
+    warnings,
+    logger: { info: () => {}, warn: (message: string) => warnings.push(message) },
+  };
+}
+
+/**
+ * The constraint names in the "CHECK: … (name)" comments of schema.prisma, sorted: the
+ * schema's promise of what the migrations enforce.
+ */
+function checkConstraintsListedIn(schema: string): string[] {
+  const names: string[] = [];
+  for (const block of schema.matchAll(/(?:^[ \t]*\/\/.*\n?)+/gm)) {
+    const text = block[0].replace(/^[ \t]*\/\/ ?/gm, "").replace(/\n/g, " ");
+    const check = text.indexOf("CHECK:");
+    if (check === -1) continue;
+    for (const group of text.slice(check).matchAll(/\(([a-z0-9_]+(?:,\s*[a-z0-9_]+)*)\)/g)) {
+      names.push(...(group[1] ?? "").split(/,\s*/));
+    }
+  }
+  return names.sort();
+}
+
+async function captureError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+// ---------------------------------------------------------------------------------------
+
+const backends = [postgresBackend(), pgliteBackend()];
+
+describe.each(backends)("migrations on $name", (backend) => {
+  // The PostgreSQL variant runs only where a server is installed (the setup says so).
+  describe.runIf(backend.available)("runner", () => {
+    let db: FreshDatabase;
+    let firstRun: Awaited<ReturnType<typeof applyMigrations>>;
+    const scratchDirs: string[] = [];
+    const scratch = async (extra?: Record<string, string>) => {
+      const dir = await migrationsCopy(extra);
+      scratchDirs.push(dir);
+      return dir;
+    };
+
+    beforeAll(async () => {
+      db = await backend.fresh();
+      firstRun = await applyMigrations({ connection: db.connection, migrationsDir });
+    });
+
+    afterAll(async () => {
+      await db?.close();
+      await backend.teardown();
+      await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    });
+
+    it("applies every folder in order and records it the way Prisma Migrate does", async () => {
+      const expected = await expectedMigrations();
+      expect(expected.length).toBeGreaterThan(0);
+      expect(firstRun).toEqual({ applied: expected.map((m) => m.name), alreadyApplied: [] });
+
+      const rows = await recordedMigrations(db.connection);
+      expect(rows.map((row) => row.migration_name)).toEqual(expected.map((m) => m.name));
+      rows.forEach((row, index) => {
+        expect(row.id).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        expect(row.checksum).toBe(expected[index]?.checksum);
+        expect(row.logs).toBeNull();
+        expect(row.applied_steps_count).toBe(1);
+        expect(row.rolled_back_at).toBeNull();
+        expect(row.finished_at).toBeInstanceOf(Date);
+        expect(row.finished_at?.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
+      });
+    });
+
+    it("creates _prisma_migrations with Prisma's exact column definitions", async () => {
+      const columns = await db.connection.query(
+        `SELECT column_name, data_type, character_maximum_length::int AS length, is_nullable, column_default
+           FROM information_schema.columns
+          WHERE table_name = '_prisma_migrations' AND table_schema = current_schema()
+          ORDER BY ordinal_position`,
+      );
+      expect(columns).toEqual([
+        {
+          column_name: "id",
+          data_type: "character varying",
+          length: 36,
+          is_nullable: "NO",
+          column_default: null,
+        },
+        {
+          column_name: "checksum",
+          data_type: "character varying",
+          length: 64,
+          is_nullable: "NO",
+          column_default: null,
+        },
+        {
+          column_name: "finished_at",
+          data_type: "timestamp with time zone",
+          length: null,
+          is_nullable: "YES",
+          column_default: null,
+        },
+        {
+          column_name: "migration_name",
+          data_type: "character varying",
+          length: 255,
+          is_nullable: "NO",
+          column_default: null,
+        },
+        {
+          column_name: "logs",
+          data_type: "text",
+          length: null,
+          is_nullable: "YES",
+          column_default: null,
+        },
+        {
+          column_name: "rolled_back_at",
+          data_type: "timestamp with time zone",
+          length: null,
+          is_nullable: "YES",
+          column_default: null,
+        },
+        {
+          column_name: "started_at",
+          data_type: "timestamp with time zone",
+          length: null,
+          is_nullable: "NO",
+          column_default: "now()",
+        },
+        {
+          column_name: "applied_steps_count",
+          data_type: "integer",
+          length: null,
+          is_nullable: "NO",
+          column_default: "0",
+        },
+      ]);
+    });
+
+    it("applies nothing and changes nothing when run again", async () => {
+      const before = await databaseFingerprint(db.connection);
+      const expected = await expectedMigrations();
+
+      const again = await applyMigrations({ connection: db.connection, migrationsDir });
+
+      expect(again).toEqual({ applied: [], alreadyApplied: expected.map((m) => m.name) });
+      expect(await databaseFingerprint(db.connection)).toBe(before);
+    });
+
+    it("rolls a failing migration back completely and names its folder", async () => {
+      const broken = "29991231235959_broken";
+      const dir = await scratch({
+        [broken]: [
+          `CREATE TABLE "BrokenMigrationProbe" ("id" INTEGER NOT NULL);`,
+          `INSERT INTO "VerificationToken" ("identifier", "token", "expires") VALUES ('probe', 'probe', '2999-01-01');`,
+          `INSERT INTO "NoSuchTable" ("x") VALUES (1);`,
+        ].join("\n"),
+      });
+      const before = await databaseFingerprint(db.connection);
+
+      const error = await captureError(
+        applyMigrations({ connection: db.connection, migrationsDir: dir }),
+      );
+
+      expect(error).toBeInstanceOf(MigrationError);
+      expect(error).toMatchObject({ migration: broken });
+      const message = (error as MigrationError).message;
+      expect(message).toContain(broken);
+      expect(message).toContain('relation "NoSuchTable" does not exist');
+      expect(message).toContain("line 3 of migration.sql");
+      expect(await tableExists(db.connection, "BrokenMigrationProbe")).toBe(false);
+      expect(await databaseFingerprint(db.connection)).toBe(before);
+      const names = (await recordedMigrations(db.connection)).map((row) => row.migration_name);
+      expect(names).not.toContain(broken);
+    });
+
+    it("leaves no trace, not even the history table, when the first migration fails", async () => {
+      const fresh = await backend.fresh();
+      try {
+        const dir = await mkdtemp(join(tmpdir(), "gatehouse-migrations-"));
+        scratchDirs.push(dir);
+        await mkdir(join(dir, "20000101000000_first"));
+        await writeFile(
+          join(dir, "20000101000000_first", "migration.sql"),
+          `CREATE TABLE "Probe" ("id" INTEGER);\nSELECT 1 / 0;\n`,
+        );
+
+        const error = await captureError(
+          applyMigrations({ connection: fresh.connection, migrationsDir: dir }),
+        );
+
+        expect(error).toBeInstanceOf(MigrationError);
+        expect((error as Error).message).toMatch(/20000101000000_first.*division by zero/);
+        expect(await tableExists(fresh.connection, "Probe")).toBe(false);
+        expect(await tableExists(fresh.connection, "_prisma_migrations")).toBe(false);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("refuses a script that commits on its own, before touching the database", async () => {
+      const folder = "29991231235959_commits";
+      const dir = await scratch({
+        [folder]: `CREATE TABLE "Committed" ("id" INTEGER);\nCOMMIT;\n`,
+      });
+
+      const error = await captureError(
+        applyMigrations({ connection: db.connection, migrationsDir: dir }),
+      );
+
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toContain(
+        `${folder} controls transactions itself ("COMMIT;" at line 2`,
+      );
+      expect(await tableExists(db.connection, "Committed")).toBe(false);
+    });
+
+    it("warns about an applied migration whose file changed, but not about line endings", async () => {
+      const [first] = await expectedMigrations();
+      if (!first) throw new Error("no migrations");
+      const edited = await scratch();
+      const file = join(edited, first.name, "migration.sql");
+      const original = await readFile(file, "utf8");
+      await writeFile(file, `${original}\n-- an edit after the fact\n`);
+      const crlf = await scratch();
+      await writeFile(join(crlf, first.name, "migration.sql"), original.replaceAll("\n", "\r\n"));
+
+      const editedRun = collectingLogger();
+      const result = await applyMigrations({
+        connection: db.connection,
+        migrationsDir: edited,
+        ...editedRun,
+      });
+      const crlfRun = collectingLogger();
+      await applyMigrations({ connection: db.connection, migrationsDir: crlf, ...crlfRun });
+
+      expect(result.applied).toEqual([]);
+      expect(editedRun.warnings).toEqual([
+        expect.stringContaining(`${first.name} was modified after it was applied`),
+      ]);
+      expect(crlfRun.warnings).toEqual([]);
+    });
+
+    it("refuses to build on a migration Prisma left failed, and retries it once resolved", async () => {
+      const fresh = await backend.fresh();
+      try {
+        await applyMigrations({ connection: fresh.connection, migrationsDir });
+        const folder = "29991231235959_half_done";
+        const dir = await scratch({ [folder]: `CREATE TABLE "HalfDone" ("id" INTEGER);` });
+        // What `prisma migrate deploy` leaves when a script fails halfway.
+        await fresh.connection.query(
+          `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, started_at, applied_steps_count)
+           VALUES ('00000000-0000-4000-8000-000000000001', $1, $2, 'ERROR: boom', now(), 0)`,
+          ["0".repeat(64), folder],
+        );
+
+        const error = await captureError(
+          applyMigrations({ connection: fresh.connection, migrationsDir: dir }),
+        );
+
+        expect(error).toBeInstanceOf(MigrationError);
+        expect((error as Error).message).toContain(`${folder} failed in an earlier run`);
+        expect((error as Error).message).toContain(
+          `prisma migrate resolve --rolled-back ${folder}`,
+        );
+        expect(await tableExists(fresh.connection, "HalfDone")).toBe(false);
+
+        // `prisma migrate resolve --rolled-back` sets rolled_back_at; Prisma then applies it again.
+        await fresh.connection.query(
+          `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1`,
+          [folder],
+        );
+        const retry = await applyMigrations({ connection: fresh.connection, migrationsDir: dir });
+        expect(retry.applied).toEqual([folder]);
+        expect(await tableExists(fresh.connection, "HalfDone")).toBe(true);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("refuses a database that has tables but no migration history", async () => {
+      const fresh = await backend.fresh();
+      try {
+        await fresh.connection.exec(`CREATE TABLE "Legacy" ("id" INTEGER)`);
+
+        const error = await captureError(
+          applyMigrations({ connection: fresh.connection, migrationsDir }),
+        );
+
+        expect(error).toBeInstanceOf(MigrationError);
+        expect((error as Error).message).toMatch(/not empty \(tables: Legacy\)/);
+        expect(await tableExists(fresh.connection, "User")).toBe(false);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("lets two runs started together take turns", async () => {
+      const fresh = await backend.fresh();
+      try {
+        const expected = (await expectedMigrations()).map((m) => m.name);
+
+        const runs = await Promise.all([
+          applyMigrations({ connection: fresh.connection, migrationsDir }),
+          applyMigrations({ connection: fresh.openConnection(), migrationsDir }),
+        ]);
+
+        const appliedByEach = runs.map((run) => run.applied);
+        expect(appliedByEach).toContainEqual(expected);
+        expect(appliedByEach).toContainEqual([]);
+        expect(
+          (await recordedMigrations(fresh.connection)).map((row) => row.migration_name),
+        ).toEqual(expected);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    // Only a server has other sessions that can hold the lock; PGlite is one session.
+    if (backend.name === "PostgreSQL") {
+      it("waits for Prisma's advisory lock, within a bound", async () => {
+        const holder = db.openConnection();
+        await holder.session(async (session) => {
+          await session.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK_KEY})`);
+          try {
+            const error = await captureError(
+              applyMigrations({ connection: db.connection, migrationsDir, lockTimeoutMs: 300 }),
+            );
+            expect(error).toBeInstanceOf(MigrationError);
+            expect((error as Error).message).toContain(
+              `pg_advisory_lock(${PRISMA_MIGRATE_LOCK_KEY})`,
+            );
+          } finally {
+            await session.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK_KEY})`);
+          }
+        });
+        const result = await applyMigrations({
+          connection: db.connection,
+          migrationsDir,
+          lockTimeoutMs: 300,
+        });
+        expect(result.applied).toEqual([]);
+      });
+    }
+
+    it("satisfies Prisma's own schema engine: nothing edited, failed or pending", async () => {
+      const engine = await openSchemaEngine({ adapterFactory: db.adapterFactory() });
+      try {
+        const migrationsList = await prismaMigrationsList(migrationsDir);
+        const diagnosis = await engine.diagnoseMigrationHistory({
+          migrationsList,
+          optInToShadowDatabase: false,
+          filters: noFilters,
+        });
+        expect(diagnosis).toMatchObject({
+          editedMigrationNames: [],
+          failedMigrationNames: [],
+          hasMigrationsTable: true,
+          history: null,
+        });
+        const applied = await engine.applyMigrations({ migrationsList, filters: noFilters });
+        expect(applied.appliedMigrationNames).toEqual([]);
+      } finally {
+        engine.free();
+      }
+    });
+
+    // Only through PGlite: @prisma/adapter-pg's executeScript splits a script on every ";",
+    // which cuts the append-only trigger's PL/pgSQL body apart. (Prisma's native engine,
+    // which `prisma migrate deploy` uses with a URL, sends the script whole.)
+    if (backend.name === "PGlite") {
+      it("accepts a history written by Prisma's own schema engine", async () => {
+        const fresh = await backend.fresh();
+        const engine = await openSchemaEngine({ adapterFactory: fresh.adapterFactory() });
+        try {
+          const expected = (await expectedMigrations()).map((m) => m.name);
+          const byPrisma = await engine.applyMigrations({
+            migrationsList: await prismaMigrationsList(migrationsDir),
+            filters: noFilters,
+          });
+          expect(byPrisma.appliedMigrationNames).toEqual(expected);
+
+          const { warnings, logger } = collectingLogger();
+          const result = await applyMigrations({
+            connection: fresh.connection,
+            migrationsDir,
+            logger,
+          });
+
+          expect(result).toEqual({ applied: [], alreadyApplied: expected });
+          expect(warnings).toEqual([]);
+        } finally {
+          engine.free();
+          await fresh.close();
+        }
+      });
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Integrity the migration adds by hand
+
+    describe("constraints", () => {
+      const T0 = "2026-01-01T00:00:00.000Z";
+      const T1 = "2026-01-02T00:00:00.000Z";
+      const BEFORE_T0 = "2025-12-31T23:59:59.000Z";
+      const userId = "check-fixture-user";
+      const argon2idHash =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0";
+
+      async function insert(
+        connection: SqlConnection,
+        table: string,
+        row: Record<string, unknown>,
+      ) {
+        const columns = Object.keys(row);
+        await connection.query(
+          `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")})
+           VALUES (${columns.map((_, index) => `$${index + 1}`).join(", ")})`,
+          Object.values(row),
+        );
+      }
+
+      class RolledBack extends Error {}
+
+      /** Runs `fn` in a transaction that is always rolled back: the database stays as it was. */
+      async function rolledBack(fn: (tx: SqlConnection) => Promise<void>): Promise<void> {
+        await db.connection
+          .transaction(async (tx) => {
+            await fn(tx);
+            throw new RolledBack();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof RolledBack)) throw error;
+          });
+      }
+
+      beforeAll(async () => {
+        await insert(db.connection, "User", {
+          id: userId,
+          email: "fixture@example.com",
+          updatedAt: T0,
+        });
+      });
+
+      const cases: {
+        constraint: string;
+        table: string;
+        valid: Record<string, unknown>;
+        invalid: Record<string, unknown>[];
+      }[] = [
+        {
+          constraint: "users_email_normalized",
+          table: "User",
+          valid: { id: "check-user", email: "a@b.com", updatedAt: T0 },
+          invalid: [
+            { email: " A@B.com" },
+            { email: "A@b.com" },
+            { email: "a@b.com " },
+            { email: "" },
+          ],
+        },
+        {
+          constraint: "accounts_provider_nonempty",
+          table: "Account",
+          valid: {
+            id: "check-account",
+            userId,
+            type: "oauth",
+            provider: "github",
+            providerAccountId: "42",
+            updatedAt: T0,
+          },
+          invalid: [{ provider: "" }, { provider: "   " }],
+        },
+        {
+          constraint: "accounts_provider_account_id_nonempty",
+          table: "Account",
+          valid: {
+            id: "check-account",
+            userId,
+            type: "oauth",
+            provider: "github",
+            providerAccountId: "42",
+            updatedAt: T0,
+          },
+          invalid: [{ providerAccountId: "" }, { providerAccountId: " " }],
+        },
+        {
+          constraint: "sessions_expires_after_created",
+          table: "Session",
+          valid: {
+            id: "check-session",
+            sessionToken: "check-token",
+            userId,
+            expires: T1,
+            createdAt: T0,
+            lastSeenAt: T0,
+          },
+          invalid: [{ expires: T0 }, { expires: BEFORE_T0 }],
+        },
+        {
+          constraint: "sessions_last_seen_after_created",
+          table: "Session",
+          valid: {
+            id: "check-session",
+            sessionToken: "check-token",
+            userId,
+            expires: T1,
+            createdAt: T0,
+            lastSeenAt: T0,
+          },
+          invalid: [{ lastSeenAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "verification_tokens_identifier_nonempty",
+          table: "VerificationToken",
+          valid: { identifier: "a@b.com", token: "check-token", expires: T1, createdAt: T0 },
+          invalid: [{ identifier: "" }, { identifier: "  " }],
+        },
+        {
+          constraint: "verification_tokens_expires_after_created",
+          table: "VerificationToken",
+          valid: { identifier: "a@b.com", token: "check-token", expires: T1, createdAt: T0 },
+          invalid: [{ expires: T0 }, { expires: BEFORE_T0 }],
+        },
+        {
+          constraint: "password_credentials_argon2id",
+          table: "PasswordCredential",
+          valid: { userId, hash: argon2idHash, updatedAt: T0 },
+          invalid: [
+            { hash: "hunter2" },
+            { hash: "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW" },
+            { hash: argon2idHash.replace("$argon2id$", "$argon2i$") },
+            { hash: `${argon2idHash} ` },
+          ],
+        },
+        {
+          constraint: "security_events_method_nonempty",
+          table: "SecurityEvent",
+          valid: { id: "check-event", userId, type: "SIGN_IN", method: "password" },
+          invalid: [{ method: "" }, { method: " " }],
+        },
+        {
+          constraint: "telegram_link_tokens_hash_format",
+          table: "TelegramLinkToken",
+          valid: { tokenHash: "a".repeat(64), userId, createdAt: T0, expiresAt: T1 },
+          invalid: [
+            { tokenHash: "A".repeat(64) },
+            { tokenHash: "a".repeat(63) },
+            { tokenHash: "g".repeat(64) },
+            { tokenHash: "raw-token" },
+          ],
+        },
+        {
+          constraint: "telegram_link_tokens_expires_after_created",
+          table: "TelegramLinkToken",
+          valid: { tokenHash: "a".repeat(64), userId, createdAt: T0, expiresAt: T1 },
+          invalid: [{ expiresAt: T0 }, { expiresAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "telegram_link_tokens_used_after_created",
+          table: "TelegramLinkToken",
+          valid: { tokenHash: "a".repeat(64), userId, createdAt: T0, expiresAt: T1, usedAt: T0 },
+          invalid: [{ usedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "notification_outbox_attempts_nonnegative",
+          table: "NotificationOutbox",
+          valid: {
+            id: "check-notification",
+            userId,
+            kind: "sign_in_alert",
+            payload: { at: T0 },
+            attempts: 0,
+          },
+          invalid: [{ attempts: -1 }],
+        },
+        {
+          constraint: "notification_outbox_kind_nonempty",
+          table: "NotificationOutbox",
+          valid: {
+            id: "check-notification",
+            userId,
+            kind: "sign_in_alert",
+            payload: { at: T0 },
+            attempts: 0,
+          },
+          invalid: [{ kind: "" }, { kind: "  " }],
+        },
+      ];
+
+      it("has exactly the CHECK constraints schema.prisma lists, each covered here", async () => {
+        const listed = checkConstraintsListedIn(await readFile(schemaPath, "utf8"));
+        expect(listed.length).toBeGreaterThan(0);
+        const inDatabase = await db.connection.query<{ name: string }>(
+          `SELECT conname AS name FROM pg_constraint
+            WHERE contype = 'c' AND connamespace = current_schema()::regnamespace`,
+        );
+        expect(inDatabase.map((row) => row.name).sort()).toEqual(listed);
+        expect(cases.map((c) => c.constraint).sort()).toEqual(listed);
+      });
+
+      it.each(cases)(
+        "$constraint rejects a bad $table row",
+        async ({ constraint, table, valid, invalid }) => {
+          // The valid row goes in, so each rejection below is this constraint's doing.
+          await rolledBack((tx) => insert(tx, table, valid));
+          for (const change of invalid) {
+            await expect(
+              rolledBack((tx) => insert(tx, table, { ...valid, ...change })),
+              JSON.stringify(change),
+            ).rejects.toMatchObject({ code: "23514", constraint });
+          }
+        },
+      );
+
+      it("keeps SecurityEvent append-only, yet lets its rows leave with their user", async () => {
+        await insert(db.connection, "User", { id: "append-only-user", updatedAt: T0 });
+        await insert(db.connection, "SecurityEvent", {
+          id: "append-only-event",
+          userId: "append-only-user",
+          type: "SIGN_IN",
+          detail: "original",
+        });
+
+        await expect(
+          db.connection.query(
+            `UPDATE "SecurityEvent" SET "detail" = 'rewritten' WHERE "id" = 'append-only-event'`,
+          ),
+        ).rejects.toMatchObject({ code: "23000", constraint: "security_events_append_only" });
+        const [event] = await db.connection.query<{ detail: string }>(
+          `SELECT "detail" FROM "SecurityEvent" WHERE "id" = 'append-only-event'`,
+        );
+        expect(event?.detail).toBe("original");
+
+        await db.connection.query(`DELETE FROM "User" WHERE "id" = 'append-only-user'`);
+        expect(
+          await db.connection.query(
+            `SELECT 1 FROM "SecurityEvent" WHERE "id" = 'append-only-event'`,
+          ),
+        ).toEqual([]);
+      });
+
+      it("gives every foreign key the ON DELETE rule the schema declares", async () => {
+        const schema = await readFile(schemaPath, "utf8");
+        const actionCodes: Record<string, string> = {
+          Cascade: "c",
+          Restrict: "r",
+          NoAction: "a",
+          SetNull: "n",
+          SetDefault: "d",
+        };
+        const declared: Record<string, string> = {};
+        for (const model of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
+          for (const relation of (model[2] ?? "").matchAll(
+            /^\s*\w+\s+\w+(\??)\s+@relation\(fields: \[(\w+)\][^)]*?(?:onDelete: (\w+))?\)/gm,
+          )) {
+            // Prisma's defaults when onDelete is omitted: Restrict when required, SetNull when optional.
+            const action = relation[3] ?? (relation[1] === "?" ? "SetNull" : "Restrict");
+            declared[`${model[1]}.${relation[2]}`] = actionCodes[action] ?? `unknown ${action}`;
+          }
+        }
+        expect(Object.keys(declared).length).toBeGreaterThan(0);
+
+        const keys = await db.connection.query<{ key: string; action: string }>(
+          `SELECT cl.relname || '.' || a.attname AS key, c.confdeltype::text AS action
+             FROM pg_constraint c
+             JOIN pg_class cl ON cl.oid = c.conrelid
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace`,
+        );
+        expect(Object.fromEntries(keys.map((row) => [row.key, row.action]))).toEqual(declared);
+      });
+    });
+  });
+});
