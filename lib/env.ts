@@ -474,10 +474,5 @@ export function getSettings(): Settings {
   return cached;
 }
 
-/** True inside Next's Node.js server runtime (false in the Edge runtime and the browser). */
-export function isNodeRuntime(): boolean {
-  return process.env.NEXT_RUNTIME === "nodejs";
-}
-
 /** Every variable lib/env.ts reads (the .env.example test keeps the docs in step). */
 export const variableNames = Object.keys(variables.shape);

@@ -44,7 +44,7 @@ async function reach(name: string, label: string, ping: () => Promise<void>, dep
       maxDelayMs: 5_000,
       sleep: deps.sleep,
       onRetry: (error, attempt, delayMs) =>
-        deps.logger.warn(`${name} not reachable yet; retrying`, {
+        deps.logger.warn(`${name} is not reachable yet; retrying`, {
           target: label,
           attempt,
           delayMs,

@@ -1,0 +1,18 @@
+import { healthResponse } from "@/lib/health";
+import { withRouteErrors } from "@/lib/http/route";
+import { getServices } from "@/lib/services";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withRouteErrors(
+  () => getServices().logger,
+  (_request, { logger }) => {
+    const { settings, database, redis } = getServices();
+    return healthResponse({
+      pingDatabase: () => database.ping(),
+      pingRedis: () => redis.ping(),
+      timeoutMs: settings.health.timeoutMs,
+      logger,
+    });
+  },
+);

@@ -1,0 +1,55 @@
+// Wires startServer() to the real services. Called once from instrumentation.ts.
+import "server-only";
+import path from "node:path";
+import { SettingsError } from "@/lib/env";
+import { applyMigrations } from "@/lib/migrations/runner";
+import { getServices } from "@/lib/services";
+import { describeUrl, startServer, StartupError } from "@/lib/startup";
+
+export async function runServerStart(): Promise<void> {
+  try {
+    const { settings, logger, database, redis } = getServices();
+    const db = settings.database;
+    const r = settings.redis;
+    await startServer({
+      logger,
+      databaseLabel:
+        db.kind === "postgres"
+          ? `PostgreSQL at ${describeUrl(db.url)}`
+          : `embedded PGlite in ${db.dataDir}`,
+      redisLabel:
+        r.kind === "ioredis"
+          ? `Redis at ${describeUrl(r.url)}`
+          : r.kind === "upstash"
+            ? `Upstash at ${describeUrl(r.url)}`
+            : "in-memory store",
+      pingDatabase: () => database.ping(),
+      pingRedis: () => redis.ping(),
+      migrate: settings.migrateOnStart
+        ? () =>
+            applyMigrations({
+              connection: database.sql,
+              migrationsDir: path.join(process.cwd(), "prisma", "migrations"),
+              logger,
+            })
+        : null,
+      maxAttempts: settings.startup.maxAttempts,
+      retryBaseMs: settings.startup.retryBaseMs,
+    });
+    if (settings.auth.secretIsGenerated) {
+      logger.info("using the generated development AUTH_SECRET", {
+        file: `${settings.dataDir}/dev-auth-secret`,
+      });
+    }
+  } catch (error) {
+    if (error instanceof SettingsError || error instanceof StartupError) {
+      // One readable message, no stack trace: this is an operator's configuration problem.
+      console.error(`\n${error.message}\n`);
+    } else {
+      console.error("Gatehouse failed to start:", error);
+    }
+    // Serving requests without settings or a database would only turn every request into
+    // an error; stopping makes the problem visible to the process manager at once.
+    process.exit(1);
+  }
+}
