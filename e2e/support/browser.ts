@@ -1,0 +1,138 @@
+// Debian's Chromium driven by playwright-core. No browser download: the project never runs
+// `npx playwright install`, it uses /usr/bin/chromium from the OS package.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Response,
+} from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+export const screenshotDir = join(root, "test-results", "screenshots");
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export const viewports = {
+  phone: { width: 360, height: 780 },
+  desktop: { width: 1280, height: 800 },
+} as const;
+
+export type ViewportName = keyof typeof viewports;
+export type ColorScheme = "light" | "dark";
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    // Everything that would reach the internet (updates, sync, field trials) is off: tests
+    // talk only to servers on 127.0.0.1. No sandbox because CI runs as root.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
+
+export interface OpenPageOptions {
+  viewport?: ViewportName;
+  colorScheme?: ColorScheme;
+}
+
+export interface OpenedPage {
+  page: Page;
+  context: BrowserContext;
+  /** The main document's response (null only for same-document navigations). */
+  response: Response | null;
+  /** Console errors and uncaught page exceptions, in order, since the page opened. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `url` in a fresh context (no cookies shared with other tests) at a named viewport
+ * and colour scheme, collecting console errors from the first request on.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: OpenPageOptions = {},
+): Promise<OpenedPage> {
+  const viewport = viewports[options.viewport ?? "desktop"];
+  const context = await browser.newContext({
+    viewport,
+    colorScheme: options.colorScheme ?? "light",
+    // A phone viewport should behave like a phone: touch, and the meta viewport honoured.
+    isMobile: options.viewport === "phone",
+    hasTouch: options.viewport === "phone",
+    reducedMotion: "reduce",
+  });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    // "Failed to load resource" names no resource in its text; the location does.
+    const where = message.location().url;
+    consoleErrors.push(where ? `${message.text()} (${where})` : message.text());
+  });
+  page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  const response = await page.goto(url, { waitUntil: "load" });
+  return { page, context, response, consoleErrors, close: () => context.close() };
+}
+
+/** Saves a full-page screenshot to test-results/screenshots/<name>.png; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name.replace(/[^A-Za-z0-9._-]+/g, "-")}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export interface HorizontalOverflow {
+  scrollWidth: number;
+  /** The narrower of innerWidth and the root's clientWidth; see below. */
+  viewportWidth: number;
+  /** Up to five elements whose right edge passes the viewport, to say what to fix. */
+  offenders: string[];
+}
+
+/**
+ * Measures horizontal overflow: `scrollWidth <= innerWidth` means none. With mobile emulation
+ * Chromium widens the visual viewport to fit overflowing content (innerWidth became 500 at a
+ * 360 px viewport in a probe), so the layout viewport (`clientWidth`) bounds it too.
+ */
+export async function measureHorizontalOverflow(page: Page): Promise<HorizontalOverflow> {
+  return page.evaluate(() => {
+    const viewportWidth = Math.min(window.innerWidth, document.documentElement.clientWidth);
+    const offenders: string[] = [];
+    for (const element of document.body.querySelectorAll("*")) {
+      if (offenders.length >= 5) break;
+      const rect = element.getBoundingClientRect();
+      if (rect.right > viewportWidth + 0.5) {
+        const id = element.id ? `#${element.id}` : "";
+        const classes = element.getAttribute("class")?.split(/\s+/).slice(0, 4).join(".") ?? "";
+        offenders.push(`${element.tagName.toLowerCase()}${id}${classes ? `.${classes}` : ""}`);
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, viewportWidth, offenders };
+  });
+}
+
+/** Throws, naming the widest elements, when the page scrolls sideways. */
+export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = await measureHorizontalOverflow(page);
+  if (overflow.scrollWidth > overflow.viewportWidth) {
+    throw new Error(
+      `page scrolls sideways: scrollWidth ${overflow.scrollWidth} > viewport ${overflow.viewportWidth}; ` +
+        `elements past the right edge: ${overflow.offenders.join(", ") || "(none found)"}`,
+    );
+  }
+}
