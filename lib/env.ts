@@ -146,6 +146,14 @@ const variables = z.object({
   AUTH_STACKOVERFLOW_SECRET: z.string().min(1).optional(),
   /** Stack Exchange app "key" (not secret): raises the API quota; required with the pair. */
   AUTH_STACKOVERFLOW_KEY: z.string().min(1).optional(),
+  /** Longest wait for an OAuth provider's token or profile endpoint, in ms. */
+  AUTH_PROVIDER_TIMEOUT_MS: int(500, 60_000).default(10_000),
+  /**
+   * TESTS ONLY: send every OAuth provider's endpoints to one local fake identity provider.
+   * Refused unless both it and APP_URL are loopback addresses, so a deployment with a real
+   * domain can never turn it on by accident.
+   */
+  AUTH_TEST_IDP_URL: httpUrl.optional(),
   /** Email + password sign-in. */
   AUTH_PASSWORD_ENABLED: flag.default(true),
 
@@ -294,6 +302,9 @@ export interface Settings {
     secretIsGenerated: boolean;
     trustHost: boolean;
     passwordEnabled: boolean;
+    providerTimeoutMs: number;
+    /** Base URL of the test-only fake identity provider; null outside tests. */
+    testIdpUrl: string | null;
     google: OAuthClient | null;
     github: OAuthClient | null;
     stackOverflow: (OAuthClient & { key: string }) | null;
@@ -344,6 +355,14 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     }),
     ...crossChecks(cleaned),
   ];
+  if (result.success && result.data.AUTH_TEST_IDP_URL) {
+    const appUrl = result.data.APP_URL ?? "http://localhost:3000";
+    if (!isLoopbackUrl(result.data.AUTH_TEST_IDP_URL) || !isLoopbackUrl(appUrl)) {
+      problems.push(
+        "AUTH_TEST_IDP_URL: only for tests — it and APP_URL must both be loopback addresses",
+      );
+    }
+  }
   if (!result.success || problems.length > 0) throw new SettingsError(problems);
   const v = result.data;
 
@@ -394,6 +413,8 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       secretIsGenerated: v.AUTH_SECRET === undefined,
       trustHost: v.AUTH_TRUST_HOST ?? (!isProduction || v.VERCEL !== undefined),
       passwordEnabled: v.AUTH_PASSWORD_ENABLED,
+      providerTimeoutMs: v.AUTH_PROVIDER_TIMEOUT_MS,
+      testIdpUrl: v.AUTH_TEST_IDP_URL ?? null,
       google: oauth(v.AUTH_GOOGLE_ID, v.AUTH_GOOGLE_SECRET),
       github: oauth(v.AUTH_GITHUB_ID, v.AUTH_GITHUB_SECRET),
       stackOverflow:
@@ -436,6 +457,11 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
   };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function joinPath(dir: string, name: string): string {

@@ -198,3 +198,22 @@ describe(".env.example", () => {
     expect([...documented].sort()).toEqual([...expected].sort());
   });
 });
+
+describe("the test-only identity provider override", () => {
+  it("is accepted on loopback for tests", () => {
+    const settings = parseSettings(
+      { AUTH_TEST_IDP_URL: "http://127.0.0.1:4999", APP_URL: "http://127.0.0.1:3000" },
+      { devSecret },
+    );
+    expect(settings.auth.testIdpUrl).toBe("http://127.0.0.1:4999");
+  });
+
+  it("cannot be switched on for a deployment with a real domain", () => {
+    expect(problemsOf({ ...production, AUTH_TEST_IDP_URL: "http://127.0.0.1:4999" })).toEqual([
+      "AUTH_TEST_IDP_URL: only for tests — it and APP_URL must both be loopback addresses",
+    ]);
+    expect(
+      problemsOf({ APP_URL: "http://localhost:3000", AUTH_TEST_IDP_URL: "https://idp.example" }),
+    ).toHaveLength(1);
+  });
+});
