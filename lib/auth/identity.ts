@@ -1,0 +1,373 @@
+// The same-email policy: what happens when an OAuth identity arrives (DESIGN.md, "Same
+// email across providers"). One arrival is decided and written in one transaction; the
+// database's unique constraints settle races between parallel arrivals (see
+// resolveOAuthSignIn), so no path silently creates a second account.
+import { revokeAllSessions } from "@/lib/auth/sessions";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
+import type { Logger } from "@/lib/logger";
+import { retry } from "@/lib/retry";
+import {
+  inTransaction,
+  recordSecurityEvent,
+  type AfterRecordHook,
+  type DbClient,
+  type EventContext,
+} from "@/lib/security/events";
+
+/** OAuth token fields as Auth.js hands them over (snake_case, like the Account columns). */
+export interface OAuthTokens {
+  access_token?: string;
+  refresh_token?: string;
+  expires_at?: number;
+  token_type?: string;
+  scope?: string;
+  id_token?: string;
+  session_state?: string;
+}
+
+export interface OAuthIdentity {
+  provider: string;
+  providerAccountId: string;
+  type: "oauth" | "oidc";
+  email: string | null;
+  /** True only when the provider proves the person controls `email`. */
+  emailVerified: boolean;
+  name: string | null;
+  image: string | null;
+  /** What the account page shows for this identity: the provider account's name or email. */
+  label: string | null;
+  tokens: OAuthTokens;
+}
+
+export type RefusalReason = "unverified-email-match" | "identity-linked-to-another-user";
+
+export interface IdentitySignIn {
+  outcome: "sign-in";
+  userId: string;
+  /** A new user was created for this identity (SIGN_UP). */
+  created: boolean;
+  /** The identity was attached to a user that already existed (ACCOUNT_LINKED). */
+  linked: boolean;
+  /** Pre-registration takeover protection ran: password removed, sessions revoked. */
+  takeover: boolean;
+}
+
+export type IdentityResolution = IdentitySignIn | { outcome: "refused"; reason: RefusalReason };
+
+export interface IdentityDependencies {
+  prisma: PrismaClient;
+  now: () => Date;
+  logger: Logger;
+  /** Runs in the arrival's transaction after each security event (see lib/security/events). */
+  afterRecord?: AfterRecordHook;
+  /** How often a lost race is re-resolved; defaults suit a handful of parallel arrivals. */
+  retry?: { attempts: number; baseDelayMs: number };
+}
+
+export interface OAuthArrival {
+  identity: OAuthIdentity;
+  /** The signed-in user when linking on purpose from the account page, otherwise null. */
+  currentUserId: string | null;
+  context: EventContext;
+}
+
+/** The signed-in user named by the caller does not exist (deleted while linking). */
+export class CurrentUserNotFoundError extends Error {
+  constructor(readonly userId: string) {
+    super(`the signed-in user ${userId} no longer exists`);
+    this.name = "CurrentUserNotFoundError";
+  }
+}
+
+/** Trimmed and lower-cased, as the users_email_normalized CHECK stores it; blank → null. */
+export function normalizeEmail(email: string | null | undefined): string | null {
+  const normalized = email?.trim().toLowerCase();
+  return normalized === undefined || normalized === "" ? null : normalized;
+}
+
+export const TAKEOVER_DETAIL =
+  "pre-registration takeover protection: unproven password removed, sessions revoked";
+
+// Errors that mean "a parallel arrival changed the rows under us": the transaction has
+// rolled back, and resolving again sees what the other one committed.
+// P2002 unique violation (same identity, or same email, created twice); P2003 foreign key
+// (the matched user was deleted meanwhile); P2034 write conflict or deadlock.
+const RACE_CODES = new Set(["P2002", "P2003", "P2034"]);
+
+function isLostRace(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && RACE_CODES.has(error.code);
+}
+
+const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 10 };
+
+/**
+ * Decides and applies what an arriving OAuth identity means, exactly as DESIGN.md's table
+ * says. Policy outcomes (refusals) are values, never exceptions; refusals change nothing.
+ */
+export async function resolveOAuthSignIn(
+  deps: IdentityDependencies,
+  arrival: OAuthArrival,
+): Promise<IdentityResolution> {
+  const { provider } = arrival.identity;
+  const logger = deps.logger.child({ requestId: arrival.context.requestId, provider });
+  const { attempts, baseDelayMs } = deps.retry ?? DEFAULT_RETRY;
+  let result: IdentityResolution;
+  try {
+    result = await retry(
+      () => deps.prisma.$transaction((tx) => resolveInTransaction(tx, deps, arrival, deps.now())),
+      {
+        attempts,
+        baseDelayMs,
+        maxDelayMs: 250,
+        shouldRetry: isLostRace,
+        onRetry: (error, attempt, delayMs) =>
+          logger.info("identity arrival lost a race, resolving again", {
+            attempt,
+            delayMs,
+            code: error instanceof Prisma.PrismaClientKnownRequestError ? error.code : undefined,
+          }),
+      },
+    );
+  } catch (error) {
+    if (error instanceof CurrentUserNotFoundError) throw error;
+    throw new Error(
+      isLostRace(error)
+        ? `resolving a ${provider} sign-in still conflicted after ${attempts} attempts`
+        : `resolving a ${provider} sign-in failed`,
+      { cause: error },
+    );
+  }
+  logger.info("identity arrival resolved", { ...result });
+  return result;
+}
+
+/**
+ * The token columns, picked one by one: the caller's object may carry more (Auth.js's
+ * account has extra fields), and Prisma rejects unknown ones. undefined means "keep".
+ */
+function tokenColumns(tokens: OAuthTokens) {
+  return {
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token,
+    expires_at: tokens.expires_at,
+    token_type: tokens.token_type,
+    scope: tokens.scope,
+    id_token: tokens.id_token,
+    session_state: tokens.session_state,
+  };
+}
+
+function accountData(identity: OAuthIdentity) {
+  return {
+    type: identity.type,
+    provider: identity.provider,
+    providerAccountId: identity.providerAccountId,
+    label: identity.label,
+    ...tokenColumns(identity.tokens),
+  };
+}
+
+async function resolveInTransaction(
+  tx: Prisma.TransactionClient,
+  deps: IdentityDependencies,
+  { identity, currentUserId, context }: OAuthArrival,
+  now: Date,
+): Promise<IdentityResolution> {
+  const hooks = { afterRecord: deps.afterRecord };
+  const event = (
+    userId: string,
+    type: "SIGN_UP" | "ACCOUNT_LINKED" | "PASSWORD_REMOVED",
+    detail: string,
+  ) =>
+    recordSecurityEvent(
+      tx,
+      { userId, type, method: identity.provider, detail, at: now, ...context },
+      hooks,
+    );
+  const signIn = (
+    userId: string,
+    flags: Partial<Pick<IdentitySignIn, "created" | "linked" | "takeover">> = {},
+  ): IdentitySignIn => ({
+    outcome: "sign-in",
+    userId,
+    created: flags.created ?? false,
+    linked: flags.linked ?? false,
+    takeover: flags.takeover ?? false,
+  });
+  const refuse = (reason: RefusalReason): IdentityResolution => ({ outcome: "refused", reason });
+
+  // Row: the identity is already linked.
+  const linkedAccount = await tx.account.findUnique({
+    where: {
+      provider_providerAccountId: {
+        provider: identity.provider,
+        providerAccountId: identity.providerAccountId,
+      },
+    },
+    select: { id: true, userId: true },
+  });
+  if (linkedAccount) {
+    if (currentUserId !== null && linkedAccount.userId !== currentUserId) {
+      return refuse("identity-linked-to-another-user");
+    }
+    // Fresh tokens replace stored ones; a field the provider did not send this time (Google
+    // sends refresh_token only on first consent) stays as it was: undefined means "keep".
+    await tx.account.update({
+      where: { id: linkedAccount.id },
+      data: { ...tokenColumns(identity.tokens), label: identity.label ?? undefined },
+    });
+    return signIn(linkedAccount.userId);
+  }
+
+  const email = normalizeEmail(identity.email);
+  const provenEmail = identity.emailVerified ? email : null;
+
+  // Row: signed in and linking on purpose — joins the current user whatever its email.
+  if (currentUserId !== null) {
+    const user = await tx.user.findUnique({
+      where: { id: currentUserId },
+      select: { id: true, email: true, emailVerified: true },
+    });
+    if (!user) throw new CurrentUserNotFoundError(currentUserId);
+    await tx.account.create({ data: { ...accountData(identity), userId: user.id } });
+    // The same person proved both sides, so nothing is deleted; the email is now proven.
+    const provesUserEmail =
+      provenEmail !== null && user.email === provenEmail && user.emailVerified === null;
+    if (provesUserEmail) {
+      await tx.user.update({ where: { id: user.id }, data: { emailVerified: now } });
+    }
+    await event(
+      user.id,
+      "ACCOUNT_LINKED",
+      provesUserEmail
+        ? "linked from the account page; its verified email proved the account's email"
+        : "linked from the account page",
+    );
+    return signIn(user.id, { linked: true });
+  }
+
+  const newUser = async (withEmail: string | null) => {
+    const user = await tx.user.create({
+      data: {
+        email: withEmail,
+        emailVerified: withEmail !== null && identity.emailVerified ? now : null,
+        name: identity.name,
+        image: identity.image,
+        accounts: { create: accountData(identity) },
+      },
+      select: { id: true },
+    });
+    const what =
+      withEmail === null
+        ? "without an email"
+        : identity.emailVerified
+          ? "with a verified email"
+          : "with an unverified email";
+    await event(user.id, "SIGN_UP", `new user from ${identity.provider} ${what}`);
+    return signIn(user.id, { created: true });
+  };
+
+  // Row: the identity carries no email (Stack Overflow; GitHub without a verified one).
+  if (email === null) return newUser(null);
+
+  const owner = await tx.user.findUnique({
+    where: { email },
+    select: { id: true, emailVerified: true },
+  });
+  // Row: nobody has this email — a new user, the email stored with its verified flag.
+  if (!owner) return newUser(email);
+
+  // Row: someone has this email and the arriving one is unproven. Only verified emails
+  // ever match: anyone can claim any address at a provider that does not check it.
+  if (!identity.emailVerified) return refuse("unverified-email-match");
+
+  await tx.account.create({ data: { ...accountData(identity), userId: owner.id } });
+
+  // Row: both sides proved the email — the same person.
+  if (owner.emailVerified !== null) {
+    await event(owner.id, "ACCOUNT_LINKED", "matched by verified email");
+    return signIn(owner.id, { linked: true });
+  }
+
+  // Row: the existing email was never proven (password sign-up). Whoever set that
+  // password may not own the address (pre-registration takeover), so the proven owner
+  // gets the account, and whatever the unproven side set up is taken away.
+  await tx.user.update({ where: { id: owner.id }, data: { emailVerified: now } });
+  const removed = await tx.passwordCredential.deleteMany({ where: { userId: owner.id } });
+  await event(owner.id, "ACCOUNT_LINKED", `matched by verified email; ${TAKEOVER_DETAIL}`);
+  if (removed.count > 0) {
+    await event(
+      owner.id,
+      "PASSWORD_REMOVED",
+      `${TAKEOVER_DETAIL} (password set before the email was proven)`,
+    );
+  }
+  await revokeAllSessions(tx, {
+    userId: owner.id,
+    now,
+    context,
+    reason: `${TAKEOVER_DETAIL}: sessions revoked`,
+    afterRecord: deps.afterRecord,
+  });
+  return signIn(owner.id, { linked: true, takeover: true });
+}
+
+// ---------------------------------------------------------------------------------------
+// After the policy: every successful sign-in, and every failure worth a trace.
+
+export interface SignInRecord extends EventContext {
+  userId: string;
+  /** "password", "google", "github", "stackoverflow" … */
+  method: string;
+  /** When; the call's wall clock when omitted. Pass the injected clock's now(). */
+  now?: Date;
+}
+
+/**
+ * Moves User.lastSignInAt and writes SIGN_IN (the event a Telegram alert hangs on, through
+ * `afterRecord`), in one transaction. Returns the event id.
+ */
+export async function recordSignIn(
+  db: DbClient,
+  input: SignInRecord,
+  options: { afterRecord?: AfterRecordHook } = {},
+): Promise<string> {
+  const { userId, method, now = new Date(), ...context } = input;
+  return inTransaction(db, async (tx) => {
+    // Raw SQL on purpose: Prisma's @updatedAt would move updatedAt on any update, and
+    // updatedAt means "profile data changed" (DESIGN.md). The ISO string is cast with its
+    // offset, so the stored UTC value does not depend on the session's TimeZone setting.
+    const updated = await tx.$executeRaw`
+      UPDATE "User"
+      SET "lastSignInAt" = (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      WHERE "id" = ${userId}`;
+    if (updated !== 1) throw new Error(`recordSignIn: no user ${userId}`);
+    return recordSecurityEvent(
+      tx,
+      { userId, type: "SIGN_IN", method, at: now, ...context },
+      options,
+    );
+  });
+}
+
+export interface SignInFailureRecord extends EventContext {
+  /** The user the attempt named, when known; null for an unknown email or a refusal. */
+  userId: string | null;
+  method: string;
+  /** Kept server-side (the person sees one message for every failure). */
+  reason: string;
+  now?: Date;
+}
+
+/** Writes SIGN_IN_FAILED with the reason as detail. Returns the event id. */
+export function recordSignInFailure(db: DbClient, input: SignInFailureRecord): Promise<string> {
+  const { userId, method, reason, now, ...context } = input;
+  return recordSecurityEvent(db, {
+    userId,
+    type: "SIGN_IN_FAILED",
+    method,
+    detail: reason,
+    ...(now ? { at: now } : {}),
+    ...context,
+  });
+}
