@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
+// next-auth imports "next/server" without a file extension, which Node's ESM loader
+// refuses; letting Vite process it resolves the import the way Next's bundler does.
+const server = { deps: { inline: ["next-auth"] } };
+
 export default defineConfig({
   resolve: { alias: { "@": root } },
   test: {
@@ -13,12 +17,13 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias: { "@": root } },
-        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node", server },
       },
       {
         resolve: { alias: { "@": root } },
         test: {
           name: "integration",
+          server,
           testTimeout: 30_000,
           hookTimeout: 120_000,
           include: ["tests/integration/**/*.test.ts"],

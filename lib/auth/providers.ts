@@ -1,0 +1,354 @@
+// The OAuth providers. Each is the real provider's protocol with its real endpoints; tests
+// change only the base URLs (AUTH_TEST_IDP_URL, refused outside loopback — see lib/env.ts).
+//
+// Every profile is validated with zod and reduced to the same shape, with the one fact the
+// same-email policy depends on: whether the provider vouches for the email.
+import { customFetch } from "next-auth";
+import Google, { type GoogleProfile } from "next-auth/providers/google";
+import type { OAuthConfig } from "next-auth/providers";
+import { z } from "zod";
+import type { Settings } from "@/lib/env";
+
+export type OAuthProviderId = "google" | "github" | "stackoverflow";
+
+/** What every provider's profile() returns (Auth.js passes it to the signIn callback). */
+export interface NormalizedProfile {
+  id: string;
+  name: string | null;
+  email: string | null;
+  image: string | null;
+  /** True only when the provider proves the person controls `email`. */
+  emailVerified: boolean;
+  /** How the account page names this identity: the provider account's name or email. */
+  label: string | null;
+}
+
+export interface ProviderEndpoints {
+  google: { issuer: string };
+  github: { web: string; api: string };
+  stackoverflow: { web: string; api: string };
+}
+
+export const realEndpoints: ProviderEndpoints = {
+  google: { issuer: "https://accounts.google.com" },
+  github: { web: "https://github.com", api: "https://api.github.com" },
+  stackoverflow: { web: "https://stackoverflow.com", api: "https://api.stackexchange.com" },
+};
+
+/** Every endpoint under one local base URL: the layout of tests/support/fake-idp.ts. */
+export function testEndpoints(base: string): ProviderEndpoints {
+  return {
+    google: { issuer: `${base}/google` },
+    github: { web: `${base}/github`, api: `${base}/github/api` },
+    stackoverflow: { web: `${base}/stackoverflow`, api: `${base}/stackexchange` },
+  };
+}
+
+/** A provider answered something we cannot use; the message is for the log only. */
+export class ProviderResponseError extends Error {
+  constructor(provider: OAuthProviderId, message: string, options?: ErrorOptions) {
+    super(`${provider}: ${message}`, options);
+    this.name = "ProviderResponseError";
+  }
+}
+
+/** fetch with a deadline, so a hung provider turns into an error page, not a hung request. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+}
+
+async function readJson(provider: OAuthProviderId, response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ProviderResponseError(
+      provider,
+      `expected JSON from ${response.url}, got ${response.headers.get("content-type") ?? "no content type"} (HTTP ${response.status})`,
+      { cause: error },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Google (OpenID Connect). Auth.js validates the id_token; we read its claims.
+
+const googleClaims = z.object({
+  sub: z.string().min(1),
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  name: z.string().optional(),
+  picture: z.string().optional(),
+});
+
+function google(
+  settings: Settings["auth"],
+  endpoints: ProviderEndpoints,
+): OAuthConfig<GoogleProfile> | null {
+  if (!settings.google) return null;
+  const fetchImpl = fetchWithTimeout(settings.providerTimeoutMs);
+  return Google({
+    clientId: settings.google.clientId,
+    clientSecret: settings.google.clientSecret,
+    issuer: endpoints.google.issuer,
+    checks: ["pkce", "state", "nonce"],
+    [customFetch]: fetchImpl,
+    profile(raw): NormalizedProfile {
+      const claims = googleClaims.parse(raw);
+      const verified = claims.email_verified === true && Boolean(claims.email);
+      return {
+        id: claims.sub,
+        name: claims.name ?? null,
+        email: claims.email ?? null,
+        image: claims.picture ?? null,
+        emailVerified: verified,
+        label: claims.email ?? claims.name ?? null,
+      };
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// GitHub (OAuth 2). The profile's public email is not proof of anything; the email comes
+// from /user/emails, and only the primary one that GitHub marks verified.
+
+const githubUser = z.object({
+  id: z.number().int(),
+  login: z.string().min(1),
+  name: z.string().nullish(),
+  avatar_url: z.string().nullish(),
+});
+const githubEmails = z.array(
+  z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }),
+);
+const githubProfile = githubUser.extend({ verified_primary_email: z.string().nullable() });
+type GitHubProfile = z.infer<typeof githubProfile>;
+
+function github(
+  settings: Settings["auth"],
+  endpoints: ProviderEndpoints,
+): OAuthConfig<GitHubProfile> | null {
+  if (!settings.github) return null;
+  const fetchImpl = fetchWithTimeout(settings.providerTimeoutMs);
+  const { web, api } = endpoints.github;
+  return {
+    id: "github",
+    name: "GitHub",
+    type: "oauth",
+    clientId: settings.github.clientId,
+    clientSecret: settings.github.clientSecret,
+    authorization: {
+      url: `${web}/login/oauth/authorize`,
+      params: { scope: "read:user user:email" },
+    },
+    token: `${web}/login/oauth/access_token`,
+    checks: ["pkce", "state"],
+    [customFetch]: fetchImpl,
+    userinfo: {
+      url: `${api}/user`,
+      async request({ tokens }: { tokens: { access_token?: string } }): Promise<GitHubProfile> {
+        const headers = {
+          Authorization: `Bearer ${tokens.access_token ?? ""}`,
+          Accept: "application/vnd.github+json",
+          "User-Agent": "Gatehouse",
+        };
+        const [userResponse, emailsResponse] = await Promise.all([
+          fetchImpl(`${api}/user`, { headers }),
+          fetchImpl(`${api}/user/emails`, { headers }),
+        ]);
+        if (!userResponse.ok) {
+          throw new ProviderResponseError("github", `/user answered HTTP ${userResponse.status}`);
+        }
+        const user = githubUser.parse(await readJson("github", userResponse));
+        // Without the emails scope (or on an error) the identity simply carries no email.
+        const emails = emailsResponse.ok
+          ? (githubEmails.safeParse(await readJson("github", emailsResponse)).data ?? [])
+          : [];
+        const primary = emails.find((e) => e.primary && e.verified);
+        return { ...user, verified_primary_email: primary?.email ?? null };
+      },
+    },
+    profile(raw): NormalizedProfile {
+      const profile = githubProfile.parse(raw);
+      return {
+        id: String(profile.id),
+        name: profile.name ?? profile.login,
+        email: profile.verified_primary_email,
+        image: profile.avatar_url ?? null,
+        emailVerified: profile.verified_primary_email !== null,
+        label: profile.login,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Stack Overflow (Stack Exchange OAuth 2 — not OIDC, no email).
+//
+// - The token comes from /oauth/access_token/json (the plain endpoint answers form-encoded
+//   text) and has no token_type, which oauth4webapi requires: conform() adds "bearer".
+// - Its errors come in several shapes (JSON with `error` or `error_message`, form-encoded,
+//   an HTML page). conform() turns every one into a standard OAuth error answer, so Auth.js
+//   fails the sign-in cleanly instead of crashing on an unexpected body.
+// - /2.3/me takes the token in an Authorization: Bearer header (query-string tokens are
+//   rejected since mid-2026) and the app key in the query string.
+
+const stackToken = z.object({
+  access_token: z.string().min(1),
+  expires: z.coerce.number().int().positive().optional(),
+});
+const stackMe = z.object({
+  items: z
+    .array(
+      z.object({
+        user_id: z.number().int(),
+        display_name: z.string(),
+        profile_image: z.string().optional(),
+        link: z.string().optional(),
+      }),
+    )
+    .min(1, "no user in the answer"),
+});
+type StackOverflowProfile = z.infer<typeof stackMe>["items"][number];
+
+/** Stack Exchange's API HTML-escapes text fields ("O&#39;Brien"); store what a person typed. */
+export function decodeHtmlEntities(text: string): string {
+  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, body: string) => {
+    if (body.startsWith("#x") || body.startsWith("#X")) {
+      return String.fromCodePoint(Number.parseInt(body.slice(2), 16));
+    }
+    if (body.startsWith("#")) return String.fromCodePoint(Number.parseInt(body.slice(1), 10));
+    return named[body.toLowerCase()] ?? entity;
+  });
+}
+
+function oauthError(description: string): Response {
+  return Response.json({ error: "invalid_grant", error_description: description }, { status: 400 });
+}
+
+/** Normalizes Stack Exchange's token answer into what oauth4webapi expects. */
+export async function conformStackOverflowToken(response: Response): Promise<Response> {
+  const text = await response.text();
+  const type = response.headers.get("content-type") ?? "";
+  let body: unknown = null;
+  if (type.includes("json")) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return oauthError(`unparseable JSON from the token endpoint (HTTP ${response.status})`);
+    }
+  } else if (type.includes("x-www-form-urlencoded") || /^[\w.-]+=/.test(text)) {
+    body = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    return oauthError(
+      `the token endpoint answered ${type || "no content type"} (HTTP ${response.status})`,
+    );
+  }
+  const token = stackToken.safeParse(body);
+  if (response.ok && token.success) {
+    return Response.json({
+      access_token: token.data.access_token,
+      token_type: "bearer",
+      ...(token.data.expires ? { expires_in: token.data.expires } : {}),
+    });
+  }
+  const record = (body ?? {}) as Record<string, unknown>;
+  const nested = record.error as Record<string, unknown> | undefined;
+  const description = [
+    record.error_message,
+    record.error_description,
+    typeof record.error === "string" ? record.error : undefined,
+    nested?.message,
+  ].find((value): value is string => typeof value === "string");
+  return oauthError(description ?? `token endpoint answered HTTP ${response.status}`);
+}
+
+function stackOverflow(
+  settings: Settings["auth"],
+  endpoints: ProviderEndpoints,
+): OAuthConfig<StackOverflowProfile> | null {
+  if (!settings.stackOverflow) return null;
+  const { key } = settings.stackOverflow;
+  const fetchImpl = fetchWithTimeout(settings.providerTimeoutMs);
+  const { web, api } = endpoints.stackoverflow;
+  return {
+    id: "stackoverflow",
+    name: "Stack Overflow",
+    type: "oauth",
+    clientId: settings.stackOverflow.clientId,
+    clientSecret: settings.stackOverflow.clientSecret,
+    // Stack Exchange reads client_id and client_secret from the form body.
+    client: { token_endpoint_auth_method: "client_secret_post" },
+    authorization: { url: `${web}/oauth`, params: { scope: "" } },
+    token: { url: `${web}/oauth/access_token/json`, conform: conformStackOverflowToken },
+    checks: ["pkce", "state"],
+    [customFetch]: fetchImpl,
+    userinfo: {
+      url: `${api}/2.3/me`,
+      async request({
+        tokens,
+      }: {
+        tokens: { access_token?: string };
+      }): Promise<StackOverflowProfile> {
+        const url = new URL(`${api}/2.3/me`);
+        url.searchParams.set("site", "stackoverflow");
+        url.searchParams.set("key", key);
+        const response = await fetchImpl(url, {
+          headers: {
+            Authorization: `Bearer ${tokens.access_token ?? ""}`,
+            Accept: "application/json",
+          },
+        });
+        const body = await readJson("stackoverflow", response);
+        if (!response.ok) {
+          const message = (body as { error_message?: unknown } | null)?.error_message;
+          throw new ProviderResponseError(
+            "stackoverflow",
+            `/2.3/me answered HTTP ${response.status}: ${typeof message === "string" ? message : "no message"}`,
+          );
+        }
+        const parsed = stackMe.safeParse(body);
+        if (!parsed.success) {
+          throw new ProviderResponseError(
+            "stackoverflow",
+            `unexpected /2.3/me answer: ${parsed.error.message}`,
+          );
+        }
+        return parsed.data.items[0]!;
+      },
+    },
+    profile(raw): NormalizedProfile {
+      const name = decodeHtmlEntities(raw.display_name);
+      return {
+        id: String(raw.user_id),
+        name,
+        email: null,
+        image: raw.profile_image ?? null,
+        emailVerified: false,
+        label: name,
+      };
+    },
+  };
+}
+
+export function oauthProviders(settings: Settings["auth"]) {
+  const endpoints = settings.testIdpUrl ? testEndpoints(settings.testIdpUrl) : realEndpoints;
+  return [
+    google(settings, endpoints),
+    github(settings, endpoints),
+    stackOverflow(settings, endpoints),
+  ].filter((provider) => provider !== null);
+}
+
+/** What the sign-in page shows: the configured providers, in a stable order. */
+export function configuredProviders(
+  settings: Settings["auth"],
+): { id: OAuthProviderId; name: string }[] {
+  const all: { id: OAuthProviderId; name: string; enabled: boolean }[] = [
+    { id: "google", name: "Google", enabled: settings.google !== null },
+    { id: "github", name: "GitHub", enabled: settings.github !== null },
+    { id: "stackoverflow", name: "Stack Overflow", enabled: settings.stackOverflow !== null },
+  ];
+  return all.filter((p) => p.enabled).map(({ id, name }) => ({ id, name }));
+}
