@@ -109,8 +109,6 @@ const variables = z.object({
     .string()
     .min(32, "must be at least 32 characters (openssl rand -base64 32)")
     .optional(),
-  /** Believe the Host header (Auth.js). Needed behind a proxy that is not Vercel. */
-  AUTH_TRUST_HOST: flag.optional(),
 
   /** Git-ignored folder for the embedded database and the generated dev secret. */
   GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
@@ -300,7 +298,6 @@ export interface Settings {
     secret: string;
     /** True when the secret was generated for development (never in production). */
     secretIsGenerated: boolean;
-    trustHost: boolean;
     passwordEnabled: boolean;
     providerTimeoutMs: number;
     /** Base URL of the test-only fake identity provider; null outside tests. */
@@ -405,13 +402,12 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
   return {
     nodeEnv: v.NODE_ENV,
     isProduction,
-    appUrl: v.APP_URL ?? "http://localhost:3000",
+    appUrl: canonicalOrigin(v.APP_URL ?? "http://localhost:3000"),
     dataDir: v.GATEHOUSE_DATA_DIR,
     logLevel: v.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     auth: {
       secret,
       secretIsGenerated: v.AUTH_SECRET === undefined,
-      trustHost: v.AUTH_TRUST_HOST ?? (!isProduction || v.VERCEL !== undefined),
       passwordEnabled: v.AUTH_PASSWORD_ENABLED,
       providerTimeoutMs: v.AUTH_PROVIDER_TIMEOUT_MS,
       testIdpUrl: v.AUTH_TEST_IDP_URL ?? null,
@@ -459,6 +455,17 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
   };
 }
 
+/**
+ * Next.js rewrites a loopback IP in request URLs to "localhost" (NextURL), so Auth.js sees
+ * "localhost" on callbacks; APP_URL must name the origin the same way or the OAuth
+ * redirect_uri of the authorize step and of the token step would differ.
+ */
+function canonicalOrigin(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === "127.0.0.1" || parsed.hostname === "[::1]") parsed.hostname = "localhost";
+  return parsed.toString().replace(/\/+$/, "");
+}
+
 function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -496,7 +503,14 @@ let cached: Settings | undefined;
 
 /** The app's settings, parsed from process.env on first use and cached. */
 export function getSettings(): Settings {
-  cached ??= parseSettings(process.env);
+  if (!cached) {
+    cached = parseSettings(process.env);
+    // Auth.js reads AUTH_URL from the environment itself and then builds every URL (OAuth
+    // redirect_uri, callbacks, server-action sign-in) from it instead of from the request's
+    // Host / X-Forwarded-Host headers, which a client can forge. Pinning it to APP_URL here
+    // keeps one source of truth for the public origin.
+    process.env.AUTH_URL = cached.appUrl;
+  }
   return cached;
 }
 

@@ -21,8 +21,13 @@ const consoleSink: LogSink = (level, line) => {
   else console.log(line);
 };
 
-/** Errors do not serialize with JSON.stringify; keep name, message, code and cause chain. */
+/**
+ * Errors do not serialize with JSON.stringify; keep name, message, code and the cause
+ * chain. Libraries (Auth.js) also wrap errors in plain objects (`cause: { err }`), so plain
+ * objects are walked too, to a bounded depth.
+ */
 function serialize(value: unknown, depth = 0): unknown {
+  if (depth > 4) return "[…]";
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
     return {
@@ -30,12 +35,20 @@ function serialize(value: unknown, depth = 0): unknown {
       message: value.message,
       ...(code === undefined ? {} : { code }),
       ...(value.stack ? { stack: value.stack } : {}),
-      ...(value.cause !== undefined && depth < 3
-        ? { cause: serialize(value.cause, depth + 1) }
-        : {}),
+      ...(value.cause !== undefined ? { cause: serialize(value.cause, depth + 1) } : {}),
     };
   }
   if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map((item) => serialize(item, depth + 1));
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, serialize(item, depth + 1)]),
+    );
+  }
   return value;
 }
 

@@ -217,3 +217,14 @@ describe("the test-only identity provider override", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("APP_URL", () => {
+  it("names a loopback IP the way Next does (localhost), so OAuth redirect_uris agree", () => {
+    expect(parseSettings({ APP_URL: "http://127.0.0.1:3000/" }, { devSecret }).appUrl).toBe(
+      "http://localhost:3000",
+    );
+    expect(parseSettings({ APP_URL: "https://gatehouse.example" }, { devSecret }).appUrl).toBe(
+      "https://gatehouse.example",
+    );
+  });
+});
