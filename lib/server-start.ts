@@ -1,6 +1,7 @@
 // Wires startServer() to the real services. Called once from instrumentation.ts.
 import "server-only";
 import path from "node:path";
+import { getDummyHash } from "@/lib/auth/password";
 import { SettingsError } from "@/lib/env";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { getServices } from "@/lib/services";
@@ -36,6 +37,10 @@ export async function runServerStart(): Promise<void> {
       maxAttempts: settings.startup.maxAttempts,
       retryBaseMs: settings.startup.retryBaseMs,
     });
+    // Computed now so the first sign-in with an unknown email costs the same as the others.
+    void getDummyHash().catch((error: unknown) =>
+      logger.warn("could not precompute the dummy password hash", { error }),
+    );
     if (settings.auth.secretIsGenerated) {
       logger.info("using the generated development AUTH_SECRET", {
         file: `${settings.dataDir}/dev-auth-secret`,
