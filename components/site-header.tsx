@@ -1,4 +1,9 @@
 import Link from "next/link";
+import { unstable_rethrow } from "next/navigation";
+
+import { signOutAction } from "@/lib/actions/auth";
+import { auth } from "@/lib/auth";
+import { getServices } from "@/lib/services";
 
 /** The product mark: a stylised gate. Decorative; the link's text names it. */
 function GatehouseMark() {
@@ -20,18 +25,97 @@ function GatehouseMark() {
   );
 }
 
-export function SiteHeader() {
+interface HeaderUser {
+  /** What the header calls the person: their name, else their email. */
+  label: string;
+  /** The email, when it differs from the label (shown as a second line). */
+  email: string | null;
+  /** The label's first character, for the phone-sized badge. */
+  initial: string;
+}
+
+/**
+ * The signed-in person, or null. Fails open to "signed out" on purpose: the header is on
+ * every page, including the error pages, so a database or session failure here must not
+ * take the whole page down — the page itself still checks the session where it matters.
+ */
+async function currentUser(): Promise<HeaderUser | null> {
+  try {
+    const user = (await auth())?.user;
+    if (!user) return null;
+    const email = user.email ?? null;
+    // A blank name (some providers send "") counts as no name.
+    const name = user.name?.trim() === "" ? null : user.name;
+    const label = name ?? email ?? "Your account";
+    // Code points, not UTF-16 units: a name starting with an emoji keeps it whole.
+    const initial = Array.from(label)[0]?.toUpperCase() ?? "?";
+    return { label, email: email === label ? null : email, initial };
+  } catch (error) {
+    // Next signals "this page is dynamic" and redirects by throwing; those must go through.
+    unstable_rethrow(error);
+    logHeaderFailure(error);
+    return null;
+  }
+}
+
+function logHeaderFailure(error: unknown): void {
+  try {
+    getServices().logger.error("site header: could not read the session", { error });
+  } catch {
+    // The services themselves failed to start (bad settings): still leave a trace.
+    console.error("site header: could not read the session", error);
+  }
+}
+
+export async function SiteHeader() {
+  const user = await currentUser();
+
   return (
     <header className="border-b border-border">
       <div className="mx-auto flex w-full max-w-page items-center justify-between gap-4 px-5 py-4 sm:px-8">
         <Link
           href="/"
-          className="-m-1 flex items-center gap-2 rounded-control p-1 text-lg font-black tracking-tight"
+          className="-m-1 flex shrink-0 items-center gap-2 rounded-control p-1 text-lg font-black tracking-tight"
         >
           <GatehouseMark />
           Gatehouse
         </Link>
-        {/* The sign-in link and, once signed in, the account menu go here (issue 3). */}
+        {user ? (
+          <div className="flex min-w-0 items-center gap-3 sm:gap-4">
+            {/* On a phone there is room for an initial, not for an email (it would truncate
+                to two letters), so the name is read out but not shown there. */}
+            <span
+              aria-hidden="true"
+              className="inline-flex size-9 shrink-0 items-center justify-center rounded-full bg-brand/12 font-bold text-brand sm:hidden"
+            >
+              {user.initial}
+            </span>
+            <p className="min-w-0 text-right leading-tight max-sm:sr-only">
+              <span className="sr-only">Signed in as </span>
+              <span className="block truncate font-semibold">{user.label}</span>
+              {user.email ? (
+                <span className="block truncate text-sm text-muted">{user.email}</span>
+              ) : null}
+            </p>
+            <form action={signOutAction} className="shrink-0">
+              <button
+                type="submit"
+                className="inline-flex min-h-11 cursor-pointer items-center rounded-control border border-border px-4 font-semibold hover:bg-raised"
+              >
+                Sign out
+              </button>
+            </form>
+          </div>
+        ) : (
+          <Link
+            href="/sign-in"
+            // Outlined, not filled: on the sign-in page the form's own button is the one
+            // primary action.
+            className="inline-flex min-h-11 shrink-0 items-center rounded-control border border-muted px-4 font-semibold hover:bg-raised"
+          >
+            Sign in
+          </Link>
+        )}
       </div>
     </header>
   );

@@ -207,7 +207,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -228,6 +228,8 @@ export interface AppServer {
   readonly port: number;
   /** Everything the server printed so far. */
   output(): string;
+  /** The app's PostgreSQL database, for tests that inspect or change rows directly. */
+  readonly databaseUrl?: string;
   /** Stops the server's process group and removes what it owned (data dir, database). */
   stop(): Promise<void>;
 }
@@ -239,13 +241,17 @@ export interface StartAppOptions {
   env?: ServerEnv;
   /** Extra clean-up after the process has stopped. */
   onStop?: () => Promise<void> | void;
+  /** A port chosen beforehand (freePort()), when something must know APP_URL first. */
+  port?: number;
 }
 
 /** Builds if needed, then starts `next start` on a free port and waits until it answers. */
 export async function startApp(options: StartAppOptions): Promise<AppServer> {
   await ensureBuilt();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const port = options.port ?? (await freePort());
+  // "localhost", not 127.0.0.1: Next rewrites loopback IPs in request URLs to localhost, and
+  // the browser must use the same host as APP_URL for cookies to come back.
+  const url = `http://localhost:${port}`;
   const env: ServerEnv = {
     ...baseEnv(),
     ...blankedBackendVariables,
@@ -319,11 +325,12 @@ async function waitUntilAnswering(url: string, exited: Promise<string>, output: 
 // The two backends every e2e suite runs against.
 
 /** Embedded PGlite + in-memory Redis, in a fresh data folder removed on stop. */
-export async function startEmbeddedApp(env: ServerEnv = {}): Promise<AppServer> {
+export async function startEmbeddedApp(env: ServerEnv = {}, port?: number): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-data-"));
   try {
     return await startApp({
       name: "embedded",
+      port,
       env: {
         GATEHOUSE_DATA_DIR: dataDir,
         // The embedded backends are development defaults; this run opts in on purpose.
@@ -342,6 +349,7 @@ export async function startEmbeddedApp(env: ServerEnv = {}): Promise<AppServer> 
 export async function startPostgresApp(
   servers: { databaseUrl: string; redisUrl: string },
   env: ServerEnv = {},
+  port?: number,
 ): Promise<AppServer> {
   const database = await createPostgresDatabase(servers.databaseUrl);
   const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-data-"));
@@ -350,8 +358,9 @@ export async function startPostgresApp(
     await database.drop();
   };
   try {
-    return await startApp({
+    const app = await startApp({
       name: "postgres",
+      port,
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: servers.redisUrl,
@@ -360,6 +369,7 @@ export async function startPostgresApp(
       },
       onStop: cleanUp,
     });
+    return { ...app, databaseUrl: database.url };
   } catch (error) {
     await cleanUp();
     throw error;

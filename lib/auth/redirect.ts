@@ -16,7 +16,9 @@ export function safeRedirectPath(target: string | null | undefined, origin: stri
       return "/";
     }
   }
-  // Browsers treat "\" as "/" and ignore tabs/newlines inside URLs.
+  // Browsers treat "\" as "/" and ignore tabs/newlines inside URLs, so a target holding a
+  // backslash or any control character is refused outright.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\\\u0000-\u001f]/.test(decoded)) return "/";
   const base = new URL(origin);
   let url: URL;

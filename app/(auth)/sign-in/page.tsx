@@ -1,0 +1,104 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+
+import { describeAuthError } from "@/components/auth/error-messages";
+import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
+import { ProviderButtons } from "@/components/auth/provider-buttons";
+import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
+import { auth } from "@/lib/auth";
+import { configuredProviders } from "@/lib/auth/providers";
+import { safeRedirectPath } from "@/lib/auth/redirect";
+import { getServices } from "@/lib/services";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+// Reads the session cookie and the settings on every request; never prerendered at build
+// (which would open the database while building).
+export const dynamic = "force-dynamic";
+
+interface SignInPageProps {
+  searchParams: Promise<SearchParams>;
+}
+
+export default async function SignInPage({ searchParams }: SignInPageProps) {
+  const params = await searchParams;
+  const { settings } = getServices();
+  // Only ever a same-origin path: it goes into links and hidden fields, and the redirect
+  // below, so an attacker's `?callbackUrl=https://evil.example` ends up as "/".
+  const callbackUrl = safeRedirectPath(searchParam(params, "callbackUrl"), settings.appUrl);
+
+  const session = await auth();
+  if (session?.user) redirect(callbackUrl);
+
+  const providers = configuredProviders(settings.auth);
+  const passwordEnabled = settings.auth.passwordEnabled;
+  // Auth.js sends sign-in failures back here as `?error=<code>`. Only the mapped copy is
+  // shown, never the raw parameter.
+  const rawError = searchParam(params, "error");
+  const error = rawError === undefined ? null : describeAuthError(rawError);
+
+  return (
+    <>
+      <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
+        Sign in to Gatehouse
+      </h1>
+      {providers.length > 0 ? (
+        <p className="mt-3 text-muted">
+          With an account you already have. New here? Your first sign-in with a provider creates
+          your Gatehouse account.
+        </p>
+      ) : passwordEnabled ? (
+        <p className="mt-3 text-muted">With your email and password.</p>
+      ) : null}
+
+      {error ? (
+        <div
+          role="alert"
+          className="mt-8 rounded-control border border-danger/50 bg-danger/8 px-4 py-3"
+        >
+          <p className="font-bold">{error.title}</p>
+          <p className="mt-1">
+            {error.message} {error.nextStep}
+          </p>
+        </div>
+      ) : null}
+
+      {providers.length > 0 ? (
+        <div className="mt-8">
+          <ProviderButtons providers={providers} callbackUrl={callbackUrl} />
+        </div>
+      ) : null}
+
+      {providers.length > 0 && passwordEnabled ? (
+        <div className="my-8 flex items-center gap-4 text-sm font-semibold text-muted">
+          <span aria-hidden="true" className="h-px flex-1 bg-border" />
+          <span>or</span>
+          <span aria-hidden="true" className="h-px flex-1 bg-border" />
+        </div>
+      ) : null}
+
+      {passwordEnabled ? (
+        <div className={providers.length > 0 ? "" : "mt-8"}>
+          <PasswordSignInForm callbackUrl={callbackUrl} />
+          <p className="mt-6 text-muted">
+            No account yet?{" "}
+            <Link
+              href={withCallbackUrl("/sign-up", callbackUrl)}
+              className="rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline"
+            >
+              Create one with a password
+            </Link>
+          </p>
+        </div>
+      ) : null}
+
+      {providers.length === 0 && !passwordEnabled ? (
+        <p className="mt-8 rounded-control border border-border bg-raised px-4 py-3">
+          No sign-in method is turned on for this site yet. The people who run it can enable one in
+          its settings.
+        </p>
+      ) : null}
+    </>
+  );
+}

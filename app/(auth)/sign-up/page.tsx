@@ -1,0 +1,76 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+
+import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
+import { SignUpForm } from "@/components/auth/sign-up-form";
+import { auth } from "@/lib/auth";
+import { safeRedirectPath } from "@/lib/auth/redirect";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
+import { getServices } from "@/lib/services";
+
+export const metadata: Metadata = { title: "Create an account" };
+
+// Reads the session cookie and the settings on every request (see the sign-in page).
+export const dynamic = "force-dynamic";
+
+// The rules as people should read them, from the constants the server enforces. NIST
+// SP 800-63B: length, not composition, plus a check against commonly used passwords.
+const passwordHint = `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. Spaces and any symbols are fine; no mix of letters, numbers or symbols is required. Very common passwords, and your email address, are refused.`;
+
+interface SignUpPageProps {
+  searchParams: Promise<SearchParams>;
+}
+
+export default async function SignUpPage({ searchParams }: SignUpPageProps) {
+  const params = await searchParams;
+  const { settings } = getServices();
+  const callbackUrl = safeRedirectPath(searchParam(params, "callbackUrl"), settings.appUrl);
+
+  const session = await auth();
+  if (session?.user) redirect(callbackUrl);
+
+  const signInHref = withCallbackUrl("/sign-in", callbackUrl);
+  const linkClass =
+    "rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline";
+
+  if (!settings.auth.passwordEnabled) {
+    return (
+      <>
+        <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
+          Create an account
+        </h1>
+        <p className="mt-4 text-lg text-muted">
+          This site does not use passwords. Sign in with one of its providers instead: the first
+          sign-in creates your account.
+        </p>
+        <p className="mt-6">
+          <Link href={signInHref} className={linkClass}>
+            Go to sign in
+          </Link>
+        </p>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
+        Create an account
+      </h1>
+      <p className="mt-3 text-muted">
+        With an email and a password. You can link Google, GitHub or Stack Overflow later from your
+        account page.
+      </p>
+      <div className="mt-8">
+        <SignUpForm callbackUrl={callbackUrl} passwordHint={passwordHint} />
+      </div>
+      <p className="mt-6 text-muted">
+        Already have an account?{" "}
+        <Link href={signInHref} className={linkClass}>
+          Sign in
+        </Link>
+      </p>
+    </>
+  );
+}

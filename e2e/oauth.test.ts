@@ -1,0 +1,300 @@
+// Every OAuth provider's full redirect flow, in Chromium, against `next build && next start`
+// and a local fake identity provider that speaks each provider's protocol. The app runs its
+// real provider code; only the base URLs differ (AUTH_TEST_IDP_URL).
+import type { Browser, Page } from "playwright-core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+
+import { startFakeIdp, type FakeIdp } from "@/tests/support/fake-idp";
+
+import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
+import {
+  freePort,
+  printServerOutputOnFailure,
+  startEmbeddedApp,
+  startPostgresApp,
+  type AppServer,
+} from "./support/server";
+
+const databaseUrl = inject("databaseUrl");
+const redisUrl = inject("redisUrl");
+
+const providers = [
+  { id: "google", name: "Google" },
+  { id: "github", name: "GitHub" },
+  { id: "stackoverflow", name: "Stack Overflow" },
+] as const;
+
+interface Rig {
+  app: AppServer;
+  idp: FakeIdp;
+}
+
+/** A fake IdP whose clients point at the app's port, and the app pointed at the fake. */
+async function startRig(backend: "embedded" | "postgres"): Promise<Rig> {
+  const port = await freePort();
+  const appUrl = `http://localhost:${port}`;
+  const client = (id: string) => ({
+    clientId: `${id}-client`,
+    clientSecret: `${id}-secret`,
+    redirectUri: `${appUrl}/api/auth/callback/${id}`,
+  });
+  const idp = await startFakeIdp({
+    clients: {
+      google: client("google"),
+      github: client("github"),
+      stackoverflow: { ...client("stackoverflow"), key: "stack-key" },
+    },
+  });
+  const env = {
+    AUTH_TEST_IDP_URL: idp.url,
+    AUTH_GOOGLE_ID: "google-client",
+    AUTH_GOOGLE_SECRET: "google-secret",
+    AUTH_GITHUB_ID: "github-client",
+    AUTH_GITHUB_SECRET: "github-secret",
+    AUTH_STACKOVERFLOW_ID: "stackoverflow-client",
+    AUTH_STACKOVERFLOW_SECRET: "stackoverflow-secret",
+    AUTH_STACKOVERFLOW_KEY: "stack-key",
+    // Short, so the timeout case is quick; the fake never answers at all.
+    AUTH_PROVIDER_TIMEOUT_MS: "1500",
+  };
+  try {
+    const app =
+      backend === "postgres"
+        ? await startPostgresApp({ databaseUrl: databaseUrl!, redisUrl: redisUrl! }, env, port)
+        : await startEmbeddedApp(env, port);
+    return { app, idp };
+  } catch (error) {
+    await idp.close();
+    throw error;
+  }
+}
+
+async function session(page: Page): Promise<{ user?: { id?: string; name?: string } } | null> {
+  // page.request shares the browser context's cookies, so this is the page's own session.
+  const response = await page.request.get(`${new URL(page.url()).origin}/api/auth/session`);
+  return (await response.json()) as { user?: { id?: string; name?: string } } | null;
+}
+
+/** Sign-in page → provider button → fake consent page → Authorize → back in the app. */
+async function signInWith(opened: OpenedPage, appUrl: string, providerName: string) {
+  const { page } = opened;
+  await page.goto(`${appUrl}/sign-in`);
+  await page.getByRole("button", { name: `Continue with ${providerName}` }).click();
+  await page.getByRole("button", { name: "Authorize" }).waitFor();
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.waitForURL((url) => url.origin === appUrl && !url.pathname.startsWith("/api/"));
+}
+
+let browser: Browser | undefined;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function newPage(appUrl: string): Promise<OpenedPage> {
+  if (!browser) throw new Error("browser did not start");
+  return openPage(browser, `${appUrl}/`);
+}
+
+describe("OAuth sign-in against a fake identity provider", () => {
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig("embedded");
+  });
+  afterAll(async () => {
+    await rig?.app.stop();
+    await rig?.idp.close();
+  });
+  printServerOutputOnFailure(() => rig?.app);
+  const r = () => {
+    if (!rig) throw new Error("the app did not start (see beforeAll)");
+    return rig;
+  };
+
+  for (const provider of providers) {
+    test(`${provider.name}: the full redirect flow creates a user and signs in`, async () => {
+      const { app, idp } = r();
+      idp.setIdentity("google", {
+        sub: `g-${provider.id}`,
+        email: `${provider.id}-google@example.com`,
+        email_verified: true,
+        name: "Grace Google",
+      });
+      idp.setIdentity("github", {
+        id: 4242,
+        login: "grace",
+        name: "Grace GitHub",
+        email: null,
+        emails: [{ email: "grace-gh@example.com", primary: true, verified: true }],
+      });
+      idp.setIdentity("stackoverflow", { user_id: 777, display_name: "Grace Stack" });
+      const opened = await newPage(app.url);
+      try {
+        await signInWith(opened, app.url, provider.name);
+        const current = await session(opened.page);
+        expect(current?.user?.id).toEqual(expect.any(String));
+        // The header names the signed-in person.
+        await opened.page.getByRole("button", { name: "Sign out" }).waitFor();
+        // The protocol ran as the real one would: state and PKCE on the authorize request.
+        const authorize = idp.callsTo(provider.id, "authorize").at(-1);
+        expect(authorize?.query.state).toEqual(expect.any(String));
+        expect(authorize?.query.code_challenge_method).toBe("S256");
+        // The fake provider's own page has no favicon; only the app's errors count.
+        expect(opened.consoleErrors.filter((line) => !line.includes(idp.url))).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
+  test("signing in again with the same identity lands on the same user", async () => {
+    const { app, idp } = r();
+    idp.setIdentity("stackoverflow", { user_id: 9001, display_name: "Repeat Visitor" });
+    const first = await newPage(app.url);
+    const second = await newPage(app.url);
+    try {
+      await signInWith(first, app.url, "Stack Overflow");
+      await signInWith(second, app.url, "Stack Overflow");
+      const a = await session(first.page);
+      const b = await session(second.page);
+      expect(a?.user?.id).toEqual(expect.any(String));
+      expect(b?.user?.id).toBe(a?.user?.id);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  const stackFailures = [
+    "used-code",
+    "used-code-api-shape",
+    "form-error",
+    "html",
+    "timeout",
+    "me-error",
+  ] as const;
+  for (const kind of stackFailures) {
+    test(`Stack Overflow "${kind}" shows the error page, not a crash`, async () => {
+      const { app, idp } = r();
+      idp.failNext("stackoverflow", kind);
+      const opened = await newPage(app.url);
+      try {
+        await signInWith(opened, app.url, "Stack Overflow");
+        const url = new URL(opened.page.url());
+        expect(url.pathname).toBe("/auth/error");
+        await opened.page.getByRole("heading", { level: 1 }).waitFor();
+        await opened.page.getByRole("link", { name: /back to sign in/i }).waitFor();
+        const text = await opened.page.textContent("main");
+        expect(text).not.toMatch(/stack|trace|undefined|TypeError/i);
+        expect(await session(opened.page)).toBeNull();
+      } finally {
+        await opened.close();
+      }
+    });
+  }
+
+  test("an unverified email matching an existing account is refused with a clear page", async () => {
+    const { app, idp } = r();
+    // First: a verified Google identity creates the user with that email.
+    idp.setIdentity("google", {
+      sub: "g-owner",
+      email: "owner@example.com",
+      email_verified: true,
+      name: "Owner",
+    });
+    const owner = await newPage(app.url);
+    await signInWith(owner, app.url, "Google");
+    await owner.close();
+    // Then: a GitHub identity whose matching email GitHub has NOT verified carries no
+    // email (only the verified primary counts), so it is a new, separate user — and a
+    // Google identity with email_verified=false is refused outright.
+    idp.setIdentity("google", {
+      sub: "g-impostor",
+      email: "owner@example.com",
+      email_verified: false,
+      name: "Impostor",
+    });
+    const impostor = await newPage(app.url);
+    try {
+      await signInWith(impostor, app.url, "Google");
+      const url = new URL(impostor.page.url());
+      expect(url.pathname).toBe("/auth/error");
+      expect(url.searchParams.get("error")).toBe("EmailNotVerified");
+      expect(await impostor.page.textContent("main")).toMatch(/sign in the way you did before/i);
+      expect(await session(impostor.page)).toBeNull();
+    } finally {
+      await impostor.close();
+    }
+  });
+
+  test("Back from the provider's page leaves no spinner on the sign-in page", async () => {
+    const { app } = r();
+    const opened = await newPage(app.url);
+    try {
+      const { page } = opened;
+      await page.goto(`${app.url}/sign-in`);
+      await page.getByRole("button", { name: "Continue with GitHub" }).click();
+      await page.getByRole("button", { name: "Authorize" }).waitFor();
+      await page.goBack();
+      await page.getByRole("button", { name: "Continue with GitHub" }).waitFor();
+      expect(await page.locator("[aria-busy='true']").count()).toBe(0);
+      for (const button of await page.getByRole("button", { name: /Continue with/ }).all()) {
+        expect(await button.isEnabled()).toBe(true);
+      }
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe.runIf(databaseUrl !== null && redisUrl !== null)(
+  "revocable sessions (PostgreSQL, so the test can revoke a row)",
+  () => {
+    let rig: Rig | undefined;
+    beforeAll(async () => {
+      rig = await startRig("postgres");
+    });
+    afterAll(async () => {
+      await rig?.app.stop();
+      await rig?.idp.close();
+    });
+    printServerOutputOnFailure(() => rig?.app);
+
+    test("a revoked session is signed out on its next request", async () => {
+      if (!rig) throw new Error("the app did not start (see beforeAll)");
+      const { app, idp } = rig;
+      idp.setIdentity("github", {
+        id: 31337,
+        login: "revokee",
+        name: "Revokee",
+        email: null,
+        emails: [{ email: "revokee@example.com", primary: true, verified: true }],
+      });
+      const opened = await newPage(app.url);
+      try {
+        await signInWith(opened, app.url, "GitHub");
+        const before = await session(opened.page);
+        expect(before?.user?.id).toEqual(expect.any(String));
+        const client = new pg.Client({ connectionString: app.databaseUrl });
+        await client.connect();
+        try {
+          const revoked = await client.query(
+            `UPDATE "Session" SET "revokedAt" = now() WHERE "userId" = $1 AND "revokedAt" IS NULL`,
+            [before?.user?.id],
+          );
+          expect(revoked.rowCount).toBe(1);
+        } finally {
+          await client.end();
+        }
+        expect(await session(opened.page)).toBeNull();
+        await opened.page.reload();
+        await opened.page.getByRole("link", { name: "Sign in" }).waitFor();
+      } finally {
+        await opened.close();
+      }
+    });
+  },
+);

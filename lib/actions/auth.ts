@@ -1,0 +1,122 @@
+"use server";
+// Sign-in, sign-up and sign-out actions behind the forms on /sign-in, /sign-up and the
+// header. They parse input, call lib/auth, and shape a safe answer; nothing here echoes a
+// password back or says which half of a credential was wrong.
+import { AuthError } from "next-auth";
+import { isRedirectError } from "next/dist/client/components/redirect-error";
+import { signIn, signOut } from "@/lib/auth";
+import { PASSWORD_PROVIDER_ID } from "@/lib/auth/config";
+import { configuredProviders } from "@/lib/auth/providers";
+import { safeRedirectPath } from "@/lib/auth/redirect";
+import { registerWithPassword } from "@/lib/auth/registration";
+import { messages, signInSchema, signUpSchema } from "@/lib/auth/schemas";
+import { requestContext } from "@/lib/http/request-context";
+import { getServices } from "@/lib/services";
+
+export interface FormState {
+  status: "idle" | "error";
+  /** A message for the whole form (shown in an alert region). */
+  message?: string;
+  fieldErrors?: Partial<Record<"email" | "password" | "name", string>>;
+  /** Kept so the form does not lose what was typed — never the password. */
+  values?: { email?: string; name?: string };
+}
+
+const GENERIC_SIGN_IN_ERROR = "That email and password do not match an account.";
+
+function field(formData: FormData, name: string): string {
+  const value = formData.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+function target(formData: FormData): string {
+  return safeRedirectPath(field(formData, "callbackUrl"), getServices().settings.appUrl);
+}
+
+async function failWithReference(error: unknown, what: string): Promise<FormState> {
+  const { requestId } = await requestContext();
+  getServices().logger.error(`${what} failed`, { error, requestId });
+  return {
+    status: "error",
+    message: `Something went wrong on our side. Please try again. (Reference: ${requestId})`,
+  };
+}
+
+export async function signInWithProviderAction(formData: FormData): Promise<void> {
+  const provider = field(formData, "provider");
+  const known = configuredProviders(getServices().settings.auth).some((p) => p.id === provider);
+  // An unknown provider id is a tampered form; Auth.js would answer with a
+  // configuration error, so send it to the same place with a precise code instead.
+  if (!known) {
+    const { redirect } = await import("next/navigation");
+    redirect("/auth/error?error=UnknownProvider");
+  }
+  await signIn(provider, { redirectTo: target(formData) });
+}
+
+export async function signInWithPasswordAction(
+  _previous: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  const email = field(formData, "email");
+  const parsed = signInSchema.safeParse({ email, password: field(formData, "password") });
+  if (!parsed.success) {
+    return { status: "error", message: GENERIC_SIGN_IN_ERROR, values: { email } };
+  }
+  try {
+    await signIn(PASSWORD_PROVIDER_ID, {
+      email: parsed.data.email,
+      password: parsed.data.password,
+      redirectTo: target(formData),
+    });
+    return { status: "idle" };
+  } catch (error) {
+    if (isRedirectError(error)) throw error;
+    if (error instanceof AuthError && error.type === "CredentialsSignin") {
+      return { status: "error", message: GENERIC_SIGN_IN_ERROR, values: { email } };
+    }
+    return failWithReference(error, "password sign-in");
+  }
+}
+
+export async function signUpAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const values = { email: field(formData, "email"), name: field(formData, "name") };
+  const parsed = signUpSchema.safeParse({
+    email: values.email,
+    password: field(formData, "password"),
+    name: values.name || undefined,
+  });
+  if (!parsed.success) {
+    const fieldErrors: FormState["fieldErrors"] = {};
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0];
+      if ((key === "email" || key === "password" || key === "name") && !fieldErrors[key]) {
+        fieldErrors[key] = issue.message;
+      }
+    }
+    return { status: "error", message: "Please fix the highlighted fields.", fieldErrors, values };
+  }
+  try {
+    const context = await requestContext();
+    const result = await registerWithPassword(getServices().database.prisma, {
+      ...parsed.data,
+      ...context,
+    });
+    if (!result.ok) {
+      return { status: "error", message: messages.emailTaken, values };
+    }
+    await signIn(PASSWORD_PROVIDER_ID, {
+      email: parsed.data.email,
+      password: parsed.data.password,
+      redirectTo: target(formData),
+    });
+    return { status: "idle" };
+  } catch (error) {
+    if (isRedirectError(error)) throw error;
+    return failWithReference(error, "sign-up");
+  }
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/" });
+}

@@ -1,0 +1,208 @@
+// Auth.js configuration, built from injected services so it holds no globals of its own.
+//
+// How a sign-in flows:
+// - OAuth: Auth.js runs the provider protocol; our signIn callback then applies the
+//   same-email policy (lib/auth/identity.ts), creating or linking the user and identity
+//   in one transaction, so Auth.js's own account lookup that follows always finds it.
+// - Password: the Credentials provider's authorize() checks the password in constant time.
+// - Both: the jwt callback at sign-in creates a Session row (device, IP, times) and puts its
+//   handle in the JWT; on every later request it checks the row, so a revoked or deleted
+//   row signs that token out on its next request.
+import { PrismaAdapter } from "@auth/prisma-adapter";
+import type { NextAuthConfig, User } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { resolveOAuthSignIn, recordSignIn, recordSignInFailure } from "@/lib/auth/identity";
+import { verifyCredentials } from "@/lib/auth/password";
+import { oauthProviders, type NormalizedProfile } from "@/lib/auth/providers";
+import { safeRedirectPath } from "@/lib/auth/redirect";
+import { signInSchema } from "@/lib/auth/schemas";
+import { createSession, endSession, validateSession } from "@/lib/auth/sessions";
+import type { RequestContext } from "@/lib/http/request-context";
+import type { Services } from "@/lib/services";
+
+export const PASSWORD_PROVIDER_ID = "password";
+
+/** Error codes our callbacks add to Auth.js's own (see app/auth/error/page.tsx). */
+export const policyErrors = {
+  "unverified-email-match": "EmailNotVerified",
+  "identity-linked-to-another-user": "IdentityLinkedElsewhere",
+} as const;
+
+export interface AuthDependencies {
+  services: Services;
+  /** The request being handled (headers()); injected so tests need no Next runtime. */
+  requestContext: () => Promise<RequestContext>;
+  /** The signed-in user, when an OAuth flow starts from the account page to link. */
+  currentUserId: () => Promise<string | null>;
+  now?: () => Date;
+}
+
+declare module "next-auth" {
+  interface Session {
+    sessionId?: string;
+  }
+}
+
+export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
+  const { settings, database, logger } = deps.services;
+  const prisma = database.prisma;
+  const now = deps.now ?? (() => new Date());
+  const auth = settings.auth;
+
+  const password = Credentials({
+    id: PASSWORD_PROVIDER_ID,
+    name: "Email and password",
+    credentials: { email: { type: "email" }, password: { type: "password" } },
+    async authorize(raw): Promise<User | null> {
+      const parsed = signInSchema.safeParse(raw);
+      const context = await deps.requestContext();
+      if (!parsed.success) return null;
+      const result = await verifyCredentials({
+        prisma,
+        email: parsed.data.email,
+        password: parsed.data.password,
+      });
+      if (!result.ok) {
+        // The reason stays on the server; the person sees one message for every failure.
+        await recordSignInFailure(prisma, {
+          userId: null,
+          method: PASSWORD_PROVIDER_ID,
+          reason: "wrong email or password",
+          ...context,
+        });
+        return null;
+      }
+      return { id: result.userId };
+    },
+  });
+
+  return {
+    secret: auth.secret,
+    // Safe because the origin is pinned: getSettings() sets AUTH_URL to APP_URL, and Auth.js
+    // then ignores the Host header when it builds URLs.
+    trustHost: true,
+    basePath: "/api/auth",
+    // Only Auth.js's account lookups use the adapter (identities are created by our
+    // signIn callback). Its types accept our generated client as it is.
+    adapter: PrismaAdapter(prisma),
+    session: { strategy: "jwt", maxAge: auth.sessionMaxAgeSeconds },
+    pages: { signIn: "/sign-in", error: "/auth/error" },
+    providers: [...oauthProviders(auth), ...(auth.passwordEnabled ? [password] : [])],
+    callbacks: {
+      async signIn({ user, account }) {
+        if (!account || account.provider === PASSWORD_PROVIDER_ID) return true;
+        const profile = user as User & NormalizedProfile;
+        const context = await deps.requestContext();
+        const result = await resolveOAuthSignIn(
+          { prisma, logger, now },
+          {
+            identity: {
+              provider: account.provider,
+              providerAccountId: account.providerAccountId,
+              type: account.type === "oidc" ? "oidc" : "oauth",
+              email: profile.email ?? null,
+              emailVerified: profile.emailVerified,
+              name: profile.name ?? null,
+              image: profile.image ?? null,
+              label: profile.label,
+              tokens: {
+                access_token: account.access_token,
+                refresh_token: account.refresh_token,
+                expires_at: account.expires_at,
+                token_type: account.token_type,
+                scope: account.scope,
+                id_token: account.id_token,
+                session_state:
+                  typeof account.session_state === "string" ? account.session_state : undefined,
+              },
+            },
+            currentUserId: await deps.currentUserId(),
+            context,
+          },
+        );
+        if (result.outcome === "refused") {
+          await recordSignInFailure(prisma, {
+            userId: null,
+            method: account.provider,
+            reason: result.reason,
+            ...context,
+          });
+          return `/auth/error?error=${policyErrors[result.reason]}&provider=${account.provider}`;
+        }
+        // Auth.js looks the identity up next and signs in as its owner.
+        user.id = result.userId;
+        return true;
+      },
+
+      async jwt({ token, user, account, trigger }) {
+        if ((trigger === "signIn" || trigger === "signUp") && user?.id) {
+          const context = await deps.requestContext();
+          const method = account?.provider ?? PASSWORD_PROVIDER_ID;
+          const session = await createSession(prisma, {
+            userId: user.id,
+            method,
+            ip: context.ip,
+            userAgent: context.userAgent,
+            maxAgeSeconds: auth.sessionMaxAgeSeconds,
+            now: now(),
+          });
+          await recordSignIn(prisma, { userId: user.id, method, now: now(), ...context });
+          // The person as stored (a password sign-in's `user` carries only the id).
+          const profile = await prisma.user.findUnique({
+            where: { id: user.id },
+            select: { name: true, email: true, image: true },
+          });
+          return {
+            sub: user.id,
+            name: profile?.name ?? null,
+            email: profile?.email ?? null,
+            picture: profile?.image ?? null,
+            sid: session.sessionToken,
+            // When this device last proved who it is: the recent-sign-in rule reads it.
+            authTime: Math.floor(now().getTime() / 1000),
+            method,
+          };
+        }
+        const sid = typeof token.sid === "string" ? token.sid : null;
+        if (!sid) return null;
+        const valid = await validateSession(prisma, {
+          sessionToken: sid,
+          touchIntervalSeconds: auth.sessionTouchIntervalSeconds,
+          maxAgeSeconds: auth.sessionMaxAgeSeconds,
+          now: now(),
+        });
+        // Returning null makes Auth.js treat the token as signed out (and clear the cookie
+        // where it can): the row was revoked, deleted or expired.
+        if (!valid || valid.userId !== token.sub) return null;
+        return token;
+      },
+
+      session({ session, token }) {
+        if (token.sub) session.user.id = token.sub;
+        if (typeof token.sid === "string") session.sessionId = token.sid;
+        return session;
+      },
+
+      redirect({ url, baseUrl }) {
+        return `${baseUrl}${safeRedirectPath(url, baseUrl)}`;
+      },
+    },
+    events: {
+      async signOut(message) {
+        const token = "token" in message ? message.token : null;
+        if (token && typeof token.sid === "string") await endSession(prisma, token.sid);
+      },
+    },
+    logger: {
+      error(error) {
+        logger.error("auth error", { error });
+      },
+      warn(code) {
+        logger.warn("auth warning", { code });
+      },
+      debug(message, metadata) {
+        logger.debug(`auth: ${message}`, { metadata });
+      },
+    },
+  };
+}
