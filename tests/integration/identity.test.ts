@@ -2,7 +2,6 @@
 // databases, PostgreSQL and PGlite: one test per row of the table, then the edges around
 // it (no email, already linked, events, sign-in bookkeeping, parallel first sign-ins).
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -16,49 +15,15 @@ import {
   type OAuthIdentity,
 } from "@/lib/auth/identity";
 import { createSession } from "@/lib/auth/sessions";
-import { createDatabase, type Database } from "@/lib/db";
+import type { Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { createPostgresDatabase } from "@/tests/support/databases";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const serverUrl = inject("databaseUrl");
 
-interface Backend {
-  name: string;
-  available: boolean;
-  open: () => Promise<{ database: Database; drop: () => Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    available: serverUrl !== null,
-    async open() {
-      if (serverUrl === null) throw new Error("no PostgreSQL server for this run");
-      const server = await createPostgresDatabase(serverUrl);
-      const database = createDatabase({
-        kind: "postgres",
-        url: server.url,
-        // The app's default pool size: parallel arrivals really run at the same time.
-        poolMax: 10,
-        connectionTimeoutMs: 5_000,
-        idleTimeoutMs: 10_000,
-        statementTimeoutMs: 10_000,
-      });
-      return { database, drop: () => server.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    available: true,
-    open: () =>
-      Promise.resolve({
-        database: createDatabase({ kind: "pglite", dataDir: "memory://" }),
-        drop: () => Promise.resolve(),
-      }),
-  },
-];
+// The app's default pool size on PostgreSQL: parallel arrivals really run at once.
+const backends = databaseBackends(serverUrl, { poolMax: 10 });
 
 // A syntactically valid argon2id PHC string: the table's CHECK accepts nothing else.
 const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;

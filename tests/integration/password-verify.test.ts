@@ -3,7 +3,6 @@
 // real argon2 verify on every path, so an unknown email costs what a known one does.
 // (Timing itself is measured by scripts/bench-password.ts, never asserted here.)
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -15,47 +14,13 @@ import {
   verifyCredentials,
   verifyPassword,
 } from "@/lib/auth/password";
-import { createDatabase, type Database } from "@/lib/db";
+import type { Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { createPostgresDatabase } from "@/tests/support/databases";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const serverUrl = inject("databaseUrl");
 
-interface Backend {
-  name: string;
-  available: boolean;
-  open: () => Promise<{ database: Database; drop: () => Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    available: serverUrl !== null,
-    async open() {
-      if (serverUrl === null) throw new Error("no PostgreSQL server for this run");
-      const server = await createPostgresDatabase(serverUrl);
-      const database = createDatabase({
-        kind: "postgres",
-        url: server.url,
-        poolMax: 4,
-        connectionTimeoutMs: 5_000,
-        idleTimeoutMs: 10_000,
-        statementTimeoutMs: 10_000,
-      });
-      return { database, drop: () => server.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    available: true,
-    open: () =>
-      Promise.resolve({
-        database: createDatabase({ kind: "pglite", dataDir: "memory://" }),
-        drop: () => Promise.resolve(),
-      }),
-  },
-];
+const backends = databaseBackends(serverUrl);
 
 /** The real argon2 verify, recording what it was asked to check. */
 function countingVerifier() {

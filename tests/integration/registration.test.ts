@@ -1,45 +1,18 @@
 // Password sign-up against a migrated database (PGlite always, PostgreSQL when present):
 // the "password sign-up, same email → refused" row of DESIGN.md's table, and the event.
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { verifyCredentials } from "@/lib/auth/password";
 import { registerWithPassword } from "@/lib/auth/registration";
-import { createDatabase, type Database } from "@/lib/db";
+import type { Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { createPostgresDatabase } from "@/tests/support/databases";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const serverUrl = inject("databaseUrl");
 
-const backends = [
-  {
-    name: "PostgreSQL",
-    available: serverUrl !== null,
-    async open() {
-      const server = await createPostgresDatabase(serverUrl!);
-      const database = createDatabase({
-        kind: "postgres",
-        url: server.url,
-        poolMax: 4,
-        connectionTimeoutMs: 5_000,
-        idleTimeoutMs: 10_000,
-        statementTimeoutMs: 10_000,
-      });
-      return { database, drop: () => server.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    available: true,
-    open() {
-      const database = createDatabase({ kind: "pglite", dataDir: "memory://" });
-      return Promise.resolve({ database, drop: () => Promise.resolve() });
-    },
-  },
-];
+const backends = databaseBackends(serverUrl);
 
 const context = { ip: "203.0.113.5", userAgent: "test", requestId: "req-registration" };
 const email = () => `new-${randomBytes(4).toString("hex")}@example.com`;

@@ -2,7 +2,6 @@
 // PostgreSQL and PGlite. The clock is injected everywhere, so expiry and the touch
 // interval are tested at exact instants instead of by sleeping.
 import { createHash, randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -14,47 +13,13 @@ import {
   revokeSession,
   validateSession,
 } from "@/lib/auth/sessions";
-import { createDatabase, type Database } from "@/lib/db";
+import type { Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { createPostgresDatabase } from "@/tests/support/databases";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const serverUrl = inject("databaseUrl");
 
-interface Backend {
-  name: string;
-  available: boolean;
-  open: () => Promise<{ database: Database; drop: () => Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    available: serverUrl !== null,
-    async open() {
-      if (serverUrl === null) throw new Error("no PostgreSQL server for this run");
-      const server = await createPostgresDatabase(serverUrl);
-      const database = createDatabase({
-        kind: "postgres",
-        url: server.url,
-        poolMax: 4,
-        connectionTimeoutMs: 5_000,
-        idleTimeoutMs: 10_000,
-        statementTimeoutMs: 10_000,
-      });
-      return { database, drop: () => server.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    available: true,
-    open: () =>
-      Promise.resolve({
-        database: createDatabase({ kind: "pglite", dataDir: "memory://" }),
-        drop: () => Promise.resolve(),
-      }),
-  },
-];
+const backends = databaseBackends(serverUrl);
 
 const T = new Date("2026-06-01T10:00:00.000Z");
 const at = (seconds: number) => new Date(T.getTime() + seconds * 1000);
