@@ -63,8 +63,8 @@ const features: Feature[] = [
   },
 ];
 
-// Static on purpose: the home page reads no session and no database, so it stays fast
-// and keeps working while a backing service is down.
+// The page itself queries nothing, so it keeps working while a backing service is down;
+// it is still rendered per request because the header in the layout reads the session.
 export default function HomePage() {
   return (
     <div className="mx-auto w-full max-w-page px-5 py-14 sm:px-8 sm:py-24">
