@@ -3,51 +3,16 @@
 // type, a default, a unique index, a foreign key), a test here fails. Runs on PostgreSQL
 // and on PGlite.
 import { createHash, randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { createDatabase, type Database } from "@/lib/db";
+import type { Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { createPostgresDatabase } from "@/tests/support/databases";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const serverUrl = inject("databaseUrl");
 
-interface Backend {
-  name: string;
-  available: boolean;
-  open: () => Promise<{ database: Database; drop: () => Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    available: serverUrl !== null,
-    async open() {
-      if (serverUrl === null) throw new Error("no PostgreSQL server for this run");
-      const server = await createPostgresDatabase(serverUrl);
-      const database = createDatabase({
-        kind: "postgres",
-        url: server.url,
-        poolMax: 4,
-        connectionTimeoutMs: 5_000,
-        idleTimeoutMs: 10_000,
-        statementTimeoutMs: 10_000,
-      });
-      return { database, drop: () => server.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    available: true,
-    open: () =>
-      Promise.resolve({
-        database: createDatabase({ kind: "pglite", dataDir: "memory://" }),
-        drop: () => Promise.resolve(),
-      }),
-  },
-];
+const backends = databaseBackends(serverUrl);
 
 const argon2idHash = (salt: string) =>
   `$argon2id$v=19$m=19456,t=2,p=1$${Buffer.from(salt).toString("base64").replace(/=+$/, "")}$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
