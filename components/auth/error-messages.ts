@@ -135,6 +135,11 @@ const copyByCode = {
     nextStep:
       "Sign in with the other account to use it, or unlink it there first and then try again.",
   }),
+  RecentSignInRequired: (provider) => ({
+    title: "Confirm it's you first",
+    message: `Linking ${provider ?? "a sign-in method"} needs a sign-in from the last few minutes. Nothing was changed.`,
+    nextStep: "Sign in again, then link it from your account page.",
+  }),
   UnknownProvider: () => ({
     title: "That sign-in method is not available",
     message: "The sign-in form asked for a provider this site does not offer.",

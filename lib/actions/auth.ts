@@ -4,7 +4,8 @@
 // password back or says which half of a credential was wrong.
 import { AuthError } from "next-auth";
 import { isRedirectError } from "next/dist/client/components/redirect-error";
-import { signIn, signOut } from "@/lib/auth";
+import { cookies } from "next/headers";
+import { auth, signIn, signOut } from "@/lib/auth";
 import { PASSWORD_PROVIDER_ID } from "@/lib/auth/config";
 import { configuredProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
@@ -42,6 +43,24 @@ async function failWithReference(error: unknown, what: string): Promise<FormStat
   };
 }
 
+/** Auth.js's session cookie, plain or __Secure- prefixed, whole or in chunks (".0", ".1"). */
+const SESSION_COOKIE = /^(__Secure-)?authjs\.session-token(\.\d+)?$/;
+
+/**
+ * Drops a session cookie that no longer names a valid session (revoked, expired, from an
+ * old secret). Auth.js's OAuth callback decodes that cookie without our revocation check
+ * and would take its owner as the one linking, refusing a different person's sign-in.
+ */
+async function dropDeadSessionCookie(): Promise<void> {
+  if (await auth()) return;
+  const jar = await cookies();
+  for (const { name } of jar.getAll()) {
+    if (!SESSION_COOKIE.test(name)) continue;
+    // A __Secure- cookie can only be overwritten by a Secure one, so say so explicitly.
+    jar.set(name, "", { path: "/", maxAge: 0, secure: name.startsWith("__Secure-") });
+  }
+}
+
 export async function signInWithProviderAction(formData: FormData): Promise<void> {
   const provider = field(formData, "provider");
   const known = configuredProviders(getServices().settings.auth).some((p) => p.id === provider);
@@ -51,6 +70,7 @@ export async function signInWithProviderAction(formData: FormData): Promise<void
     const { redirect } = await import("next/navigation");
     redirect("/auth/error?error=UnknownProvider");
   }
+  await dropDeadSessionCookie();
   await signIn(provider, { redirectTo: target(formData) });
 }
 

@@ -11,12 +11,23 @@
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { NextAuthConfig, User } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { resolveOAuthSignIn, recordSignIn, recordSignInFailure } from "@/lib/auth/identity";
+import {
+  resolveOAuthSignIn,
+  recordSignIn,
+  recordSignInFailure,
+  type RefusalReason,
+} from "@/lib/auth/identity";
 import { verifyCredentials } from "@/lib/auth/password";
 import { oauthProviders, type NormalizedProfile } from "@/lib/auth/providers";
+import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { signInSchema } from "@/lib/auth/schemas";
-import { createSession, endSession, validateSession } from "@/lib/auth/sessions";
+import {
+  createSession,
+  discardReplacedSession,
+  endSession,
+  validateSession,
+} from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Services } from "@/lib/services";
 
@@ -26,20 +37,39 @@ export const PASSWORD_PROVIDER_ID = "password";
 export const policyErrors = {
   "unverified-email-match": "EmailNotVerified",
   "identity-linked-to-another-user": "IdentityLinkedElsewhere",
-} as const;
+  "recent-sign-in-required": "RecentSignInRequired",
+} as const satisfies Record<RefusalReason, string>;
+
+/** Where the account page lives; linking starts and ends there. */
+export const ACCOUNT_PATH = "/account";
+
+/** The browser's current, valid session (revocation already checked), as callbacks need it. */
+export interface CurrentSession {
+  userId: string;
+  /** The Session row's id (not its token). */
+  sessionId: string;
+  /** When this device last signed in, in seconds since the epoch (JWT `authTime`). */
+  authTime: number | null;
+}
 
 export interface AuthDependencies {
   services: Services;
   /** The request being handled (headers()); injected so tests need no Next runtime. */
   requestContext: () => Promise<RequestContext>;
-  /** The signed-in user, when an OAuth flow starts from the account page to link. */
-  currentUserId: () => Promise<string | null>;
+  /**
+   * The session the request's cookie carries, if valid: who is linking during an OAuth
+   * callback, and which row a new sign-in in the same browser replaces.
+   */
+  currentSession: () => Promise<CurrentSession | null>;
   now?: () => Date;
 }
 
 declare module "next-auth" {
   interface Session {
+    /** The Session row's id: marks "this device" in the sessions list. Never its token. */
     sessionId?: string;
+    /** When this device last signed in (seconds since the epoch), for the recent-sign-in rule. */
+    authTime?: number;
   }
 }
 
@@ -93,6 +123,10 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         if (!account || account.provider === PASSWORD_PROVIDER_ID) return true;
         const profile = user as User & NormalizedProfile;
         const context = await deps.requestContext();
+        // Signed in already: the account page is linking a provider (or the person is
+        // re-proving who they are with one they have). The sign-in page sends signed-in
+        // visitors away unless they came to sign in again, so there is no third case.
+        const current = await deps.currentSession();
         const result = await resolveOAuthSignIn(
           { prisma, logger, now },
           {
@@ -116,18 +150,27 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
                   typeof account.session_state === "string" ? account.session_state : undefined,
               },
             },
-            currentUserId: await deps.currentUserId(),
+            currentUser: current && {
+              id: current.userId,
+              recentSignIn: isRecentSignIn(current.authTime, now(), auth.recentSignInMaxAgeSeconds),
+            },
             context,
           },
         );
         if (result.outcome === "refused") {
           await recordSignInFailure(prisma, {
-            userId: null,
+            // While linking, the refusal belongs in the signed-in user's own log.
+            userId: current?.userId ?? null,
             method: account.provider,
             reason: result.reason,
             ...context,
           });
-          return `/auth/error?error=${policyErrors[result.reason]}&provider=${account.provider}`;
+          if (result.reason === "recent-sign-in-required") {
+            return reauthenticationPath(ACCOUNT_PATH);
+          }
+          const query = `error=${policyErrors[result.reason]}&provider=${account.provider}`;
+          // A refused link is explained on the account page, where it started.
+          return current ? `${ACCOUNT_PATH}?${query}` : `/auth/error?${query}`;
         }
         // Auth.js looks the identity up next and signs in as its owner.
         user.id = result.userId;
@@ -138,6 +181,8 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         if ((trigger === "signIn" || trigger === "signUp") && user?.id) {
           const context = await deps.requestContext();
           const method = account?.provider ?? PASSWORD_PROVIDER_ID;
+          // Read before the new cookie exists: the session this browser had until now.
+          const previous = await deps.currentSession();
           const session = await createSession(prisma, {
             userId: user.id,
             method,
@@ -146,6 +191,9 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
             maxAgeSeconds: auth.sessionMaxAgeSeconds,
             now: now(),
           });
+          // This browser's cookie is about to be replaced, so its old row is dead: without
+          // this, every re-proof or link would leave a phantom device in the list.
+          if (previous) await discardReplacedSession(prisma, previous.sessionId);
           await recordSignIn(prisma, { userId: user.id, method, now: now(), ...context });
           // The person as stored (a password sign-in's `user` carries only the id).
           const profile = await prisma.user.findUnique({
@@ -158,6 +206,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
             email: profile?.email ?? null,
             picture: profile?.image ?? null,
             sid: session.sessionToken,
+            sessionId: session.sessionId,
             // When this device last proved who it is: the recent-sign-in rule reads it.
             authTime: Math.floor(now().getTime() / 1000),
             method,
@@ -179,7 +228,9 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
 
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
-        if (typeof token.sid === "string") session.sessionId = token.sid;
+        // The row id, never `sid`: the session object reaches the browser (/api/auth/session).
+        if (typeof token.sessionId === "string") session.sessionId = token.sessionId;
+        if (typeof token.authTime === "number") session.authTime = token.authTime;
         return session;
       },
 

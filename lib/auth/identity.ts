@@ -39,7 +39,11 @@ export interface OAuthIdentity {
   tokens: OAuthTokens;
 }
 
-export type RefusalReason = "unverified-email-match" | "identity-linked-to-another-user";
+export type RefusalReason =
+  | "unverified-email-match"
+  | "identity-linked-to-another-user"
+  /** Linking a new identity from the account page needs a recent sign-in (DESIGN: sudo). */
+  | "recent-sign-in-required";
 
 export interface IdentitySignIn {
   outcome: "sign-in";
@@ -64,10 +68,21 @@ export interface IdentityDependencies {
   retry?: { attempts: number; baseDelayMs: number };
 }
 
+/** Who is already signed in in the browser an identity arrives in. */
+export interface CurrentUser {
+  id: string;
+  /**
+   * Whether that sign-in is recent (lib/auth/recent-sign-in.ts). Adding a way to sign in
+   * is what a thief holding a stolen session wants most (it outlives the session), so a
+   * new identity joins the user only after a recent proof, like unlink and password change.
+   */
+  recentSignIn: boolean;
+}
+
 export interface OAuthArrival {
   identity: OAuthIdentity;
   /** The signed-in user when linking on purpose from the account page, otherwise null. */
-  currentUserId: string | null;
+  currentUser: CurrentUser | null;
   context: EventContext;
 }
 
@@ -170,7 +185,7 @@ function accountData(identity: OAuthIdentity) {
 async function resolveInTransaction(
   tx: Prisma.TransactionClient,
   deps: IdentityDependencies,
-  { identity, currentUserId, context }: OAuthArrival,
+  { identity, currentUser, context }: OAuthArrival,
   now: Date,
 ): Promise<IdentityResolution> {
   const hooks = { afterRecord: deps.afterRecord };
@@ -207,7 +222,7 @@ async function resolveInTransaction(
     select: { id: true, userId: true },
   });
   if (linkedAccount) {
-    if (currentUserId !== null && linkedAccount.userId !== currentUserId) {
+    if (currentUser !== null && linkedAccount.userId !== currentUser.id) {
       return refuse("identity-linked-to-another-user");
     }
     // Fresh tokens replace stored ones; a field the provider did not send this time (Google
@@ -223,12 +238,13 @@ async function resolveInTransaction(
   const provenEmail = identity.emailVerified ? email : null;
 
   // Row: signed in and linking on purpose — joins the current user whatever its email.
-  if (currentUserId !== null) {
+  if (currentUser !== null) {
+    if (!currentUser.recentSignIn) return refuse("recent-sign-in-required");
     const user = await tx.user.findUnique({
-      where: { id: currentUserId },
+      where: { id: currentUser.id },
       select: { id: true, email: true, emailVerified: true },
     });
-    if (!user) throw new CurrentUserNotFoundError(currentUserId);
+    if (!user) throw new CurrentUserNotFoundError(currentUser.id);
     await tx.account.create({ data: { ...accountData(identity), userId: user.id } });
     // The same person proved both sides, so nothing is deleted; the email is now proven.
     const provesUserEmail =

@@ -3,7 +3,7 @@
 import "server-only";
 import NextAuth from "next-auth";
 import { cache } from "react";
-import { createAuthConfig } from "@/lib/auth/config";
+import { createAuthConfig, type CurrentSession } from "@/lib/auth/config";
 import { requestContext } from "@/lib/http/request-context";
 import { getServices } from "@/lib/services";
 
@@ -11,8 +11,8 @@ const nextAuth = NextAuth(() =>
   createAuthConfig({
     services: getServices(),
     requestContext,
-    // During an OAuth callback, the session cookie (if any) says who is linking.
-    currentUserId: async () => (await nextAuth.auth())?.user?.id ?? null,
+    // The session cookie of the request being handled, checked against its row.
+    currentSession: () => currentSession(),
   }),
 );
 
@@ -20,3 +20,11 @@ export const { handlers, signIn, signOut } = nextAuth;
 
 /** The current session, once per request (React cache), with the revocation check applied. */
 export const auth = cache(() => nextAuth.auth());
+
+/** Who is signed in in this request's browser (user, Session row, sign-in time), or null. */
+export async function currentSession(): Promise<CurrentSession | null> {
+  const session = await auth();
+  const userId = session?.user?.id;
+  if (!userId || !session.sessionId) return null;
+  return { userId, sessionId: session.sessionId, authTime: session.authTime ?? null };
+}

@@ -264,3 +264,14 @@ export function listSessions(
     },
   });
 }
+
+/**
+ * A new sign-in in a browser that was already signed in (re-proving for a sensitive
+ * change, linking a provider, switching accounts) replaces the browser's cookie, so the
+ * previous row can never be presented again: it is deleted, without a SIGN_OUT event (the
+ * new sign-in's SIGN_IN event tells the story). Returns whether a row was deleted.
+ */
+export async function discardReplacedSession(db: DbClient, sessionId: string): Promise<boolean> {
+  const { count } = await db.session.deleteMany({ where: { id: sessionId } });
+  return count === 1;
+}

@@ -75,7 +75,13 @@ describe.each(backends)("same-email policy on $name", (backend) => {
       arriving: OAuthIdentity,
       currentUserId: string | null = null,
       dependencies = deps(),
-    ) => resolveOAuthSignIn(dependencies, { identity: arriving, currentUserId, context });
+      recentSignIn = true,
+    ) =>
+      resolveOAuthSignIn(dependencies, {
+        identity: arriving,
+        currentUser: currentUserId === null ? null : { id: currentUserId, recentSignIn },
+        context,
+      });
 
     /** A user who signed up with email + password (email unverified), signed in twice. */
     async function passwordUser(email: string, emailVerified: Date | null = null) {
@@ -352,6 +358,28 @@ describe.each(backends)("same-email policy on $name", (backend) => {
         outcome: "sign-in",
         userId: current.id,
         linked: true,
+      });
+    });
+
+    it("(signed in, linking on purpose) without a recent sign-in → refused, nothing changes; an identity already theirs still signs in", async () => {
+      const current = await passwordUser(uniqueEmail());
+      const before = { counts: await tableCounts(), current: await rowsOf(current.id) };
+
+      const arriving = identity({ provider: "github", email: null });
+      await expect(arrive(arriving, current.id, deps(), false)).resolves.toEqual({
+        outcome: "refused",
+        reason: "recent-sign-in-required",
+      });
+      await expect(tableCounts()).resolves.toEqual(before.counts);
+      await expect(rowsOf(current.id)).resolves.toEqual(before.current);
+
+      // Re-proving with an identity the user already has is how a stale session becomes
+      // recent again, so that path needs no recent sign-in.
+      await arrive(arriving, current.id);
+      await expect(arrive(arriving, current.id, deps(), false)).resolves.toMatchObject({
+        outcome: "sign-in",
+        userId: current.id,
+        linked: false,
       });
     });
 
