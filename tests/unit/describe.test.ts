@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+
+import type { SecurityEventType } from "@/lib/generated/prisma/client";
+import {
+  describeDevice,
+  describeEvent,
+  describeEventTitle,
+  methodName,
+  relativeTime,
+  UNKNOWN_DEVICE,
+} from "@/lib/security/describe";
+
+const UA = {
+  chromeAndroid:
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.179 Mobile Safari/537.36",
+  safariIphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+  firefoxWindows:
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+  edgeMac:
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+  chromeLinux:
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+  samsungAndroid:
+    "Mozilla/5.0 (Linux; Android 13; SM-S901B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+  curl: "curl/8.5.0",
+};
+
+describe("describeDevice", () => {
+  it.each([
+    ["Chrome on Android", UA.chromeAndroid, "Chrome on Android"],
+    ["Safari on an iPhone", UA.safariIphone, "Safari on iOS"],
+    ["Firefox on Windows", UA.firefoxWindows, "Firefox on Windows"],
+    ["Edge on macOS, shortened from Microsoft Edge", UA.edgeMac, "Edge on macOS"],
+    ["Chrome on a Linux desktop", UA.chromeLinux, "Chrome on Linux"],
+    ["Samsung Internet, shortened", UA.samsungAndroid, "Samsung Internet on Android"],
+  ])("names %s", (_, userAgent, expected) => {
+    expect(describeDevice(userAgent)).toBe(expected);
+  });
+
+  it("says which system when the browser is not known", () => {
+    expect(describeDevice("Mozilla/5.0 (X11; Linux x86_64)")).toBe("a browser on Linux");
+    expect(describeDevice("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")).toBe(
+      "a browser on Windows",
+    );
+  });
+
+  it("names the browser alone when the system is not known", () => {
+    // Chrome's own token with no platform in the parentheses.
+    expect(describeDevice("Mozilla/5.0 () AppleWebKit/537.36 Chrome/124.0.0.0 Safari/537.36")).toBe(
+      "Chrome",
+    );
+  });
+
+  it.each([
+    ["curl", UA.curl],
+    ["an empty string", ""],
+    ["only spaces", "   "],
+    ["null", null],
+    ["undefined", undefined],
+    ["10 000 characters of garbage", "x".repeat(10_000)],
+    ["control characters", "\u0000\uffff\n<script>"],
+  ])("says Unknown device for %s", (_, userAgent) => {
+    expect(describeDevice(userAgent)).toBe("Unknown device");
+  });
+
+  it("never shows a name the user agent made up", () => {
+    // Bowser's generic fallback would call this browser "<b>Your account is locked</b>".
+    expect(describeDevice("<b>Your account is locked</b>/1.0 (call 555-0100)")).toBe(
+      UNKNOWN_DEVICE,
+    );
+    expect(describeDevice("Call support now/1.0 (X11; Linux x86_64)")).toBe("a browser on Linux");
+  });
+
+  it("parses only the start of a huge user agent", () => {
+    // The Chrome token lies past the first 512 characters, so it is never parsed.
+    expect(describeDevice(`Mozilla/5.0 (${"x".repeat(600)}) Chrome/124.0.0.0`)).toBe(
+      UNKNOWN_DEVICE,
+    );
+    // Padding after a real user agent does not hide it.
+    expect(describeDevice(UA.chromeAndroid + " ".repeat(10_000) + "x".repeat(10_000))).toBe(
+      "Chrome on Android",
+    );
+  });
+});
+
+describe("methodName", () => {
+  it.each([
+    ["password", "email and password"],
+    ["google", "Google"],
+    ["github", "GitHub"],
+    ["stackoverflow", "Stack Overflow"],
+    ["telegram", "Telegram"],
+    [" GitHub ", "GitHub"],
+  ])("names %j as %j", (method, expected) => {
+    expect(methodName(method)).toBe(expected);
+  });
+
+  it.each([null, undefined, "", "   ", "facebook", "constructor", "__proto__", "toString"])(
+    "returns null for %j",
+    (method) => {
+      expect(methodName(method)).toBeNull();
+    },
+  );
+});
+
+describe("describeEventTitle", () => {
+  const titles: [SecurityEventType, string | null, string | null, string][] = [
+    ["SIGN_IN", "github", null, "Signed in with GitHub"],
+    ["SIGN_IN", "password", null, "Signed in with email and password"],
+    ["SIGN_IN", null, null, "Signed in"],
+    ["SIGN_IN", "carrier-pigeon", null, "Signed in"],
+    ["SIGN_IN_FAILED", "github", null, "Sign-in failed with GitHub"],
+    ["SIGN_IN_FAILED", "google", "recent-sign-in-required", "Sign-in failed with Google"],
+    ["SIGN_IN_FAILED", "github", "identity-linked-to-another-user", "Sign-in failed with GitHub"],
+    ["SIGN_IN_FAILED", null, "unknown email", "Sign-in failed"],
+    ["SIGN_UP", "github", null, "Account created with GitHub"],
+    ["SIGN_UP", "password", null, "Account created with email and password"],
+    ["SIGN_UP", null, null, "Account created"],
+    ["SIGN_OUT", "github", null, "Signed out"],
+    ["ACCOUNT_LINKED", "github", "linked from the account page", "Linked GitHub"],
+    ["ACCOUNT_LINKED", "stackoverflow", null, "Linked Stack Overflow"],
+    ["ACCOUNT_LINKED", null, null, "Linked a sign-in method"],
+    ["ACCOUNT_UNLINKED", "google", "unlinked from the account page", "Unlinked Google"],
+    ["ACCOUNT_UNLINKED", null, null, "Unlinked a sign-in method"],
+    ["PASSWORD_SET", "password", null, "Password set"],
+    ["PASSWORD_CHANGED", "password", null, "Password changed"],
+    ["PASSWORD_REMOVED", null, "pre-registration takeover", "Password removed"],
+    ["SESSION_REVOKED", null, "one session revoked", "Signed out a device"],
+    ["SESSION_REVOKED", null, null, "Signed out a device"],
+    [
+      "SESSION_REVOKED",
+      null,
+      "all other sessions revoked (2 sessions)",
+      "Signed out all other devices",
+    ],
+    [
+      "SESSION_REVOKED",
+      null,
+      "password changed: all other sessions revoked (1 session)",
+      "Signed out all other devices",
+    ],
+    ["SESSION_REVOKED", null, "all sessions revoked (3 sessions)", "Signed out everywhere"],
+    ["TELEGRAM_LINKED", "telegram", null, "Telegram connected"],
+    ["TELEGRAM_UNLINKED", "telegram", null, "Telegram disconnected"],
+  ];
+
+  it.each(titles)("%s via %j (detail %j) reads %j", (type, method, detail, expected) => {
+    expect(describeEventTitle({ type, method, detail })).toBe(expected);
+  });
+
+  it("has words for every event type", () => {
+    const covered = new Set(titles.map(([type]) => type));
+    const all: Record<SecurityEventType, true> = {
+      SIGN_IN: true,
+      SIGN_IN_FAILED: true,
+      SIGN_UP: true,
+      SIGN_OUT: true,
+      ACCOUNT_LINKED: true,
+      ACCOUNT_UNLINKED: true,
+      PASSWORD_SET: true,
+      PASSWORD_CHANGED: true,
+      PASSWORD_REMOVED: true,
+      SESSION_REVOKED: true,
+      TELEGRAM_LINKED: true,
+      TELEGRAM_UNLINKED: true,
+    };
+    expect([...covered].sort()).toEqual(Object.keys(all).sort());
+  });
+});
+
+describe("relativeTime", () => {
+  const now = new Date("2025-06-15T12:00:00Z");
+  const before = (ms: number) => new Date(now.getTime() - ms);
+  const SECOND = 1000;
+  const MINUTE = 60 * SECOND;
+  const HOUR = 60 * MINUTE;
+  const DAY = 24 * HOUR;
+
+  it.each([
+    ["0 s", 0, "just now"],
+    ["30 s", 30 * SECOND, "just now"],
+    ["44.9 s", 44_900, "just now"],
+    ["45 s", 45 * SECOND, "1 minute ago"],
+    ["3 min", 3 * MINUTE, "3 minutes ago"],
+    ["3 min 59 s", 3 * MINUTE + 59 * SECOND, "3 minutes ago"],
+    ["59 min", 59 * MINUTE, "59 minutes ago"],
+    ["1 h", HOUR, "1 hour ago"],
+    ["2 h", 2 * HOUR, "2 hours ago"],
+    ["23 h", 23 * HOUR, "23 hours ago"],
+    ["1 day", DAY, "yesterday"],
+    ["3 days", 3 * DAY, "3 days ago"],
+    ["29 days", 29 * DAY, "29 days ago"],
+    ["40 days", 40 * DAY, "last month"],
+    ["90 days", 90 * DAY, "3 months ago"],
+    ["364 days", 364 * DAY, "11 months ago"],
+    ["400 days", 400 * DAY, "last year"],
+    ["800 days", 800 * DAY, "2 years ago"],
+  ])("%s ago (%i ms) reads %j", (_, ms, expected) => {
+    expect(relativeTime(before(ms), now)).toBe(expected);
+  });
+
+  it("reads a future time (clock skew) as just now", () => {
+    expect(relativeTime(new Date(now.getTime() + 5 * MINUTE), now)).toBe("just now");
+    expect(relativeTime(new Date(now.getTime() + 400 * DAY), now)).toBe("just now");
+  });
+
+  it("does not throw on an invalid date", () => {
+    expect(relativeTime(new Date(Number.NaN), now)).toBe("at an unknown time");
+  });
+});
+
+describe("describeEvent", () => {
+  const now = new Date("2025-06-15T12:00:00Z");
+  const threeMinutesAgo = new Date(now.getTime() - 3 * 60 * 1000);
+
+  it("writes the account page's line for a GitHub sign-in", () => {
+    expect(
+      describeEvent(
+        {
+          type: "SIGN_IN",
+          method: "github",
+          detail: null,
+          ip: "203.0.113.5",
+          userAgent: UA.chromeAndroid,
+          createdAt: threeMinutesAgo,
+        },
+        now,
+      ),
+    ).toEqual({
+      title: "Signed in with GitHub",
+      device: "Chrome on Android",
+      ip: "203.0.113.5",
+      when: "3 minutes ago",
+      line: "Signed in with GitHub — Chrome on Android — 203.0.113.5 — 3 minutes ago",
+    });
+  });
+
+  it("leaves out the device and IP when none were recorded", () => {
+    for (const blank of [null, "", "  "]) {
+      const described = describeEvent(
+        {
+          type: "SESSION_REVOKED",
+          method: null,
+          detail: "all other sessions revoked (2 sessions)",
+          ip: blank,
+          userAgent: blank,
+          createdAt: threeMinutesAgo,
+        },
+        now,
+      );
+      expect(described).toEqual({
+        title: "Signed out all other devices",
+        device: null,
+        ip: null,
+        when: "3 minutes ago",
+        line: "Signed out all other devices — 3 minutes ago",
+      });
+    }
+  });
+
+  it("says Unknown device when a user agent was recorded but names nothing", () => {
+    const described = describeEvent(
+      {
+        type: "SIGN_IN_FAILED",
+        method: "password",
+        detail: "wrong password",
+        ip: null,
+        userAgent: UA.curl,
+        createdAt: threeMinutesAgo,
+      },
+      now,
+    );
+    expect(described.device).toBe("Unknown device");
+    expect(described.line).toBe(
+      "Sign-in failed with email and password — Unknown device — 3 minutes ago",
+    );
+  });
+});
