@@ -1,0 +1,28 @@
+// Refusals the account page explains to the person. Anything thrown that is not an
+// AccountError is a bug or an outage: the action client logs it and shows a generic
+// message with a request id instead (lib/actions/clients.ts).
+
+export const accountErrorMessages = {
+  "not-found": "We could not find that on your account. It may have been removed already.",
+  "last-sign-in-method":
+    "This is your only way to sign in. Link another provider or set a password before removing it.",
+  "already-linked": "That sign-in method is already linked to your account.",
+  "provider-unavailable": "That sign-in method is not available on this site.",
+  "wrong-password": "That is not your current password.",
+  "password-exists": "Your account already has a password. Change it instead.",
+  "no-password": "Your account has no password yet. Set one instead.",
+  "email-required": "Add an email address to sign in with a password.",
+  "email-taken": "Another account already uses this email address.",
+  "password-is-email": "Don't use your email address as your password",
+  "same-password": "Choose a password different from your current one",
+} as const;
+
+export type AccountErrorCode = keyof typeof accountErrorMessages;
+
+/** A refusal with a message that is safe to show as is (it names nothing secret). */
+export class AccountError extends Error {
+  override name = "AccountError";
+  constructor(readonly code: AccountErrorCode) {
+    super(accountErrorMessages[code]);
+  }
+}

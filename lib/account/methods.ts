@@ -1,0 +1,83 @@
+// Sign-in methods of one account: the linked identities and the password. Linking happens
+// in the OAuth callback (lib/auth/identity.ts); this module removes.
+import { AccountError } from "@/lib/account/errors";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import {
+  recordSecurityEvent,
+  type AfterRecordHook,
+  type DbClient,
+  type EventContext,
+} from "@/lib/security/events";
+
+/**
+ * Locks the user's row until the transaction ends. Every change to the set of sign-in
+ * methods takes this lock first, so two parallel unlinks of the last two methods cannot
+ * both see "one left" and leave the account with none.
+ */
+export async function lockUser(tx: DbClient, userId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
+  return rows.length === 1;
+}
+
+/** How many ways the user can sign in: identities, plus the password when it has an email. */
+export async function countSignInMethods(tx: DbClient, userId: string): Promise<number> {
+  const user = await tx.user.findUnique({
+    where: { id: userId },
+    select: {
+      email: true,
+      password: { select: { userId: true } },
+      _count: { select: { accounts: true } },
+    },
+  });
+  if (!user) return 0;
+  // A password without an email cannot be used: sign-in asks for both.
+  const password = user.password !== null && user.email !== null ? 1 : 0;
+  return user._count.accounts + password;
+}
+
+export interface UnlinkInput {
+  userId: string;
+  /** The Account row's id, as the account page lists it. */
+  accountId: string;
+  now: Date;
+  context?: EventContext;
+  afterRecord?: AfterRecordHook;
+}
+
+/**
+ * Removes one of the user's own identities. Another user's id or an unknown one →
+ * AccountError("not-found"); the last way to sign in → AccountError("last-sign-in-method").
+ * Either way nothing changes. Returns the provider that was unlinked.
+ */
+export async function unlinkIdentity(
+  prisma: PrismaClient,
+  input: UnlinkInput,
+): Promise<{ provider: string }> {
+  return prisma.$transaction(async (tx) => {
+    if (!(await lockUser(tx, input.userId))) throw new AccountError("not-found");
+    // userId in the WHERE clause is the authorization check.
+    const account = await tx.account.findFirst({
+      where: { id: input.accountId, userId: input.userId },
+      select: { id: true, provider: true, label: true },
+    });
+    if (!account) throw new AccountError("not-found");
+    if ((await countSignInMethods(tx, input.userId)) <= 1) {
+      throw new AccountError("last-sign-in-method");
+    }
+    await tx.account.delete({ where: { id: account.id } });
+    await recordSecurityEvent(
+      tx,
+      {
+        userId: input.userId,
+        type: "ACCOUNT_UNLINKED",
+        method: account.provider,
+        detail: "unlinked from the account page",
+        at: input.now,
+        ...input.context,
+      },
+      { afterRecord: input.afterRecord },
+    );
+    return { provider: account.provider };
+  });
+}

@@ -1,0 +1,47 @@
+// Inputs of the account page's actions. The forms import these too, so both sides agree
+// on names, limits and messages (lib/actions/account.ts validates with them on the server).
+import { z } from "zod";
+
+import { emailSchema, messages, newPasswordSchema, PASSWORD_MAX_LENGTH } from "@/lib/auth/schemas";
+
+/** Row ids are cuids; the bound only keeps junk out of queries and logs. */
+const rowId = z.string().trim().min(1, "Missing id").max(64, "Unknown id");
+
+export const providerIdSchema = z.enum(["google", "github", "stackoverflow"], {
+  error: "Unknown sign-in method",
+});
+
+export const linkProviderSchema = z.object({ provider: providerIdSchema });
+
+export const unlinkIdentitySchema = z.object({ accountId: rowId });
+
+export const revokeSessionSchema = z.object({ sessionId: rowId });
+
+/** The current password as typed: any non-empty string up to the length cap. */
+const currentPasswordSchema = z
+  .string({ error: messages.passwordRequired })
+  .min(1, messages.passwordRequired)
+  .max(PASSWORD_MAX_LENGTH * 4, messages.passwordTooLong);
+
+export const setPasswordSchema = z.object({
+  /** Only when the account has no email yet (a Stack Overflow account, say). */
+  email: z
+    .string()
+    .optional()
+    .transform((value) => (value?.trim() ? value : undefined))
+    .pipe(emailSchema.optional()),
+  password: newPasswordSchema,
+});
+
+export const changePasswordSchema = z.object({
+  currentPassword: currentPasswordSchema,
+  newPassword: newPasswordSchema,
+  /** "Sign out my other sessions": on by default, as a changed password usually means worry. */
+  signOutOtherSessions: z.boolean().default(true),
+});
+
+export type LinkProviderInput = z.input<typeof linkProviderSchema>;
+export type UnlinkIdentityInput = z.input<typeof unlinkIdentitySchema>;
+export type RevokeSessionInput = z.input<typeof revokeSessionSchema>;
+export type SetPasswordInput = z.input<typeof setPasswordSchema>;
+export type ChangePasswordInput = z.input<typeof changePasswordSchema>;

@@ -1,0 +1,31 @@
+"use server";
+// The account page's server actions, wired to the real session, database and Auth.js.
+// The logic lives in lib/actions/account-actions.ts (tested without Next's runtime).
+import { currentSession, signIn, signOut } from "@/lib/auth";
+import { createAccountActions } from "@/lib/actions/account-actions";
+import { requestContext } from "@/lib/http/request-context";
+import { getServices } from "@/lib/services";
+
+const actions = createAccountActions({
+  services: getServices,
+  getSession: currentSession,
+  requestContext,
+  // Auth.js's signIn/signOut end by throwing Next's redirect; the action client lets it
+  // through, and the browser follows it (to the provider, or to the sign-in page).
+  startOAuth: async (provider, redirectTo) => {
+    await signIn(provider, { redirectTo });
+    throw new Error(`signIn(${provider}) returned instead of redirecting`);
+  },
+  signOut: async (redirectTo) => {
+    await signOut({ redirectTo });
+    throw new Error("signOut returned instead of redirecting");
+  },
+});
+
+export const linkProviderAction = actions.linkProvider;
+export const unlinkIdentityAction = actions.unlinkIdentity;
+export const setPasswordAction = actions.setPassword;
+export const changePasswordAction = actions.changePassword;
+export const revokeSessionAction = actions.revokeSession;
+export const revokeOtherSessionsAction = actions.revokeOtherSessions;
+export const revokeAllSessionsAction = actions.revokeAllSessions;

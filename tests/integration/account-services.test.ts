@@ -1,0 +1,451 @@
+// The account services below the actions (lib/account/overview.ts, lib/account/methods.ts)
+// against freshly migrated databases, PostgreSQL and PGlite: what the account page reads,
+// and the row lock that keeps two parallel unlinks from removing the last two methods.
+import { randomBytes } from "node:crypto";
+
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+import { AccountError } from "@/lib/account/errors";
+import { unlinkIdentity } from "@/lib/account/methods";
+import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
+import type { OAuthProviderId } from "@/lib/auth/providers";
+import { createSession } from "@/lib/auth/sessions";
+import type { Database } from "@/lib/db";
+import type { SecurityEvent } from "@/lib/generated/prisma/client";
+import { applyMigrations } from "@/lib/migrations/runner";
+import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+
+const serverUrl = inject("databaseUrl");
+
+// The app's default pool size on PostgreSQL: parallel unlinks really run at once.
+const backends = databaseBackends(serverUrl, { poolMax: 10 });
+
+// A syntactically valid argon2id PHC string: the table's CHECK accepts nothing else.
+const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
+
+const T = new Date("2026-06-01T10:00:00.000Z");
+const at = (seconds: number) => new Date(T.getTime() + seconds * 1000);
+const HOUR = 3_600;
+const DAY = 24 * HOUR;
+const context = { ip: "203.0.113.12", userAgent: "Safari/18", requestId: "req-account-services" };
+
+describe.each(backends)("account services on $name", (backend) => {
+  describe.runIf(backend.available)("overview and sign-in methods", () => {
+    let database: Database;
+    let drop: () => Promise<void>;
+    const prisma = () => database.prisma;
+    let counter = 0;
+    const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(3).toString("hex")}`;
+
+    beforeAll(async () => {
+      ({ database, drop } = await backend.open());
+      await applyMigrations({ connection: database.sql, migrationsDir });
+    });
+
+    afterAll(async () => {
+      await database?.close();
+      await drop?.();
+    });
+
+    async function newUser({
+      email = `${unique("person")}@example.com`,
+      password = false,
+      identities = [],
+    }: {
+      email?: string | null;
+      password?: boolean;
+      identities?: { provider: OAuthProviderId; linkedAt?: Date }[];
+    } = {}) {
+      const user = await prisma().user.create({
+        data: {
+          email,
+          name: "Hedy",
+          emailVerified: email === null ? null : at(-30 * DAY),
+          createdAt: at(-60 * DAY),
+          ...(password ? { password: { create: { hash: argon2idHash } } } : {}),
+        },
+      });
+      const accounts = [];
+      for (const { provider, linkedAt } of identities) {
+        accounts.push(
+          await prisma().account.create({
+            data: {
+              userId: user.id,
+              type: "oauth",
+              provider,
+              providerAccountId: unique(provider),
+              label: `hedy on ${provider}`,
+              ...(linkedAt ? { createdAt: linkedAt } : {}),
+            },
+          }),
+        );
+      }
+      return { ...user, accounts };
+    }
+
+    const signIn = (userId: string, now: Date, device: string, maxAgeSeconds = 24 * HOUR) =>
+      createSession(prisma(), {
+        userId,
+        method: "google",
+        ip: "198.51.100.20",
+        userAgent: device,
+        maxAgeSeconds,
+        now,
+      });
+
+    // ---- getAccountOverview ------------------------------------------------------------
+
+    it("getAccountOverview shows the user's own identities by link time, active sessions with the current one marked, and the newest 50 of 60 events", async () => {
+      const user = await newUser({
+        password: true,
+        // Created out of order: the overview sorts by link time, not by insertion.
+        identities: [
+          { provider: "github", linkedAt: at(-2 * DAY) },
+          { provider: "google", linkedAt: at(-10 * DAY) },
+          { provider: "stackoverflow", linkedAt: at(-5 * DAY) },
+        ],
+      });
+      const other = await newUser({
+        password: true,
+        identities: [{ provider: "google", linkedAt: at(-20 * DAY) }],
+      });
+
+      const older = await signIn(user.id, at(-3 * HOUR), "laptop");
+      const current = await signIn(user.id, at(-HOUR), "this browser");
+      const newer = await signIn(user.id, at(-60), "phone");
+      const revoked = await signIn(user.id, at(-30), "revoked tablet");
+      // Revoked directly: revokeSession would add an event of its own.
+      await prisma().session.update({
+        where: { id: revoked.sessionId },
+        data: { revokedAt: at(-20) },
+      });
+      const expired = await signIn(user.id, at(-2 * HOUR), "expired kiosk", HOUR);
+      const theirs = await signIn(other.id, at(-10), "their browser");
+
+      // 60 events, one a second, plus some of the other user's, newer than all of them.
+      await prisma().securityEvent.createMany({
+        data: Array.from({ length: 60 }, (_, index) => ({
+          userId: user.id,
+          type: "SIGN_IN" as const,
+          method: "google",
+          detail: `event ${index}`,
+          ip: "198.51.100.20",
+          userAgent: "laptop",
+          requestId: `req-${index}`,
+          createdAt: at(-1 * DAY + index),
+        })),
+      });
+      await prisma().securityEvent.createMany({
+        data: Array.from({ length: 5 }, (_, index) => ({
+          userId: other.id,
+          type: "SIGN_IN_FAILED" as const,
+          detail: `their event ${index}`,
+          createdAt: at(-index),
+        })),
+      });
+
+      const overview = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: current.sessionId,
+        now: T,
+      });
+      if (!overview) throw new Error("expected an overview");
+
+      expect(overview.user).toEqual({
+        id: user.id,
+        name: "Hedy",
+        email: user.email,
+        emailVerified: true,
+        createdAt: at(-60 * DAY),
+      });
+      expect(overview.hasPassword).toBe(true);
+      expect(overview.identities).toEqual([
+        {
+          id: user.accounts[1]?.id,
+          provider: "google",
+          label: "hedy on google",
+          linkedAt: at(-10 * DAY),
+        },
+        {
+          id: user.accounts[2]?.id,
+          provider: "stackoverflow",
+          label: "hedy on stackoverflow",
+          linkedAt: at(-5 * DAY),
+        },
+        {
+          id: user.accounts[0]?.id,
+          provider: "github",
+          label: "hedy on github",
+          linkedAt: at(-2 * DAY),
+        },
+      ]);
+
+      // Newest sign-in first; revoked and expired ones are gone; only this browser is current.
+      expect(overview.sessions.map(({ id, current: isCurrent }) => [id, isCurrent])).toEqual([
+        [newer.sessionId, false],
+        [current.sessionId, true],
+        [older.sessionId, false],
+      ]);
+      expect(overview.sessions[1]).toEqual({
+        id: current.sessionId,
+        method: "google",
+        ip: "198.51.100.20",
+        userAgent: "this browser",
+        createdAt: at(-HOUR),
+        lastSeenAt: at(-HOUR),
+        expires: at(-HOUR + 24 * HOUR),
+        current: true,
+      });
+      const sessionIds = overview.sessions.map((session) => session.id);
+      expect(sessionIds).not.toContain(revoked.sessionId);
+      expect(sessionIds).not.toContain(expired.sessionId);
+      expect(sessionIds).not.toContain(theirs.sessionId);
+
+      // The newest 50, newest first: events 59 down to 10.
+      expect(ACCOUNT_EVENT_LIMIT).toBe(50);
+      expect(overview.events).toHaveLength(50);
+      expect(overview.events.map((event) => event.detail)).toEqual(
+        Array.from({ length: 50 }, (_, index) => `event ${59 - index}`),
+      );
+      expect(overview.events[0]).toEqual({
+        id: expect.any(String) as string,
+        type: "SIGN_IN",
+        method: "google",
+        ip: "198.51.100.20",
+        userAgent: "laptop",
+        detail: "event 59",
+        createdAt: at(-1 * DAY + 59),
+      });
+      // What the page lists carries no request id (that is for the logs).
+      expect(Object.keys(overview.events[0] ?? {})).not.toContain("requestId");
+
+      // Another user's rows never appear.
+      const otherIds = new Set([
+        ...other.accounts.map((account) => account.id),
+        theirs.sessionId,
+        ...(await prisma().securityEvent.findMany({ where: { userId: other.id } })).map(
+          (event) => event.id,
+        ),
+      ]);
+      const shownIds = [
+        ...overview.identities.map((identity) => identity.id),
+        ...overview.sessions.map((session) => session.id),
+        ...overview.events.map((event) => event.id),
+      ];
+      expect(shownIds.filter((id) => otherIds.has(id))).toEqual([]);
+
+      // Without a current session id nothing is marked current; a smaller limit is honoured.
+      const anonymous = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: null,
+        now: T,
+        eventLimit: 3,
+      });
+      expect(anonymous?.sessions.map((session) => session.current)).toEqual([false, false, false]);
+      expect(anonymous?.events.map((event) => event.detail)).toEqual([
+        "event 59",
+        "event 58",
+        "event 57",
+      ]);
+
+      // From the moment a session expires, it is no longer listed.
+      const later = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: current.sessionId,
+        now: at(-HOUR + 24 * HOUR),
+      });
+      expect(later?.sessions.map((session) => session.id)).toEqual([newer.sessionId]);
+    });
+
+    it("getAccountOverview of an account with no email, password, identities, sessions or events", async () => {
+      const user = await newUser({ email: null });
+
+      await expect(
+        getAccountOverview(prisma(), { userId: user.id, currentSessionId: null, now: T }),
+      ).resolves.toEqual({
+        user: {
+          id: user.id,
+          name: "Hedy",
+          email: null,
+          emailVerified: false,
+          createdAt: at(-60 * DAY),
+        },
+        hasPassword: false,
+        identities: [],
+        sessions: [],
+        events: [],
+      });
+    });
+
+    it("getAccountOverview of an unknown user is null", async () => {
+      await expect(
+        getAccountOverview(prisma(), { userId: "no-such-user", currentSessionId: null, now: T }),
+      ).resolves.toBeNull();
+    });
+
+    // ---- unlinkIdentity ----------------------------------------------------------------
+
+    it("unlinkIdentity records ACCOUNT_UNLINKED with the provider, the context and the injected time, inside its transaction", async () => {
+      const user = await newUser({
+        identities: [{ provider: "google" }, { provider: "github" }],
+      });
+      const seen: SecurityEvent[] = [];
+
+      await expect(
+        unlinkIdentity(prisma(), {
+          userId: user.id,
+          accountId: user.accounts[1]?.id ?? "",
+          now: at(5),
+          context,
+          afterRecord: (_tx, event) => {
+            seen.push(event);
+            return Promise.resolve();
+          },
+        }),
+      ).resolves.toEqual({ provider: "github" });
+
+      const events = await prisma().securityEvent.findMany({ where: { userId: user.id } });
+      expect(events).toEqual([
+        {
+          id: expect.any(String) as string,
+          userId: user.id,
+          type: "ACCOUNT_UNLINKED",
+          method: "github",
+          detail: "unlinked from the account page",
+          createdAt: at(5),
+          ...context,
+        },
+      ]);
+      expect(seen).toEqual(events);
+      await expect(
+        prisma().account.findMany({ where: { userId: user.id }, select: { provider: true } }),
+      ).resolves.toEqual([{ provider: "google" }]);
+
+      // A failing hook rolls the unlink back with its event.
+      await newUser(); // unrelated rows do not matter
+      const withThree = await newUser({
+        identities: [{ provider: "google" }, { provider: "github" }, { provider: "stackoverflow" }],
+      });
+      await expect(
+        unlinkIdentity(prisma(), {
+          userId: withThree.id,
+          accountId: withThree.accounts[0]?.id ?? "",
+          now: at(6),
+          context,
+          afterRecord: () => Promise.reject(new Error("outbox unavailable")),
+        }),
+      ).rejects.toThrow(/outbox unavailable/);
+      await expect(prisma().account.count({ where: { userId: withThree.id } })).resolves.toBe(3);
+      await expect(prisma().securityEvent.count({ where: { userId: withThree.id } })).resolves.toBe(
+        0,
+      );
+    });
+
+    it("unlinkIdentity of another user's identity, or for an unknown user, is not-found and changes nothing", async () => {
+      const me = await newUser({ identities: [{ provider: "google" }, { provider: "github" }] });
+      const them = await newUser({ identities: [{ provider: "google" }, { provider: "github" }] });
+      const accountsBefore = await prisma().account.findMany({ orderBy: { id: "asc" } });
+      const eventsBefore = await prisma().securityEvent.count();
+
+      for (const input of [
+        { userId: me.id, accountId: them.accounts[0]?.id ?? "" },
+        { userId: "no-such-user", accountId: me.accounts[0]?.id ?? "" },
+      ]) {
+        const error = await unlinkIdentity(prisma(), { ...input, now: T, context }).catch(
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(AccountError);
+        expect(error).toMatchObject({ code: "not-found" });
+      }
+
+      await expect(prisma().account.findMany({ orderBy: { id: "asc" } })).resolves.toEqual(
+        accountsBefore,
+      );
+      await expect(prisma().securityEvent.count()).resolves.toBe(eventsBefore);
+    });
+
+    it("two parallel unlinks of a user's only two identities: exactly one succeeds, the other is refused as the last sign-in method", async () => {
+      // Several rounds: on PostgreSQL the two transactions really overlap and only the
+      // row lock keeps both from seeing "two left"; PGlite runs them one after the other.
+      for (let round = 0; round < 5; round++) {
+        const user = await newUser({
+          identities: [{ provider: "google" }, { provider: "github" }],
+        });
+
+        const results = await Promise.allSettled(
+          user.accounts.map((account) =>
+            unlinkIdentity(prisma(), { userId: user.id, accountId: account.id, now: T, context }),
+          ),
+        );
+
+        const fulfilled = results.filter((result) => result.status === "fulfilled");
+        const rejected = results.filter((result) => result.status === "rejected");
+        expect(fulfilled).toHaveLength(1);
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0]?.reason).toBeInstanceOf(AccountError);
+        expect(rejected[0]?.reason).toMatchObject({ code: "last-sign-in-method" });
+        const remaining = await prisma().account.findMany({ where: { userId: user.id } });
+        expect(remaining).toHaveLength(1);
+        expect(fulfilled[0]?.value.provider).not.toBe(remaining[0]?.provider);
+        await expect(
+          prisma().securityEvent.findMany({
+            where: { userId: user.id },
+            select: { type: true, method: true },
+          }),
+        ).resolves.toEqual([{ type: "ACCOUNT_UNLINKED", method: fulfilled[0]?.value.provider }]);
+      }
+    });
+
+    // PostgreSQL only: PGlite has one connection, so a second transaction cannot start
+    // while the first is open, and there is no lock to wait on.
+    if (backend.name === "PostgreSQL") {
+      it("a second unlink that starts while the first holds the lock waits for it, then sees one method left", async () => {
+        const user = await newUser({
+          identities: [{ provider: "google" }, { provider: "github" }],
+        });
+        const [first, second] = user.accounts;
+        if (!first || !second) throw new Error("expected two identities");
+        let secondUnlink: Promise<unknown> | undefined;
+        let secondSettled = false;
+        let sawSecondWaiting = false;
+
+        const result = await unlinkIdentity(prisma(), {
+          userId: user.id,
+          accountId: first.id,
+          now: T,
+          context,
+          // Runs inside the first transaction: its delete is done, not yet committed, and
+          // it still holds the user's row lock.
+          afterRecord: async () => {
+            secondUnlink = unlinkIdentity(prisma(), {
+              userId: user.id,
+              accountId: second.id,
+              now: T,
+              context,
+            }).finally(() => {
+              secondSettled = true;
+            });
+            // Without the lock the second would read the committed state (two identities),
+            // delete the other one and finish now. With it, it waits on a lock.
+            for (let poll = 0; poll < 2_000 && !secondSettled && !sawSecondWaiting; poll++) {
+              const [row] = await database.sql.query<{ waiting: number }>(
+                `SELECT count(*)::int AS waiting FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              );
+              sawSecondWaiting = (row?.waiting ?? 0) > 0;
+            }
+          },
+        });
+
+        expect(result).toEqual({ provider: "google" });
+        expect(sawSecondWaiting).toBe(true);
+        const error = await secondUnlink?.catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(AccountError);
+        expect(error).toMatchObject({ code: "last-sign-in-method" });
+        await expect(
+          prisma().account.findMany({ where: { userId: user.id }, select: { id: true } }),
+        ).resolves.toEqual([{ id: second.id }]);
+      });
+    }
+  });
+});
