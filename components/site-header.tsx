@@ -83,13 +83,15 @@ export async function SiteHeader() {
         {user ? (
           <div className="flex min-w-0 items-center gap-3 sm:gap-4">
             {/* On a phone there is room for an initial, not for an email (it would truncate
-                to two letters), so the name is read out but not shown there. */}
-            <span
-              aria-hidden="true"
-              className="inline-flex size-9 shrink-0 items-center justify-center rounded-full bg-brand/12 font-bold text-brand sm:hidden"
+                to two letters), so the name is read out but not shown there, and the
+                initial is the way to the account page. */}
+            <Link
+              href="/account"
+              aria-label="Your account"
+              className="inline-flex size-11 shrink-0 items-center justify-center rounded-full bg-brand/12 text-lg font-bold text-brand hover:bg-brand/20 sm:hidden"
             >
-              {user.initial}
-            </span>
+              <span aria-hidden="true">{user.initial}</span>
+            </Link>
             <p className="min-w-0 text-right leading-tight max-sm:sr-only">
               <span className="sr-only">Signed in as </span>
               <span className="block truncate font-semibold">{user.label}</span>
@@ -97,6 +99,12 @@ export async function SiteHeader() {
                 <span className="block truncate text-sm text-muted">{user.email}</span>
               ) : null}
             </p>
+            <Link
+              href="/account"
+              className="inline-flex min-h-11 shrink-0 items-center rounded-control border border-muted px-4 font-semibold hover:bg-raised max-sm:hidden"
+            >
+              Account
+            </Link>
             <form action={signOutAction} className="shrink-0">
               <button
                 type="submit"

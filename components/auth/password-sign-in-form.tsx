@@ -11,7 +11,14 @@ import { signInWithPasswordAction, type FormState } from "@/lib/actions/auth";
 const initialState: FormState = { status: "idle" };
 
 /** Email + password sign-in. Every failure shows the one message the action returns. */
-export function PasswordSignInForm({ callbackUrl }: { callbackUrl: string }) {
+export function PasswordSignInForm({
+  callbackUrl,
+  email,
+}: {
+  callbackUrl: string;
+  /** Prefilled when a signed-in person confirms it is them (reauth). */
+  email?: string;
+}) {
   const [state, formAction, isPending] = useActionState(signInWithPasswordAction, initialState);
   // React's pending flag cannot be cleared from outside; this masks it once the page is
   // shown again from the back/forward cache (see useBfcacheReset), until the next submit.
@@ -44,7 +51,7 @@ export function PasswordSignInForm({ callbackUrl }: { callbackUrl: string }) {
           required
           // After a failed attempt React resets the form to its default values; the action
           // hands back the email (never the password), so only the password must be retyped.
-          defaultValue={state.values?.email ?? ""}
+          defaultValue={state.values?.email ?? email ?? ""}
         />
         <FormField
           name="password"

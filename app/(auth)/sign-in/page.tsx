@@ -28,8 +28,11 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   // below, so an attacker's `?callbackUrl=https://evil.example` ends up as "/".
   const callbackUrl = safeRedirectPath(searchParam(params, "callbackUrl"), settings.appUrl);
 
+  // `reauth=1`: a signed-in person sent here to prove it is still them before a sensitive
+  // change (lib/auth/recent-sign-in.ts). Anyone else who is signed in has nothing to do here.
   const session = await auth();
-  if (session?.user) redirect(callbackUrl);
+  const reauth = searchParam(params, "reauth") === "1" && Boolean(session?.user);
+  if (session?.user && !reauth) redirect(callbackUrl);
 
   const providers = configuredProviders(settings.auth);
   const passwordEnabled = settings.auth.passwordEnabled;
@@ -41,9 +44,14 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   return (
     <>
       <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
-        Sign in to Gatehouse
+        {reauth ? "Confirm it's you" : "Sign in to Gatehouse"}
       </h1>
-      {providers.length > 0 ? (
+      {reauth ? (
+        <p className="mt-3 text-muted">
+          That change needs a recent sign-in. Sign in again with any method linked to your account,
+          and we will take you back.
+        </p>
+      ) : providers.length > 0 ? (
         <p className="mt-3 text-muted">
           With an account you already have. New here? Your first sign-in with a provider creates
           your Gatehouse account.
@@ -80,16 +88,21 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
 
       {passwordEnabled ? (
         <div className={providers.length > 0 ? "" : "mt-8"}>
-          <PasswordSignInForm callbackUrl={callbackUrl} />
-          <p className="mt-6 text-muted">
-            No account yet?{" "}
-            <Link
-              href={withCallbackUrl("/sign-up", callbackUrl)}
-              className="rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline"
-            >
-              Create one with a password
-            </Link>
-          </p>
+          <PasswordSignInForm
+            callbackUrl={callbackUrl}
+            email={reauth ? (session?.user?.email ?? undefined) : undefined}
+          />
+          {reauth ? null : (
+            <p className="mt-6 text-muted">
+              No account yet?{" "}
+              <Link
+                href={withCallbackUrl("/sign-up", callbackUrl)}
+                className="rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline"
+              >
+                Create one with a password
+              </Link>
+            </p>
+          )}
         </div>
       ) : null}
 

@@ -1,0 +1,44 @@
+// What the account page's sections receive: plain, serialisable values, every time already
+// put into words against the one `now` the page computed. Client components get these as
+// props, so they never parse user agents or format dates themselves (no hydration drift).
+import type { OAuthProviderId } from "@/lib/auth/providers";
+
+/** One moment, ready for `<time dateTime={iso} title={absolute}>{relative}</time>`. */
+export interface TimeView {
+  iso: string;
+  /** "3 minutes ago", "yesterday" … */
+  relative: string;
+  /** "12 Mar 2026, 14:03 UTC": the exact moment, for the tooltip. */
+  absolute: string;
+}
+
+export interface IdentityView {
+  /** The Account row's id (what unlinkIdentityAction takes). */
+  id: string;
+  /** Null for a provider this site no longer knows (still listed, still removable). */
+  provider: OAuthProviderId | null;
+  /** "GitHub"; "Another provider" when unknown. */
+  providerName: string;
+  /** The provider account's name or email, as the provider gave it. */
+  label: string | null;
+  linkedAt: TimeView;
+}
+
+export interface DeviceView {
+  /** The Session row's id (what revokeSessionAction takes). */
+  id: string;
+  /** "Chrome on Android", "Unknown device" … */
+  device: string;
+  /** "GitHub", "email and password"; null when unknown. */
+  method: string | null;
+  ip: string | null;
+  signedIn: TimeView;
+  lastSeen: TimeView;
+  /** The browser looking at the page. */
+  current: boolean;
+}
+
+export interface ProviderChoice {
+  id: OAuthProviderId;
+  name: string;
+}
