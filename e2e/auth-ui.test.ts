@@ -8,7 +8,6 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { messages } from "@/lib/auth/schemas";
-import { startFakeIdp, type FakeIdp } from "@/tests/support/fake-idp";
 
 import {
   assertNoHorizontalOverflow,
@@ -21,12 +20,8 @@ import {
   type OpenPageOptions,
   type ViewportName,
 } from "./support/browser";
-import {
-  freePort,
-  printServerOutputOnFailure,
-  startEmbeddedApp,
-  type AppServer,
-} from "./support/server";
+import { startRig, type Rig } from "./support/rig";
+import { printServerOutputOnFailure, type AppServer } from "./support/server";
 
 /** The password form's one answer to every failed sign-in (lib/actions/auth.ts). */
 const SIGN_IN_FAILED = "That email and password do not match an account.";
@@ -37,44 +32,17 @@ const providerNames = ["Google", "GitHub", "Stack Overflow"];
 
 let browser: Browser | undefined;
 let app: AppServer | undefined;
-let idp: FakeIdp | undefined;
+let rig: Rig | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  // The fake's clients must name the app's callback URLs, so the port is chosen first.
-  const port = await freePort();
-  const appUrl = `http://localhost:${port}`;
-  const client = (id: string) => ({
-    clientId: `${id}-client`,
-    clientSecret: `${id}-secret`,
-    redirectUri: `${appUrl}/api/auth/callback/${id}`,
-  });
-  idp = await startFakeIdp({
-    clients: {
-      google: client("google"),
-      github: client("github"),
-      stackoverflow: { ...client("stackoverflow"), key: "stack-key" },
-    },
-  });
-  app = await startEmbeddedApp(
-    {
-      AUTH_TEST_IDP_URL: idp.url,
-      AUTH_GOOGLE_ID: "google-client",
-      AUTH_GOOGLE_SECRET: "google-secret",
-      AUTH_GITHUB_ID: "github-client",
-      AUTH_GITHUB_SECRET: "github-secret",
-      AUTH_STACKOVERFLOW_ID: "stackoverflow-client",
-      AUTH_STACKOVERFLOW_SECRET: "stackoverflow-secret",
-      AUTH_STACKOVERFLOW_KEY: "stack-key",
-    },
-    port,
-  );
+  rig = await startRig({ backend: "embedded" });
+  app = rig.app;
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.stop();
-  await idp?.close();
+  await rig?.stop();
 });
 
 printServerOutputOnFailure(() => app);

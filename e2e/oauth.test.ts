@@ -5,16 +5,9 @@ import type { Browser, Page } from "playwright-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
-import { startFakeIdp, type FakeIdp } from "@/tests/support/fake-idp";
-
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
-import {
-  freePort,
-  printServerOutputOnFailure,
-  startEmbeddedApp,
-  startPostgresApp,
-  type AppServer,
-} from "./support/server";
+import { startRig, type Rig } from "./support/rig";
+import { printServerOutputOnFailure } from "./support/server";
 
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
@@ -25,49 +18,13 @@ const providers = [
   { id: "stackoverflow", name: "Stack Overflow" },
 ] as const;
 
-interface Rig {
-  app: AppServer;
-  idp: FakeIdp;
-}
-
-/** A fake IdP whose clients point at the app's port, and the app pointed at the fake. */
-async function startRig(backend: "embedded" | "postgres"): Promise<Rig> {
-  const port = await freePort();
-  const appUrl = `http://localhost:${port}`;
-  const client = (id: string) => ({
-    clientId: `${id}-client`,
-    clientSecret: `${id}-secret`,
-    redirectUri: `${appUrl}/api/auth/callback/${id}`,
-  });
-  const idp = await startFakeIdp({
-    clients: {
-      google: client("google"),
-      github: client("github"),
-      stackoverflow: { ...client("stackoverflow"), key: "stack-key" },
-    },
-  });
-  const env = {
-    AUTH_TEST_IDP_URL: idp.url,
-    AUTH_GOOGLE_ID: "google-client",
-    AUTH_GOOGLE_SECRET: "google-secret",
-    AUTH_GITHUB_ID: "github-client",
-    AUTH_GITHUB_SECRET: "github-secret",
-    AUTH_STACKOVERFLOW_ID: "stackoverflow-client",
-    AUTH_STACKOVERFLOW_SECRET: "stackoverflow-secret",
-    AUTH_STACKOVERFLOW_KEY: "stack-key",
+function rigFor(backend: "embedded" | "postgres"): Promise<Rig> {
+  return startRig({
+    backend,
+    servers: databaseUrl && redisUrl ? { databaseUrl, redisUrl } : undefined,
     // Short, so the timeout case is quick; the fake never answers at all.
-    AUTH_PROVIDER_TIMEOUT_MS: "1500",
-  };
-  try {
-    const app =
-      backend === "postgres"
-        ? await startPostgresApp({ databaseUrl: databaseUrl!, redisUrl: redisUrl! }, env, port)
-        : await startEmbeddedApp(env, port);
-    return { app, idp };
-  } catch (error) {
-    await idp.close();
-    throw error;
-  }
+    env: { AUTH_PROVIDER_TIMEOUT_MS: "1500" },
+  });
 }
 
 async function session(page: Page): Promise<{ user?: { id?: string; name?: string } } | null> {
@@ -102,11 +59,10 @@ async function newPage(appUrl: string): Promise<OpenedPage> {
 describe("OAuth sign-in against a fake identity provider", () => {
   let rig: Rig | undefined;
   beforeAll(async () => {
-    rig = await startRig("embedded");
+    rig = await rigFor("embedded");
   });
   afterAll(async () => {
-    await rig?.app.stop();
-    await rig?.idp.close();
+    await rig?.stop();
   });
   printServerOutputOnFailure(() => rig?.app);
   const r = () => {
@@ -255,11 +211,10 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
   () => {
     let rig: Rig | undefined;
     beforeAll(async () => {
-      rig = await startRig("postgres");
+      rig = await rigFor("postgres");
     });
     afterAll(async () => {
-      await rig?.app.stop();
-      await rig?.idp.close();
+      await rig?.stop();
     });
     printServerOutputOnFailure(() => rig?.app);
 

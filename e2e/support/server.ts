@@ -28,7 +28,7 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 5_000;
 
 /** Environment variables for a child process (only strings: no `undefined` holes). */
-type ServerEnv = Record<string, string>;
+export type ServerEnv = Record<string, string>;
 
 // Only what a Node process needs to run. Everything else in the test runner's environment
 // (NODE_ENV=test, VITEST*, TEST_DATABASE_URL, a developer's DATABASE_URL, …) would change

@@ -150,6 +150,12 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
     const method = request.method ?? "GET";
     const requestUrl = new URL(request.url ?? "/", url);
     const route = routes.get(requestUrl.pathname);
+    // Browsers ask every origin for its icon; a 404 there would show up as a console error
+    // in tests that open the consent page. Real providers have one.
+    if (requestUrl.pathname === "/favicon.ico") {
+      response.writeHead(204).end();
+      return;
+    }
     if (!route) {
       sendJson(response, 404, { error: "not_found", path: requestUrl.pathname });
       return;
