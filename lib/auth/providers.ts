@@ -352,3 +352,20 @@ export function configuredProviders(
   ];
   return all.filter((p) => p.enabled).map(({ id, name }) => ({ id, name }));
 }
+
+/**
+ * Origins a sign-in form's redirect chain passes through on its way to a provider: CSP's
+ * `form-action` applies to every redirect after a form submission in Chrome, so each one
+ * must be listed or the OAuth flow stops at the first hop. Only configured providers.
+ */
+export function authorizationOrigins(settings: Settings["auth"]): string[] {
+  if (settings.testIdpUrl) return [new URL(settings.testIdpUrl).origin];
+  const origins: string[] = [];
+  if (settings.google) origins.push(new URL(realEndpoints.google.issuer).origin);
+  if (settings.github) origins.push(new URL(realEndpoints.github.web).origin);
+  // Stack Exchange's OAuth dialog may hop to the network's own login host.
+  if (settings.stackOverflow) {
+    origins.push(new URL(realEndpoints.stackoverflow.web).origin, "https://stackexchange.com");
+  }
+  return origins;
+}
