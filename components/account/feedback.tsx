@@ -44,6 +44,30 @@ export function fieldErrorsOf<Field extends string>(
 }
 
 /**
+ * Shows a refused form action: field errors next to their fields (focusing the first, in
+ * the form's order), anything else as the section's message.
+ */
+export function showFormError<Field extends string>(
+  error: ActionErrorResult,
+  form: {
+    order: readonly Field[];
+    setErrors: (errors: Partial<Record<Field, string>>) => void;
+    focus: (field: Field) => void;
+    onFeedback: (feedback: Feedback) => void;
+  },
+): void {
+  const fieldErrors = fieldErrorsOf<Field>(error);
+  form.setErrors(fieldErrors);
+  const first = form.order.find((field) => fieldErrors[field]);
+  if (first) {
+    form.onFeedback(null);
+    form.focus(first);
+  } else {
+    form.onFeedback({ kind: "error", message: actionErrorMessage(error) });
+  }
+}
+
+/**
  * The section's message. Success in a polite status region, errors in an alert region;
  * both always rendered, empty (and taking no space) until there is something to say.
  */

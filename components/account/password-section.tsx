@@ -4,12 +4,7 @@ import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useRef, useState, type FormEvent } from "react";
 
-import {
-  actionErrorMessage,
-  FeedbackMessage,
-  fieldErrorsOf,
-  type Feedback,
-} from "@/components/account/feedback";
+import { showFormError, FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { focusSectionHeading } from "@/components/account/section";
 import { FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
@@ -120,15 +115,12 @@ function SetPasswordForm({
     },
     onError({ error }) {
       reset();
-      const fieldErrors = fieldErrorsOf<SetField>(error);
-      setErrors(fieldErrors);
-      const first = setFieldOrder.find((field) => fieldErrors[field]);
-      if (first) {
-        onFeedback(null);
-        inputs.current[first]?.focus();
-      } else {
-        onFeedback({ kind: "error", message: actionErrorMessage(error) });
-      }
+      showFormError(error, {
+        order: setFieldOrder,
+        setErrors,
+        focus: (field) => inputs.current[field]?.focus(),
+        onFeedback,
+      });
     },
   });
 
@@ -213,15 +205,12 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
     },
     onError({ error }) {
       reset();
-      const fieldErrors = fieldErrorsOf<ChangeField>(error);
-      setErrors(fieldErrors);
-      const first = changeFieldOrder.find((field) => fieldErrors[field]);
-      if (first) {
-        onFeedback(null);
-        inputs.current[first]?.focus();
-      } else {
-        onFeedback({ kind: "error", message: actionErrorMessage(error) });
-      }
+      showFormError(error, {
+        order: changeFieldOrder,
+        setErrors,
+        focus: (field) => inputs.current[field]?.focus(),
+        onFeedback,
+      });
     },
   });
 
