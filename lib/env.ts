@@ -192,6 +192,11 @@ const variables = z.object({
   TRUSTED_PROXIES: ipList.default([]),
   /** Set by Vercel on its deployments; its edge network sets X-Forwarded-For itself. */
   VERCEL: z.string().optional(),
+  /**
+   * Set by server.mjs for its own process, never by people: a random secret that marks the
+   * socket-address header it adds to every request (see lib/http/client-ip.ts).
+   */
+  GATEHOUSE_PEER_SECRET: z.string().min(32).optional(),
 
   /** Server start: attempts and first backoff for reaching the database and Redis. */
   STARTUP_MAX_ATTEMPTS: int(1, 20).default(5),
@@ -328,6 +333,8 @@ export interface Settings {
     timeoutMs: number;
     trustedProxies: string[];
     onVercel: boolean;
+    /** The secret of server.mjs's peer header; null when not started through it. */
+    peerSecret: string | null;
   };
   startup: { maxAttempts: number; retryBaseMs: number };
   health: { timeoutMs: number };
@@ -449,6 +456,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,
       trustedProxies: v.TRUSTED_PROXIES,
       onVercel: v.VERCEL !== undefined,
+      peerSecret: v.GATEHOUSE_PEER_SECRET ?? null,
     },
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },

@@ -41,6 +41,14 @@ export async function runServerStart(): Promise<void> {
     void getDummyHash().catch((error: unknown) =>
       logger.warn("could not precompute the dummy password hash", { error }),
     );
+    const { peerSecret, onVercel, trustedProxies } = settings.rateLimits;
+    if (settings.isProduction && peerSecret === null && !onVercel) {
+      // Plain `next start`: X-Forwarded-For is whatever the client sent (lib/http/client-ip).
+      logger.warn(
+        "client addresses come from X-Forwarded-For, which clients can forge: start with `npm start` (server.mjs) so per-IP limits hold",
+        { trustedProxies },
+      );
+    }
     if (settings.auth.secretIsGenerated) {
       logger.info("using the generated development AUTH_SECRET", {
         file: `${settings.dataDir}/dev-auth-secret`,

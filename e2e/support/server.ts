@@ -261,11 +261,12 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
     MIGRATE_ON_START: "1",
     ...options.env,
   };
-  const args = [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)];
+  // `npm start`'s server (server.mjs), so the tests see the client address as production does.
+  const args = [join(root, "server.mjs")];
   const child = spawn(process.execPath, args, {
     cwd: root,
     // Next's types make NODE_ENV a required literal; production is what these tests run.
-    env: { ...env, NODE_ENV: "production" },
+    env: { ...env, NODE_ENV: "production", HOSTNAME: "127.0.0.1", PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientIp } from "@/lib/http/client-ip";
+import { clientIp, PEER_HEADER, verifiedPeer } from "@/lib/http/client-ip";
 
 const headers = (xff?: string) => new Headers(xff === undefined ? {} : { "x-forwarded-for": xff });
 
@@ -34,5 +34,40 @@ describe("clientIp", () => {
       null,
     );
     expect(clientIp(headers(), { trustedProxies: [], onVercel: false })).toBe(null);
+  });
+});
+
+describe("clientIp behind server.mjs", () => {
+  const secret = "s".repeat(64);
+  const withPeer = (peer: string, forwardedFor?: string, peerSecret = secret) => {
+    const list = new Headers({ [PEER_HEADER]: `${peerSecret} ${peer}` });
+    if (forwardedFor !== undefined) list.set("x-forwarded-for", forwardedFor);
+    return list;
+  };
+  const options = { trustedProxies: [], onVercel: false, peerSecret: secret };
+
+  it("takes the socket address and ignores a forged X-Forwarded-For", () => {
+    expect(clientIp(withPeer("198.51.100.20", "203.0.113.77"), options)).toBe("198.51.100.20");
+    expect(clientIp(withPeer("::ffff:198.51.100.20"), options)).toBe("198.51.100.20");
+  });
+
+  it("walks X-Forwarded-For only from a trusted proxy, skipping trusted hops", () => {
+    const trusting = { ...options, trustedProxies: ["10.0.0.0/8"] };
+    expect(clientIp(withPeer("10.0.0.5", "203.0.113.77"), trusting)).toBe("203.0.113.77");
+    // The client prepends a forged hop; the proxy appended the real one after it.
+    expect(clientIp(withPeer("10.0.0.5", "1.2.3.4, 203.0.113.77, 10.0.0.9"), trusting)).toBe(
+      "203.0.113.77",
+    );
+    // Not from the trusted proxy: the header is ignored.
+    expect(clientIp(withPeer("192.0.2.8", "203.0.113.77"), trusting)).toBe("192.0.2.8");
+  });
+
+  it("refuses a peer header with the wrong secret, as if there were none", () => {
+    const forged = withPeer("192.0.2.1", "203.0.113.9", "x".repeat(64));
+    expect(verifiedPeer(forged, secret)).toBeNull();
+    // Falls back to the last X-Forwarded-For entry, which Next sets from the socket.
+    expect(clientIp(forged, options)).toBe("203.0.113.9");
+    expect(verifiedPeer(withPeer("192.0.2.1"), null)).toBeNull();
+    expect(verifiedPeer(withPeer("not-an-ip"), secret)).toBeNull();
   });
 });
