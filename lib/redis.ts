@@ -81,6 +81,23 @@ export interface IoRedisStoreOptions {
   logger?: RedisLogger;
 }
 
+export interface IoRedisStore extends RedisStore {
+  readonly kind: "ioredis";
+  /**
+   * Runs commands beyond this interface on the underlying ioredis client — @upstash/ratelimit
+   * needs EVALSHA and EVAL (lib/security/ioredis-ratelimit-adapter.ts) — the way the store's
+   * own commands run: connecting on demand, failing fast while Redis is down, rejecting with
+   * `RedisUnavailableError` when it cannot answer, and with a plain `Error` that keeps Redis's
+   * reply text (`NOSCRIPT …`, `ERR …`) when it answered with an error. Handing out the bare
+   * client instead would skip all of that: with a lazy connection and no offline queue, its
+   * first command would fail with "Stream isn't writeable".
+   *
+   * `command` names the call in errors and logs; `send` must issue its commands on `client`
+   * and return their promise.
+   */
+  withClient<T>(command: string, send: (client: Redis) => Promise<T>): Promise<T>;
+}
+
 const RECONNECT_BASE_DELAY_MS = 50;
 const DEFAULT_MAX_RECONNECT_DELAY_MS = 2_000;
 
@@ -111,7 +128,7 @@ function messageOf(error: unknown): string {
  *
  * Constructing never connects and never throws; the first command connects.
  */
-export function createIoRedisStore(options: IoRedisStoreOptions): RedisStore {
+export function createIoRedisStore(options: IoRedisStoreOptions): IoRedisStore {
   const {
     url,
     connectTimeoutMs,
@@ -254,6 +271,8 @@ export function createIoRedisStore(options: IoRedisStoreOptions): RedisStore {
 
   return {
     kind: "ioredis",
+
+    withClient: (command, send) => run(command, () => send(client)),
 
     async ping() {
       await run("PING", () => client.ping());

@@ -17,12 +17,18 @@
 //
 // `failNext` simulates an outage for the next requests: a 500, a dropped connection, or a
 // request that is never answered.
+//
+// One thing Upstash's server accepts and open-source Redis refuses: the `allow-key-locking`
+// flag in a script's `#!lua flags=…` line, which @upstash/ratelimit (2.1 and later) puts on
+// every script. Like Upstash, the fake accepts it: it runs the script without that flag and
+// answers to the hash of the script as the client sent it (EVALSHA, SCRIPT LOAD).
 import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
+import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import { Redis } from "ioredis";
 
@@ -66,6 +72,7 @@ export async function startFakeUpstash({
   await redis.connect();
 
   const failures: FakeUpstashFailure[] = [];
+  const scripts = new ScriptTranslator();
   const sockets = new Set<Socket>();
   let requests = 0;
   let lastHeaders: IncomingHttpHeaders | null = null;
@@ -87,7 +94,7 @@ export async function startFakeUpstash({
       send(response, 500, { error: "fake-upstash: simulated internal server error" });
       return;
     }
-    handle(request, response, redis, token).catch((error: unknown) => {
+    handle(request, response, redis, token, scripts).catch((error: unknown) => {
       // Only an unreachable backing Redis gets here (command errors are answered as such).
       if (!response.headersSent) send(response, 500, { error: messageOf(error) });
       else response.destroy();
@@ -132,6 +139,7 @@ async function handle(
   response: ServerResponse,
   redis: Redis,
   token: string,
+  scripts: ScriptTranslator,
 ): Promise<void> {
   if (request.method !== "POST") {
     send(response, 405, { error: "fake-upstash: only POST is supported" });
@@ -157,7 +165,7 @@ async function handle(
       send(response, 400, { error: "ERR the body must be a command: a non-empty JSON array" });
       return;
     }
-    const reply = await runOne(redis, body, base64);
+    const reply = await runOne(redis, body, base64, scripts);
     send(response, "error" in reply ? 400 : 200, reply);
     return;
   }
@@ -170,13 +178,17 @@ async function handle(
     if (path === "/pipeline") {
       // Not atomic, as the service documents: each command runs on its own, in order.
       const replies: Reply[] = [];
-      for (const command of commands) replies.push(await runOne(redis, command, base64));
+      for (const command of commands) {
+        replies.push(await runOne(redis, command, base64, scripts));
+      }
       send(response, 200, replies);
       return;
     }
     const transaction = redis.multi();
-    for (const [name, ...args] of commands)
+    for (const command of commands) {
+      const [name, ...args] = scripts.translate(command).command;
       transaction.callBuffer(name, ...args.map(toRedisArgument));
+    }
     let results: [error: Error | null, result: unknown][] | null;
     try {
       results = await transaction.exec();
@@ -200,15 +212,72 @@ async function handle(
   send(response, 404, { error: `fake-upstash: no endpoint ${path}` });
 }
 
-async function runOne(redis: Redis, [name, ...args]: Command, base64: boolean): Promise<Reply> {
+async function runOne(
+  redis: Redis,
+  command: Command,
+  base64: boolean,
+  scripts: ScriptTranslator,
+): Promise<Reply> {
+  const { command: translated, result: override } = scripts.translate(command);
+  const [name, ...args] = translated;
   try {
     const result: unknown = await redis.callBuffer(name, ...args.map(toRedisArgument));
-    return { result: encode(result, base64, true) };
+    return { result: encode(override ?? result, base64, true) };
   } catch (error) {
     // The server's own error reply (ERR…, WRONGTYPE…, NOSCRIPT…) goes back to the client;
     // anything else means the backing Redis is gone, which the caller turns into a 500.
     if (isReplyError(error)) return { error: error.message };
     throw error;
+  }
+}
+
+/** Flags Upstash's server knows and open-source Redis refuses in a `#!lua flags=` line. */
+const UPSTASH_ONLY_FLAGS = new Set(["allow-key-locking"]);
+const SHEBANG = /^#!lua(?:[ \t]+flags=([^\s]*))?[ \t]*(?:\r?\n|$)/;
+const sha1 = (text: string) => createHash("sha1").update(text, "utf8").digest("hex");
+
+/** Runs scripts that carry Upstash-only flags as Upstash would, on open-source Redis. */
+class ScriptTranslator {
+  /** Hash of a script as sent → hash of the script as the backing Redis runs it. */
+  private readonly runAs = new Map<string, string>();
+
+  /** The command to send instead, and the reply to give instead (SCRIPT LOAD's hash). */
+  translate(command: Command): { command: Command; result?: Buffer } {
+    const [name, first, second, ...rest] = command;
+    const upper = name.toUpperCase();
+    if ((upper === "EVAL" || upper === "EVAL_RO") && typeof first === "string") {
+      const runnable = this.strip(first);
+      return { command: [name, runnable, ...command.slice(2)] };
+    }
+    if ((upper === "EVALSHA" || upper === "EVALSHA_RO") && typeof first === "string") {
+      return { command: [name, this.runAs.get(first.toLowerCase()) ?? first, ...command.slice(2)] };
+    }
+    if (
+      upper === "SCRIPT" &&
+      typeof first === "string" &&
+      first.toUpperCase() === "LOAD" &&
+      typeof second === "string"
+    ) {
+      const runnable = this.strip(second);
+      // Upstash answers with the hash of the script it was given.
+      return {
+        command: [name, first, runnable, ...rest],
+        result: runnable === second ? undefined : Buffer.from(sha1(second)),
+      };
+    }
+    return { command };
+  }
+
+  private strip(script: string): string {
+    const match = SHEBANG.exec(script);
+    if (!match) return script;
+    const flags = (match[1] ?? "").split(",").filter((flag) => flag !== "");
+    const kept = flags.filter((flag) => !UPSTASH_ONLY_FLAGS.has(flag));
+    if (kept.length === flags.length) return script;
+    const rest = script.slice(match[0].length);
+    const runnable = kept.length === 0 ? rest : `#!lua flags=${kept.join(",")}\n${rest}`;
+    this.runAs.set(sha1(script), sha1(runnable));
+    return runnable;
   }
 }
 

@@ -1,0 +1,456 @@
+// Rate limiting: one limiter, five policies, three backends (DESIGN.md, "Protection in front
+// of the app").
+//
+// Policies (their limits and windows come from settings.rateLimits):
+// - global        — every request, per client IP (proxy.ts);
+// - signInIp      — sign-in attempts per client IP;
+// - signInAccount — sign-in attempts per account (normalized email) from any IP, so a
+//                   brute force spread over many addresses still hits a wall;
+// - signUpIp      — registrations per client IP;
+// - telegram      — Telegram webhook updates.
+//
+// Algorithm: @upstash/ratelimit's sliding window everywhere — its Lua script on a Redis
+// server (Upstash over REST, or self-hosted through ioredis with a thin adapter), and a
+// line-by-line transcription of that script in process for the embedded backend
+// (rate-limit-memory.ts). A sliding window (two counters per key, the previous one weighted
+// by its overlap) avoids the fixed window's burst of 2× the limit across a boundary at the
+// same storage cost, and is the library's own recommendation.
+//
+// When the backend fails or is slow: a decision never waits longer than
+// settings.rateLimits.timeoutMs. Then the global and Telegram limits fail OPEN (a Redis
+// outage must not take the whole site, or Telegram's retries, down with it) and the sign-in
+// and sign-up limits fail CLOSED (an outage must not switch brute-force protection off: a
+// few seconds of "try again" on sign-in is the cheaper failure). Each outage is logged when
+// it starts and when it ends, not once per request.
+//
+// How the per-account limit and the account throttle (account-throttle.ts) combine on a
+// password sign-in, in this order:
+//   1. limit("signInIp", ip)          — per source; refuses with 429;
+//   2. limit("signInAccount", email)  — per account, across sources; refuses with 429;
+//   3. throttle.beforeAttempt(email)  — waits delayMs (grows with recent failures, capped);
+//   4. verify; then throttle.recordFailure / recordSuccess.
+// The throttle does the everyday work: it only slows attempts, never refuses a correct
+// password, so nobody can lock the owner out with it. The hard per-account limit is the
+// backstop against guessing from many IPs at once, and — like any limit a stranger can use
+// up — it refuses the owner too while it is exceeded; that is why it must be generous (far
+// above what a person mistypes in a window) and why it only lasts one window.
+import { createHash } from "node:crypto";
+import { Ratelimit, type RatelimitConfig } from "@upstash/ratelimit";
+
+import type { RateLimitRule, Settings } from "@/lib/env";
+import type { Logger } from "@/lib/logger";
+import type { IoRedisStore, RedisStore, UpstashStore } from "@/lib/redis";
+import { createIoRedisRatelimitAdapter } from "@/lib/security/ioredis-ratelimit-adapter";
+import { createMemoryRateLimitBackend } from "@/lib/security/rate-limit-memory";
+
+export const RATE_LIMIT_POLICIES = [
+  "global",
+  "signInIp",
+  "signInAccount",
+  "signUpIp",
+  "telegram",
+] as const;
+
+export type RateLimitPolicy = (typeof RATE_LIMIT_POLICIES)[number];
+
+/** What a policy does when the backend cannot answer in time (see the top of this file). */
+export const FAILURE_MODE: Readonly<Record<RateLimitPolicy, "open" | "closed">> = {
+  global: "open",
+  telegram: "open",
+  signInIp: "closed",
+  signInAccount: "closed",
+  signUpIp: "closed",
+};
+
+/** Every Redis key of the limiter starts with this (then `:<policy>:`). */
+export const DEFAULT_RATE_LIMIT_PREFIX = "gatehouse:rl";
+
+/**
+ * A failed-closed decision asks the client to come back after this long: long enough not to
+ * hammer a Redis that is coming back, short enough that a person retrying by hand barely
+ * notices once it is back.
+ */
+export const DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS = 5;
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** The policy's limit per window. */
+  limit: number;
+  /** Requests left in the window after this one (0 when refused). */
+  remaining: number;
+  /** When the current window ends, in ms since the epoch (a hint with a sliding window). */
+  resetAt: number;
+  /** Seconds a refused client should wait (at least 1); 0 when allowed. */
+  retryAfterSeconds: number;
+  /** Set when the backend failed or timed out and the policy's failure mode decided. */
+  failure?: "open" | "closed";
+}
+
+/** One request counted by a backend's sliding window (@upstash/ratelimit's answer). */
+export interface WindowResult {
+  success: boolean;
+  limit: number;
+  remaining: number;
+  /** End of the current fixed window, ms since the epoch. */
+  reset: number;
+}
+
+/** A sliding-window counter store: @upstash/ratelimit on Redis, or the in-process one. */
+export interface SlidingWindowBackend {
+  readonly kind: RedisStore["kind"];
+  /** Counts one request for `id` in `namespace` (stored under `<namespace>:<id>:<window>`). */
+  limit(namespace: string, id: string, rule: RateLimitRule): Promise<WindowResult>;
+}
+
+export type RateLimitSettings = Pick<Settings["rateLimits"], RateLimitPolicy | "timeoutMs">;
+
+export interface RateLimiterDeps {
+  backend: SlidingWindowBackend;
+  /** Clock in ms, for Retry-After and failure decisions. The Redis-backed algorithm reads
+   *  Date.now() itself (the library has no clock option); the memory backend gets the same
+   *  clock as this from createRateLimitBackend. */
+  now: () => number;
+  logger: Pick<Logger, "warn" | "info">;
+  settings: RateLimitSettings;
+  /** Default DEFAULT_RATE_LIMIT_PREFIX; tests give each test its own. */
+  keyPrefix?: string;
+  failClosedRetryAfterSeconds?: number;
+}
+
+export interface RateLimiter {
+  /** Counts one request for `key` under `policy`; never rejects, never waits past the timeout. */
+  limit(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------
+
+/** The form the user table stores emails in (lib/auth/schemas.ts `normalizeEmail`). */
+export function normalizeAccountKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * The identifier stored for a key: SHA-256, base64url. Hashing every key (not only emails)
+ * keeps raw emails — and IP addresses — out of Redis, its dumps and its slow log, and caps
+ * the length of keys a client chooses (a megabyte "email" would otherwise be a megabyte key).
+ * It is not anonymisation: an email can be found by hashing guesses. It is enough for what a
+ * rate-limit key reveals (that someone tried that account recently), and costs ~1 µs.
+ */
+export function hashKey(value: string): string {
+  return createHash("sha256").update(value, "utf8").digest("base64url");
+}
+
+/** Where a policy's key lives: `<prefix>:<policy>` and the hashed identifier within it. */
+export function rateLimitKey(
+  policy: RateLimitPolicy,
+  key: string,
+  prefix = DEFAULT_RATE_LIMIT_PREFIX,
+): { namespace: string; id: string } {
+  // Emails differing only in case or surrounding spaces are one account, so they share a
+  // counter; otherwise "Victim@x.com" and "victim@x.com" would each get the full limit.
+  const normalized = policy === "signInAccount" ? normalizeAccountKey(key) : key;
+  return { namespace: `${prefix}:${policy}`, id: hashKey(normalized) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Decisions and headers
+// ---------------------------------------------------------------------------------------
+
+/** Whole seconds from `now` until `at`, rounded up; 0 once it has passed. */
+export function secondsUntil(at: number, now: number): number {
+  return Math.max(0, Math.ceil((at - now) / 1_000));
+}
+
+/** The decision for a window result the backend gave at `now`. */
+export function decisionFromResult(result: WindowResult, now: number): RateLimitDecision {
+  return {
+    allowed: result.success,
+    limit: result.limit,
+    remaining: result.remaining,
+    resetAt: result.reset,
+    // At least one second: "Retry-After: 0" invites an immediate retry that will be refused
+    // again (the reset is a hint, see rate-limit-memory.ts).
+    retryAfterSeconds: result.success ? 0 : Math.max(1, secondsUntil(result.reset, now)),
+  };
+}
+
+/** The decision a policy's failure mode gives when the backend failed at `now`. */
+export function failureDecision(
+  policy: RateLimitPolicy,
+  rule: RateLimitRule,
+  now: number,
+  failClosedRetryAfterSeconds = DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS,
+): RateLimitDecision {
+  if (FAILURE_MODE[policy] === "open") {
+    return {
+      allowed: true,
+      limit: rule.limit,
+      remaining: rule.limit,
+      resetAt: now,
+      retryAfterSeconds: 0,
+      failure: "open",
+    };
+  }
+  return {
+    allowed: false,
+    limit: rule.limit,
+    remaining: 0,
+    resetAt: now + failClosedRetryAfterSeconds * 1_000,
+    retryAfterSeconds: failClosedRetryAfterSeconds,
+    failure: "closed",
+  };
+}
+
+/**
+ * Response headers for a decision, as of `now`: `RateLimit-Limit`, `RateLimit-Remaining` and
+ * `RateLimit-Reset` (seconds until the window resets, as draft-ietf-httpapi-ratelimit-headers
+ * defines it — not a timestamp), plus `Retry-After` (seconds, RFC 9110) when refused.
+ *
+ * A decision the failure mode made has no counts to report: one that failed open gets no
+ * headers (advertising a full quota would be made up), one that failed closed only
+ * `Retry-After`.
+ */
+export function rateLimitHeaders(decision: RateLimitDecision, now: number): Record<string, string> {
+  if (decision.failure === "open") return {};
+  const headers: Record<string, string> = {};
+  if (decision.failure === undefined) {
+    headers["RateLimit-Limit"] = String(decision.limit);
+    headers["RateLimit-Remaining"] = String(decision.remaining);
+    headers["RateLimit-Reset"] = String(secondsUntil(decision.resetAt, now));
+  }
+  if (!decision.allowed) {
+    headers["Retry-After"] = String(Math.max(1, secondsUntil(decision.resetAt, now)));
+  }
+  return headers;
+}
+
+// ---------------------------------------------------------------------------------------
+// Timeouts and incidents
+// ---------------------------------------------------------------------------------------
+
+export class RateLimitTimeoutError extends Error {
+  override readonly name = "RateLimitTimeoutError";
+}
+
+/**
+ * `promise`, or a RateLimitTimeoutError after `timeoutMs`, whichever comes first. The timer
+ * is cleared as soon as the race is decided (no timer outlives a fast answer), and a late
+ * rejection of the abandoned promise is swallowed here rather than reported as unhandled.
+ * The work itself cannot be cancelled: a script Redis already runs still counts.
+ */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  promise.catch(() => {
+    // Seen by the race below, or moot once the timer has decided.
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RateLimitTimeoutError(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export type IncidentState =
+  { open: false } | { open: true; since: number; failures: number; firstReason: string };
+
+export type IncidentTransition =
+  { kind: "opened" } | { kind: "recovered"; failures: number; durationMs: number } | null;
+
+/**
+ * The once-per-incident state machine, pure: a first failure opens an incident (log it), more
+ * failures only count, the first success closes it (log the recovery, with how many calls
+ * failed and for how long). Concurrent calls can interleave, so a flapping backend logs each
+ * flap — still bounded by how often it changes state, not by the request rate.
+ */
+export function nextIncidentState(
+  state: IncidentState,
+  event: { kind: "failure"; reason: string } | { kind: "success" },
+  at: number,
+): { state: IncidentState; transition: IncidentTransition } {
+  if (event.kind === "failure") {
+    if (state.open) return { state: { ...state, failures: state.failures + 1 }, transition: null };
+    return {
+      state: { open: true, since: at, failures: 1, firstReason: event.reason },
+      transition: { kind: "opened" },
+    };
+  }
+  if (!state.open) return { state, transition: null };
+  return {
+    state: { open: false },
+    transition: { kind: "recovered", failures: state.failures, durationMs: at - state.since },
+  };
+}
+
+export interface IncidentTracker {
+  failed(error: unknown, data?: Record<string, unknown>): void;
+  succeeded(): void;
+  readonly isOpen: boolean;
+}
+
+/** Drives nextIncidentState and logs its transitions: a warning when, info when over. */
+export function createIncidentTracker(options: {
+  now: () => number;
+  logger: Pick<Logger, "warn" | "info">;
+  openedMessage: string;
+  recoveredMessage: string;
+  /** Added to both lines (which backend, which feature). */
+  data?: Record<string, unknown>;
+}): IncidentTracker {
+  const { now, logger, openedMessage, recoveredMessage, data = {} } = options;
+  let state: IncidentState = { open: false };
+  return {
+    failed(error, extra = {}) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const next = nextIncidentState(state, { kind: "failure", reason }, now());
+      state = next.state;
+      if (next.transition?.kind === "opened")
+        logger.warn(openedMessage, { ...data, ...extra, reason });
+    },
+    succeeded() {
+      const next = nextIncidentState(state, { kind: "success" }, now());
+      state = next.state;
+      if (next.transition?.kind === "recovered") {
+        logger.info(recoveredMessage, {
+          ...data,
+          failedCalls: next.transition.failures,
+          outageMs: next.transition.durationMs,
+        });
+      }
+    },
+    get isOpen() {
+      return state.open;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The limiter
+// ---------------------------------------------------------------------------------------
+
+export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
+  const {
+    backend,
+    now,
+    logger,
+    settings,
+    keyPrefix = DEFAULT_RATE_LIMIT_PREFIX,
+    failClosedRetryAfterSeconds = DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS,
+  } = deps;
+  const incidents = createIncidentTracker({
+    now,
+    logger,
+    openedMessage:
+      "Rate limiting is unavailable: the global and Telegram limits let requests through, " +
+      "sign-in and sign-up are refused until it is back",
+    recoveredMessage: "Rate limiting is working again",
+    data: { backend: backend.kind },
+  });
+
+  return {
+    async limit(policy, key) {
+      const rule = Object.hasOwn(FAILURE_MODE, policy) ? settings[policy] : undefined;
+      // A policy name that does not exist is a bug in the caller, not an outage to paper over.
+      if (!rule) throw new TypeError(`Unknown rate-limit policy: ${String(policy)}`);
+      const { namespace, id } = rateLimitKey(policy, key, keyPrefix);
+      try {
+        const result = await withTimeout(backend.limit(namespace, id, rule), settings.timeoutMs);
+        incidents.succeeded();
+        return decisionFromResult(result, now());
+      } catch (error) {
+        incidents.failed(error, { policy, timeoutMs: settings.timeoutMs });
+        return failureDecision(policy, rule, now(), failClosedRetryAfterSeconds);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Backends
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A backend on @upstash/ratelimit with the given Redis client (@upstash/redis, or the ioredis
+ * adapter). One library instance per namespace and rule, created on first use.
+ */
+export function createRatelimitLibraryBackend(
+  kind: "upstash" | "ioredis",
+  redis: RatelimitConfig["redis"],
+): SlidingWindowBackend {
+  const instances = new Map<string, Ratelimit>();
+  const instanceFor = (namespace: string, { limit, windowMs }: RateLimitRule) => {
+    const cacheKey = `${namespace}\n${limit}\n${windowMs}`;
+    let instance = instances.get(cacheKey);
+    if (!instance) {
+      instance = new Ratelimit({
+        redis,
+        limiter: Ratelimit.slidingWindow(limit, `${windowMs} ms`),
+        // Keys: `<namespace>:<id>:<window number>`.
+        prefix: namespace,
+        // The library's own timeout resolves with success: true ("timeout"), which would
+        // fail the sign-in limits OPEN. Off; withTimeout above decides, per policy.
+        timeout: 0,
+        // The ephemeral cache remembers refused identifiers in this process until their
+        // reset and refuses them without asking Redis. Off: it is a Map that only forgets an
+        // identifier when that identifier comes back, so an attacker rotating IPs grows it
+        // without bound; its "blocked until reset" is wrong for a sliding window (see
+        // rate-limit-memory.ts); and it makes instances disagree. A refused request costs
+        // one round trip (≈1 ms on loopback), which the proxy can afford.
+        ephemeralCache: false,
+        // Analytics writes extra keys per request and sends identifiers to Upstash's
+        // dashboard; the deny list fetches IP lists from GitHub; neither is wanted.
+        analytics: false,
+        enableProtection: false,
+        dynamicLimits: false,
+        // Telemetry only tags the client's requests with SDK versions.
+        enableTelemetry: false,
+      });
+      instances.set(cacheKey, instance);
+    }
+    return instance;
+  };
+
+  return {
+    kind,
+    async limit(namespace, id, rule) {
+      const response = await instanceFor(namespace, rule).limit(id);
+      // With the options above the library always asks Redis; any other reason ("timeout",
+      // "cacheBlock", "denyList") means a default changed under us — fail loudly, not open.
+      if (response.reason !== undefined) {
+        throw new Error(`@upstash/ratelimit answered without Redis (${response.reason})`);
+      }
+      const { success, limit, remaining, reset } = response;
+      return { success, limit, remaining, reset };
+    },
+  };
+}
+
+function isUpstashStore(store: RedisStore): store is UpstashStore {
+  return store.kind === "upstash" && "client" in store;
+}
+
+function isIoRedisStore(store: RedisStore): store is IoRedisStore {
+  return store.kind === "ioredis" && "withClient" in store;
+}
+
+/**
+ * The backend for the app's RedisStore (which settings.redis chose): @upstash/ratelimit on
+ * the same Upstash client or ioredis connection, or the in-process sliding window when Redis
+ * is in memory. `now` is that in-process window's clock.
+ */
+export function createRateLimitBackend(
+  store: RedisStore,
+  { now = Date.now }: { now?: () => number } = {},
+): SlidingWindowBackend {
+  if (isUpstashStore(store)) return createRatelimitLibraryBackend("upstash", store.client);
+  if (isIoRedisStore(store)) {
+    return createRatelimitLibraryBackend("ioredis", createIoRedisRatelimitAdapter(store));
+  }
+  if (store.kind === "memory") return createMemoryRateLimitBackend({ now });
+  throw new TypeError(
+    `No rate-limit backend for a ${store.kind} store without its client (wrapped store?)`,
+  );
+}

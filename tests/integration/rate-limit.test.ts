@@ -1,0 +1,807 @@
+// One rate-limiter suite, run on every backend: @upstash/ratelimit through ioredis on the
+// real redis-server of the test setup, @upstash/ratelimit through the Upstash REST API (a
+// local fake of it, backed by that same redis-server), and the in-process sliding window.
+// Then what only a network backend can do: be down, hang, and come back.
+//
+// Time: the in-process backend runs on an injected clock, so its windows can be passed
+// instantly. @upstash/ratelimit reads Date.now() itself (it has no clock option), so on the
+// Redis backends real time passes: windows are short (1–2 s), tests start at the beginning of
+// a window so a run of requests never straddles two, and waits are only as long as the
+// window in question. One test fakes Date alone (timers and sockets stay real) to compare the
+// in-process backend with the library's Lua script at the very same instants.
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  inject,
+  it,
+  vi,
+} from "vitest";
+
+import type { RateLimitRule } from "@/lib/env";
+import {
+  createIoRedisStore,
+  createMemoryStore,
+  createUpstashStore,
+  type RedisLogger,
+  type RedisStore,
+} from "@/lib/redis";
+import {
+  createRateLimitBackend,
+  createRateLimiter,
+  rateLimitHeaders,
+  RATE_LIMIT_POLICIES,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPolicy,
+  type RateLimitSettings,
+  type SlidingWindowBackend,
+} from "@/lib/security/rate-limit";
+import {
+  createMemoryRateLimitBackend,
+  type MemoryRateLimitBackend,
+} from "@/lib/security/rate-limit-memory";
+import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
+import { memoryLogger } from "@/tests/support/logger";
+
+const redisUrl = inject("redisUrl");
+
+/** The decision deadline in these tests (production's default is 50 ms). */
+const TIMEOUT_MS = 100;
+/** Generous room above the deadline for a loaded machine; this is not a benchmark. */
+const SLACK_MS = 400;
+const UPSTASH_TOKEN = "fake-upstash-token";
+const OUTAGE_MESSAGE = /^Rate limiting is unavailable/;
+const RECOVERY_MESSAGE = "Rate limiting is working again";
+
+// ---------------------------------------------------------------------------------------
+// Harnesses
+// ---------------------------------------------------------------------------------------
+
+interface Harness {
+  backend: SlidingWindowBackend;
+  now(): number;
+  /** Lets `ms` pass for the backend: real sleep on Redis, an advanced clock in memory. */
+  passTime(ms: number): Promise<void>;
+  /** Keys the backend holds that start with `prefix`. */
+  keys(prefix: string): Promise<string[]>;
+  /** Network backends only. */
+  network?: {
+    /** Connections drop and new ones are refused, as when Redis goes down. */
+    cut(): void;
+    restore(): void;
+    /** Redis stops answering (requests are accepted and never answered). */
+    hang(): void;
+  };
+  close(): Promise<void>;
+}
+
+interface BackendCase {
+  name: string;
+  available: boolean;
+  /** A network backend, which can be down or hang (the in-process one cannot). */
+  network: boolean;
+  open: () => Promise<Harness>;
+}
+
+function silentLogger(): RedisLogger {
+  return { warn: () => {}, info: () => {} };
+}
+
+/** Keys under `prefix` on the real server, by SCAN (never KEYS on a shared server). */
+async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== "0");
+  return found;
+}
+
+let direct: Redis | null = null;
+const directRedis = (): Redis => {
+  if (!direct) throw new Error("no redis-server for this run");
+  return direct;
+};
+
+const backends: BackendCase[] = [
+  {
+    name: "ioredis on redis-server",
+    available: redisUrl !== null,
+    network: true,
+    async open() {
+      const target = new URL(redisUrl ?? "");
+      const proxy = await startProxy(target.hostname, Number(target.port));
+      const store = createIoRedisStore({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        connectTimeoutMs: 500,
+        commandTimeoutMs: 500,
+        maxReconnectAttempts: 3,
+        maxReconnectDelayMs: 20,
+        logger: silentLogger(),
+      });
+      return {
+        backend: createRateLimitBackend(store),
+        now: Date.now,
+        passTime: (ms) => sleep(ms),
+        keys: (prefix) => scanKeys(directRedis(), prefix),
+        network: { cut: proxy.cut, restore: proxy.restore, hang: proxy.stall },
+        async close() {
+          // The proxy first: a stalled connection would hold QUIT until its timeout.
+          await proxy.close();
+          await store.close();
+        },
+      };
+    },
+  },
+  {
+    name: "Upstash REST",
+    available: redisUrl !== null,
+    network: true,
+    async open() {
+      const fake = await startFakeUpstash({ redisUrl: redisUrl ?? "", token: UPSTASH_TOKEN });
+      const proxy = await startProxy("127.0.0.1", Number(new URL(fake.url).port));
+      const store = createUpstashStore({
+        url: `http://127.0.0.1:${proxy.port}`,
+        token: UPSTASH_TOKEN,
+        commandTimeoutMs: 1_000,
+        logger: silentLogger(),
+      });
+      return {
+        backend: createRateLimitBackend(store),
+        now: Date.now,
+        passTime: (ms) => sleep(ms),
+        keys: (prefix) => scanKeys(directRedis(), prefix),
+        // The fake's own "hang": the next requests are accepted and never answered.
+        network: { cut: proxy.cut, restore: proxy.restore, hang: () => fake.failNext(10, "hang") },
+        async close() {
+          await proxy.close();
+          await fake.close();
+          await store.close();
+        },
+      };
+    },
+  },
+  {
+    name: "in-memory",
+    available: true,
+    network: false,
+    open() {
+      // A window boundary, so a test starts at the beginning of a window as on Redis.
+      let clock = 1_800_000_000_000;
+      const store: RedisStore = createMemoryStore({ now: () => clock });
+      const backend = createRateLimitBackend(store, { now: () => clock });
+      if (backend.kind !== "memory") throw new Error("expected the in-process backend");
+      // The in-process backend is the one createMemoryRateLimitBackend makes.
+      const memory = backend as MemoryRateLimitBackend;
+      return Promise.resolve({
+        backend,
+        now: () => clock,
+        passTime: (ms) => {
+          clock += ms;
+          return Promise.resolve();
+        },
+        keys: (prefix) => Promise.resolve(memory.keys().filter((key) => key.startsWith(prefix))),
+        close: () => store.close(),
+      });
+    },
+  },
+];
+
+const rule = (limit: number, windowMs: number): RateLimitRule => ({ limit, windowMs });
+
+/** Settings where every policy is roomy unless the test says otherwise. */
+function settingsWith(overrides: Partial<RateLimitSettings> = {}): RateLimitSettings {
+  const roomy = rule(1_000, 60_000);
+  return {
+    global: roomy,
+    signInIp: roomy,
+    signInAccount: roomy,
+    signUpIp: roomy,
+    telegram: roomy,
+    timeoutMs: TIMEOUT_MS,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The suite
+// ---------------------------------------------------------------------------------------
+
+beforeAll(() => {
+  if (redisUrl !== null) direct = new Redis(redisUrl, { lazyConnect: true });
+});
+
+afterAll(() => {
+  direct?.disconnect();
+});
+
+describe.each(backends)("rate limiter on $name", ({ available, network: isNetwork, open }) => {
+  let harness: Harness;
+  let logger: ReturnType<typeof memoryLogger>;
+  let prefix: string;
+  let unhandled: unknown[];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  const limiterWith = (overrides: Partial<RateLimitSettings> = {}): RateLimiter =>
+    createRateLimiter({
+      backend: harness.backend,
+      now: () => harness.now(),
+      logger,
+      settings: settingsWith(overrides),
+      keyPrefix: prefix,
+    });
+
+  /**
+   * Waits, if needed, for a window of `windowMs` to begin, so that the next `needMs` of
+   * requests fall in one window. At most one window's wait; none on the memory clock, which
+   * starts on a boundary.
+   */
+  const startOfWindow = async (windowMs: number, needMs: number) => {
+    const into = harness.now() % windowMs;
+    if (windowMs - into < needMs) await harness.passTime(windowMs - into + 5);
+  };
+
+  const logged = (message: string | RegExp) =>
+    logger.lines.filter((line) =>
+      typeof message === "string" ? line.message === message : message.test(String(line.message)),
+    );
+
+  beforeEach(async ({ skip }) => {
+    if (!available) skip("no redis-server for this run");
+    harness = await open();
+    logger = memoryLogger();
+    prefix = `gatehouse-test:${randomUUID()}:rl`;
+    unhandled = [];
+    process.on("unhandledRejection", onUnhandled);
+  });
+
+  afterEach(async () => {
+    if (!available) return;
+    await harness.close();
+    // A rejection nobody awaited (an abandoned backend call) surfaces a tick later.
+    await sleep(20);
+    process.off("unhandledRejection", onUnhandled);
+    expect(unhandled).toEqual([]);
+    if (direct) {
+      const leftovers = await scanKeys(direct, prefix);
+      if (leftovers.length > 0) await direct.del(...leftovers);
+    }
+  });
+
+  it("allows up to the limit, then refuses with remaining, reset and Retry-After", async () => {
+    const windowMs = 2_000;
+    const limiter = limiterWith({ signInIp: rule(3, windowMs) });
+    // At most 0.5 s into the window, so more than 1 s is left when the requests are done.
+    await startOfWindow(windowMs, 1_500);
+    const windowEnd = (Math.floor(harness.now() / windowMs) + 1) * windowMs;
+
+    const decisions: RateLimitDecision[] = [];
+    for (let i = 0; i < 5; i++) decisions.push(await limiter.limit("signInIp", "203.0.113.7"));
+    const at = harness.now();
+
+    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+      [false, 0], // a refused request is not counted, and does not help either
+    ]);
+    for (const decision of decisions) {
+      expect(decision.limit).toBe(3);
+      expect(decision.resetAt).toBe(windowEnd);
+      expect(decision.failure).toBeUndefined();
+    }
+    expect(decisions[0]?.retryAfterSeconds).toBe(0);
+    // Less than a second of the 2 s window has gone: the reset is over 1 s away, rounded up.
+    expect(decisions[3]?.retryAfterSeconds).toBe(2);
+    expect(rateLimitHeaders(decisions[3]!, at)).toEqual({
+      "RateLimit-Limit": "3",
+      "RateLimit-Remaining": "0",
+      "RateLimit-Reset": "2",
+      "Retry-After": "2",
+    });
+    expect(rateLimitHeaders(decisions[0]!, at)).toEqual({
+      "RateLimit-Limit": "3",
+      "RateLimit-Remaining": "2",
+      "RateLimit-Reset": "2",
+    });
+    expect(logger.lines).toEqual([]);
+  });
+
+  it("keeps keys and policies apart", async () => {
+    const one = rule(1, 60_000);
+    const limiter = limiterWith({ signInIp: one, signUpIp: one, global: one });
+    await startOfWindow(60_000, 1_000);
+
+    expect((await limiter.limit("signInIp", "203.0.113.1")).allowed).toBe(true);
+    expect((await limiter.limit("signInIp", "203.0.113.1")).allowed).toBe(false);
+    // Another key of the same policy has its own counter…
+    expect((await limiter.limit("signInIp", "203.0.113.2")).allowed).toBe(true);
+    // …and the same key under other policies too.
+    expect((await limiter.limit("signUpIp", "203.0.113.1")).allowed).toBe(true);
+    expect((await limiter.limit("global", "203.0.113.1")).allowed).toBe(true);
+    expect((await limiter.limit("signUpIp", "203.0.113.1")).allowed).toBe(false);
+  });
+
+  it("lets requests through again as the window slides", async () => {
+    const windowMs = 1_000;
+    const limiter = limiterWith({ global: rule(2, windowMs) });
+    await startOfWindow(windowMs, 400);
+
+    expect((await limiter.limit("global", "ip")).allowed).toBe(true);
+    expect((await limiter.limit("global", "ip")).allowed).toBe(true);
+    const refused = await limiter.limit("global", "ip");
+    expect(refused.allowed).toBe(false);
+
+    // Just past the reset, the previous window's 2 requests still weigh floor(0.95 × 2) = 1
+    // (anything up to half-way through the window gives 1): room for exactly one more.
+    await harness.passTime(refused.resetAt - harness.now() + 50);
+    const again = await limiter.limit("global", "ip");
+    expect(again).toMatchObject({ allowed: true, remaining: 0 });
+    expect(again.resetAt).toBe(refused.resetAt + windowMs);
+    expect((await limiter.limit("global", "ip")).allowed).toBe(false);
+
+    // One window later the 2 requests are gone and the 1 weighs floor(0.95 × 1) = 0.
+    await harness.passTime(windowMs);
+    expect((await limiter.limit("global", "ip")).allowed).toBe(true);
+    expect((await limiter.limit("global", "ip")).allowed).toBe(true);
+    expect((await limiter.limit("global", "ip")).allowed).toBe(false);
+  });
+
+  it("holds the per-account limit across rotating IPs, whatever the email's case", async () => {
+    const limiter = limiterWith({ signInIp: rule(5, 60_000), signInAccount: rule(3, 60_000) });
+    await startOfWindow(60_000, 1_000);
+    const spellings = ["victim@example.com", "Victim@Example.com", "  VICTIM@example.COM "];
+
+    const byIp: RateLimitDecision[] = [];
+    const byAccount: RateLimitDecision[] = [];
+    for (let i = 1; i <= 6; i++) {
+      // Every attempt comes from a new address, so no per-IP limit ever trips…
+      byIp.push(await limiter.limit("signInIp", `198.51.100.${i}`));
+      byAccount.push(await limiter.limit("signInAccount", spellings[i % spellings.length] ?? ""));
+    }
+    expect(byIp.every((d) => d.allowed && d.remaining === 4)).toBe(true);
+    // …but the account's does, after 3.
+    expect(byAccount.map((d) => d.allowed)).toEqual([true, true, true, false, false, false]);
+  });
+
+  it("stores only namespaced, hashed keys: no raw email or address", async () => {
+    const limiter = limiterWith();
+    await limiter.limit("signInAccount", "Victim@Example.com");
+    await limiter.limit("global", "203.0.113.99");
+
+    const keys = await harness.keys(prefix);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      // <prefix>:<policy>:<sha-256, base64url>, then the window number on Redis.
+      expect(key).toMatch(
+        new RegExp(`^${prefix}:(signInAccount|global):[A-Za-z0-9_-]{43}(:\\d+)?$`),
+      );
+      expect(key.toLowerCase()).not.toContain("victim");
+      expect(key).not.toContain("203.0.113.99");
+    }
+  });
+
+  // Only network backends can be down or hang; the in-process one has nothing to lose.
+  if (!isNetwork) return;
+
+  describe("when the backend is down or hangs", () => {
+    const network = () => {
+      if (!harness.network) throw new Error("not a network backend");
+      return harness.network;
+    };
+
+    /** One decision, and how long it took. */
+    const timed = async (limiter: RateLimiter, policy: RateLimitPolicy) => {
+      const started = performance.now();
+      const decision = await limiter.limit(policy, "203.0.113.50");
+      return { decision, elapsedMs: performance.now() - started };
+    };
+
+    it("fails open for global and Telegram, closed for sign-in and sign-up, within the timeout", async () => {
+      const limiter = limiterWith();
+      // Connected and healthy first, so what follows is an outage, not a cold start.
+      expect((await limiter.limit("global", "warm-up")).failure).toBeUndefined();
+
+      network().cut();
+      for (const policy of RATE_LIMIT_POLICIES) {
+        const { decision, elapsedMs } = await timed(limiter, policy);
+        expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+        const at = harness.now();
+        if (policy === "global" || policy === "telegram") {
+          expect(decision).toMatchObject({ allowed: true, failure: "open", retryAfterSeconds: 0 });
+          expect(rateLimitHeaders(decision, at)).toEqual({});
+        } else {
+          expect(decision).toMatchObject({
+            allowed: false,
+            failure: "closed",
+            remaining: 0,
+            retryAfterSeconds: 5,
+          });
+          expect(rateLimitHeaders(decision, at)).toEqual({ "Retry-After": "5" });
+        }
+      }
+    });
+
+    it("decides by the timeout when Redis accepts requests and never answers", async () => {
+      const limiter = limiterWith();
+      expect((await limiter.limit("global", "warm-up")).failure).toBeUndefined();
+
+      network().hang();
+      const signIn = await timed(limiter, "signInAccount");
+      expect(signIn.decision).toMatchObject({ allowed: false, failure: "closed" });
+      // Decided by the timer (nothing failed fast), and not much after it.
+      expect(signIn.elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+      expect(signIn.elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+
+      const global = await timed(limiter, "global");
+      expect(global.decision).toMatchObject({ allowed: true, failure: "open" });
+      expect(global.elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    });
+
+    it("logs an outage once when it starts and once when it ends", async () => {
+      const limiter = limiterWith();
+      expect((await limiter.limit("global", "warm-up")).failure).toBeUndefined();
+
+      network().cut();
+      for (const policy of [...RATE_LIMIT_POLICIES, ...RATE_LIMIT_POLICIES]) {
+        expect((await limiter.limit(policy, "k")).failure).toBeDefined();
+      }
+      expect(logged(OUTAGE_MESSAGE)).toHaveLength(1);
+      expect(logged(OUTAGE_MESSAGE)[0]).toMatchObject({
+        level: "warn",
+        backend: harness.backend.kind,
+        policy: RATE_LIMIT_POLICIES[0],
+      });
+      expect(logged(RECOVERY_MESSAGE)).toHaveLength(0);
+
+      network().restore();
+      let decision = await limiter.limit("global", "k");
+      for (let i = 0; i < 100 && decision.failure !== undefined; i++) {
+        await sleep(50);
+        decision = await limiter.limit("global", "k");
+      }
+      expect(decision.failure).toBeUndefined();
+      await limiter.limit("signInIp", "k");
+      await limiter.limit("telegram", "k");
+
+      expect(logged(RECOVERY_MESSAGE)).toHaveLength(1);
+      const recovery = logged(RECOVERY_MESSAGE)[0];
+      expect(recovery).toMatchObject({ level: "info", backend: harness.backend.kind });
+      expect(recovery?.failedCalls).toBeGreaterThanOrEqual(2 * RATE_LIMIT_POLICIES.length);
+      expect(logged(OUTAGE_MESSAGE)).toHaveLength(1);
+
+      // A new outage is a new incident.
+      network().cut();
+      await limiter.limit("signInIp", "k");
+      await limiter.limit("signInIp", "k");
+      expect(logged(OUTAGE_MESSAGE)).toHaveLength(2);
+      expect(logger.lines).toHaveLength(3);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The in-process window against the library's Lua script
+// ---------------------------------------------------------------------------------------
+
+describe.runIf(redisUrl !== null)("in-process sliding window and @upstash/ratelimit", () => {
+  let fake: FakeUpstash;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstash({ redisUrl: redisUrl ?? "", token: UPSTASH_TOKEN });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each(["ioredis", "upstash"] as const)(
+    "answer alike at the same instants (%s)",
+    async (kind) => {
+      const store =
+        kind === "ioredis"
+          ? createIoRedisStore({
+              url: redisUrl ?? "",
+              connectTimeoutMs: 1_000,
+              commandTimeoutMs: 1_000,
+              maxReconnectAttempts: 3,
+              logger: silentLogger(),
+            })
+          : createUpstashStore({
+              url: fake.url,
+              token: UPSTASH_TOKEN,
+              commandTimeoutMs: 1_000,
+              logger: silentLogger(),
+            });
+      const lua = createRateLimitBackend(store);
+      expect(lua.kind).toBe(kind);
+      // Only Date is faked: the library reads its clock from Date.now(), sockets and timers
+      // stay real. Redis's own clock only expires keys (after 2 windows + 1 s of real time).
+      vi.useFakeTimers({ toFake: ["Date"] });
+      let clock = 1_900_000_000_000;
+      vi.setSystemTime(clock);
+      const memory = createMemoryRateLimitBackend({ now: () => clock });
+      const limits = rule(5, 10_000);
+      const namespace = `gatehouse-test:${randomUUID()}:rl:global`;
+      try {
+        // Bursts at chosen points of four windows: the start, mid-window, a window's last
+        // millisecond, the first of the next, and a gap of two windows.
+        const offsets = [
+          0, 1, 2, 3, 4, 5, 6, 3_000, 9_999, 10_000, 10_001, 12_500, 12_501, 15_000, 15_001, 17_400,
+          19_999, 20_000, 21_000, 24_000, 27_000, 29_999, 50_000, 50_001, 50_002,
+        ];
+        const fromLua = [];
+        const fromMemory = [];
+        for (const offset of offsets) {
+          clock = 1_900_000_000_000 + offset;
+          vi.setSystemTime(clock);
+          fromLua.push({ offset, ...(await lua.limit(namespace, "id", limits)) });
+          fromMemory.push({ offset, ...(await memory.limit(namespace, "id", limits)) });
+        }
+        expect(fromMemory).toEqual(fromLua);
+        // Not vacuous: the sequence was refused and let through again along the way.
+        expect(fromLua.filter((r) => !r.success).length).toBeGreaterThan(5);
+        expect(fromLua.filter((r) => r.success).length).toBeGreaterThan(10);
+      } finally {
+        vi.useRealTimers();
+        const direct = new Redis(redisUrl ?? "");
+        const keys = await scanKeys(direct, namespace);
+        if (keys.length > 0) await direct.del(...keys);
+        direct.disconnect();
+        await store.close();
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------
+// A Redis that forgets its scripts (a private redis-server: SCRIPT FLUSH on the shared one
+// would pull scripts from under other test files running at the same time)
+// ---------------------------------------------------------------------------------------
+
+const redisServerBinary = (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.runIf(redisServerBinary)("rate limiter on ioredis when Redis forgets its scripts", () => {
+  it("loads the script with EVAL, then uses EVALSHA, and reloads it after NOSCRIPT", async () => {
+    const server = await startPrivateRedis();
+    const store = createIoRedisStore({
+      url: server.url,
+      connectTimeoutMs: 1_000,
+      commandTimeoutMs: 1_000,
+      maxReconnectAttempts: 3,
+      logger: silentLogger(),
+    });
+    const admin = new Redis(server.url);
+    const calls = async (command: "eval" | "evalsha") => {
+      const info = await admin.info("commandstats");
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    };
+    try {
+      const logger = memoryLogger();
+      const limiter = createRateLimiter({
+        backend: createRateLimitBackend(store),
+        now: Date.now,
+        logger,
+        // Slow enough for a first connection; this test is about scripts, not speed.
+        settings: settingsWith({ global: rule(10, 60_000), timeoutMs: 1_000 }),
+      });
+      const remaining = async () => {
+        const decision = await limiter.limit("global", "ip");
+        expect(decision.failure).toBeUndefined();
+        return decision.remaining;
+      };
+
+      // A new server has never seen the script: one EVAL (which caches it there)…
+      expect(await remaining()).toBe(9);
+      expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 0]);
+      // …and from then on EVALSHA alone.
+      expect(await remaining()).toBe(8);
+      expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 1]);
+
+      // The server forgets every script (as after a restart): EVALSHA answers NOSCRIPT, the
+      // library falls back to EVAL, and the count goes on where it was.
+      await admin.script("FLUSH");
+      expect(await remaining()).toBe(7);
+      expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 2]);
+      expect(await remaining()).toBe(6);
+      expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 3]);
+      expect(logger.lines).toEqual([]);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+});
+
+/** A redis-server of this test's own on a free loopback port, stopped afterwards. */
+async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
+  probe.on("error", () => {
+    // Refused until the server is up; connect() reports it.
+  });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        break;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await sleep(50);
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis that was never there (needs no redis-server)
+// ---------------------------------------------------------------------------------------
+
+describe("rate limiter on a Redis nobody runs", () => {
+  it.each([
+    [
+      "ioredis",
+      () =>
+        createIoRedisStore({
+          url: "redis://127.0.0.1:1",
+          connectTimeoutMs: 1_000,
+          commandTimeoutMs: 1_000,
+          maxReconnectAttempts: 0,
+          logger: silentLogger(),
+        }),
+    ],
+    [
+      "upstash",
+      () =>
+        createUpstashStore({
+          url: "http://127.0.0.1:1",
+          token: UPSTASH_TOKEN,
+          commandTimeoutMs: 1_000,
+          logger: silentLogger(),
+        }),
+    ],
+  ] as const)(
+    "decides within the timeout on %s, by each policy's failure mode",
+    async (_, make) => {
+      const store = make();
+      const logger = memoryLogger();
+      const limiter = createRateLimiter({
+        backend: createRateLimitBackend(store),
+        now: Date.now,
+        logger,
+        settings: settingsWith(),
+      });
+      try {
+        for (const policy of RATE_LIMIT_POLICIES) {
+          const started = performance.now();
+          const decision = await limiter.limit(policy, "203.0.113.1");
+          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          expect(decision.failure).toBe(
+            policy === "global" || policy === "telegram" ? "open" : "closed",
+          );
+          expect(decision.allowed).toBe(decision.failure === "open");
+        }
+        expect(logger.lines.map((line) => line.message)).toEqual([
+          expect.stringMatching(OUTAGE_MESSAGE) as string,
+        ]);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------
+// A TCP proxy that can go down, come back, and stall
+// ---------------------------------------------------------------------------------------
+
+async function startProxy(host: string, port: number) {
+  let up = true;
+  let stalled = false;
+  const sockets = new Set<net.Socket>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {
+      // Hang-ups on either side are expected.
+    });
+  };
+
+  const server = net.createServer((client) => {
+    track(client);
+    if (!up) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(port, host);
+    track(upstream);
+    const pair = { client, upstream };
+    pairs.add(pair);
+    upstream.on("close", () => {
+      pairs.delete(pair);
+      client.destroy();
+    });
+    client.on("close", () => upstream.destroy());
+    client.pipe(upstream);
+    // Stalled: requests go through, answers are held back.
+    if (stalled) upstream.pause();
+    else upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("proxy has no port");
+
+  // Arrow functions: the harnesses hand these around detached from the object.
+  return {
+    port: address.port,
+    cut: () => {
+      up = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore: () => {
+      up = true;
+    },
+    stall: () => {
+      stalled = true;
+      for (const { client, upstream } of pairs) {
+        upstream.unpipe(client);
+        upstream.pause();
+      }
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,383 @@
+// The limiter's own logic, on stub backends: keys, decisions, headers, the timeout, the
+// failure modes and the once-per-incident logging. The real backends are in
+// tests/integration/rate-limit.test.ts.
+import { createHash } from "node:crypto";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import type { RateLimitRule } from "@/lib/env";
+import { createMemoryStore } from "@/lib/redis";
+import {
+  createRateLimitBackend,
+  createRateLimiter,
+  decisionFromResult,
+  failureDecision,
+  hashKey,
+  nextIncidentState,
+  RATE_LIMIT_POLICIES,
+  rateLimitHeaders,
+  rateLimitKey,
+  RateLimitTimeoutError,
+  secondsUntil,
+  withTimeout,
+  type IncidentState,
+  type RateLimitPolicy,
+  type RateLimitSettings,
+  type SlidingWindowBackend,
+  type WindowResult,
+} from "@/lib/security/rate-limit";
+import { memoryLogger } from "@/tests/support/logger";
+
+const NOW = 1_800_000_000_000;
+
+const settings: RateLimitSettings = {
+  global: { limit: 300, windowMs: 60_000 },
+  signInIp: { limit: 20, windowMs: 300_000 },
+  signInAccount: { limit: 10, windowMs: 900_000 },
+  signUpIp: { limit: 5, windowMs: 3_600_000 },
+  telegram: { limit: 120, windowMs: 60_000 },
+  timeoutMs: 50,
+};
+
+interface Call {
+  namespace: string;
+  id: string;
+  rule: RateLimitRule;
+}
+
+/** A backend whose every answer the test decides; records what it was asked. */
+function stubBackend(answer: (call: Call) => Promise<WindowResult>) {
+  const calls: Call[] = [];
+  const backend: SlidingWindowBackend = {
+    kind: "ioredis",
+    limit: (namespace, id, rule) => {
+      const call = { namespace, id, rule };
+      calls.push(call);
+      return answer(call);
+    },
+  };
+  return { backend, calls };
+}
+
+const allowed = (call: Call): Promise<WindowResult> =>
+  Promise.resolve({
+    success: true,
+    limit: call.rule.limit,
+    remaining: call.rule.limit - 1,
+    reset: NOW + 30_000,
+  });
+
+function limiterOn(backend: SlidingWindowBackend, logger = memoryLogger()) {
+  return createRateLimiter({ backend, now: () => NOW, logger, settings });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("rate-limit keys", () => {
+  it("namespaces by policy and stores a SHA-256 of the key, never the key", () => {
+    const { namespace, id } = rateLimitKey("global", "203.0.113.7");
+    expect(namespace).toBe("gatehouse:rl:global");
+    expect(id).toBe(createHash("sha256").update("203.0.113.7").digest("base64url"));
+    expect(id).toHaveLength(43);
+    expect(rateLimitKey("signUpIp", "203.0.113.7", "test:rl").namespace).toBe("test:rl:signUpIp");
+  });
+
+  it("normalizes account keys, so case and spaces do not make a new counter", () => {
+    const id = rateLimitKey("signInAccount", "victim@example.com").id;
+    expect(rateLimitKey("signInAccount", "  Victim@Example.COM ").id).toBe(id);
+    expect(id).toBe(hashKey("victim@example.com"));
+    expect(id).not.toContain("victim");
+    expect(rateLimitKey("signInAccount", "other@example.com").id).not.toBe(id);
+  });
+
+  it("caps the length of a key whatever a client sends", () => {
+    expect(rateLimitKey("signInAccount", "x".repeat(1_000_000) + "@example.com").id).toHaveLength(
+      43,
+    );
+  });
+});
+
+describe("decisions", () => {
+  it("copies an allowed result, with no Retry-After", () => {
+    const result = { success: true, limit: 5, remaining: 3, reset: NOW + 1_500 };
+    expect(decisionFromResult(result, NOW)).toEqual({
+      allowed: true,
+      limit: 5,
+      remaining: 3,
+      resetAt: NOW + 1_500,
+      retryAfterSeconds: 0,
+    });
+  });
+
+  it("rounds Retry-After up to whole seconds, and never to 0", () => {
+    const refused = (reset: number) =>
+      decisionFromResult({ success: false, limit: 5, remaining: 0, reset }, NOW);
+    expect(refused(NOW + 1_001).retryAfterSeconds).toBe(2);
+    expect(refused(NOW + 1_000).retryAfterSeconds).toBe(1);
+    expect(refused(NOW + 1).retryAfterSeconds).toBe(1);
+    // A reset already past (clocks differ a little between instances): still 1, not 0.
+    expect(refused(NOW - 500).retryAfterSeconds).toBe(1);
+  });
+
+  it("fails global and Telegram open, sign-in and sign-up closed", () => {
+    const rule = { limit: 7, windowMs: 60_000 };
+    const modes = Object.fromEntries(
+      RATE_LIMIT_POLICIES.map((policy) => [policy, failureDecision(policy, rule, NOW).failure]),
+    );
+    expect(modes).toEqual({
+      global: "open",
+      telegram: "open",
+      signInIp: "closed",
+      signInAccount: "closed",
+      signUpIp: "closed",
+    });
+    expect(failureDecision("global", rule, NOW)).toEqual({
+      allowed: true,
+      limit: 7,
+      remaining: 7,
+      resetAt: NOW,
+      retryAfterSeconds: 0,
+      failure: "open",
+    });
+    expect(failureDecision("signInIp", rule, NOW, 3)).toEqual({
+      allowed: false,
+      limit: 7,
+      remaining: 0,
+      resetAt: NOW + 3_000,
+      retryAfterSeconds: 3,
+      failure: "closed",
+    });
+  });
+});
+
+describe("rateLimitHeaders", () => {
+  const decision = {
+    allowed: true,
+    limit: 100,
+    remaining: 42,
+    resetAt: NOW + 12_300,
+    retryAfterSeconds: 0,
+  };
+
+  it("reports limit, remaining and seconds until reset (not a timestamp)", () => {
+    expect(rateLimitHeaders(decision, NOW)).toEqual({
+      "RateLimit-Limit": "100",
+      "RateLimit-Remaining": "42",
+      "RateLimit-Reset": "13",
+    });
+  });
+
+  it("adds Retry-After to a refusal, counted from the moment of the response", () => {
+    const refused = { ...decision, allowed: false, remaining: 0, retryAfterSeconds: 13 };
+    expect(rateLimitHeaders(refused, NOW)).toEqual({
+      "RateLimit-Limit": "100",
+      "RateLimit-Remaining": "0",
+      "RateLimit-Reset": "13",
+      "Retry-After": "13",
+    });
+    expect(rateLimitHeaders(refused, NOW + 12_000)).toMatchObject({
+      "RateLimit-Reset": "1",
+      "Retry-After": "1",
+    });
+    // Past the reset: Reset 0, but Retry-After stays a positive number of seconds.
+    expect(rateLimitHeaders(refused, NOW + 20_000)).toMatchObject({
+      "RateLimit-Reset": "0",
+      "Retry-After": "1",
+    });
+  });
+
+  it("invents no counts when the failure mode decided", () => {
+    expect(rateLimitHeaders(failureDecision("global", settings.global, NOW), NOW)).toEqual({});
+    expect(rateLimitHeaders(failureDecision("signInIp", settings.signInIp, NOW), NOW)).toEqual({
+      "Retry-After": "5",
+    });
+  });
+
+  it("secondsUntil rounds up and stops at 0", () => {
+    expect([0, 1, 999, 1_000, 1_001, -5].map((ms) => secondsUntil(NOW + ms, NOW))).toEqual([
+      0, 1, 1, 1, 2, 0,
+    ]);
+  });
+});
+
+describe("withTimeout", () => {
+  it("passes a fast answer through and leaves no timer behind", async () => {
+    vi.useFakeTimers();
+    await expect(withTimeout(Promise.resolve("fast"), 50)).resolves.toBe("fast");
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(withTimeout(Promise.reject(new Error("boom")), 50)).rejects.toThrow("boom");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("rejects at the deadline, not before, and swallows the late rejection", async () => {
+    vi.useFakeTimers();
+    let rejectLate!: (error: Error) => void;
+    const slow = new Promise<string>((_, reject) => {
+      rejectLate = reject;
+    });
+    let settled: unknown = "pending";
+    const raced = withTimeout(slow, 50).then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
+    void raced.then((value) => (settled = value));
+    await vi.advanceTimersByTimeAsync(49);
+    expect(settled).toBe("pending");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toBeInstanceOf(RateLimitTimeoutError);
+    expect(String(settled)).toMatch(/no answer within 50 ms/);
+    // The abandoned call failing later must not become an unhandled rejection (vitest
+    // fails the run on one).
+    rejectLate(new Error("late"));
+    await Promise.resolve();
+  });
+});
+
+describe("nextIncidentState", () => {
+  const healthy: IncidentState = { open: false };
+
+  it("opens on the first failure, counts further ones, and closes on a success", () => {
+    let step = nextIncidentState(healthy, { kind: "failure", reason: "down" }, 1_000);
+    expect(step.transition).toEqual({ kind: "opened" });
+    step = nextIncidentState(step.state, { kind: "failure", reason: "still down" }, 1_500);
+    expect(step.transition).toBeNull();
+    step = nextIncidentState(step.state, { kind: "failure", reason: "still down" }, 2_000);
+    expect(step.state).toEqual({ open: true, since: 1_000, failures: 3, firstReason: "down" });
+    step = nextIncidentState(step.state, { kind: "success" }, 4_000);
+    expect(step.transition).toEqual({ kind: "recovered", failures: 3, durationMs: 3_000 });
+    expect(step.state).toEqual(healthy);
+  });
+
+  it("says nothing about successes while healthy", () => {
+    expect(nextIncidentState(healthy, { kind: "success" }, 1)).toEqual({
+      state: healthy,
+      transition: null,
+    });
+  });
+});
+
+describe("createRateLimiter", () => {
+  it("asks the backend with each policy's rule, namespace and hashed key", async () => {
+    const { backend, calls } = stubBackend(allowed);
+    const limiter = limiterOn(backend);
+    for (const policy of RATE_LIMIT_POLICIES) {
+      expect(await limiter.limit(policy, "Key@Example.com")).toMatchObject({ allowed: true });
+    }
+    expect(calls.map((call) => [call.namespace, call.rule])).toEqual(
+      RATE_LIMIT_POLICIES.map((policy) => [`gatehouse:rl:${policy}`, settings[policy]]),
+    );
+    // Only the account key is normalized; the others are hashed as given.
+    expect(calls.map((call) => call.id)).toEqual(
+      RATE_LIMIT_POLICIES.map((policy) =>
+        hashKey(policy === "signInAccount" ? "key@example.com" : "Key@Example.com"),
+      ),
+    );
+  });
+
+  it("turns a refusal into a decision with Retry-After", async () => {
+    const { backend } = stubBackend((call) =>
+      Promise.resolve({ success: false, limit: call.rule.limit, remaining: 0, reset: NOW + 2_500 }),
+    );
+    expect(await limiterOn(backend).limit("signUpIp", "203.0.113.1")).toEqual({
+      allowed: false,
+      limit: 5,
+      remaining: 0,
+      resetAt: NOW + 2_500,
+      retryAfterSeconds: 3,
+    });
+  });
+
+  it.each(RATE_LIMIT_POLICIES)(
+    "decides %s by its failure mode when the backend throws",
+    async (policy) => {
+      const { backend } = stubBackend(() => Promise.reject(new Error("connection refused")));
+      const decision = await limiterOn(backend).limit(policy, "k");
+      const open = policy === "global" || policy === "telegram";
+      expect(decision).toMatchObject({ allowed: open, failure: open ? "open" : "closed" });
+    },
+  );
+
+  it("decides by the timeout when the backend never answers, and leaves no timer", async () => {
+    vi.useFakeTimers();
+    const { backend } = stubBackend(() => new Promise<never>(() => {}));
+    const limiter = limiterOn(backend);
+    const results: Partial<Record<RateLimitPolicy, unknown>> = {};
+    const pending = Promise.all(
+      (["global", "signInAccount"] as const).map(async (policy) => {
+        results[policy] = await limiter.limit(policy, "k");
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(settings.timeoutMs - 1);
+    expect(results).toEqual({});
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
+    expect(results.global).toMatchObject({ allowed: true, failure: "open" });
+    expect(results.signInAccount).toMatchObject({ allowed: false, failure: "closed" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("logs an outage when it starts and when it ends, not per request", async () => {
+    let up = true;
+    const { backend } = stubBackend((call) =>
+      up ? allowed(call) : Promise.reject(new Error("ECONNREFUSED")),
+    );
+    const logger = memoryLogger();
+    const limiter = limiterOn(backend, logger);
+
+    await limiter.limit("global", "k");
+    expect(logger.lines).toEqual([]);
+
+    up = false;
+    for (let i = 0; i < 10; i++) await limiter.limit(i % 2 ? "global" : "signInIp", "k");
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatchObject({
+      level: "warn",
+      message: expect.stringMatching(/^Rate limiting is unavailable/) as string,
+      backend: "ioredis",
+      policy: "signInIp",
+      reason: "Error: ECONNREFUSED",
+    });
+
+    up = true;
+    for (let i = 0; i < 5; i++) await limiter.limit("global", "k");
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines[1]).toMatchObject({
+      level: "info",
+      message: "Rate limiting is working again",
+      failedCalls: 10,
+      outageMs: 0, // the stub clock stands still
+    });
+
+    up = false;
+    await limiter.limit("telegram", "k");
+    await limiter.limit("telegram", "k");
+    expect(logger.lines.map((line) => line.level)).toEqual(["warn", "info", "warn"]);
+  });
+
+  it("refuses an unknown policy loudly instead of failing open", async () => {
+    const { backend, calls } = stubBackend(allowed);
+    await expect(limiterOn(backend).limit("toString" as RateLimitPolicy, "k")).rejects.toThrow(
+      TypeError,
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("createRateLimitBackend", () => {
+  it("uses the in-process window for the in-memory store, on the given clock", async () => {
+    let clock = NOW;
+    const backend = createRateLimitBackend(createMemoryStore(), { now: () => clock });
+    expect(backend.kind).toBe("memory");
+    const rule = { limit: 1, windowMs: 1_000 };
+    expect((await backend.limit("ns", "id", rule)).success).toBe(true);
+    expect((await backend.limit("ns", "id", rule)).success).toBe(false);
+    clock += 2_000;
+    expect((await backend.limit("ns", "id", rule)).success).toBe(true);
+  });
+
+  it("refuses a store it cannot run @upstash/ratelimit on", () => {
+    const wrapped = { ...createMemoryStore(), kind: "ioredis" as const };
+    expect(() => createRateLimitBackend(wrapped)).toThrow(/without its client/);
+  });
+});
