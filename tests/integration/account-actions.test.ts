@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 
 import { redirect } from "next/navigation";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import { accountErrorMessages } from "@/lib/account/errors";
 import type { PasswordHasher } from "@/lib/account/password";
@@ -15,12 +15,10 @@ import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { OAuthProviderId } from "@/lib/auth/providers";
 import { messages } from "@/lib/auth/schemas";
 import { createSession } from "@/lib/auth/sessions";
-import type { Database } from "@/lib/db";
 import { parseSettings } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
 
 const serverUrl = inject("databaseUrl");
@@ -71,9 +69,8 @@ async function redirectOf(action: Promise<unknown>): Promise<string> {
 
 describe.each(backends)("account actions on $name", (backend) => {
   describe.runIf(backend.available)("createAccountActions", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
     /** argon2id of OLD_PASSWORD, hashed once. */
     let oldHash: string;
     let counter = 0;
@@ -81,14 +78,7 @@ describe.each(backends)("account actions on $name", (backend) => {
     const uniqueEmail = () => `${unique("person")}@example.com`;
 
     beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
       oldHash = await hashPassword(OLD_PASSWORD);
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
     });
 
     interface Harness {
@@ -110,7 +100,7 @@ describe.each(backends)("account actions on $name", (backend) => {
         services: () => ({
           settings,
           logger,
-          database: client ? { ...database, prisma: client } : database,
+          database: client ? { ...db(), prisma: client } : db(),
         }),
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),

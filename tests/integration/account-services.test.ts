@@ -3,17 +3,15 @@
 // and the row lock that keeps two parallel unlinks from removing the last two methods.
 import { randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 
 import { AccountError } from "@/lib/account/errors";
 import { unlinkIdentity } from "@/lib/account/methods";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
 import type { OAuthProviderId } from "@/lib/auth/providers";
 import { createSession } from "@/lib/auth/sessions";
-import type { Database } from "@/lib/db";
 import type { SecurityEvent } from "@/lib/generated/prisma/client";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
 const serverUrl = inject("databaseUrl");
 
@@ -31,21 +29,10 @@ const context = { ip: "203.0.113.12", userAgent: "Safari/18", requestId: "req-ac
 
 describe.each(backends)("account services on $name", (backend) => {
   describe.runIf(backend.available)("overview and sign-in methods", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
     let counter = 0;
     const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(3).toString("hex")}`;
-
-    beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
-    });
 
     async function newUser({
       email = `${unique("person")}@example.com`,
@@ -428,7 +415,7 @@ describe.each(backends)("account services on $name", (backend) => {
             // Without the lock the second would read the committed state (two identities),
             // delete the other one and finish now. With it, it waits on a lock.
             for (let poll = 0; poll < 2_000 && !secondSettled && !sawSecondWaiting; poll++) {
-              const [row] = await database.sql.query<{ waiting: number }>(
+              const [row] = await db().sql.query<{ waiting: number }>(
                 `SELECT count(*)::int AS waiting FROM pg_stat_activity
                  WHERE datname = current_database() AND wait_event_type = 'Lock'`,
               );

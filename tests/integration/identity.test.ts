@@ -3,7 +3,7 @@
 // it (no email, already linked, events, sign-in bookkeeping, parallel first sign-ins).
 import { randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 
 import {
   CurrentUserNotFoundError,
@@ -15,9 +15,7 @@ import {
   type OAuthIdentity,
 } from "@/lib/auth/identity";
 import { createSession } from "@/lib/auth/sessions";
-import type { Database } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
 
 const serverUrl = inject("databaseUrl");
@@ -34,22 +32,11 @@ const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-i
 
 describe.each(backends)("same-email policy on $name", (backend) => {
   describe.runIf(backend.available)("resolveOAuthSignIn", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
     let counter = 0;
     const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(3).toString("hex")}`;
     const uniqueEmail = () => `${unique("person")}@example.com`;
-
-    beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
-    });
 
     const deps = (overrides: Partial<IdentityDependencies> = {}): IdentityDependencies => ({
       prisma: prisma(),

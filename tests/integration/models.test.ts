@@ -4,11 +4,9 @@
 // and on PGlite.
 import { createHash, randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 
-import type { Database } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
 const serverUrl = inject("databaseUrl");
 
@@ -24,28 +22,17 @@ const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_0
 describe.each(backends)("models on $name", (backend) => {
   // The PostgreSQL variant runs only where a server is installed (the setup says so).
   describe.runIf(backend.available)("round trips", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
     let counter = 0;
     const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(3).toString("hex")}`;
-
-    beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
-    });
 
     async function newUser(email: string | null = `${unique("user")}@example.com`) {
       return prisma().user.create({ data: { email } });
     }
 
     it("serves Prisma and raw SQL from the same database", async () => {
-      await database.sql.query(
+      await db().sql.query(
         `INSERT INTO "User" ("id", "email", "updatedAt") VALUES ('raw-sql-user', 'raw@example.com', now())`,
       );
       await expect(
@@ -53,7 +40,7 @@ describe.each(backends)("models on $name", (backend) => {
       ).resolves.toMatchObject({
         email: "raw@example.com",
       });
-      await expect(database.ping()).resolves.toBeUndefined();
+      await expect(db().ping()).resolves.toBeUndefined();
     });
 
     it("User: every field round-trips, ids and timestamps are generated, email is unique", async () => {

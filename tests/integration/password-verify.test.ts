@@ -4,7 +4,7 @@
 // (Timing itself is measured by scripts/bench-password.ts, never asserted here.)
 import { randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import {
   createPasswordVerifier,
@@ -14,9 +14,7 @@ import {
   verifyCredentials,
   verifyPassword,
 } from "@/lib/auth/password";
-import type { Database } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
 const serverUrl = inject("databaseUrl");
 
@@ -37,18 +35,14 @@ const PASSWORD = "analytical engine 1843";
 
 describe.each(backends)("verifyCredentials on $name", (backend) => {
   describe.runIf(backend.available)("against a migrated database", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
     const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}@example.com`;
 
     let withPassword: { id: string; email: string; hash: string };
     let oauthOnly: { id: string; email: string };
 
     beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-
       const hash = await hashPassword(PASSWORD);
       const email = unique("ada");
       const user = await prisma().user.create({
@@ -65,11 +59,6 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
         },
       });
       oauthOnly = { id: other.id, email: other.email ?? "" };
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
     });
 
     it("signs in a known email with the right password, whatever the email's case and spaces", async () => {

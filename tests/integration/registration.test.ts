@@ -2,13 +2,11 @@
 // the "password sign-up, same email → refused" row of DESIGN.md's table, and the event.
 import { randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 
 import { verifyCredentials } from "@/lib/auth/password";
 import { registerWithPassword } from "@/lib/auth/registration";
-import type { Database } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
 const serverUrl = inject("databaseUrl");
 
@@ -19,28 +17,20 @@ const email = () => `new-${randomBytes(4).toString("hex")}@example.com`;
 
 describe.each(backends)("password sign-up on $name", (backend) => {
   describe.runIf(backend.available)("against a migrated database", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
+    const db = migratedDatabase(backend);
 
-    beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-    });
-    afterAll(async () => {
-      await database.close();
-      await drop();
-    });
+    afterAll(async () => {});
 
     it("creates an unverified user with an argon2id password and a SIGN_UP event", async () => {
       const address = email();
-      const result = await registerWithPassword(database.prisma, {
+      const result = await registerWithPassword(db().prisma, {
         email: address,
         password: "correct horse battery",
         name: "Ada",
         ...context,
       });
       if (!result.ok) throw new Error("expected the sign-up to succeed");
-      const user = await database.prisma.user.findUniqueOrThrow({
+      const user = await db().prisma.user.findUniqueOrThrow({
         where: { id: result.userId },
         include: { password: true, securityEvents: true },
       });
@@ -51,7 +41,7 @@ describe.each(backends)("password sign-up on $name", (backend) => {
         expect.objectContaining({ type: "SIGN_UP", method: "password", ip: "203.0.113.5" }),
       ]);
       const check = await verifyCredentials({
-        prisma: database.prisma,
+        prisma: db().prisma,
         email: address,
         password: "correct horse battery",
       });
@@ -61,7 +51,7 @@ describe.each(backends)("password sign-up on $name", (backend) => {
     it("refuses an email that already has an account, whoever created it, and changes nothing", async () => {
       const address = email();
       // The existing account came from a provider and has no password.
-      const owner = await database.prisma.user.create({
+      const owner = await db().prisma.user.create({
         data: {
           email: address,
           emailVerified: new Date(),
@@ -70,16 +60,16 @@ describe.each(backends)("password sign-up on $name", (backend) => {
           },
         },
       });
-      const before = await database.prisma.user.count();
-      const result = await registerWithPassword(database.prisma, {
+      const before = await db().prisma.user.count();
+      const result = await registerWithPassword(db().prisma, {
         email: address,
         password: "another long password",
         ...context,
       });
       expect(result).toEqual({ ok: false, reason: "email-taken" });
-      expect(await database.prisma.user.count()).toBe(before);
+      expect(await db().prisma.user.count()).toBe(before);
       expect(
-        await database.prisma.passwordCredential.findUnique({ where: { userId: owner.id } }),
+        await db().prisma.passwordCredential.findUnique({ where: { userId: owner.id } }),
       ).toBeNull();
     });
 
@@ -87,7 +77,7 @@ describe.each(backends)("password sign-up on $name", (backend) => {
       const address = email();
       const results = await Promise.all(
         Array.from({ length: 5 }, () =>
-          registerWithPassword(database.prisma, {
+          registerWithPassword(db().prisma, {
             email: address,
             password: "parallel pass 1",
             ...context,
@@ -98,7 +88,7 @@ describe.each(backends)("password sign-up on $name", (backend) => {
       expect(results.filter((r) => !r.ok)).toEqual(
         Array.from({ length: 4 }, () => ({ ok: false, reason: "email-taken" })),
       );
-      expect(await database.prisma.user.count({ where: { email: address } })).toBe(1);
+      expect(await db().prisma.user.count({ where: { email: address } })).toBe(1);
     });
   });
 });

@@ -3,7 +3,7 @@
 // interval are tested at exact instants instead of by sleeping.
 import { createHash, randomBytes } from "node:crypto";
 
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 
 import {
   createSession,
@@ -13,9 +13,7 @@ import {
   revokeSession,
   validateSession,
 } from "@/lib/auth/sessions";
-import type { Database } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
-import { databaseBackends, migrationsDir } from "@/tests/support/backends";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
 const serverUrl = inject("databaseUrl");
 
@@ -29,19 +27,8 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
 
 describe.each(backends)("device sessions on $name", (backend) => {
   describe.runIf(backend.available)("sessions", () => {
-    let database: Database;
-    let drop: () => Promise<void>;
-    const prisma = () => database.prisma;
-
-    beforeAll(async () => {
-      ({ database, drop } = await backend.open());
-      await applyMigrations({ connection: database.sql, migrationsDir });
-    });
-
-    afterAll(async () => {
-      await database?.close();
-      await drop?.();
-    });
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
 
     const newUser = () =>
       prisma().user.create({ data: { email: `${randomBytes(6).toString("hex")}@example.com` } });

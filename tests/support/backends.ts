@@ -2,7 +2,10 @@
 // PostgreSQL server (when the setup found one) and an in-memory PGlite.
 import { fileURLToPath } from "node:url";
 
+import { afterAll, beforeAll } from "vitest";
+
 import { createDatabase, type Database } from "@/lib/db";
+import { applyMigrations } from "@/lib/migrations/runner";
 import { createPostgresDatabase } from "@/tests/support/databases";
 
 export const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -45,4 +48,25 @@ export function databaseBackends(
         }),
     },
   ];
+}
+
+/**
+ * Opens `backend` and applies every migration before the suite, closes (and drops) it
+ * after; call it inside the suite's describe. Returns the open database.
+ */
+export function migratedDatabase(backend: DatabaseBackend): () => Database {
+  let database: Database | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ database, drop } = await backend.open());
+    await applyMigrations({ connection: database.sql, migrationsDir });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+  return () => {
+    if (!database) throw new Error(`the ${backend.name} database is not open (see beforeAll)`);
+    return database;
+  };
 }
