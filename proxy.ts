@@ -7,18 +7,25 @@
 //   whose logs and "Reference: …" messages quote it, and back to the client;
 // - makes a fresh CSP nonce and hands the policy to Next in the request headers, which is
 //   how Next puts the nonce on its own scripts (pages are rendered per request);
-// - adds the security headers to the response (lib/security/headers.ts).
+// - counts the request against the global per-IP rate limit (lib/security/rate-limit.ts;
+//   the health check, the Telegram webhook and static files are exempt) and answers 429
+//   when it is used up — JSON for /api/*, a small page for a browser;
+// - adds the security headers to the response (lib/security/headers.ts), refusals included.
 import { NextResponse, type NextRequest } from "next/server";
 
 import { authorizationOrigins } from "@/lib/auth/providers";
 import { getSettings } from "@/lib/env";
+import { clientIp } from "@/lib/http/client-ip";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
+import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
+import { getProtection } from "@/lib/protection";
 import {
   buildCsp,
   headerSettings,
   staticSecurityHeaders,
   type HeaderSettings,
 } from "@/lib/security/headers";
+import { globalLimitApplies, rateLimitHeaders } from "@/lib/security/rate-limit";
 
 let cached: { settings: HeaderSettings; fixed: Record<string, string> } | undefined;
 
@@ -36,11 +43,38 @@ function newNonce(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
 }
 
-export function proxy(request: NextRequest): NextResponse {
+/** The key of the global limit: the client address, or one shared bucket when it is unknown
+ *  (only without server.mjs and without any forwarding header; the server warns at start). */
+function limitKey(headers: Headers): string {
+  return clientIp(headers, getSettings().rateLimits) ?? "unknown";
+}
+
+export async function proxy(request: NextRequest): Promise<NextResponse | Response> {
   const { settings, fixed } = proxySettings();
   const nonce = newNonce();
   const requestId = requestIdFrom(request.headers);
   const csp = buildCsp({ nonce, ...settings });
+  const withSecurityHeaders = <R extends Response>(response: R): R => {
+    response.headers.set("Content-Security-Policy", csp);
+    for (const [name, value] of Object.entries(fixed)) response.headers.set(name, value);
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    return response;
+  };
+
+  if (globalLimitApplies(request.nextUrl.pathname)) {
+    const decision = await getProtection().limiter.limit("global", limitKey(request.headers));
+    if (!decision.allowed) {
+      // The global limit fails open, so a refusal here is always a used-up quota.
+      const answer = {
+        reason: "limited" as const,
+        retryAfterSeconds: decision.retryAfterSeconds,
+        headers: rateLimitHeaders(decision, Date.now()),
+      };
+      return withSecurityHeaders(tooManyRequests(answer, { html: wantsHtml(request), requestId }));
+    }
+    // Allowed responses do not advertise the global quota: headers the proxy adds win over
+    // the route's own, so they would hide the RateLimit-* of a sign-in refusal behind them.
+  }
 
   const forwarded = new Headers(request.headers);
   forwarded.set(REQUEST_ID_HEADER, requestId);
@@ -48,11 +82,7 @@ export function proxy(request: NextRequest): NextResponse {
   // Next reads the nonce from this request header when it renders the page.
   forwarded.set("content-security-policy", csp);
 
-  const response = NextResponse.next({ request: { headers: forwarded } });
-  response.headers.set("Content-Security-Policy", csp);
-  for (const [name, value] of Object.entries(fixed)) response.headers.set(name, value);
-  response.headers.set(REQUEST_ID_HEADER, requestId);
-  return response;
+  return withSecurityHeaders(NextResponse.next({ request: { headers: forwarded } }));
 }
 
 export const config = {

@@ -183,7 +183,10 @@ const variables = z.object({
   /** Rate limits, "requests/window". */
   RATE_LIMIT_GLOBAL: rateLimit.default({ limit: 300, windowMs: 60_000 }),
   RATE_LIMIT_SIGN_IN_IP: rateLimit.default({ limit: 20, windowMs: 300_000 }),
-  RATE_LIMIT_SIGN_IN_ACCOUNT: rateLimit.default({ limit: 10, windowMs: 900_000 }),
+  // Generous on purpose: anyone who knows an email can use this one up and keep its owner
+  // out for the window, so it is only the backstop against guessing from many addresses;
+  // the account throttle (escalating delay, never a refusal) does the everyday work.
+  RATE_LIMIT_SIGN_IN_ACCOUNT: rateLimit.default({ limit: 100, windowMs: 900_000 }),
   RATE_LIMIT_SIGN_UP_IP: rateLimit.default({ limit: 5, windowMs: 3_600_000 }),
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
   /** Longest a rate-limit decision may wait on Redis before failing open/closed. */

@@ -3,15 +3,18 @@
 // they need as arguments, so tests can wire real test infrastructure instead.
 import "server-only";
 import { getDatabase, type Database } from "@/lib/db";
-import { getSettings, type Settings } from "@/lib/env";
-import { createLogger, type Logger } from "@/lib/logger";
-import { createRedisStore, type RedisStore } from "@/lib/redis";
+import type { Settings } from "@/lib/env";
+import type { Logger } from "@/lib/logger";
+import { getProtection, type Protection } from "@/lib/protection";
+import type { RedisStore } from "@/lib/redis";
 
 export interface Services {
   settings: Settings;
   logger: Logger;
   database: Database;
   redis: RedisStore;
+  limiter: Protection["limiter"];
+  passwordGuard: Protection["passwordGuard"];
 }
 
 // Kept on globalThis so Next's dev hot reload reuses one database (PGlite must not be
@@ -20,13 +23,15 @@ const globalForServices = globalThis as typeof globalThis & { gatehouseServices?
 
 export function getServices(): Services {
   if (!globalForServices.gatehouseServices) {
-    const settings = getSettings();
-    const logger = createLogger({ level: settings.logLevel });
+    // The logger, Redis and the limiter are shared with proxy.ts (lib/protection.ts).
+    const { settings, logger, redis, limiter, passwordGuard } = getProtection();
     globalForServices.gatehouseServices = {
       settings,
       logger,
       database: getDatabase(settings.database),
-      redis: createRedisStore(settings.redis, { logger }),
+      redis,
+      limiter,
+      passwordGuard,
     };
   }
   return globalForServices.gatehouseServices;

@@ -15,6 +15,8 @@ export const accountErrorMessages = {
   "email-taken": "Another account already uses this email address.",
   "password-is-email": "Don't use your email address as your password",
   "same-password": "Choose a password different from your current one",
+  "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",
+  "try-again-shortly": "We can't check your password right now. Please try again shortly.",
 } as const;
 
 export type AccountErrorCode = keyof typeof accountErrorMessages;

@@ -12,6 +12,7 @@ import {
   type AfterRecordHook,
   type EventContext,
 } from "@/lib/security/events";
+import type { PasswordGuard } from "@/lib/security/password-guard";
 
 export interface PasswordHasher {
   hash: (plain: string) => Promise<string>;
@@ -103,6 +104,11 @@ export interface ChangePasswordInput {
   now: Date;
   context?: EventContext;
   afterRecord?: AfterRecordHook;
+  /**
+   * The same limits and throttle as password sign-in (lib/security/password-guard.ts): a
+   * stolen session must not become an unlimited oracle for the account's password.
+   */
+  guard: PasswordGuard;
 }
 
 /**
@@ -121,9 +127,20 @@ export async function changePassword(
   });
   if (!user) throw new AccountError("not-found");
   if (!user.password) throw new AccountError("no-password");
+  // The same per-account budget as signing in with that email, so guesses here and on the
+  // sign-in page add up. No per-IP limit: the session already names who is asking.
+  const account = user.email ?? `user:${input.userId}`;
+  const admission = await input.guard.admit({ ip: null, account });
+  if (!admission.ok) {
+    throw new AccountError(
+      admission.reason === "unavailable" ? "try-again-shortly" : "too-many-attempts",
+    );
+  }
   if (!(await hasher.verify(user.password.hash, input.currentPassword))) {
+    await input.guard.failed(account);
     throw new AccountError("wrong-password");
   }
+  await input.guard.succeeded(account);
   if (input.newPassword === input.currentPassword) throw new AccountError("same-password");
   if (user.email !== null && passwordMatchesEmail(input.newPassword, user.email)) {
     throw new AccountError("password-is-email");

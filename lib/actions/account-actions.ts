@@ -116,12 +116,14 @@ export function createAccountActions(deps: AccountActionDependencies) {
               currentSessionId: ctx.session.sessionId,
               now: ctx.now,
               context: ctx.context,
+              guard: deps.services().passwordGuard,
             },
             deps.hasher,
           );
         } catch (error) {
           return asFieldError(changePasswordSchema, error, {
             "wrong-password": "currentPassword",
+            "too-many-attempts": "currentPassword",
             "same-password": "newPassword",
             "password-is-email": "newPassword",
           });

@@ -11,7 +11,9 @@ import { configuredProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { registerWithPassword } from "@/lib/auth/registration";
 import { messages, signInSchema, signUpSchema } from "@/lib/auth/schemas";
+import { PasswordSignInRefused } from "@/lib/auth/sign-in-refusal";
 import { requestContext } from "@/lib/http/request-context";
+import { refusalFrom, refusalMessage } from "@/lib/security/password-guard";
 import { getServices } from "@/lib/services";
 
 export interface FormState {
@@ -92,6 +94,14 @@ export async function signInWithPasswordAction(
     return { status: "idle" };
   } catch (error) {
     if (isRedirectError(error)) throw error;
+    // Too many attempts, or the limiter could not decide: say so, and when to come back.
+    if (error instanceof PasswordSignInRefused) {
+      return {
+        status: "error",
+        message: refusalMessage(error.refusal, "sign you in"),
+        values: { email },
+      };
+    }
     if (error instanceof AuthError && error.type === "CredentialsSignin") {
       return { status: "error", message: GENERIC_SIGN_IN_ERROR, values: { email } };
     }
@@ -118,10 +128,15 @@ export async function signUpAction(_previous: FormState, formData: FormData): Pr
   }
   try {
     const context = await requestContext();
-    const result = await registerWithPassword(getServices().database.prisma, {
-      ...parsed.data,
-      ...context,
-    });
+    const { limiter, database } = getServices();
+    // Counted once the form is valid, taken emails included: probing which emails have an
+    // account through sign-up is what this limit slows down.
+    const decision = await limiter.limit("signUpIp", context.ip ?? "unknown");
+    if (!decision.allowed) {
+      const refusal = refusalFrom(decision, Date.now());
+      return { status: "error", message: refusalMessage(refusal, "create your account"), values };
+    }
+    const result = await registerWithPassword(database.prisma, { ...parsed.data, ...context });
     if (!result.ok) {
       return { status: "error", message: messages.emailTaken, values };
     }
@@ -133,6 +148,11 @@ export async function signUpAction(_previous: FormState, formData: FormData): Pr
     return { status: "idle" };
   } catch (error) {
     if (isRedirectError(error)) throw error;
+    // The account exists; only the sign-in that follows was refused (its IP limit is used up).
+    if (error instanceof PasswordSignInRefused) {
+      const message = `Your account is ready, but we couldn't sign you in yet. ${refusalMessage(error.refusal, "sign you in")}`;
+      return { status: "error", message, values };
+    }
     return failWithReference(error, "sign-up");
   }
 }

@@ -31,7 +31,7 @@ export interface ActionSession {
 
 export interface ActionDependencies {
   /** Resolved on each call: nothing is read at import time (next build imports actions). */
-  services: () => Pick<Services, "settings" | "logger" | "database">;
+  services: () => Pick<Services, "settings" | "logger" | "database" | "passwordGuard">;
   /** The current, valid session (revocation checked), or null. */
   getSession: () => Promise<ActionSession | null>;
   requestContext: () => Promise<RequestContext>;

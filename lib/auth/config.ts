@@ -10,6 +10,7 @@
 //   row signs that token out on its next request.
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { NextAuthConfig, User } from "next-auth";
+import { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import {
   resolveOAuthSignIn,
@@ -18,6 +19,7 @@ import {
   type RefusalReason,
 } from "@/lib/auth/identity";
 import { verifyCredentials } from "@/lib/auth/password";
+import { PasswordSignInRefused, reportRefusal } from "@/lib/auth/sign-in-refusal";
 import { oauthProviders, type NormalizedProfile } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { safeRedirectPath } from "@/lib/auth/redirect";
@@ -74,7 +76,7 @@ declare module "next-auth" {
 }
 
 export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
-  const { settings, database, logger } = deps.services;
+  const { settings, database, logger, passwordGuard } = deps.services;
   const prisma = database.prisma;
   const now = deps.now ?? (() => new Date());
   const auth = settings.auth;
@@ -84,15 +86,26 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     name: "Email and password",
     credentials: { email: { type: "email" }, password: { type: "password" } },
     async authorize(raw): Promise<User | null> {
-      const parsed = signInSchema.safeParse(raw);
       const context = await deps.requestContext();
+      const parsed = signInSchema.safeParse(raw);
       if (!parsed.success) return null;
-      const result = await verifyCredentials({
-        prisma,
-        email: parsed.data.email,
-        password: parsed.data.password,
-      });
+      const { email, password } = parsed.data;
+      // Limits and the throttle's delay come before the password is checked, so a refused
+      // attempt costs no argon2 work (lib/security/password-guard.ts).
+      const admission = await passwordGuard.admit({ ip: context.ip, account: email });
+      if (!admission.ok) {
+        const { ok: _ok, ...refusal } = admission;
+        logger.info("password sign-in refused", {
+          reason: refusal.reason,
+          retryAfterSeconds: refusal.retryAfterSeconds,
+          requestId: context.requestId,
+        });
+        reportRefusal(refusal);
+        throw new PasswordSignInRefused(refusal);
+      }
+      const result = await verifyCredentials({ prisma, email, password });
       if (!result.ok) {
+        await passwordGuard.failed(email);
         // The reason stays on the server; the person sees one message for every failure.
         await recordSignInFailure(prisma, {
           userId: null,
@@ -102,6 +115,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         });
         return null;
       }
+      await passwordGuard.succeeded(email);
       return { id: result.userId };
     },
   });
@@ -246,6 +260,9 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     },
     logger: {
       error(error) {
+        // A wrong password or a refused attempt is an everyday answer, logged where it
+        // happens (authorize); only real failures are errors.
+        if (error instanceof CredentialsSignin) return;
         logger.error("auth error", { error });
       },
       warn(code) {

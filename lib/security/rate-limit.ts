@@ -454,3 +454,28 @@ export function createRateLimitBackend(
     `No rate-limit backend for a ${store.kind} store without its client (wrapped store?)`,
   );
 }
+
+// ---------------------------------------------------------------------------------------
+// Where the global limit applies
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Paths the global per-IP limit leaves alone (proxy.ts): the health check (monitors and load
+ * balancers poll it, and an unhealthy verdict must not come from our own limiter), the
+ * Telegram webhook (Telegram's few addresses carry every user's updates; it has its own
+ * policy), and static files served at fixed names. The build's hashed assets never reach the
+ * proxy (its matcher).
+ */
+const GLOBAL_LIMIT_EXEMPT = new Set([
+  "/api/health",
+  "/api/telegram",
+  "/favicon.ico",
+  "/icon.svg",
+  "/robots.txt",
+  "/sitemap.xml",
+]);
+
+export function globalLimitApplies(pathname: string): boolean {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
+  return !GLOBAL_LIMIT_EXEMPT.has(path) && !path.startsWith("/_next/");
+}

@@ -18,8 +18,10 @@ import { createSession } from "@/lib/auth/sessions";
 import { parseSettings } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
+import type { PasswordGuard } from "@/lib/security/password-guard";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { testPasswordGuard } from "@/tests/support/password-guard";
 
 const serverUrl = inject("databaseUrl");
 
@@ -88,9 +90,17 @@ describe.each(backends)("account actions on $name", (backend) => {
       /** Replaces the Prisma client the actions get from services(). */
       prisma?: PrismaClient;
       requestContext?: () => Promise<RequestContext>;
+      /** Default: a fresh guard with the settings' limits, waits recorded (not slept). */
+      passwordGuard?: PasswordGuard;
     }
 
-    function harness({ session, hasher, prisma: client, requestContext }: Harness) {
+    function harness({
+      session,
+      hasher,
+      prisma: client,
+      requestContext,
+      passwordGuard = testPasswordGuard(settings).guard,
+    }: Harness) {
       const logger = memoryLogger();
       const calls = {
         startOAuth: [] as { provider: OAuthProviderId; redirectTo: string }[],
@@ -101,6 +111,7 @@ describe.each(backends)("account actions on $name", (backend) => {
           settings,
           logger,
           database: client ? { ...db(), prisma: client } : db(),
+          passwordGuard,
         }),
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),
@@ -672,6 +683,45 @@ describe.each(backends)("account actions on $name", (backend) => {
       ).resolves.toEqual({ serverError: accountErrorMessages["no-password"] });
       await expect(snapshot(noPassword.id)).resolves.toEqual(noPasswordAfterSignIn);
       expect(noPasswordBefore.counts.passwords).toBe(noPasswordAfterSignIn.counts.passwords);
+    });
+
+    it("changePassword's current-password check is slowed, then limited per account, like sign-in", async () => {
+      const email = `grace.hopper.${randomBytes(3).toString("hex")}@example.com`;
+      const user = await newUser({ email, passwordHash: oldHash });
+      const { guard, waits } = testPasswordGuard(settings, {
+        signInAccount: { limit: 6, windowMs: 60_000 },
+      });
+      const { actions } = harness({ session: await signIn(user.id), passwordGuard: guard });
+      const before = await snapshot(user.id);
+      const wrong = () =>
+        actions.changePassword({ currentPassword: "a wrong guess", newPassword: NEW_PASSWORD });
+
+      for (let attempt = 1; attempt <= 6; attempt += 1) {
+        await expect(wrong()).resolves.toMatchObject({
+          validationErrors: {
+            fieldErrors: { currentPassword: [accountErrorMessages["wrong-password"]] },
+          },
+        });
+      }
+      // Three free failures, then the throttle's doubling delay before each check.
+      expect(waits).toEqual([250, 500, 1_000]);
+
+      // The seventh attempt is over the account's limit: refused before any check, even
+      // with the right password, and nothing changes.
+      await expect(
+        actions.changePassword({ currentPassword: OLD_PASSWORD, newPassword: NEW_PASSWORD }),
+      ).resolves.toMatchObject({
+        validationErrors: {
+          fieldErrors: { currentPassword: [accountErrorMessages["too-many-attempts"]] },
+        },
+      });
+      await expect(snapshot(user.id)).resolves.toEqual(before);
+
+      // The budget is the account's, shared with sign-in: a sign-in guess now is refused too.
+      await expect(guard.admit({ ip: "198.51.100.7", account: email })).resolves.toMatchObject({
+        ok: false,
+        reason: "limited",
+      });
     });
 
     it("changePassword replaces the hash and, by default, signs out every other session of the user", async () => {

@@ -9,7 +9,6 @@
 // a window so a run of requests never straddles two, and waits are only as long as the
 // window in question. One test fakes Date alone (timers and sockets stay real) to compare the
 // in-process backend with the library's Lua script at the very same instants.
-import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -51,6 +50,7 @@ import {
 } from "@/lib/security/rate-limit-memory";
 import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
 import { memoryLogger } from "@/tests/support/logger";
+import { redisServerInstalled, startPrivateRedis } from "@/tests/support/private-redis";
 
 const redisUrl = inject("redisUrl");
 
@@ -573,115 +573,61 @@ describe.runIf(redisUrl !== null)("in-process sliding window and @upstash/rateli
 // would pull scripts from under other test files running at the same time)
 // ---------------------------------------------------------------------------------------
 
-const redisServerBinary = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.runIf(redisServerBinary)("rate limiter on ioredis when Redis forgets its scripts", () => {
-  it("loads the script with EVAL, then uses EVALSHA, and reloads it after NOSCRIPT", async () => {
-    const server = await startPrivateRedis();
-    const store = createIoRedisStore({
-      url: server.url,
-      connectTimeoutMs: 1_000,
-      commandTimeoutMs: 1_000,
-      maxReconnectAttempts: 3,
-      logger: silentLogger(),
-    });
-    const admin = new Redis(server.url);
-    const calls = async (command: "eval" | "evalsha") => {
-      const info = await admin.info("commandstats");
-      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-    };
-    try {
-      const logger = memoryLogger();
-      const limiter = createRateLimiter({
-        backend: createRateLimitBackend(store),
-        now: Date.now,
-        logger,
-        // Slow enough for a first connection; this test is about scripts, not speed.
-        settings: settingsWith({ global: rule(10, 60_000), timeoutMs: 1_000 }),
+describe.runIf(redisServerInstalled)(
+  "rate limiter on ioredis when Redis forgets its scripts",
+  () => {
+    it("loads the script with EVAL, then uses EVALSHA, and reloads it after NOSCRIPT", async () => {
+      const server = await startPrivateRedis();
+      const store = createIoRedisStore({
+        url: server.url,
+        connectTimeoutMs: 1_000,
+        commandTimeoutMs: 1_000,
+        maxReconnectAttempts: 3,
+        logger: silentLogger(),
       });
-      const remaining = async () => {
-        const decision = await limiter.limit("global", "ip");
-        expect(decision.failure).toBeUndefined();
-        return decision.remaining;
+      const admin = new Redis(server.url);
+      const calls = async (command: "eval" | "evalsha") => {
+        const info = await admin.info("commandstats");
+        return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
       };
-
-      // A new server has never seen the script: one EVAL (which caches it there)…
-      expect(await remaining()).toBe(9);
-      expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 0]);
-      // …and from then on EVALSHA alone.
-      expect(await remaining()).toBe(8);
-      expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 1]);
-
-      // The server forgets every script (as after a restart): EVALSHA answers NOSCRIPT, the
-      // library falls back to EVAL, and the count goes on where it was.
-      await admin.script("FLUSH");
-      expect(await remaining()).toBe(7);
-      expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 2]);
-      expect(await remaining()).toBe(6);
-      expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 3]);
-      expect(logger.lines).toEqual([]);
-    } finally {
-      admin.disconnect();
-      await store.close();
-      await server.stop();
-    }
-  });
-});
-
-/** A redis-server of this test's own on a free loopback port, stopped afterwards. */
-async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
-  probe.on("error", () => {
-    // Refused until the server is up; connect() reports it.
-  });
-  try {
-    for (let attempt = 0; ; attempt++) {
       try {
-        await probe.connect();
-        await probe.ping();
-        break;
-      } catch (error) {
-        if (attempt >= 50) throw error;
-        await sleep(50);
+        const logger = memoryLogger();
+        const limiter = createRateLimiter({
+          backend: createRateLimitBackend(store),
+          now: Date.now,
+          logger,
+          // Slow enough for a first connection; this test is about scripts, not speed.
+          settings: settingsWith({ global: rule(10, 60_000), timeoutMs: 1_000 }),
+        });
+        const remaining = async () => {
+          const decision = await limiter.limit("global", "ip");
+          expect(decision.failure).toBeUndefined();
+          return decision.remaining;
+        };
+
+        // A new server has never seen the script: one EVAL (which caches it there)…
+        expect(await remaining()).toBe(9);
+        expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 0]);
+        // …and from then on EVALSHA alone.
+        expect(await remaining()).toBe(8);
+        expect([await calls("eval"), await calls("evalsha")]).toEqual([1, 1]);
+
+        // The server forgets every script (as after a restart): EVALSHA answers NOSCRIPT, the
+        // library falls back to EVAL, and the count goes on where it was.
+        await admin.script("FLUSH");
+        expect(await remaining()).toBe(7);
+        expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 2]);
+        expect(await remaining()).toBe(6);
+        expect([await calls("eval"), await calls("evalsha")]).toEqual([2, 3]);
+        expect(logger.lines).toEqual([]);
+      } finally {
+        admin.disconnect();
+        await store.close();
+        await server.stop();
       }
-    }
-  } finally {
-    probe.disconnect();
-  }
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+    });
+  },
+);
 
 // ---------------------------------------------------------------------------------------
 // Redis that was never there (needs no redis-server)
