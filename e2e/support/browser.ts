@@ -45,6 +45,8 @@ export async function launchBrowser(): Promise<Browser> {
 export interface OpenPageOptions {
   viewport?: ViewportName;
   colorScheme?: ColorScheme;
+  /** Sent with every request of the page (e.g. an X-Forwarded-For a trusted proxy would add). */
+  headers?: Record<string, string>;
 }
 
 export interface OpenedPage {
@@ -74,6 +76,7 @@ export async function openPage(
     isMobile: options.viewport === "phone",
     hasTouch: options.viewport === "phone",
     reducedMotion: "reduce",
+    extraHTTPHeaders: options.headers,
   });
   const page = await context.newPage();
   const consoleErrors: string[] = [];

@@ -45,6 +45,13 @@ const blankedBackendVariables: ServerEnv = {
   UPSTASH_REDIS_REST_TOKEN: "",
 };
 
+const generousRateLimits: ServerEnv = {
+  RATE_LIMIT_GLOBAL: "100000/60s",
+  RATE_LIMIT_SIGN_IN_IP: "10000/5m",
+  RATE_LIMIT_SIGN_IN_ACCOUNT: "10000/15m",
+  RATE_LIMIT_SIGN_UP_IP: "10000/1h",
+};
+
 function baseEnv(): ServerEnv {
   const env: ServerEnv = {};
   for (const name of inheritedVariables) {
@@ -259,6 +266,10 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
     APP_URL: url,
     // Production applies migrations as a deploy step; a fresh test database needs them now.
     MIGRATE_ON_START: "1",
+    // Every suite signs up and signs in dozens of times from 127.0.0.1, and the servers on
+    // the shared redis-server share its counters; e2e/rate-limit.test.ts sets the limits it
+    // tests itself.
+    ...generousRateLimits,
     ...options.env,
   };
   // `npm start`'s server (server.mjs), so the tests see the client address as production does.

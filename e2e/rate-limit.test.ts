@@ -1,0 +1,433 @@
+// Rate limiting through the real server (`npm start`'s server.mjs in front of the build):
+// the global per-IP limit in proxy.ts, the sign-in limits per IP and per account, the
+// sign-up limit, what a refused client gets (429 + headers, JSON or a page), and what
+// happens when redis-server is stopped under a running app.
+//
+// Most tests run with TRUSTED_PROXIES=127.0.0.1 so that each can speak from addresses of
+// its own through X-Forwarded-For (as a reverse proxy would add it) and start from empty
+// counters; the spoofing test runs without it, where that header must change nothing.
+import { randomBytes } from "node:crypto";
+import type { Browser, Page } from "playwright-core";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import {
+  redisServerInstalled,
+  startPrivateRedis,
+  type PrivateRedis,
+} from "@/tests/support/private-redis";
+
+import {
+  assertNoHorizontalOverflow,
+  launchBrowser,
+  openPage,
+  screenshot,
+  type ViewportName,
+} from "./support/browser";
+import { printServerOutputOnFailure, startEmbeddedApp, type AppServer } from "./support/server";
+
+const PASSWORD = "violet tram 71 under the pier";
+
+// Each call gives an address no other test has used (10.0.0.0/8, private, never a client).
+let addresses = 0;
+function freshIp(): string {
+  addresses += 1;
+  return `10.${(addresses >> 16) & 255}.${(addresses >> 8) & 255}.${addresses & 255}`;
+}
+
+function uniqueEmail(label: string): string {
+  return `${label}-${randomBytes(4).toString("hex")}@example.com`;
+}
+
+function from(ip: string | null, extra: Record<string, string> = {}): Record<string, string> {
+  return ip === null ? extra : { "x-forwarded-for": ip, ...extra };
+}
+
+async function get(
+  app: AppServer,
+  path: string,
+  { ip = null, accept = "text/html" }: { ip?: string | null; accept?: string } = {},
+): Promise<Response> {
+  const response = await fetch(`${app.url}${path}`, {
+    headers: from(ip, { accept }),
+    redirect: "manual",
+  });
+  return response;
+}
+
+/**
+ * A password sign-in posted straight to Auth.js's endpoint, the way a script would, with the
+ * CSRF token and cookie it needs, from `ip`.
+ */
+async function postCredentials(
+  app: AppServer,
+  { ip, email, password }: { ip: string | null; email: string; password: string },
+): Promise<Response> {
+  const csrf = await fetch(`${app.url}/api/auth/csrf`, { headers: from(ip) });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const cookie = csrf.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0])
+    .join("; ");
+  return fetch(`${app.url}/api/auth/callback/password`, {
+    method: "POST",
+    redirect: "manual",
+    headers: from(ip, { cookie, "content-type": "application/x-www-form-urlencoded" }),
+    body: new URLSearchParams({ email, password, csrfToken, callbackUrl: `${app.url}/` }),
+  });
+}
+
+/** Auth.js's answer to a wrong password: back to the sign-in page with CredentialsSignin. */
+function expectWrongPasswordRedirect(response: Response): void {
+  expect(response.status).toBe(302);
+  expect(response.headers.get("location")).toContain("error=CredentialsSignin");
+  expect(response.headers.get("location")).toContain("code=credentials");
+}
+
+async function expectRefusedJson(
+  response: Response,
+  expected: { status: 429 | 503; error: string },
+): Promise<{ message: string; retryAfterSeconds: number }> {
+  expect(response.status).toBe(expected.status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const retryAfter = Number(response.headers.get("retry-after"));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  expect(response.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+  const body = (await response.json()) as {
+    error: string;
+    message: string;
+    retryAfterSeconds: number;
+    requestId: string;
+  };
+  expect(body.error).toBe(expected.error);
+  expect(body.retryAfterSeconds).toBe(retryAfter);
+  expect(body.requestId).toBe(response.headers.get("x-request-id"));
+  return body;
+}
+
+let browser: Browser | undefined;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+function requireBrowser(): Browser {
+  if (!browser) throw new Error("the browser did not launch");
+  return browser;
+}
+
+async function fillSignIn(page: Page, email: string, password: string): Promise<void> {
+  const main = page.getByRole("main");
+  await main.getByLabel("Email", { exact: true }).fill(email);
+  await main.getByLabel("Password", { exact: true }).fill(password);
+  await main.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Signs up from `ip` in a fresh browser; resolves with the form's alert text, or null
+ *  when the account was created and signed in. */
+async function signUpFrom(app: AppServer, ip: string, email: string): Promise<string | null> {
+  const opened = await openPage(requireBrowser(), `${app.url}/sign-up`, { headers: from(ip) });
+  try {
+    const main = opened.page.getByRole("main");
+    await main.getByLabel("Email", { exact: true }).fill(email);
+    await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await main.getByRole("button", { name: "Create account" }).click();
+    const signedIn = opened.page.getByRole("banner").getByRole("button", { name: "Sign out" });
+    const alert = main.getByRole("alert").first();
+    await signedIn.or(alert).first().waitFor();
+    return (await signedIn.count()) > 0 ? null : ((await alert.textContent()) ?? "");
+  } finally {
+    await opened.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe("rate limits behind a trusted proxy", () => {
+  // Big enough for a browser's sign-up (page, prefetches, action, redirect) several times
+  // from one address; the global-limit tests use it up on purpose.
+  const GLOBAL = 60;
+  const SIGN_IN_IP = 4;
+  const SIGN_IN_ACCOUNT = 6;
+  const SIGN_UP_IP = 2;
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startEmbeddedApp({
+      TRUSTED_PROXIES: "127.0.0.1",
+      RATE_LIMIT_GLOBAL: `${GLOBAL}/60s`,
+      RATE_LIMIT_SIGN_IN_IP: `${SIGN_IN_IP}/5m`,
+      RATE_LIMIT_SIGN_IN_ACCOUNT: `${SIGN_IN_ACCOUNT}/15m`,
+      RATE_LIMIT_SIGN_UP_IP: `${SIGN_UP_IP}/1h`,
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+  const running = () => {
+    if (!app) throw new Error("the app did not start");
+    return app;
+  };
+
+  test("the global limit counts every request per address and answers 429 with headers, as a page for browsers and JSON for the API", async () => {
+    const app = running();
+    const ip = freshIp();
+    for (let n = 1; n <= GLOBAL; n += 1) {
+      const response = await get(app, "/", { ip });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("retry-after")).toBeNull();
+      await response.body?.cancel();
+    }
+
+    const page = await get(app, "/", { ip });
+    expect(page.status).toBe(429);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const retryAfter = Number(page.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(page.headers.get("ratelimit-limit")).toBe(String(GLOBAL));
+    expect(page.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(page.headers.get("ratelimit-reset"))).toBeGreaterThanOrEqual(1);
+    // The refusal carries the same security headers as every other response.
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    const html = await page.text();
+    expect(html).toContain("Too many requests. Please wait");
+    expect(html).toContain(page.headers.get("x-request-id"));
+    expect(html).not.toMatch(/<script/i);
+
+    // API routes answer JSON, whatever the client accepts.
+    const api = await get(app, "/api/auth/session", { ip, accept: "text/html" });
+    const body = await expectRefusedJson(api, { status: 429, error: "rate_limited" });
+    expect(body.message).toMatch(/^Too many requests\. Please wait \d+ (second|minute)s?/);
+
+    // The health check is exempt; another address has its own quota.
+    expect((await get(app, "/api/health", { ip })).status).toBe(200);
+    expect((await get(app, "/", { ip: freshIp() })).status).toBe(200);
+  });
+
+  test("a browser sent over the global limit sees a small readable page (360 px and desktop)", async () => {
+    const app = running();
+    const ip = freshIp();
+    for (let n = 0; n < GLOBAL; n += 1) await (await get(app, "/", { ip })).body?.cancel();
+    for (const viewport of ["phone", "desktop"] as ViewportName[]) {
+      const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+        viewport,
+        headers: from(ip),
+      });
+      try {
+        expect(opened.response?.status()).toBe(429);
+        expect(await opened.page.getByRole("heading", { level: 1 }).textContent()).toBe(
+          "Slow down",
+        );
+        await opened.page.getByRole("link", { name: "Go to the home page" }).waitFor();
+        await assertNoHorizontalOverflow(opened.page);
+        await screenshot(opened.page, `rate-limited-${viewport}`);
+        // Chromium reports the 429 itself as a console error; nothing else may fail.
+        expect(opened.consoleErrors.filter((e) => !e.includes("status of 429"))).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    }
+  });
+
+  test("guessing one account's password from many addresses still stops at the per-account limit", async () => {
+    const app = running();
+    const email = uniqueEmail("victim");
+    expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+
+    // One wrong guess per address: no address comes near its own limit… (the sign-in that
+    // followed the sign-up used one of the account's attempts)
+    for (let n = 2; n <= SIGN_IN_ACCOUNT; n += 1) {
+      expectWrongPasswordRedirect(
+        await postCredentials(app, { ip: freshIp(), email, password: `guess number ${n}` }),
+      );
+    }
+    // …but the account's limit is used up, for every address, in any letter case.
+    const refused = await postCredentials(app, {
+      ip: freshIp(),
+      email: email.toUpperCase(),
+      password: "guess number 7",
+    });
+    await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
+    expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+
+    // While it holds, even the right password is refused, in the sign-in form too, with a
+    // message that says how long to wait — and nobody is signed in.
+    const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+      headers: from(freshIp()),
+    });
+    try {
+      await fillSignIn(opened.page, email, PASSWORD);
+      const alert = opened.page.getByRole("main").getByRole("alert").first();
+      await alert.getByText("Too many attempts").waitFor();
+      expect(await alert.textContent()).toMatch(
+        /Too many attempts\. Please wait \d+ minutes? and try again\./,
+      );
+      await screenshot(opened.page, "sign-in-too-many-attempts");
+      expect(
+        await opened.page.getByRole("banner").getByRole("link", { name: "Sign in" }).count(),
+      ).toBe(1);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("sign-in attempts are limited per address, whichever accounts they name", async () => {
+    const app = running();
+    const ip = freshIp();
+    for (let n = 1; n <= SIGN_IN_IP; n += 1) {
+      expectWrongPasswordRedirect(
+        await postCredentials(app, { ip, email: uniqueEmail("spray"), password: PASSWORD }),
+      );
+    }
+    const refused = await postCredentials(app, {
+      ip,
+      email: uniqueEmail("spray"),
+      password: PASSWORD,
+    });
+    await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
+    expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_IP));
+    // Another address is not affected.
+    expectWrongPasswordRedirect(
+      await postCredentials(app, {
+        ip: freshIp(),
+        email: uniqueEmail("spray"),
+        password: PASSWORD,
+      }),
+    );
+  });
+
+  test("sign-ups are limited per address; the form says how long to wait", async () => {
+    const app = running();
+    const ip = freshIp();
+    for (let n = 1; n <= SIGN_UP_IP; n += 1) {
+      expect(await signUpFrom(app, ip, uniqueEmail("signup"))).toBeNull();
+    }
+    const email = uniqueEmail("signup");
+    expect(await signUpFrom(app, ip, email)).toMatch(
+      /Too many attempts\. Please wait \d+ minutes? and try again\./,
+    );
+    // Nothing was created: that email can still sign up from elsewhere.
+    expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+  });
+});
+
+describe("rate limits without a trusted proxy", () => {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startEmbeddedApp({ RATE_LIMIT_GLOBAL: "5/60s" });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+
+  test("a spoofed X-Forwarded-For never resets a limit", async () => {
+    if (!app) throw new Error("the app did not start");
+    // Use up the socket address's quota (the start-up probe may have used one already)…
+    let status = 200;
+    for (let n = 0; n < 10 && status === 200; n += 1) {
+      const response = await get(app, "/", { ip: freshIp() });
+      status = response.status;
+      await response.body?.cancel();
+    }
+    expect(status).toBe(429);
+    // …then every new forged address is still the same client.
+    for (let n = 0; n < 5; n += 1) {
+      const response = await get(app, "/", { ip: freshIp() });
+      expect(response.status).toBe(429);
+      await response.body?.cancel();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe.runIf(redisServerInstalled)("when redis-server stops under a running app", () => {
+  let redis: PrivateRedis | undefined;
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    app = await startEmbeddedApp({ REDIS_URL: redis.url, TRUSTED_PROXIES: "127.0.0.1" });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await redis?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+
+  test("the global limit fails open, sign-in and sign-up fail closed with 'try again shortly', each logged once; all comes back with Redis", async () => {
+    if (!app || !redis) throw new Error("the app or redis-server did not start");
+    const email = uniqueEmail("outage");
+    expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+    // With Redis up, the decisions are kept there.
+    const before = await get(app, "/", { ip: freshIp() });
+    expect(before.status).toBe(200);
+    await before.body?.cancel();
+    const admin = new Redis(redis.url);
+    try {
+      expect(await admin.keys("gatehouse:rl:global:*")).not.toEqual([]);
+      expect(await admin.keys("gatehouse:rl:signInAccount:*")).not.toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+
+    await redis.stop();
+
+    // Pages keep being served.
+    for (let n = 0; n < 5; n += 1) {
+      const page = await get(app, "/", { ip: freshIp() });
+      expect(page.status).toBe(200);
+      await page.body?.cancel();
+    }
+    // A password sign-in is refused, as 503 + Retry-After over HTTP…
+    const api = await postCredentials(app, { ip: freshIp(), email, password: PASSWORD });
+    const body = await expectRefusedJson(api, { status: 503, error: "unavailable" });
+    expect(body.message).toBe("This is briefly unavailable. Please try again shortly.");
+    // …and with a clear message in the form, even with the right password.
+    const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+      headers: from(freshIp()),
+    });
+    try {
+      await fillSignIn(opened.page, email, PASSWORD);
+      const alert = opened.page.getByRole("main").getByRole("alert").first();
+      await alert.getByText("try again shortly").waitFor();
+      expect(await alert.textContent()).toBe(
+        "We can't sign you in right now. Please try again shortly.",
+      );
+    } finally {
+      await opened.close();
+    }
+    expect(await signUpFrom(app, freshIp(), uniqueEmail("outage"))).toBe(
+      "We can't create your account right now. Please try again shortly.",
+    );
+
+    // One warning for the whole outage, however many requests it refused or let through.
+    const warnings = () =>
+      app
+        ?.output()
+        .split("\n")
+        .filter((line) => line.includes("Rate limiting is unavailable")) ?? [];
+    expect(warnings()).toHaveLength(1);
+
+    // Redis comes back on the same port: sign-in works again and the recovery is logged.
+    redis = await startPrivateRedis(redis.port);
+    let response: Response | undefined;
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      response = await postCredentials(app, { ip: freshIp(), email, password: PASSWORD });
+      if (response.status !== 503) break;
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(response?.status).toBe(302);
+    expect(response?.headers.get("location")).not.toContain("error=");
+    expect(app.output()).toContain("Rate limiting is working again");
+    expect(warnings()).toHaveLength(1);
+  });
+});
