@@ -92,6 +92,9 @@ function isIpOrCidr(value: string): boolean {
 }
 
 // Telegram's webhook secret: 1–256 characters of A-Z a-z 0-9 _ - (Bot API setWebhook).
+/** Telegram's Bot API. */
+export const TELEGRAM_API_ROOT = "https://api.telegram.org";
+
 const telegramSecret = z
   .string()
   .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -");
@@ -174,6 +177,11 @@ const variables = z.object({
   /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; required with the token. */
   TELEGRAM_WEBHOOK_SECRET: telegramSecret.optional(),
   TELEGRAM_LINK_TOKEN_TTL_SECONDS: int(60, 3_600).default(600),
+  /**
+   * TESTS ONLY: send the bot's Bot API calls to a local fake instead of api.telegram.org.
+   * Refused unless both it and APP_URL are loopback addresses, like AUTH_TEST_IDP_URL.
+   */
+  TELEGRAM_TEST_API_URL: httpUrl.optional(),
   /** Bearer secret for the outbox sweeper route (Vercel Cron sends it as CRON_SECRET). */
   CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   /** Self-hosted: sweep undelivered notifications this often, in seconds (0 = off). */
@@ -325,6 +333,8 @@ export interface Settings {
     botUsername: string;
     webhookSecret: string;
     linkTokenTtlSeconds: number;
+    /** Bot API root; only a loopback fake in tests, otherwise Telegram's own. */
+    apiRoot: string;
   } | null;
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
   rateLimits: {
@@ -362,12 +372,13 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     }),
     ...crossChecks(cleaned),
   ];
-  if (result.success && result.data.AUTH_TEST_IDP_URL) {
+  // Test-only overrides: a deployment with a real domain can never switch them on.
+  for (const name of ["AUTH_TEST_IDP_URL", "TELEGRAM_TEST_API_URL"] as const) {
+    const override = result.success ? result.data[name] : undefined;
+    if (!result.success || !override) continue;
     const appUrl = result.data.APP_URL ?? "http://localhost:3000";
-    if (!isLoopbackUrl(result.data.AUTH_TEST_IDP_URL) || !isLoopbackUrl(appUrl)) {
-      problems.push(
-        "AUTH_TEST_IDP_URL: only for tests — it and APP_URL must both be loopback addresses",
-      );
+    if (!isLoopbackUrl(override) || !isLoopbackUrl(appUrl)) {
+      problems.push(`${name}: only for tests — it and APP_URL must both be loopback addresses`);
     }
   }
   if (!result.success || problems.length > 0) throw new SettingsError(problems);
@@ -443,6 +454,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
             botUsername: v.TELEGRAM_BOT_USERNAME,
             webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
             linkTokenTtlSeconds: v.TELEGRAM_LINK_TOKEN_TTL_SECONDS,
+            apiRoot: v.TELEGRAM_TEST_API_URL ?? TELEGRAM_API_ROOT,
           }
         : null,
     outbox: {

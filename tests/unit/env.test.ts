@@ -220,6 +220,38 @@ describe("the test-only identity provider override", () => {
   });
 });
 
+describe("the test-only Bot API override", () => {
+  const bot = {
+    TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
+    TELEGRAM_BOT_USERNAME: "gatehouse_bot",
+    TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+  };
+
+  it("defaults to Telegram and is accepted on loopback for tests", () => {
+    expect(parseSettings(bot, { devSecret }).telegram?.apiRoot).toBe("https://api.telegram.org");
+    const settings = parseSettings(
+      { ...bot, TELEGRAM_TEST_API_URL: "http://127.0.0.1:4998", APP_URL: "http://127.0.0.1:3000" },
+      { devSecret },
+    );
+    expect(settings.telegram?.apiRoot).toBe("http://127.0.0.1:4998");
+  });
+
+  it("cannot be switched on for a deployment with a real domain", () => {
+    expect(
+      problemsOf({ ...production, ...bot, TELEGRAM_TEST_API_URL: "http://127.0.0.1:4998" }),
+    ).toEqual([
+      "TELEGRAM_TEST_API_URL: only for tests — it and APP_URL must both be loopback addresses",
+    ]);
+    expect(
+      problemsOf({
+        ...bot,
+        APP_URL: "http://localhost:3000",
+        TELEGRAM_TEST_API_URL: "https://x.example",
+      }),
+    ).toHaveLength(1);
+  });
+});
+
 describe("APP_URL", () => {
   it("names a loopback IP the way Next does (localhost), so OAuth redirect_uris agree", () => {
     expect(parseSettings({ APP_URL: "http://127.0.0.1:3000/" }, { devSecret }).appUrl).toBe(

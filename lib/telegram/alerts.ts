@@ -1,0 +1,114 @@
+// What the bot says about an account's security events: which events become alerts, their
+// text and their buttons. Plain text (no parse mode), so nothing a provider or a browser
+// put in a name or user agent can break the formatting or inject links.
+import type { InlineKeyboardMarkup } from "grammy/types";
+
+import type { SecurityEventType } from "@/lib/generated/prisma/client";
+import { describeDevice, methodName } from "@/lib/security/describe";
+
+/** Events that send an alert to the user's linked chat (through the outbox). */
+export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
+  "SIGN_IN",
+  "SIGN_UP",
+  "ACCOUNT_LINKED",
+  "ACCOUNT_UNLINKED",
+  "PASSWORD_SET",
+  "PASSWORD_CHANGED",
+  "PASSWORD_REMOVED",
+]);
+
+export interface AlertEvent {
+  type: SecurityEventType;
+  method: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+}
+
+function headline(event: AlertEvent): string {
+  const method = methodName(event.method) ?? "an unknown method";
+  switch (event.type) {
+    case "SIGN_IN":
+      return `New sign-in to your account with ${method}.`;
+    case "SIGN_UP":
+      return "Your account was created.";
+    case "ACCOUNT_LINKED":
+      return `${method} was linked to your account: it can now be used to sign in.`;
+    case "ACCOUNT_UNLINKED":
+      return `${method} was unlinked from your account.`;
+    case "PASSWORD_SET":
+      return "A password was set on your account.";
+    case "PASSWORD_CHANGED":
+      return "Your password was changed.";
+    case "PASSWORD_REMOVED":
+      return "Your password was removed.";
+    default:
+      return "Something changed on your account.";
+  }
+}
+
+/** "22 Nov 2026, 11:32 UTC": unambiguous wherever the reader is. */
+export function formatAlertTime(at: Date): string {
+  const date = at.toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  const time = at.toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    timeZone: "UTC",
+  });
+  return `${date}, ${time} UTC`;
+}
+
+export function alertText(event: AlertEvent): string {
+  return [
+    headline(event),
+    "",
+    `When: ${formatAlertTime(event.createdAt)}`,
+    `IP address: ${event.ip ?? "unknown"}`,
+    `Device: ${describeDevice(event.userAgent)}`,
+    "",
+    "Was this you?",
+  ].join("\n");
+}
+
+/** callback_data of the two buttons: `alert:<answer>:<outbox id>` (≤ 64 bytes). */
+export const ALERT_CALLBACK = /^alert:(ok|revoke):([A-Za-z0-9_-]{1,40})$/;
+
+export function alertKeyboard(notificationId: string): InlineKeyboardMarkup {
+  return {
+    inline_keyboard: [
+      [
+        { text: "It was me", callback_data: `alert:ok:${notificationId}` },
+        { text: "Not me — sign out everywhere", callback_data: `alert:revoke:${notificationId}` },
+      ],
+    ],
+  };
+}
+
+/** The alert once answered: the original text, and what was done (no buttons any more). */
+export function answeredAlertText(
+  original: string,
+  answer: { kind: "ok" } | { kind: "revoked"; sessions: number },
+): string {
+  const question = /\n\nWas this you\?$/;
+  const body = original.replace(question, "");
+  if (answer.kind === "ok") return `${body}\n\n✅ You confirmed this was you.`;
+  const count = `${answer.sessions} ${answer.sessions === 1 ? "session" : "sessions"}`;
+  return (
+    `${body}\n\n🚫 Signed out everywhere (${count}). ` +
+    "Sign in again and change your password, and unlink any sign-in method you don't recognise."
+  );
+}
+
+/** Sent to a chat that stopped receiving an account's alerts because another took over. */
+export function movedAwayText(accountName: string): string {
+  return (
+    `Alerts for ${accountName} now go to another Telegram chat. ` +
+    "If you didn't do this, sign in and check your account page."
+  );
+}
