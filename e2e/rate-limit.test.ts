@@ -364,6 +364,11 @@ describe.runIf(redisServerInstalled)("when redis-server stops under a running ap
 
   test("the global limit fails open, sign-in and sign-up fail closed with 'try again shortly', each logged once; all comes back with Redis", async () => {
     if (!app || !redis) throw new Error("the app or redis-server did not start");
+    const warnings = () =>
+      app
+        ?.output()
+        .split("\n")
+        .filter((line) => line.includes("Rate limiting is unavailable")) ?? [];
     const email = uniqueEmail("outage");
     expect(await signUpFrom(app, freshIp(), email)).toBeNull();
     // With Redis up, the decisions are kept there.
@@ -378,6 +383,7 @@ describe.runIf(redisServerInstalled)("when redis-server stops under a running ap
       admin.disconnect();
     }
 
+    const warningsBefore = warnings().length;
     await redis.stop();
 
     // Pages keep being served.
@@ -409,12 +415,7 @@ describe.runIf(redisServerInstalled)("when redis-server stops under a running ap
     );
 
     // One warning for the whole outage, however many requests it refused or let through.
-    const warnings = () =>
-      app
-        ?.output()
-        .split("\n")
-        .filter((line) => line.includes("Rate limiting is unavailable")) ?? [];
-    expect(warnings()).toHaveLength(1);
+    expect(warnings()).toHaveLength(warningsBefore + 1);
 
     // Redis comes back on the same port: sign-in works again and the recovery is logged.
     redis = await startPrivateRedis(redis.port);
@@ -428,6 +429,6 @@ describe.runIf(redisServerInstalled)("when redis-server stops under a running ap
     expect(response?.status).toBe(302);
     expect(response?.headers.get("location")).not.toContain("error=");
     expect(app.output()).toContain("Rate limiting is working again");
-    expect(warnings()).toHaveLength(1);
+    expect(warnings()).toHaveLength(warningsBefore + 1);
   });
 });

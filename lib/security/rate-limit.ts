@@ -120,6 +120,13 @@ export interface RateLimiterDeps {
 export interface RateLimiter {
   /** Counts one request for `key` under `policy`; never rejects, never waits past the timeout. */
   limit(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision>;
+  /**
+   * Makes one throw-away decision with a generous timeout, at server start: it opens the
+   * connection and loads the Lua script into Redis, which can take longer than a decision's
+   * timeout on a cold, busy server — and the first sign-ins after a deploy would be refused
+   * ("try again shortly") for it. Never rejects.
+   */
+  warmUp(timeoutMs?: number): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -351,6 +358,18 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   });
 
   return {
+    async warmUp(timeoutMs = 5_000) {
+      try {
+        await withTimeout(
+          backend.limit(`${keyPrefix}:warm-up`, "warm-up", { limit: 1, windowMs: 1_000 }),
+          timeoutMs,
+        );
+        return true;
+      } catch (error) {
+        logger.warn("rate limiter warm-up failed", { backend: backend.kind, error: String(error) });
+        return false;
+      }
+    },
     async limit(policy, key) {
       const rule = Object.hasOwn(FAILURE_MODE, policy) ? settings[policy] : undefined;
       // A policy name that does not exist is a bug in the caller, not an outage to paper over.

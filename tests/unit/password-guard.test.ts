@@ -47,6 +47,7 @@ const failedClosed: RateLimitDecision = {
 function scripted(answers: Partial<Record<RateLimitPolicy, RateLimitDecision>>, delayMs = 0) {
   const log: string[] = [];
   const limiter: RateLimiter = {
+    warmUp: () => Promise.resolve(true),
     limit(policy, key) {
       log.push(`limit ${policy} ${key}`);
       return Promise.resolve(answers[policy] ?? allowed);

@@ -258,6 +258,21 @@ describe("nextIncidentState", () => {
 });
 
 describe("createRateLimiter", () => {
+  it("warms up with one throw-away decision outside every policy's keys, and reports failure", async () => {
+    const { backend, calls } = stubBackend(allowed);
+    await expect(limiterOn(backend).warmUp()).resolves.toBe(true);
+    expect(calls).toEqual([
+      { namespace: "gatehouse:rl:warm-up", id: "warm-up", rule: { limit: 1, windowMs: 1_000 } },
+    ]);
+
+    const logger = memoryLogger();
+    const down = stubBackend(() => Promise.reject(new Error("ECONNREFUSED")));
+    await expect(limiterOn(down.backend, logger).warmUp()).resolves.toBe(false);
+    expect(logger.lines).toEqual([
+      expect.objectContaining({ level: "warn", message: "rate limiter warm-up failed" }),
+    ]);
+  });
+
   it("asks the backend with each policy's rule, namespace and hashed key", async () => {
     const { backend, calls } = stubBackend(allowed);
     const limiter = limiterOn(backend);
