@@ -2,10 +2,29 @@
 import "server-only";
 import path from "node:path";
 import { getDummyHash } from "@/lib/auth/password";
-import { SettingsError } from "@/lib/env";
+import { SettingsError, type Settings } from "@/lib/env";
+import type { Logger } from "@/lib/logger";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { getServices } from "@/lib/services";
 import { describeUrl, startServer, StartupError } from "@/lib/startup";
+import { getTelegram } from "@/lib/telegram/service";
+
+/**
+ * Self-hosted: deliver alerts an after() left behind, every OUTBOX_SWEEP_INTERVAL_SECONDS.
+ * On Vercel there is no long-lived process; Vercel Cron calls /api/telegram/sweep instead.
+ */
+function startOutboxSweeper(settings: Settings, logger: Logger): void {
+  const seconds = settings.outbox.sweepIntervalSeconds;
+  if (!settings.telegram || settings.rateLimits.onVercel || seconds === 0) return;
+  const timer = setInterval(() => {
+    getTelegram()
+      ?.delivery.deliverDue()
+      .catch((error: unknown) => logger.error("outbox sweep failed", { error }));
+  }, seconds * 1_000);
+  // The sweeper alone must not keep the process alive at shutdown.
+  timer.unref();
+  logger.info("telegram outbox sweeper started", { intervalSeconds: seconds });
+}
 
 export async function runServerStart(): Promise<void> {
   try {
@@ -37,6 +56,8 @@ export async function runServerStart(): Promise<void> {
       maxAttempts: settings.startup.maxAttempts,
       retryBaseMs: settings.startup.retryBaseMs,
     });
+    // The limiter's script is loaded before the first request needs a decision.
+    await getServices().limiter.warmUp();
     // Computed now so the first sign-in with an unknown email costs the same as the others.
     void getDummyHash().catch((error: unknown) =>
       logger.warn("could not precompute the dummy password hash", { error }),
@@ -49,6 +70,7 @@ export async function runServerStart(): Promise<void> {
         { trustedProxies },
       );
     }
+    startOutboxSweeper(settings, logger);
     if (settings.auth.secretIsGenerated) {
       logger.info("using the generated development AUTH_SECRET", {
         file: `${settings.dataDir}/dev-auth-secret`,

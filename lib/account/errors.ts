@@ -16,6 +16,7 @@ export const accountErrorMessages = {
   "password-is-email": "Don't use your email address as your password",
   "same-password": "Choose a password different from your current one",
   "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",
+  "telegram-unavailable": "Telegram alerts are not set up on this site.",
   "try-again-shortly": "We can't check your password right now. Please try again shortly.",
 } as const;
 

@@ -38,6 +38,8 @@ export interface AccountOverview {
     createdAt: Date;
   };
   hasPassword: boolean;
+  /** The chat that gets sign-in alerts, if one is connected. */
+  telegram: { username: string | null; linkedAt: Date } | null;
   identities: LinkedIdentity[];
   sessions: AccountSession[];
   events: AccountEvent[];
@@ -57,6 +59,7 @@ export async function getAccountOverview(
       emailVerified: true,
       createdAt: true,
       password: { select: { userId: true } },
+      telegramLink: { select: { username: true, createdAt: true } },
       accounts: {
         select: { id: true, provider: true, label: true, createdAt: true },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -90,6 +93,9 @@ export async function getAccountOverview(
       createdAt: user.createdAt,
     },
     hasPassword: user.password !== null,
+    telegram: user.telegramLink
+      ? { username: user.telegramLink.username, linkedAt: user.telegramLink.createdAt }
+      : null,
     identities: user.accounts.map((account) => ({
       id: account.id,
       provider: account.provider,

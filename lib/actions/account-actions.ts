@@ -18,6 +18,8 @@ import { ACCOUNT_PATH } from "@/lib/auth/config";
 import { configuredProviders, type OAuthProviderId } from "@/lib/auth/providers";
 import { revokeAllSessions, revokeSession } from "@/lib/auth/sessions";
 import { createActionClients, type ActionDependencies } from "@/lib/actions/clients";
+import type { AfterRecordHook } from "@/lib/security/events";
+import { createLinkToken, telegramStartUrl, unlinkTelegram } from "@/lib/telegram/link-tokens";
 
 export interface AccountActionDependencies extends ActionDependencies {
   /** Starts the provider's OAuth flow (Auth.js signIn); ends in a redirect. */
@@ -26,6 +28,8 @@ export interface AccountActionDependencies extends ActionDependencies {
   signOut: (redirectTo: string) => Promise<never>;
   /** argon2id by default; tests may pass the same functions wrapped. */
   hasher?: PasswordHasher;
+  /** Runs in the transaction of each security event an action records (Telegram alerts). */
+  afterRecord?: AfterRecordHook;
 }
 
 /** Where a browser goes once its own session is revoked. */
@@ -74,6 +78,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
           accountId: parsedInput.accountId,
           now: ctx.now,
           context: ctx.context,
+          afterRecord: deps.afterRecord,
         }),
       ),
 
@@ -89,6 +94,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
               email: parsedInput.email,
               now: ctx.now,
               context: ctx.context,
+              afterRecord: deps.afterRecord,
             },
             deps.hasher,
           );
@@ -117,6 +123,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
               now: ctx.now,
               context: ctx.context,
               guard: deps.services().passwordGuard,
+              afterRecord: deps.afterRecord,
             },
             deps.hasher,
           );
@@ -165,6 +172,37 @@ export function createAccountActions(deps: AccountActionDependencies) {
         context: ctx.context,
       });
       return deps.signOut(SIGNED_OUT_PATH);
+    }),
+
+    /**
+     * "Connect Telegram": a fresh single-use link for the bot (10 minutes). Needs a recent
+     * sign-in: whoever holds the chat receives the alerts and their buttons, so a stolen
+     * session must not be able to redirect them.
+     */
+    connectTelegram: recentSignInActionClient.action(async ({ ctx }) => {
+      const telegram = deps.services().settings.telegram;
+      if (!telegram) throw new AccountError("telegram-unavailable");
+      const { token, expiresAt } = await createLinkToken(prisma(), {
+        userId: ctx.session.userId,
+        now: ctx.now,
+        ttlSeconds: telegram.linkTokenTtlSeconds,
+      });
+      return {
+        url: telegramStartUrl(telegram.botUsername, token),
+        expiresAt: expiresAt.toISOString(),
+      };
+    }),
+
+    /** "Disconnect": no more alerts in that chat. Recent sign-in, for the same reason. */
+    disconnectTelegram: recentSignInActionClient.action(async ({ ctx }) => {
+      const disconnected = await unlinkTelegram(prisma(), {
+        userId: ctx.session.userId,
+        now: ctx.now,
+        context: ctx.context,
+        via: "account",
+      });
+      if (!disconnected) throw new AccountError("not-found");
+      return { disconnected };
     }),
   };
 }

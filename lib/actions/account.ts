@@ -5,11 +5,13 @@ import { currentSession, signIn, signOut } from "@/lib/auth";
 import { createAccountActions } from "@/lib/actions/account-actions";
 import { requestContext } from "@/lib/http/request-context";
 import { getServices } from "@/lib/services";
+import { telegramAfterRecord } from "@/lib/telegram/service";
 
 const actions = createAccountActions({
   services: getServices,
   getSession: currentSession,
   requestContext,
+  afterRecord: telegramAfterRecord,
   // Auth.js's signIn/signOut end by throwing Next's redirect; the action client lets it
   // through, and the browser follows it (to the provider, or to the sign-in page).
   startOAuth: async (provider, redirectTo) => {
@@ -29,3 +31,5 @@ export const changePasswordAction = actions.changePassword;
 export const revokeSessionAction = actions.revokeSession;
 export const revokeOtherSessionsAction = actions.revokeOtherSessions;
 export const revokeAllSessionsAction = actions.revokeAllSessions;
+export const connectTelegramAction = actions.connectTelegram;
+export const disconnectTelegramAction = actions.disconnectTelegram;

@@ -19,6 +19,7 @@ import {
   type RefusalReason,
 } from "@/lib/auth/identity";
 import { verifyCredentials } from "@/lib/auth/password";
+import type { AfterRecordHook } from "@/lib/security/events";
 import { PasswordSignInRefused, reportRefusal } from "@/lib/auth/sign-in-refusal";
 import { oauthProviders, type NormalizedProfile } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
@@ -63,6 +64,8 @@ export interface AuthDependencies {
    * callback, and which row a new sign-in in the same browser replaces.
    */
   currentSession: () => Promise<CurrentSession | null>;
+  /** Runs in the transaction of each security event a sign-in records (Telegram alerts). */
+  afterRecord?: AfterRecordHook;
   now?: () => Date;
 }
 
@@ -142,7 +145,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         // visitors away unless they came to sign in again, so there is no third case.
         const current = await deps.currentSession();
         const result = await resolveOAuthSignIn(
-          { prisma, logger, now },
+          { prisma, logger, now, afterRecord: deps.afterRecord },
           {
             identity: {
               provider: account.provider,
@@ -208,7 +211,12 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
           // This browser's cookie is about to be replaced, so its old row is dead: without
           // this, every re-proof or link would leave a phantom device in the list.
           if (previous) await discardReplacedSession(prisma, previous.sessionId);
-          await recordSignIn(prisma, { userId: user.id, method, now: now(), ...context });
+          // afterRecord queues the Telegram alert in the same transaction (lib/telegram).
+          await recordSignIn(
+            prisma,
+            { userId: user.id, method, now: now(), ...context },
+            { afterRecord: deps.afterRecord },
+          );
           // The person as stored (a password sign-in's `user` carries only the id).
           const profile = await prisma.user.findUnique({
             where: { id: user.id },

@@ -6,6 +6,7 @@ import { cache } from "react";
 import { createAuthConfig, type CurrentSession } from "@/lib/auth/config";
 import { requestContext } from "@/lib/http/request-context";
 import { getServices } from "@/lib/services";
+import { telegramAfterRecord } from "@/lib/telegram/service";
 
 const nextAuth = NextAuth(() =>
   createAuthConfig({
@@ -13,6 +14,7 @@ const nextAuth = NextAuth(() =>
     requestContext,
     // The session cookie of the request being handled, checked against its row.
     currentSession: () => currentSession(),
+    afterRecord: telegramAfterRecord,
   }),
 );
 

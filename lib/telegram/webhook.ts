@@ -1,0 +1,138 @@
+// The webhook Telegram posts updates to (app/api/telegram/route.ts), in front of grammY's
+// `webhookCallback(bot, "std/http")`:
+// 1. the secret token (X-Telegram-Bot-Api-Secret-Token, set by `npm run bot:webhook`) is
+//    compared in constant time: wrong or missing → 401, nothing read or processed;
+// 2. the body must be JSON with a numeric update_id, at most MAX_BODY_BYTES: otherwise 400
+//    (Telegram would re-send the same bytes, so no retry can help);
+// 3. the Telegram rate limit (per chat) → 429, and Telegram tries again later;
+// 4. each update_id is handled at most once: a Redis SET NX marks it for a day; a repeat
+//    (Telegram re-sends when an answer was slow or lost) gets 200 and is not processed. When
+//    Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
+// 5. grammY runs the bot. An update whose handling failed past the bot's error boundary is
+//    unmarked and answered 500, so Telegram's retry gets a second chance.
+import { createHash, timingSafeEqual } from "node:crypto";
+
+import { webhookCallback, type Bot } from "grammy";
+import { z } from "zod";
+
+import { jsonError } from "@/lib/http/route";
+import { tooManyRequests } from "@/lib/http/too-many-requests";
+import type { Logger } from "@/lib/logger";
+import type { RedisStore } from "@/lib/redis";
+import { rateLimitHeaders, type RateLimiter } from "@/lib/security/rate-limit";
+
+export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Telegram's updates are small; anything this big is not one. */
+export const MAX_BODY_BYTES = 1_000_000;
+/** How long an update_id is remembered. Telegram gives up re-sending well within a day. */
+export const UPDATE_ID_TTL_MS = 24 * 3_600_000;
+
+const updateShape = z
+  .object({
+    update_id: z.number().int().nonnegative(),
+    message: z.object({ chat: z.object({ id: z.number() }) }).optional(),
+    callback_query: z
+      .object({
+        from: z.object({ id: z.number() }),
+        message: z.object({ chat: z.object({ id: z.number() }) }).optional(),
+      })
+      .optional(),
+  })
+  .loose();
+
+export interface WebhookDeps {
+  bot: Bot;
+  secret: string;
+  redis: Pick<RedisStore, "set" | "del">;
+  limiter: RateLimiter;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+  /** Longest grammY may work on one update before the answer goes out anyway. */
+  handlerTimeoutMs?: number;
+}
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
+export function secretMatches(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function chatOf(update: z.infer<typeof updateShape>): string {
+  const id =
+    update.message?.chat.id ??
+    update.callback_query?.message?.chat.id ??
+    update.callback_query?.from.id;
+  return id === undefined ? "no-chat" : String(id);
+}
+
+export function createTelegramWebhook(
+  deps: WebhookDeps,
+): (request: Request, requestId: string) => Promise<Response> {
+  const { bot, secret, redis, limiter, logger } = deps;
+  const handle = webhookCallback(bot, "std/http", {
+    secretToken: secret,
+    // An update slower than this is answered anyway (Telegram would re-send it otherwise)
+    // and finishes in the background.
+    onTimeout: "return",
+    timeoutMilliseconds: deps.handlerTimeoutMs ?? 8_000,
+  });
+
+  return async (request, requestId) => {
+    if (!secretMatches(request.headers.get(SECRET_HEADER), secret)) {
+      return jsonError(401, "unauthorized", "Missing or wrong secret token.", requestId);
+    }
+    const declared = Number(request.headers.get("content-length") ?? "0");
+    if (declared > MAX_BODY_BYTES) {
+      return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
+    }
+    const body = await request.text();
+    if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
+      return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
+    }
+    let update: z.infer<typeof updateShape>;
+    try {
+      update = updateShape.parse(JSON.parse(body));
+    } catch {
+      logger.warn("telegram webhook: malformed update", { requestId, bytes: body.length });
+      return jsonError(400, "malformed_update", "The body is not a Telegram update.", requestId);
+    }
+
+    const decision = await limiter.limit("telegram", chatOf(update));
+    if (!decision.allowed) {
+      const headers = rateLimitHeaders(decision, Date.now());
+      const answer = { reason: "limited" as const, retryAfterSeconds: decision.retryAfterSeconds };
+      return tooManyRequests({ ...answer, headers }, { html: false, requestId });
+    }
+
+    const key = `gatehouse:telegram:update:${update.update_id}`;
+    let first: boolean;
+    try {
+      first = await redis.set(key, requestId, { onlyIfAbsent: true, ttlMs: UPDATE_ID_TTL_MS });
+    } catch (error) {
+      logger.warn("telegram webhook: cannot check for a repeated update", { requestId, error });
+      return jsonError(503, "unavailable", "Try again shortly.", requestId);
+    }
+    if (!first) {
+      logger.info("telegram webhook: repeated update ignored", {
+        requestId,
+        updateId: update.update_id,
+      });
+      return Response.json({ ok: true, duplicate: true });
+    }
+
+    try {
+      // grammY reads the update and the secret from the request; give it the bytes we read.
+      return await handle(
+        new Request(request.url, { method: "POST", headers: request.headers, body }),
+      );
+    } catch (error) {
+      logger.error("telegram webhook: update failed", {
+        requestId,
+        updateId: update.update_id,
+        error,
+      });
+      await redis.del(key).catch(() => undefined);
+      return jsonError(500, "update_failed", "The update could not be handled.", requestId);
+    }
+  };
+}
