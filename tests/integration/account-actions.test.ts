@@ -15,7 +15,7 @@ import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { OAuthProviderId } from "@/lib/auth/providers";
 import { messages } from "@/lib/auth/schemas";
 import { createSession } from "@/lib/auth/sessions";
-import { parseSettings } from "@/lib/env";
+import { parseSettings, type Settings } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { PasswordGuard } from "@/lib/security/password-guard";
@@ -92,6 +92,8 @@ describe.each(backends)("account actions on $name", (backend) => {
       requestContext?: () => Promise<RequestContext>;
       /** Default: a fresh guard with the settings' limits, waits recorded (not slept). */
       passwordGuard?: PasswordGuard;
+      /** Default: GitHub configured, no Telegram bot. */
+      settings?: Settings;
     }
 
     function harness({
@@ -100,6 +102,7 @@ describe.each(backends)("account actions on $name", (backend) => {
       prisma: client,
       requestContext,
       passwordGuard = testPasswordGuard(settings).guard,
+      settings: actionSettings = settings,
     }: Harness) {
       const logger = memoryLogger();
       const calls = {
@@ -108,7 +111,7 @@ describe.each(backends)("account actions on $name", (backend) => {
       };
       const actions = createAccountActions({
         services: () => ({
-          settings,
+          settings: actionSettings,
           logger,
           database: client ? { ...db(), prisma: client } : db(),
           passwordGuard,
@@ -287,6 +290,8 @@ describe.each(backends)("account actions on $name", (backend) => {
         asWithPassword.actions.revokeAllSessions(),
         asUnknownAge.actions.unlinkIdentity({ accountId: withPassword.accounts[0]?.id ?? "" }),
         asFuture.actions.revokeAllSessions(),
+        asWithPassword.actions.connectTelegram(),
+        asWithPassword.actions.disconnectTelegram(),
       ];
       for (const attempt of attempts) {
         await expect(redirectOf(attempt)).resolves.toBe(REAUTH_URL);
@@ -810,6 +815,47 @@ describe.each(backends)("account actions on $name", (backend) => {
           formErrors: [],
           fieldErrors: { currentPassword: [accountErrorMessages["wrong-password"]] },
         },
+      });
+    });
+
+    // ---- Telegram ----------------------------------------------------------------------
+
+    it("connectTelegram gives a single-use t.me link; disconnectTelegram removes the chat", async () => {
+      const withBot = parseSettings(
+        {
+          TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
+          TELEGRAM_BOT_USERNAME: "gatehouse_bot",
+          TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+        },
+        { devSecret: () => "d".repeat(43) },
+      );
+      const user = await newUser({ identities: ["google"] });
+      const { actions } = harness({ session: await signIn(user.id), settings: withBot });
+
+      const first = await actions.connectTelegram();
+      const url = first.data?.url ?? "";
+      expect(url).toMatch(/^https:\/\/t\.me\/gatehouse_bot\?start=[A-Za-z0-9_-]{43}$/);
+      expect(first.data?.expiresAt).toBe(new Date(T.getTime() + 600_000).toISOString());
+      const second = await actions.connectTelegram();
+      expect(second.data?.url).not.toBe(url);
+      // Only the newest link works: the first was replaced.
+      expect(await prisma().telegramLinkToken.count({ where: { userId: user.id } })).toBe(1);
+
+      await expect(actions.disconnectTelegram()).resolves.toEqual({
+        serverError: accountErrorMessages["not-found"],
+      });
+      await prisma().telegramLink.create({
+        data: { userId: user.id, chatId: BigInt(Date.now()), telegramUserId: 7n },
+      });
+      await expect(actions.disconnectTelegram()).resolves.toEqual({
+        data: { disconnected: true },
+      });
+      expect(await prisma().telegramLink.count({ where: { userId: user.id } })).toBe(0);
+
+      // Without a bot, connecting says so.
+      const noBot = harness({ session: await signIn(user.id) });
+      await expect(noBot.actions.connectTelegram()).resolves.toEqual({
+        serverError: accountErrorMessages["telegram-unavailable"],
       });
     });
 

@@ -258,10 +258,30 @@ describe.each(backends)("account services on $name", (backend) => {
           createdAt: at(-60 * DAY),
         },
         hasPassword: false,
+        telegram: null,
         identities: [],
         sessions: [],
         events: [],
       });
+    });
+
+    it("getAccountOverview shows the connected Telegram chat", async () => {
+      const user = await newUser({ email: null });
+      await prisma().telegramLink.create({
+        data: {
+          userId: user.id,
+          chatId: BigInt(Date.now()),
+          telegramUserId: 42n,
+          username: "hedy",
+          createdAt: at(-DAY),
+        },
+      });
+      const overview = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: null,
+        now: T,
+      });
+      expect(overview?.telegram).toEqual({ username: "hedy", linkedAt: at(-DAY) });
     });
 
     it("getAccountOverview of an unknown user is null", async () => {
