@@ -1,0 +1,258 @@
+// npm run bench [-- --quick] [-- --only=pages,limits,password] [-- --keep-builds=DIR]
+//
+// The figures DESIGN.md ("Performance") asks for, measured as ratios and percentiles within
+// one run on this machine, printed and never asserted: timing belongs here, not in tests.
+// - limits:   latency of one rate-limit decision per backend (memory, ioredis on loopback,
+//             Upstash REST against a local fake);
+// - password: scripts/bench-password.ts (argon2id verify vs a whole password check);
+// - pages:    requests/s of "/" built with and without proxy.ts, and of signed-in pages vs
+//             an anonymous one, on production builds (`next build` in two copies of the
+//             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server.
+// --quick shortens every run, for a smoke test of the bench itself; its figures are noisy.
+// --keep-builds=DIR builds in DIR and keeps it, reusing a build whose sources are unchanged.
+// Exit code 0 whatever the figures say; 1 only when the bench itself broke.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { installSignalHandlers, onCleanup, runCleanups } from "./bench/cleanup";
+import { benchLimits, type LimitRow } from "./bench/limits";
+import { benchPages, type PagesResult } from "./bench/pages";
+import { benchPassword, type PasswordResult } from "./bench/password";
+import { startServices, type Services } from "./bench/services";
+import { ms, ratio, table } from "./bench/stats";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const SECTIONS = ["limits", "password", "pages"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  quick: boolean;
+  only: ReadonlySet<Section>;
+  keepBuilds: string | null;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let quick = false;
+  let only = new Set<Section>(SECTIONS);
+  let keepBuilds: string | null = null;
+  for (const arg of argv) {
+    if (arg === "--quick") {
+      quick = true;
+    } else if (arg.startsWith("--only=")) {
+      const names = arg.slice("--only=".length).split(",");
+      const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+      if (unknown.length > 0 || names.length === 0) {
+        throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated), got ${arg}`);
+      }
+      only = new Set(names as Section[]);
+    } else if (arg.startsWith("--keep-builds=")) {
+      keepBuilds = resolve(arg.slice("--keep-builds=".length));
+    } else {
+      throw new Error(
+        `unknown argument ${arg}; usage: npm run bench -- [--quick] ` +
+          `[--only=${SECTIONS.join(",")}] [--keep-builds=DIR]`,
+      );
+    }
+  }
+  return { quick, only, keepBuilds };
+}
+
+/** Durations and counts; the full ones are what DESIGN.md's figures are quoted from. */
+function plan(quick: boolean) {
+  return quick
+    ? {
+        pages: { connections: 16, durationMs: 2_000, warmUpMs: 3_000, rounds: 1 },
+        limits: { decisions: 500, warmUp: 100, concurrencies: [1, 16] },
+        passwordIterations: 10,
+      }
+    : {
+        // Many short runs rather than a few long ones: on a small shared machine a run's
+        // throughput swings by ±15 % from one few seconds to the next, and alternating
+        // A B B A … spreads those swings over both sides of a ratio.
+        pages: { connections: 16, durationMs: 4_000, warmUpMs: 15_000, rounds: 8 },
+        limits: { decisions: 5_000, warmUp: 500, concurrencies: [1, 16] },
+        passwordIterations: 30,
+      };
+}
+
+function gitDescription(): string {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root })
+      .toString()
+      .trim();
+    const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: root }).length > 0;
+    return `${commit}${dirty ? " + uncommitted changes" : ""}`;
+  } catch {
+    return "unknown commit";
+  }
+}
+
+function heading(title: string): void {
+  console.log(`\n== ${title} ${"=".repeat(Math.max(0, 86 - title.length))}`.trimEnd());
+}
+
+interface Results {
+  limits?: LimitRow[];
+  password?: PasswordResult;
+  pages?: PagesResult;
+  broken: { section: Section; error: unknown }[];
+}
+
+type Verdict = "yes" | "NO" | "n/a";
+
+function atLeast(value: number | null | undefined, target: number): Verdict {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "n/a";
+  return value >= target ? "yes" : "NO";
+}
+
+function atMost(value: number | null | undefined, target: number): Verdict {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "n/a";
+  return value <= target ? "yes" : "NO";
+}
+
+function printSummary(options: Options, results: Results): void {
+  heading("Summary (informational; nothing here is asserted)");
+  const rows: string[][] = [];
+  if (options.only.has("pages")) {
+    const pages = results.pages;
+    // Medians of the rounds' ratios (see the Pages section for every round and the totals).
+    const unfair = pages && !pages.dynamic ? " (prerendered: not comparable)" : "";
+    const comparisons = [
+      [`"/" req/s, with proxy.ts ÷ without${unfair}`, pages?.proxy, 0.9],
+      [`"/" req/s, signed in ÷ anonymous`, pages?.signedIn, 0.8],
+      [`"/account" signed in ÷ "/" anonymous`, pages?.account, 0.8],
+    ] as const;
+    for (const [label, comparison, target] of comparisons) {
+      const median = comparison?.median ?? Number.NaN;
+      rows.push([label, ratio(median), `≥ ${target.toFixed(2)}`, atLeast(median, target)]);
+    }
+  }
+  if (options.only.has("limits")) {
+    const ioredis = results.limits?.find(
+      (row) => row.backend.startsWith("ioredis") && row.concurrency === 1,
+    );
+    rows.push([
+      "rate-limit decision p99, ioredis on loopback",
+      ioredis ? ms(ioredis.latency.p99) : "n/a",
+      "≤ 2 ms",
+      atMost(ioredis?.latency.p99, 2),
+    ]);
+  }
+  if (options.only.has("password")) {
+    const beyond = results.password?.beyondVerifyP95;
+    rows.push([
+      "password sign-in p95 − argon2id verify p95",
+      beyond === null || beyond === undefined ? "n/a" : ms(beyond),
+      "≤ 40 ms",
+      atMost(beyond, 40),
+    ]);
+  }
+  console.log(table(["figure", "value", "target", "met"], rows));
+  const output = results.pages?.withProxyOutput;
+  if (output && output.limiterIncidents > 0) {
+    console.log(
+      `! under this load the app's global-limit decision hit RATE_LIMIT_TIMEOUT_MS ` +
+        `${output.limiterIncidents} time(s): ${output.limiterFailedCalls} request(s) went ` +
+        `through unchecked (fail open), each after waiting for the timeout`,
+    );
+  }
+  if (options.quick) console.log("(--quick: short runs, noisy figures; run without it to quote)");
+  for (const { section, error } of results.broken) {
+    // Its first line only: the whole error (a build log…) was printed in its section.
+    const message = error instanceof Error ? error.message : String(error);
+    console.log(`! the ${section} section broke: ${message.split("\n")[0] ?? ""} (see above)`);
+  }
+}
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const options = parseArgs(process.argv.slice(2));
+  const settings = plan(options.quick);
+  const log = (line: string) => console.log(`  ${line}`);
+
+  const workDir = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
+  // The PostgreSQL cluster runs as the `postgres` user when the bench runs as root
+  // (test-services.sh), and must be able to reach its folder inside this one.
+  chmodSync(workDir, 0o755);
+  onCleanup(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
+
+  console.log(
+    `Gatehouse bench${options.quick ? " (--quick)" : ""}: ${gitDescription()}; node ` +
+      `${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "?"})`,
+  );
+
+  // Other work on the machine shows in every figure here; say how busy it was.
+  const busy = () => `load average ${loadavg()[0]?.toFixed(1) ?? "?"}`;
+  console.log(`${busy()} at the start (the bench itself keeps about 1–2 CPUs busy)`);
+
+  const results: Results = { broken: [] };
+  let services: Services | null = null;
+  const needServices = options.only.has("limits") || options.only.has("pages");
+  if (needServices) {
+    services = await startServices(root, join(workDir, "services"));
+  }
+
+  const section = async (name: Section, title: string, run: () => Promise<void>) => {
+    if (!options.only.has(name)) return;
+    heading(title);
+    try {
+      await run();
+    } catch (error) {
+      results.broken.push({ section: name, error });
+      console.log(`! ${name} failed:`, error);
+    }
+  };
+
+  await section(
+    "limits",
+    `Rate-limit decisions: limiter.limit("global", ip), ${settings.limits.decisions} each ` +
+      `after ${settings.limits.warmUp} warm-up, 1000 keys`,
+    async () => {
+      if (!services) throw new Error("no redis-server");
+      results.limits = await benchLimits({ redisUrl: services.redisUrl, ...settings.limits });
+    },
+  );
+
+  await section("password", "Password sign-in (scripts/bench-password.ts)", async () => {
+    results.password = await benchPassword(root, settings.passwordIterations);
+  });
+
+  const { connections, durationMs, warmUpMs, rounds } = settings.pages;
+  await section(
+    "pages",
+    `Pages: production builds behind npm start; ${connections} connections, ` +
+      `${warmUpMs / 1_000} s warm-up, ${rounds} × ${durationMs / 1_000} s per page`,
+    async () => {
+      if (!services) throw new Error("no PostgreSQL / redis-server");
+      results.pages = await benchPages({
+        root,
+        buildsDir: options.keepBuilds ?? join(workDir, "builds"),
+        dataDir: join(workDir, "data"),
+        services,
+        connections,
+        durationMs,
+        warmUpMs,
+        rounds,
+        log,
+      });
+    },
+  );
+
+  console.log(`\n${busy()} at the end`);
+  printSummary(options, results);
+  return results.broken.length > 0 ? 1 : 0;
+}
+
+void main()
+  .catch((error: unknown) => {
+    console.error("bench failed:", error);
+    return 1;
+  })
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  });

@@ -1,0 +1,495 @@
+// Pages: what proxy.ts costs a page, and what a session costs a page, as ratios of
+// requests per second measured in one run, on production builds behind `npm start`, with
+// the real PostgreSQL and redis-server the app uses in production.
+//
+// 1. "/" with proxy.ts vs the same tree built without it (two builds, two servers).
+// 2. On the server with proxy.ts: "/" anonymous vs "/" and "/account" signed in. "/"
+//    signed in differs from "/" anonymous only by the session (cookie decode + revocation
+//    check) and the header's user menu it shows; "/account" adds its own queries on top.
+//
+// Runs alternate between targets (A B, then B A) so a slow patch of the machine does not
+// land on one side only, and every server gets the same warm-up first.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Redis } from "ioredis";
+
+import { registerWithPassword } from "@/lib/auth/registration";
+import { createDatabase } from "@/lib/db";
+import { applyMigrations } from "@/lib/migrations/runner";
+
+import {
+  baseEnv,
+  prepareBuild,
+  prerenderedRoutes,
+  randomSecret,
+  startServer,
+  type AppServer,
+  type Env,
+} from "./app";
+import { mergeRuns, runLoad, type LoadRun, type LoadTarget } from "./load";
+import { freePort } from "./net";
+import type { Services } from "./services";
+import { distribution, ms, ratio, table } from "./stats";
+
+const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+
+const EMAIL = "bench@example.com";
+const NAME = "Bench Person";
+const PASSWORD = "a long bench password 5150";
+
+// The bench measures what the global limit's decision costs, so it must never refuse.
+const APP_RATE_LIMITS: Env = {
+  RATE_LIMIT_GLOBAL: "100000000/60s",
+  RATE_LIMIT_SIGN_IN_IP: "100000/5m",
+  RATE_LIMIT_SIGN_IN_ACCOUNT: "100000/15m",
+  RATE_LIMIT_SIGN_UP_IP: "100000/1h",
+};
+
+export interface PagesOptions {
+  root: string;
+  /** Where the two source copies go (removed by the caller unless kept). */
+  buildsDir: string;
+  dataDir: string;
+  services: Services;
+  connections: number;
+  durationMs: number;
+  warmUpMs: number;
+  rounds: number;
+  log: (line: string) => void;
+}
+
+export interface PageRow {
+  label: string;
+  run: LoadRun;
+  requestsPerSecond: number;
+  /** Each timed run's own figure, to show how much they spread. */
+  perRun: number[];
+}
+
+/** Throughput of one page as a fraction of another's. */
+export interface Comparison {
+  /** Median of the rounds' ratios: the two runs of a round are next to each other in time,
+   *  so a burst of load from outside the bench skews one round, not the figure. */
+  median: number;
+  /** Ratio of the total requests per second over every round. */
+  ofTotals: number;
+  perRound: number[];
+}
+
+export interface PagesResult {
+  /** "/" with proxy.ts ÷ without. */
+  proxy: Comparison | null;
+  /** What the server with proxy.ts logged while measured (limiter time-outs above all). */
+  withProxyOutput: OutputReport;
+  /** "/" signed in ÷ "/" anonymous. */
+  signedIn: Comparison | null;
+  /** "/account" signed in ÷ "/" anonymous. */
+  account: Comparison | null;
+  /** False when a page was found prerendered: its ratios then compare unlike things. */
+  dynamic: boolean;
+}
+
+const perSecond = (run: LoadRun) => (run.requests / run.elapsedMs) * 1_000;
+
+function row(label: string, runs: readonly LoadRun[]): PageRow {
+  const run = mergeRuns(runs);
+  return { label, run, requestsPerSecond: perSecond(run), perRun: runs.map(perSecond) };
+}
+
+function compare(page: PageRow | undefined, base: PageRow | undefined): Comparison | null {
+  if (!page || !base) return null;
+  const perRound = page.perRun.map((value, round) => value / (base.perRun[round] ?? Number.NaN));
+  const sorted = [...perRound].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[Math.floor(middle)] ?? Number.NaN)
+      : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+  return { median, ofTotals: page.requestsPerSecond / base.requestsPerSecond, perRound };
+}
+
+function printComparison(label: string, comparison: Comparison | null, target: string): void {
+  if (!comparison) return;
+  const { median, ofTotals, perRound } = comparison;
+  console.log(
+    `${label}: ${ratio(median)} (target ${target}; median of ${perRound.length} round(s): ` +
+      `${perRound.map(ratio).join(" ")}; of the totals: ${ratio(ofTotals)})`,
+  );
+}
+
+function printRows(rows: readonly PageRow[]): void {
+  console.log(
+    table(
+      ["page", "req/s", "p50", "p99", "KB/answer", "requests", "errors", "req/s of each run"],
+      rows.map(({ label, run, requestsPerSecond, perRun }) => {
+        const latency = distribution(run.latencies);
+        return [
+          label,
+          requestsPerSecond.toFixed(0),
+          ms(latency.p50),
+          ms(latency.p99),
+          run.requests === 0 ? "n/a" : (run.bytes / run.requests / 1024).toFixed(1),
+          String(run.requests),
+          String(run.errors),
+          perRun.map((value) => value.toFixed(0)).join(" "),
+        ];
+      }),
+    ),
+  );
+  for (const { label, run } of rows) {
+    if (run.unexpected.size > 0) {
+      const what = [...run.unexpected].map(([reason, count]) => `${reason} ×${count}`);
+      console.log(`  ! ${label}: ${what.join(", ")}`);
+    }
+  }
+}
+
+/** Warm-up for each, then `rounds` timed runs each, the order reversed every other round. */
+async function measureGroup(
+  targets: readonly LoadTarget[],
+  options: PagesOptions,
+): Promise<PageRow[]> {
+  const load = { connections: options.connections };
+  // Long: a fresh server is still getting faster 15 s in (Next loads a route's modules on
+  // its first request, V8 keeps optimising); measured from cold it reached its plateau
+  // only after 10–16 s of this load, and the first timed run would lose for it.
+  for (const target of targets) {
+    await runLoad(target, { ...load, durationMs: options.warmUpMs });
+  }
+  const runs = new Map<LoadTarget, LoadRun[]>(targets.map((target) => [target, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const result = await runLoad(target, { ...load, durationMs: options.durationMs });
+      runs.get(target)?.push(result);
+    }
+  }
+  return targets.map((target) => row(target.label, runs.get(target) ?? []));
+}
+
+async function createBenchUser(databaseUrl: string): Promise<void> {
+  const database = createDatabase({
+    kind: "postgres",
+    url: databaseUrl,
+    poolMax: 2,
+    connectionTimeoutMs: 5_000,
+    idleTimeoutMs: 10_000,
+    statementTimeoutMs: 60_000,
+  });
+  try {
+    await applyMigrations({ connection: database.sql, migrationsDir });
+    const result = await registerWithPassword(database.prisma, {
+      email: EMAIL,
+      name: NAME,
+      password: PASSWORD,
+      ip: null,
+      userAgent: "gatehouse-bench",
+      requestId: "bench",
+    });
+    // The cluster is new for every run, so the email is free unless something is wrong.
+    if (!result.ok) throw new Error(`could not create the bench user: ${result.reason}`);
+  } finally {
+    await database.close();
+  }
+}
+
+/** "name=value" pairs of Set-Cookie lines, for a Cookie header. */
+function cookiePairs(response: Response): string[] {
+  return response.headers.getSetCookie().map((line) => line.split(";")[0] ?? "");
+}
+
+/** Signs in with the password over HTTP, as a browser's form post does; returns its Cookie. */
+async function signIn(server: AppServer): Promise<string> {
+  const csrf = await fetch(`${server.url}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const csrfCookies = cookiePairs(csrf);
+  const response = await fetch(`${server.url}/api/auth/callback/password`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      cookie: csrfCookies.join("; "),
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({
+      email: EMAIL,
+      password: PASSWORD,
+      csrfToken,
+      callbackUrl: `${server.url}/`,
+    }),
+  });
+  await response.body?.cancel();
+  const location = response.headers.get("location") ?? "";
+  const sessionCookies = cookiePairs(response);
+  if (response.status !== 302 || location.includes("error=") || sessionCookies.length === 0) {
+    throw new Error(
+      `password sign-in failed: HTTP ${response.status}, location "${location}"\n${server.output()}`,
+    );
+  }
+  // Later cookies of the same name win, as in a browser's jar.
+  const jar = new Map<string, string>();
+  for (const pair of [...csrfCookies, ...sessionCookies]) {
+    const name = pair.slice(0, pair.indexOf("="));
+    jar.set(name, pair);
+  }
+  return [...jar.values()].join("; ");
+}
+
+interface PageCheck {
+  status: number;
+  cacheControl: string;
+  cached: boolean;
+  csp: string;
+  body: string;
+}
+
+async function check(server: AppServer, path: string, cookie?: string): Promise<PageCheck> {
+  const response = await fetch(`${server.url}${path}`, {
+    redirect: "manual",
+    headers: { accept: "text/html", ...(cookie === undefined ? {} : { cookie }) },
+  });
+  return {
+    status: response.status,
+    cacheControl: response.headers.get("cache-control") ?? "",
+    // Next marks answers it served from a prerendered or cached copy.
+    cached: response.headers.has("x-nextjs-cache") || response.headers.has("x-nextjs-prerender"),
+    csp: response.headers.get("content-security-policy") ?? "",
+    body: await response.text(),
+  };
+}
+
+export interface OutputReport {
+  lines: number;
+  /** Rate-limit incidents opened (each logged once): decisions that timed out or failed. */
+  limiterIncidents: number;
+  /** Decisions the failure mode made instead of Redis, as the recoveries counted them. */
+  limiterFailedCalls: number;
+}
+
+interface LogEntry {
+  level?: unknown;
+  message?: unknown;
+  failedCalls?: unknown;
+}
+
+/** One line of lib/logger.ts's JSON output, or null for anything else (a stack trace…). */
+function parseLogLine(line: string): LogEntry | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a server printed while it was measured. Lines at warn or error (a limiter failing
+ * open, a database error) mean the figures are not only what they claim, so they are shown,
+ * and rate-limit incidents are counted: a decision that failed open costs its timeout
+ * instead of a round trip, and the request was not limited at all.
+ */
+function reportOutput(server: AppServer, position: number): OutputReport {
+  const lines = server
+    .outputSince(position)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  const report: OutputReport = { lines: lines.length, limiterIncidents: 0, limiterFailedCalls: 0 };
+  const notable: string[] = [];
+  for (const line of lines) {
+    const entry = parseLogLine(line);
+    const message = typeof entry?.message === "string" ? entry.message : "";
+    if (message.startsWith("Rate limiting is unavailable")) report.limiterIncidents += 1;
+    if (message.startsWith("Rate limiting is working again")) {
+      report.limiterFailedCalls += typeof entry?.failedCalls === "number" ? entry.failedCalls : 0;
+    }
+    if (entry?.level !== "debug" && entry?.level !== "info") notable.push(line);
+  }
+  console.log(
+    `  ${server.label} server printed ${lines.length} line(s) during the runs` +
+      (notable.length > 0 ? `, ${notable.length} at warn/error or unstructured, e.g.:` : ""),
+  );
+  for (const line of notable.slice(0, 2)) console.log(`    ${line.slice(0, 400)}`);
+  if (report.limiterIncidents > 0) {
+    console.log(
+      `  ! its rate limiter timed out ${report.limiterIncidents} time(s) and let ` +
+        `${report.limiterFailedCalls} request(s) through unchecked (fail open)`,
+    );
+  }
+  return report;
+}
+
+function renderedPerRequest(page: PageCheck): boolean {
+  return page.status === 200 && !page.cached && page.cacheControl.includes("no-store");
+}
+
+export async function benchPages(options: PagesOptions): Promise<PagesResult> {
+  const { root, buildsDir, dataDir, services, log } = options;
+  const withDir = join(buildsDir, "with");
+  const withoutDir = join(buildsDir, "without");
+
+  const buildEnv: Env = {
+    ...baseEnv(),
+    AUTH_SECRET: randomSecret(),
+    // A placeholder: nothing prerendered may depend on the origin.
+    APP_URL: "http://127.0.0.1:3000",
+    GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+    GATEHOUSE_DATA_DIR: join(dataDir, "build"),
+  };
+  // One after the other: two builds at once on two cores only take longer each.
+  const withBuild = await prepareBuild({ root, dest: withDir, withoutProxy: false }, buildEnv, log);
+  const withoutBuild = await prepareBuild(
+    { root, dest: withoutDir, withoutProxy: true },
+    buildEnv,
+    log,
+  );
+  const describeBuild = (build: { reused: boolean; seconds: number }) =>
+    build.reused ? "reused" : `${build.seconds.toFixed(0)} s`;
+  log(`builds: with proxy.ts ${describeBuild(withBuild)}, without ${describeBuild(withoutBuild)}`);
+
+  await createBenchUser(services.databaseUrl);
+
+  const secret = randomSecret();
+  const appEnv = (port: number, name: string): Env => ({
+    ...baseEnv(),
+    AUTH_SECRET: secret,
+    APP_URL: `http://localhost:${port}`,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    GATEHOUSE_DATA_DIR: join(dataDir, name),
+    ...APP_RATE_LIMITS,
+  });
+  const withPort = await freePort();
+  const withoutPort = await freePort();
+  const withServer = await startServer(
+    "with proxy.ts",
+    withDir,
+    withPort,
+    appEnv(withPort, "with"),
+  );
+  const withoutServer = await startServer(
+    "without proxy.ts",
+    withoutDir,
+    withoutPort,
+    appEnv(withoutPort, "without"),
+  );
+
+  try {
+    // Both pages must be rendered per request in both builds, or the comparison would set
+    // a render against a file read. Two witnesses: the build's prerender manifest, and the
+    // answer itself (Next sends no-store for a dynamic page and marks cached answers).
+    let dynamic = true;
+    for (const [name, dir] of [
+      ["with", withDir],
+      ["without", withoutDir],
+    ] as const) {
+      const prerendered = prerenderedRoutes(dir).filter((route) =>
+        ["/", "/account"].includes(route),
+      );
+      if (prerendered.length > 0) {
+        dynamic = false;
+        console.log(`  ! the ${name} build prerendered ${prerendered.join(", ")}`);
+      }
+    }
+    const withHome = await check(withServer, "/");
+    const withoutHome = await check(withoutServer, "/");
+    for (const [label, page] of [
+      ["with proxy.ts", withHome],
+      ["without proxy.ts", withoutHome],
+    ] as const) {
+      if (!renderedPerRequest(page)) {
+        dynamic = false;
+        console.log(
+          `  ! "/" ${label}: HTTP ${page.status}, Cache-Control "${page.cacheControl}"` +
+            `${page.cached ? ", served from a cache" : ""}`,
+        );
+      }
+    }
+    // Proof the proxy ran in one and not in the other (its nonce changes on every request).
+    if (!withHome.csp.includes("'nonce-")) {
+      throw new Error(`"/" with proxy.ts has no CSP nonce: did proxy.ts run?`);
+    }
+    if (withoutHome.csp.includes("'nonce-")) {
+      throw new Error(`"/" without proxy.ts has a CSP nonce: is proxy.ts really gone?`);
+    }
+
+    const cookie = await signIn(withServer);
+    const signedInHome = await check(withServer, "/", cookie);
+    const account = await check(withServer, "/account", cookie);
+    if (!signedInHome.body.includes(NAME) || withHome.body.includes(NAME)) {
+      throw new Error(`"/" does not show the bench user only when signed in`);
+    }
+    if (account.status !== 200 || !renderedPerRequest(account)) {
+      throw new Error(
+        `"/account" signed in: HTTP ${account.status}, Cache-Control "${account.cacheControl}"`,
+      );
+    }
+    console.log(
+      `  "/" and "/account" are rendered per request in both builds (not prerendered; ` +
+        `Cache-Control: ${withHome.cacheControl})`,
+    );
+
+    const target = (
+      server: AppServer,
+      label: string,
+      path: string,
+      headers?: Record<string, string>,
+    ): LoadTarget => ({
+      label,
+      port: server.port,
+      host: new URL(server.url).host,
+      path,
+      headers,
+      expectStatus: 200,
+    });
+
+    const withPosition = withServer.outputPosition();
+    const withoutPosition = withoutServer.outputPosition();
+
+    console.log(`\n"/" anonymous, with vs without proxy.ts`);
+    const proxyRows = await measureGroup(
+      [
+        target(withoutServer, "/ without proxy.ts", "/"),
+        target(withServer, "/ with proxy.ts", "/"),
+      ],
+      options,
+    );
+    printRows(proxyRows);
+    const [without, withProxy] = proxyRows;
+    const proxy = compare(withProxy, without);
+    printComparison("with ÷ without", proxy, "≥ 0.90");
+
+    // The proxy must have asked Redis: a figure measured with a limiter that never ran
+    // would flatter it.
+    const redis = new Redis(services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys = await redis.keys("gatehouse:rl:global:*");
+      if (keys.length === 0) throw new Error("proxy.ts counted nothing in Redis (global limit)");
+    } finally {
+      redis.disconnect();
+    }
+
+    console.log(`\nsigned in vs anonymous, with proxy.ts`);
+    const sessionRows = await measureGroup(
+      [
+        target(withServer, "/ anonymous", "/"),
+        target(withServer, "/ signed in", "/", { cookie }),
+        target(withServer, "/account signed in", "/account", { cookie }),
+      ],
+      options,
+    );
+    printRows(sessionRows);
+    const [anonymous, signedInRow, accountRow] = sessionRows;
+    const signedIn = compare(signedInRow, anonymous);
+    const accountComparison = compare(accountRow, anonymous);
+    printComparison(`"/" signed in ÷ anonymous`, signedIn, "≥ 0.80");
+    printComparison(`"/account" signed in ÷ "/" anonymous`, accountComparison, "≥ 0.80");
+    console.log("");
+    reportOutput(withoutServer, withoutPosition);
+    const withProxyOutput = reportOutput(withServer, withPosition);
+    return { proxy, withProxyOutput, signedIn, account: accountComparison, dynamic };
+  } finally {
+    await withServer.stop();
+    await withoutServer.stop();
+  }
+}
