@@ -219,6 +219,13 @@ export function createBot(deps: BotDeps): Bot {
   // Every callback query gets an answer, or the button spins on the person's phone.
   fallback.on("callback_query", (ctx) => ctx.answerCallbackQuery());
 
+  // Alerts and sessions are personal: in a group the bot stays silent (BotFather's
+  // /setjoingroups can also keep it out of groups altogether).
+  bot.use(async (ctx, next) => {
+    if (ctx.chat && ctx.chat.type !== "private") return;
+    await next();
+  });
+
   // ---- one error boundary for all of them ----------------------------------------------
   bot
     .errorBoundary(async (error) => {

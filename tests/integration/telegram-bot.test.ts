@@ -298,6 +298,14 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
       expect(fake.calls("deleteMessage")).toEqual([]);
     });
 
+    it("stays silent in groups", async () => {
+      const { post } = rig();
+      const update = textUpdate(newChatId(), "/sessions");
+      update.message.chat = { ...update.message.chat, type: "group" };
+      expect((await post(update)).status).toBe(200);
+      expect(fake.calls()).toEqual([]);
+    });
+
     // ---- alerts ------------------------------------------------------------------------
 
     async function alertedSignIn() {
