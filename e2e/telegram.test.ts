@@ -1,0 +1,220 @@
+// Telegram alerts through the real server (`npm start`), a browser, and a local fake Bot API
+// the app is pointed at (TELEGRAM_TEST_API_URL): a password sign-in sends an alert after the
+// response; "Not me", posted to the real webhook route the way Telegram would, signs every
+// session out (the browser's next request lands on the sign-in page) and edits the alert; a
+// slow or unreachable Telegram never holds a sign-in up.
+//
+// PostgreSQL-backed, so the test can link a chat by writing the row the bot's /start would.
+import { randomBytes } from "node:crypto";
+
+import pg from "pg";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+
+import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
+
+import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
+import { printServerOutputOnFailure, startPostgresApp, type AppServer } from "./support/server";
+
+const databaseUrl = inject("databaseUrl");
+const redisUrl = inject("redisUrl");
+const PASSWORD = "violet tram 71 under the pier";
+const SECRET = "e2e-webhook-secret-".padEnd(40, "z");
+
+let browser: Browser | undefined;
+let fake: FakeTelegram | undefined;
+beforeAll(async () => {
+  browser = await launchBrowser();
+  fake = await startFakeTelegram();
+});
+afterAll(async () => {
+  await browser?.close();
+  await fake?.close();
+});
+
+function botEnv(apiRoot: string, telegram: FakeTelegram) {
+  return {
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_BOT_USERNAME: telegram.botInfo.username,
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_TEST_API_URL: apiRoot,
+  };
+}
+
+async function signUp(app: AppServer, email: string): Promise<OpenedPage> {
+  if (!browser) throw new Error("the browser did not launch");
+  const opened = await openPage(browser, `${app.url}/sign-up`);
+  const main = opened.page.getByRole("main");
+  await main.getByLabel("Email", { exact: true }).fill(email);
+  await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await main.getByRole("button", { name: "Create account" }).click();
+  await opened.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+  return opened;
+}
+
+async function signIn(opened: OpenedPage, app: AppServer, email: string): Promise<void> {
+  await opened.page.goto(`${app.url}/sign-in`);
+  const main = opened.page.getByRole("main");
+  await main.getByLabel("Email", { exact: true }).fill(email);
+  await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await main.getByRole("button", { name: "Sign in", exact: true }).click();
+  await opened.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+async function signOut(opened: OpenedPage): Promise<void> {
+  await opened.page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await opened.page.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
+}
+
+/** Runs `work` with a connection to the app's database. */
+async function withDatabase<T>(
+  app: AppServer,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: app.databaseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Links `chatId` to the account with `email`, as the bot's /start <token> would. */
+async function linkChat(app: AppServer, email: string, chatId: number): Promise<void> {
+  const inserted = await withDatabase(app, (client) =>
+    client.query(
+      `INSERT INTO "TelegramLink" (id, "userId", "chatId", "telegramUserId", username)
+       SELECT $1, id, $2, $2, 'e2e' FROM "User" WHERE email = $3`,
+      [`tl${randomBytes(8).toString("hex")}`, chatId, email],
+    ),
+  );
+  expect(inserted.rowCount).toBe(1);
+}
+
+describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in alerts", () => {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    if (!fake || !databaseUrl || !redisUrl) throw new Error("setup failed");
+    app = await startPostgresApp({ databaseUrl, redisUrl }, botEnv(fake.url, fake));
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+
+  test("a sign-in sends an alert; 'Not me' signs every session out and edits the alert", async () => {
+    if (!app || !fake) throw new Error("the app did not start");
+    const email = `alerted-${randomBytes(4).toString("hex")}@example.com`;
+    const chatId = 5_550_000 + Math.floor(Math.random() * 1_000);
+    const opened = await signUp(app, email);
+    try {
+      await linkChat(app, email, chatId);
+      await signOut(opened);
+      fake.reset();
+      await signIn(opened, app, email);
+
+      const sent = await fake.waitForCall("sendMessage", (c) => c.params.chat_id === chatId);
+      expect(String(sent.params.text)).toMatch(
+        /^New sign-in to your account with email and password\.\n\nWhen: .+ UTC\nIP address: 127\.0\.0\.1\nDevice: Chrome on Linux\n\nWas this you\?$/,
+      );
+      const [alert] = fake.messages(chatId);
+      if (!alert) throw new Error("no alert in the chat");
+      const buttons = (alert.replyMarkup as { inline_keyboard: { callback_data: string }[][] })
+        .inline_keyboard[0];
+      const notMe = buttons?.[1]?.callback_data ?? "";
+      expect(notMe).toMatch(/^alert:revoke:/);
+
+      // Telegram posts the button press to the webhook.
+      const response = await fetch(`${app.url}/api/telegram`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+        body: JSON.stringify({
+          update_id: 880_001,
+          callback_query: {
+            id: "cb-e2e",
+            from: { id: chatId, is_bot: false, first_name: "Ada" },
+            chat_instance: "e2e",
+            data: notMe,
+            message: {
+              message_id: alert.messageId,
+              date: Math.floor(Date.now() / 1000),
+              chat: { id: chatId, type: "private" },
+              text: alert.text,
+            },
+          },
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(fake.messages(chatId)[0]?.text).toContain("🚫 Signed out everywhere");
+
+      // The browser's next request is signed out.
+      await opened.page.goto(`${app.url}/account`);
+      await opened.page.waitForURL(/\/sign-in\?callbackUrl=/);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("a slow Telegram does not hold the sign-in up: the page is there before Telegram answers", async () => {
+    if (!app || !fake) throw new Error("the app did not start");
+    const email = `patient-${randomBytes(4).toString("hex")}@example.com`;
+    const chatId = 5_560_000 + Math.floor(Math.random() * 1_000);
+    const opened = await signUp(app, email);
+    try {
+      await linkChat(app, email, chatId);
+      await signOut(opened);
+      fake.reset();
+      const DELAY_MS = 8_000;
+      fake.failNext("sendMessage", { delayMs: DELAY_MS });
+      await signIn(opened, app, email);
+      // Signed in, and Telegram has not answered the alert yet.
+      const call = await fake.waitForCall("sendMessage", (c) => c.params.chat_id === chatId);
+      expect(Date.now() - call.at).toBeLessThan(DELAY_MS);
+      expect(fake.messages(chatId)).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreachable", () => {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    if (!fake || !databaseUrl || !redisUrl) throw new Error("setup failed");
+    // Nothing listens on port 9: every Bot API call fails at once.
+    app = await startPostgresApp({ databaseUrl, redisUrl }, botEnv("http://127.0.0.1:9", fake));
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+
+  test("sign-in completes, and the alert waits in the outbox for a later sweep", async () => {
+    if (!app) throw new Error("the app did not start");
+    const email = `offline-${randomBytes(4).toString("hex")}@example.com`;
+    const opened = await signUp(app, email);
+    try {
+      await linkChat(app, email, 5_570_000 + Math.floor(Math.random() * 1_000));
+      await signOut(opened);
+      await signIn(opened, app, email);
+      // after() runs once the response has gone; give it a moment to record the failure.
+      const row = await withDatabase(app, async (client) => {
+        for (let n = 0; ; n += 1) {
+          const result = await client.query<{ status: string; attempts: number }>(
+            `SELECT o.status, o.attempts FROM "NotificationOutbox" o JOIN "User" u ON u.id = o."userId"
+             WHERE u.email = $1 AND o.kind = 'SIGN_IN'`,
+            [email],
+          );
+          const found = result.rows[0];
+          if ((found && found.attempts > 0) || n >= 40) return found;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      });
+      expect(row).toMatchObject({ status: "PENDING" });
+      expect(row?.attempts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await opened.close();
+    }
+  });
+});
