@@ -1,30 +1,53 @@
 // The account page in Chromium against `next build && next start` (embedded backend) and
 // the local fake identity provider: linking GitHub to a password account and signing in
 // with it, unlinking it, a refused link, signing in again before a sensitive change, and
-// revoking a device from another browser. Screenshots at 360 and 1280 px, light and dark.
+// revoking a device from another browser; Telegram alerts (a connect link, a connected
+// chat, disconnecting). Screenshots at 360 and 1280 px, light and dark.
 import { randomBytes } from "node:crypto";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+import pg from "pg";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+
+import { accountErrorMessages } from "@/lib/account/errors";
 
 import {
   assertNoHorizontalOverflow,
   launchBrowser,
   openPage,
   screenshot,
+  screenshotDir,
   type OpenedPage,
   type OpenPageOptions,
+  type ViewportName,
 } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
-import { printServerOutputOnFailure } from "./support/server";
+import { printServerOutputOnFailure, startEmbeddedApp, type AppServer } from "./support/server";
 
 const PASSWORD = "violet tram 71 under the pier";
+const databaseUrl = inject("databaseUrl");
+const redisUrl = inject("redisUrl");
+
+// A bot is configured, so the page shows "Telegram alerts". Nothing listens on port 9: the
+// page never calls Telegram (the link is made on our side, the bot's answers are elsewhere).
+const BOT_USERNAME = "gatehouse_test_bot";
+const telegramEnv = {
+  TELEGRAM_BOT_TOKEN: "123456:" + "A".repeat(35),
+  TELEGRAM_BOT_USERNAME: BOT_USERNAME,
+  TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+  TELEGRAM_TEST_API_URL: "http://127.0.0.1:9",
+};
+const START_LINK = /^https:\/\/t\.me\/gatehouse_test_bot\?start=([A-Za-z0-9_-]{43})$/;
+const LINK_NOTE = `Press Start in the chat with @${BOT_USERNAME}. This link works once, for 10 minutes.`;
 
 let browser: Browser | undefined;
 let rig: Rig | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  rig = await startRig({ backend: "embedded" });
+  rig = await startRig({ backend: "embedded", env: telegramEnv });
 });
 
 afterAll(async () => {
@@ -39,9 +62,13 @@ function r(): Rig {
   return rig;
 }
 
-async function open(path: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
+async function open(
+  path: string,
+  options: OpenPageOptions = {},
+  origin = r().app.url,
+): Promise<OpenedPage> {
   if (!browser) throw new Error("the browser did not launch (see beforeAll)");
-  return openPage(browser, `${r().app.url}${path}`, options);
+  return openPage(browser, `${origin}${path}`, options);
 }
 
 function uniqueEmail(label: string): string {
@@ -64,8 +91,8 @@ async function sessionOf(page: Page): Promise<{ user?: { id?: string } } | null>
   return (await response.json()) as { user?: { id?: string } } | null;
 }
 
-async function signUp(page: Page, email: string): Promise<void> {
-  await page.goto(`${r().app.url}/sign-up`);
+async function signUp(page: Page, email: string, origin = r().app.url): Promise<void> {
+  await page.goto(`${origin}/sign-up`);
   const main = page.getByRole("main");
   await main.getByLabel("Email", { exact: true }).fill(email);
   await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -93,13 +120,44 @@ async function authorizeAtProvider(page: Page): Promise<void> {
   await page.waitForURL((url) => url.origin === r().app.url && !url.pathname.startsWith("/api/"));
 }
 
-async function gotoAccount(page: Page): Promise<void> {
-  await page.goto(`${r().app.url}/account`);
+async function gotoAccount(page: Page, origin = r().app.url): Promise<void> {
+  await page.goto(`${origin}/account`);
   await page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
 }
 
 function section(page: Page, name: string) {
   return page.getByRole("region", { name });
+}
+
+/** Saves one element to test-results/screenshots/<name>.png. */
+async function elementScreenshot(element: Locator, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await element.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}
+
+function viewportWidth(viewport: ViewportName): number {
+  return viewport === "phone" ? 360 : 1280;
+}
+
+/** The rendered height of each button and link in `scope`, by accessible name. */
+async function controlHeights(scope: Locator): Promise<Record<string, number>> {
+  return scope
+    .locator("button, a")
+    .evaluateAll((elements) =>
+      Object.fromEntries(
+        elements.map((element) => [
+          element.textContent?.trim() ?? "",
+          element.getBoundingClientRect().height,
+        ]),
+      ),
+    );
+}
+
+/** The token in the "Open Telegram" link, after checking the whole link's shape. */
+async function startToken(link: Locator): Promise<string> {
+  const href = (await link.getAttribute("href")) ?? "";
+  expect(href).toMatch(START_LINK);
+  return START_LINK.exec(href)?.[1] ?? "";
 }
 
 describe("the account page", () => {
@@ -289,3 +347,328 @@ describe("the account page", () => {
     }
   }
 });
+
+describe("Telegram alerts", () => {
+  test("Connect Telegram shows a single-use link; 'Get a new link' replaces it", async () => {
+    const opened = await open("/sign-up");
+    try {
+      const { page } = opened;
+      await signUp(page, uniqueEmail("telegram"));
+      await gotoAccount(page);
+      const nav = page.getByRole("navigation", { name: "Account sections" });
+      expect(await nav.getByRole("link").allTextContents()).toEqual([
+        "Sign-in methods",
+        "Password",
+        "Devices",
+        "Telegram alerts",
+        "Security activity",
+      ]);
+      expect(await nav.getByRole("link", { name: "Telegram alerts" }).getAttribute("href")).toBe(
+        "#telegram",
+      );
+      const telegram = section(page, "Telegram alerts");
+      expect(await telegram.getAttribute("id")).toBe("telegram");
+      expect(await telegram.textContent()).toContain(
+        "Get a Telegram message for every sign-in, with a button to sign out everywhere if it wasn't you.",
+      );
+
+      await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+      const openLink = telegram.getByRole("link", { name: /^Open Telegram/ });
+      await openLink.waitFor();
+      const first = await startToken(openLink);
+      expect(await openLink.getAttribute("target")).toBe("_blank");
+      expect(await openLink.getAttribute("rel")).toBe("noopener noreferrer");
+      expect(await telegram.textContent()).toContain(LINK_NOTE);
+      // The button it replaced had the focus; the link takes it.
+      expect(await openLink.evaluate((link) => link === document.activeElement)).toBe(true);
+      expect(
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).count(),
+      ).toBe(0);
+
+      await telegram.getByRole("button", { name: "Get a new link" }).click();
+      await expect.poll(() => openLink.getAttribute("href")).not.toContain(first);
+      const second = await startToken(openLink);
+      expect(second).not.toBe(first);
+      await expect
+        .poll(() => telegram.getByRole("status").textContent())
+        .toContain("The previous one no longer works.");
+
+      // The token is in the link's href and nowhere else: not the page's address, not its
+      // markup besides that attribute, not the server's log.
+      for (const token of [first, second]) {
+        expect(page.url()).not.toContain(token);
+        expect(r().app.output()).not.toContain(token);
+      }
+      const html = await page.content();
+      expect(html.split(second)).toHaveLength(2);
+      expect(html).not.toContain(first);
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("a link on screen past its lifetime says it has expired", async () => {
+    const opened = await open("/sign-up", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      await signUp(page, uniqueEmail("telegram-expiry"));
+      // The page's clock, controlled from here from the next load on.
+      await page.clock.install();
+      await gotoAccount(page);
+      const telegram = section(page, "Telegram alerts");
+      await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+      const openLink = telegram.getByRole("link", { name: /^Open Telegram/ });
+      await openLink.waitFor();
+
+      await page.clock.fastForward("09:50");
+      expect(await openLink.isVisible()).toBe(true);
+      await page.clock.fastForward("00:10");
+      await telegram.getByText("This link has expired. Get a new one to connect.").waitFor();
+      expect(await openLink.count()).toBe(0);
+
+      await telegram.getByRole("button", { name: "Get a new link" }).click();
+      await openLink.waitFor();
+      await startToken(openLink);
+      expect(await telegram.textContent()).toContain(LINK_NOTE);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  for (const viewport of ["phone", "desktop"] as const) {
+    for (const colorScheme of ["light", "dark"] as const) {
+      test(`the section looks right at ${viewport} size, ${colorScheme}`, async () => {
+        const width = viewportWidth(viewport);
+        const opened = await open("/sign-up", { viewport, colorScheme });
+        try {
+          const { page } = opened;
+          await signUp(page, uniqueEmail(`telegram-look-${viewport}`));
+          await gotoAccount(page);
+          const telegram = section(page, "Telegram alerts");
+          await telegram.scrollIntoViewIfNeeded();
+          await assertNoHorizontalOverflow(page);
+          await elementScreenshot(telegram, `account-telegram-${width}-${colorScheme}`);
+          expect((await controlHeights(telegram))["Connect Telegram"]).toBeGreaterThanOrEqual(44);
+
+          await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+          await telegram.getByRole("link", { name: /^Open Telegram/ }).waitFor();
+          await assertNoHorizontalOverflow(page);
+          await elementScreenshot(telegram, `account-telegram-link-${width}-${colorScheme}`);
+          const heights = await controlHeights(telegram);
+          expect(heights["Open Telegram (opens in a new tab)"]).toBeGreaterThanOrEqual(44);
+          expect(heights["Get a new link"]).toBeGreaterThanOrEqual(44);
+          expect(opened.consoleErrors).toEqual([]);
+        } finally {
+          await opened.close();
+        }
+      });
+    }
+  }
+});
+
+describe("Telegram alerts without a bot", () => {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startEmbeddedApp();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+
+  test("no bot configured: no section and no entry in the section list", async () => {
+    if (!app) throw new Error("the app did not start (see beforeAll)");
+    const opened = await open("/sign-up", {}, app.url);
+    try {
+      const { page } = opened;
+      await signUp(page, uniqueEmail("no-bot"), app.url);
+      await gotoAccount(page, app.url);
+      const nav = page.getByRole("navigation", { name: "Account sections" });
+      expect(await nav.getByRole("link").allTextContents()).toEqual([
+        "Sign-in methods",
+        "Password",
+        "Devices",
+        "Security activity",
+      ]);
+      expect(await page.getByRole("region").count()).toBe(4);
+      expect(await page.getByRole("main").textContent()).not.toContain("Telegram");
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe.runIf(databaseUrl !== null && redisUrl !== null)(
+  "Telegram alerts with a connected chat (PostgreSQL, so the test can write the link row)",
+  () => {
+    let pgRig: Rig | undefined;
+    beforeAll(async () => {
+      if (!databaseUrl || !redisUrl) throw new Error("no test servers");
+      pgRig = await startRig({
+        backend: "postgres",
+        servers: { databaseUrl, redisUrl },
+        env: telegramEnv,
+      });
+    });
+    afterAll(async () => {
+      await pgRig?.stop();
+    });
+    printServerOutputOnFailure(() => pgRig?.app);
+
+    function app(): AppServer {
+      if (!pgRig) throw new Error("the app did not start (see beforeAll)");
+      return pgRig.app;
+    }
+
+    async function withDatabase<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+      const client = new pg.Client({ connectionString: app().databaseUrl });
+      await client.connect();
+      try {
+        return await work(client);
+      } finally {
+        await client.end();
+      }
+    }
+
+    /** Links a chat to the account with `email`, as the bot's /start <token> would. */
+    async function linkChat(email: string, username: string | null): Promise<void> {
+      const chatId = 7_000_000_000 + Number.parseInt(randomBytes(3).toString("hex"), 16);
+      const inserted = await withDatabase((client) =>
+        client.query(
+          // UTC, as Prisma reads this `timestamp without time zone` column.
+          `INSERT INTO "TelegramLink" (id, "userId", "chatId", "telegramUserId", username, "createdAt")
+           SELECT $1, id, $2, $2, $3, now() AT TIME ZONE 'UTC' FROM "User" WHERE email = $4`,
+          [`tl${randomBytes(8).toString("hex")}`, chatId, username, email],
+        ),
+      );
+      expect(inserted.rowCount).toBe(1);
+    }
+
+    async function linkRows(email: string): Promise<number> {
+      const result = await withDatabase((client) =>
+        client.query(
+          `SELECT 1 FROM "TelegramLink" l JOIN "User" u ON u.id = l."userId" WHERE u.email = $1`,
+          [email],
+        ),
+      );
+      return result.rowCount ?? 0;
+    }
+
+    async function signedUp(email: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
+      const opened = await open("/sign-up", options, app().url);
+      await signUp(opened.page, email, app().url);
+      return opened;
+    }
+
+    test("back from Telegram the section shows the chat; Disconnect, once confirmed, removes it", async () => {
+      const email = uniqueEmail("telegram-connected");
+      const opened = await signedUp(email);
+      try {
+        const { page } = opened;
+        await gotoAccount(page, app().url);
+        const telegram = section(page, "Telegram alerts");
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+        await telegram.getByRole("link", { name: /^Open Telegram/ }).waitFor();
+
+        // The person pressed Start in Telegram, and comes back to the tab.
+        await linkChat(email, "alerts_e2e");
+        await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+        await expect.poll(() => telegram.textContent()).toContain("Connected to @alerts_e2e");
+        expect(await telegram.textContent()).toContain("Linked just now");
+        expect(await telegram.getByRole("link", { name: /^Open Telegram/ }).count()).toBe(0);
+        expect(await telegram.getByRole("status").textContent()).toContain(
+          "Telegram is connected.",
+        );
+
+        // The same after a reload.
+        await page.reload();
+        await expect.poll(() => telegram.textContent()).toContain("Connected to @alerts_e2e");
+
+        await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+        const confirm = telegram.getByRole("group", { name: "Stop alerts in that chat?" });
+        await confirm.waitFor();
+        // Nothing is gone until it is confirmed; Cancel keeps it.
+        await confirm.getByRole("button", { name: "Cancel" }).click();
+        expect(await linkRows(email)).toBe(1);
+        await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+        await confirm.getByRole("button", { name: "Disconnect" }).click();
+
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).waitFor();
+        expect(await telegram.textContent()).not.toContain("Connected to");
+        expect(await telegram.getByRole("status").textContent()).toContain(
+          "Telegram is disconnected.",
+        );
+        expect(await linkRows(email)).toBe(0);
+        const activity = section(page, "Security activity");
+        await expect.poll(() => activity.textContent()).toContain("Telegram disconnected");
+        expect(opened.consoleErrors).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
+
+    test("a chat with no username reads 'Connected'; one removed meanwhile gets the server's message", async () => {
+      const email = uniqueEmail("telegram-gone");
+      const opened = await signedUp(email, { viewport: "phone" });
+      try {
+        const { page } = opened;
+        await linkChat(email, null);
+        await gotoAccount(page, app().url);
+        const telegram = section(page, "Telegram alerts");
+        await telegram.getByRole("button", { name: "Disconnect Telegram" }).waitFor();
+        expect(await telegram.textContent()).toContain("Connected");
+        expect(await telegram.textContent()).not.toContain("Connected to");
+
+        // Disconnected from the chat (/unlink) while this page was open.
+        await withDatabase((client) =>
+          client.query(
+            `DELETE FROM "TelegramLink" WHERE "userId" = (SELECT id FROM "User" WHERE email = $1)`,
+            [email],
+          ),
+        );
+        await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+        await telegram.getByRole("button", { name: "Disconnect", exact: true }).click();
+        await expect
+          .poll(() => telegram.getByRole("alert").textContent())
+          .toBe(accountErrorMessages["not-found"]);
+        // The refresh shows what is true now.
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).waitFor();
+        await elementScreenshot(telegram, "account-telegram-error-360-light");
+      } finally {
+        await opened.close();
+      }
+    });
+
+    for (const viewport of ["phone", "desktop"] as const) {
+      for (const colorScheme of ["light", "dark"] as const) {
+        test(`the connected section looks right at ${viewport} size, ${colorScheme}`, async () => {
+          const width = viewportWidth(viewport);
+          const email = uniqueEmail(`telegram-look-${viewport}`);
+          const opened = await signedUp(email, { viewport, colorScheme });
+          try {
+            const { page } = opened;
+            // As long as Telegram allows (32 characters), to catch overflow.
+            await linkChat(email, "a_rather_long_telegram_username1");
+            await gotoAccount(page, app().url);
+            const telegram = section(page, "Telegram alerts");
+            await telegram.scrollIntoViewIfNeeded();
+            await assertNoHorizontalOverflow(page);
+            await elementScreenshot(telegram, `account-telegram-connected-${width}-${colorScheme}`);
+
+            await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+            await telegram.getByRole("group", { name: "Stop alerts in that chat?" }).waitFor();
+            await assertNoHorizontalOverflow(page);
+            await elementScreenshot(telegram, `account-telegram-confirm-${width}-${colorScheme}`);
+            const heights = await controlHeights(telegram);
+            expect(heights.Disconnect).toBeGreaterThanOrEqual(44);
+            expect(heights.Cancel).toBeGreaterThanOrEqual(44);
+            expect(opened.consoleErrors).toEqual([]);
+          } finally {
+            await opened.close();
+          }
+        });
+      }
+    }
+  },
+);

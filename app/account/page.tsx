@@ -8,8 +8,13 @@ import { LinkNotices } from "@/components/account/notices";
 import { PasswordSection } from "@/components/account/password-section";
 import { AccountSection } from "@/components/account/section";
 import { SignInMethods } from "@/components/account/sign-in-methods";
+import { TelegramSection } from "@/components/account/telegram-section";
 import { timeView } from "@/components/account/time";
-import type { DeviceView, IdentityView } from "@/components/account/view-models";
+import type {
+  DeviceView,
+  IdentityView,
+  TelegramConnectionView,
+} from "@/components/account/view-models";
 import { describeAuthError, providerDisplayName } from "@/components/auth/error-messages";
 import { searchParam, type SearchParams } from "@/components/auth/search-params";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
@@ -34,6 +39,7 @@ const sections = {
   methods: { id: "sign-in-methods", title: "Sign-in methods" },
   password: { id: "password", title: "Password" },
   devices: { id: "devices", title: "Devices" },
+  telegram: { id: "telegram", title: "Telegram alerts" },
   activity: { id: "activity", title: "Security activity" },
 } as const;
 
@@ -84,6 +90,13 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
     // This device first; the rest stay newest sign-in first.
     .sort((a, b) => Number(b.current) - Number(a.current));
 
+  // Only when a bot is configured: without one there is nothing to connect to. Just its
+  // username and the link lifetime go to the browser: these settings hold the bot token too.
+  const { telegram: bot } = settings;
+  const telegram: TelegramConnectionView | null = overview.telegram
+    ? { username: overview.telegram.username, linkedAt: timeView(overview.telegram.linkedAt, now) }
+    : null;
+
   const activity: ActivityItem[] = overview.events.map((event) => {
     const described = describeEvent(event, now);
     return {
@@ -111,6 +124,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
     sections.methods,
     ...(settings.auth.passwordEnabled ? [sections.password] : []),
     sections.devices,
+    ...(bot ? [sections.telegram] : []),
     sections.activity,
   ];
 
@@ -157,6 +171,21 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
           >
             <Devices sectionId={sections.devices.id} devices={devices} />
           </AccountSection>
+
+          {bot ? (
+            <AccountSection
+              id={sections.telegram.id}
+              title={sections.telegram.title}
+              description="Get a Telegram message for every sign-in, with a button to sign out everywhere if it wasn't you."
+            >
+              <TelegramSection
+                sectionId={sections.telegram.id}
+                botUsername={bot.botUsername}
+                linkTokenTtlSeconds={bot.linkTokenTtlSeconds}
+                connection={telegram}
+              />
+            </AccountSection>
+          ) : null}
 
           <AccountSection
             id={sections.activity.id}

@@ -42,3 +42,10 @@ export interface ProviderChoice {
   id: OAuthProviderId;
   name: string;
 }
+
+/** The Telegram chat that gets sign-in alerts. */
+export interface TelegramConnectionView {
+  /** The chat's Telegram username, without the "@"; null when it has none. */
+  username: string | null;
+  linkedAt: TimeView;
+}
