@@ -5,7 +5,7 @@
 // 2. the body must be JSON with a numeric update_id, at most MAX_BODY_BYTES: otherwise 400
 //    (Telegram would re-send the same bytes, so no retry can help);
 // 3. the Telegram rate limit (per chat) → 429, and Telegram tries again later;
-// 4. each update_id is handled at most once: a Redis SET NX marks it for a day; a repeat
+// 4. each update_id is handled at most once: a Redis SET NX (per bot) marks it for a day; a repeat
 //    (Telegram re-sends when an answer was slow or lost) gets 200 and is not processed. When
 //    Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
 // 5. grammY runs the bot. An update whose handling failed past the bot's error boundary is
@@ -76,6 +76,10 @@ export function createTelegramWebhook(
     onTimeout: "return",
     timeoutMilliseconds: deps.handlerTimeoutMs ?? 8_000,
   });
+  // update_ids count per bot: a development and a production bot (or two apps) sharing one
+  // Redis must not take each other's updates for repeats. The token starts with the bot's id.
+  const botId = bot.token.split(":")[0] ?? "";
+  const updateKeyPrefix = `gatehouse:telegram:${botId}:update:`;
 
   return async (request, requestId) => {
     if (!secretMatches(request.headers.get(SECRET_HEADER), secret)) {
@@ -104,7 +108,7 @@ export function createTelegramWebhook(
       return tooManyRequests({ ...answer, headers }, { html: false, requestId });
     }
 
-    const key = `gatehouse:telegram:update:${update.update_id}`;
+    const key = `${updateKeyPrefix}${update.update_id}`;
     let first: boolean;
     try {
       first = await redis.set(key, requestId, { onlyIfAbsent: true, ttlMs: UPDATE_ID_TTL_MS });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { parseSettings } from "@/lib/env";
 import { recordSignIn } from "@/lib/auth/identity";
 import { createSession } from "@/lib/auth/sessions";
-import { createMemoryStore } from "@/lib/redis";
+import { createMemoryStore, type RedisStore } from "@/lib/redis";
 import { createMemoryRateLimitBackend } from "@/lib/security/rate-limit-memory";
 import { createRateLimiter } from "@/lib/security/rate-limit";
 import { createBot } from "@/lib/telegram/bot";
@@ -90,13 +90,15 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
     const prisma = () => db().prisma;
     let deliveries = 0;
 
-    function rig() {
+    /** The bot behind its webhook handler; `telegram` and `redis` default to the shared fake and a fresh store. */
+    function rig(options: { telegram?: FakeTelegram; redis?: RedisStore } = {}) {
+      const api = options.telegram ?? fake;
       const logger = memoryLogger();
       const afterRecord = alertHook({ deliverSoon: () => (deliveries += 1) });
       const bot = createBot({
-        token: fake.token,
-        apiRoot: fake.url,
-        botInfo: fake.botInfo,
+        token: api.token,
+        apiRoot: api.url,
+        botInfo: api.botInfo,
         prisma: prisma(),
         logger,
         appUrl: APP_URL,
@@ -106,7 +108,7 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
       const webhook = createTelegramWebhook({
         bot,
         secret: SECRET,
-        redis: createMemoryStore(),
+        redis: options.redis ?? createMemoryStore(),
         limiter: createRateLimiter({
           backend: createMemoryRateLimitBackend(),
           now: Date.now,
@@ -200,6 +202,24 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
       expect(again.status).toBe(200);
       await expect(again.json()).resolves.toEqual({ ok: true, duplicate: true });
       expect(replies(chatId)).toHaveLength(1);
+    });
+
+    it("update_ids count per bot: another bot's update with the same id is not a repeat", async () => {
+      const other = await startFakeTelegram({ token: `515151:${"G".repeat(35)}` });
+      try {
+        // One Redis, two bots (a development and a production bot, say).
+        const redis = createMemoryStore();
+        const chatId = newChatId();
+        const update = textUpdate(chatId, "/help");
+        expect((await rig({ redis }).post(update)).status).toBe(200);
+        const response = await rig({ redis, telegram: other }).post(update);
+        expect(response.status).toBe(200);
+        expect(await response.text()).not.toContain("duplicate");
+        expect(replies(chatId)).toHaveLength(1);
+        expect(other.calls("sendMessage").map((call) => call.params.chat_id)).toEqual([chatId]);
+      } finally {
+        await other.close();
+      }
     });
 
     // ---- linking ----------------------------------------------------------------------
