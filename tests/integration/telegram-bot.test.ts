@@ -256,7 +256,7 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
       );
     });
 
-    it("expired and unknown links get a friendly reply; /start alone explains how to link", async () => {
+    it("expired, used and unknown links get a friendly reply; /start alone explains how to link", async () => {
       const { post } = rig();
       const user = await newUser();
       const chatId = newChatId();
@@ -274,6 +274,22 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
         `To get sign-in alerts here, open your account page, press "Connect Telegram" and follow the link: ${APP_URL}/account`,
       ]);
       expect(await prisma().telegramLink.count({ where: { userId: user.id } })).toBe(0);
+
+      // A link someone else already pressed: this chat is not linked instead.
+      const other = await newUser();
+      const fresh = await createLinkToken(prisma(), {
+        userId: other.id,
+        now: new Date(),
+        ttlSeconds: 600,
+      });
+      const firstChat = newChatId();
+      await post(textUpdate(firstChat, `/start ${fresh.token}`));
+      await post(textUpdate(chatId, `/start ${fresh.token}`));
+      expect(replies(chatId).at(-1)).toBe(
+        `That link was already used. Open your account page and press "Connect Telegram" for a new one: ${APP_URL}/account`,
+      );
+      const link = await prisma().telegramLink.findUnique({ where: { userId: other.id } });
+      expect(Number(link?.chatId)).toBe(firstChat);
     });
 
     it("/sessions lists the account's devices; /unlink disconnects the chat", async () => {
