@@ -182,6 +182,13 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
         }),
       });
       expect(response.status).toBe(200);
+      // The bot may finish after its answer to Telegram (webhook ACK_BUDGET_MS): the button's
+      // answer comes last, once the sessions are revoked and the alert edited.
+      const answer = await fake.waitForCall(
+        "answerCallbackQuery",
+        (c) => c.params.callback_query_id === "cb-e2e",
+      );
+      expect(answer.params.text).toBe("Signed out everywhere.");
       expect(fake.messages(chatId)[0]?.text).toContain("🚫 Signed out everywhere");
 
       // The browser's next request is signed out.

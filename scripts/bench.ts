@@ -5,6 +5,8 @@
 // - limits:   latency of one rate-limit decision per backend (memory, ioredis on loopback,
 //             Upstash REST against a local fake);
 // - password: scripts/bench-password.ts (argon2id verify vs a whole password check);
+// - telegram: the webhook's acknowledgement per kind of update, with the fake Bot API on
+//             loopback and "far away" (every answer delayed);
 // - pages:    requests/s of "/" built with and without proxy.ts, and of signed-in pages vs
 //             an anonymous one, on production builds (`next build` in two copies of the
 //             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server.
@@ -22,11 +24,12 @@ import { benchLimits, type LimitRow } from "./bench/limits";
 import { benchPages, type PagesResult } from "./bench/pages";
 import { benchPassword, type PasswordResult } from "./bench/password";
 import { startServices, type Services } from "./bench/services";
+import { benchTelegram, type TelegramRow } from "./bench/telegram";
 import { ms, ratio, table } from "./bench/stats";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const SECTIONS = ["limits", "password", "pages"] as const;
+const SECTIONS = ["limits", "password", "telegram", "pages"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -68,6 +71,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 2_000, warmUpMs: 3_000, rounds: 1 },
         limits: { decisions: 500, warmUp: 100, concurrencies: [1, 16] },
         passwordIterations: 10,
+        telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
       }
     : {
         // Many short runs rather than a few long ones: on a small shared machine a run's
@@ -76,6 +80,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 4_000, warmUpMs: 15_000, rounds: 8 },
         limits: { decisions: 5_000, warmUp: 500, concurrencies: [1, 16] },
         passwordIterations: 30,
+        telegram: { updates: 300, warmUp: 30, farAwayMs: 100 },
       };
 }
 
@@ -98,6 +103,7 @@ function heading(title: string): void {
 interface Results {
   limits?: LimitRow[];
   password?: PasswordResult;
+  telegram?: TelegramRow[];
   pages?: PagesResult;
   broken: { section: Section; error: unknown }[];
 }
@@ -149,6 +155,19 @@ function printSummary(options: Options, results: Results): void {
       beyond === null || beyond === undefined ? "n/a" : ms(beyond),
       "≤ 40 ms",
       atMost(beyond, 40),
+    ]);
+  }
+  if (options.only.has("telegram")) {
+    // The slowest kind of update decides, wherever Telegram is.
+    const worst = results.telegram?.reduce<TelegramRow | null>(
+      (slowest, row) => (slowest === null || row.ack.p99 > slowest.ack.p99 ? row : slowest),
+      null,
+    );
+    rows.push([
+      "telegram webhook ack p99, slowest kind of update",
+      worst ? ms(worst.ack.p99) : "n/a",
+      "≤ 50 ms",
+      atMost(worst?.ack.p99, 50),
     ]);
   }
   console.log(table(["figure", "value", "target", "met"], rows));
@@ -220,6 +239,15 @@ async function main(): Promise<number> {
   await section("password", "Password sign-in (scripts/bench-password.ts)", async () => {
     results.password = await benchPassword(root, settings.passwordIterations);
   });
+
+  await section(
+    "telegram",
+    `Telegram webhook acknowledgement: ${settings.telegram.updates} updates of each kind ` +
+      `after ${settings.telegram.warmUp} warm-up, one at a time`,
+    async () => {
+      results.telegram = await benchTelegram(settings.telegram);
+    },
+  );
 
   const { connections, durationMs, warmUpMs, rounds } = settings.pages;
   await section(

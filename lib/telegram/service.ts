@@ -81,6 +81,8 @@ export function getTelegram(): TelegramService | null {
       redis,
       limiter,
       logger: log,
+      // Replies that outlast the acknowledgement finish after the response.
+      runAfter: (work) => after(work),
     }),
     delivery,
     afterRecord,

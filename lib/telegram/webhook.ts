@@ -9,7 +9,9 @@
 //    (Telegram re-sends when an answer was slow or lost) gets 200 and is not processed. When
 //    Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
 // 5. grammY runs the bot. An update whose handling failed past the bot's error boundary is
-//    unmarked and answered 500, so Telegram's retry gets a second chance.
+//    unmarked and answered 500, so Telegram's retry gets a second chance;
+// 6. the answer waits at most ACK_BUDGET_MS for the bot: slower work (Bot API round trips)
+//    finishes after the response, through `runAfter` (Next's after()).
 import { createHash, timingSafeEqual } from "node:crypto";
 
 import { webhookCallback, type Bot } from "grammy";
@@ -46,9 +48,24 @@ export interface WebhookDeps {
   redis: Pick<RedisStore, "set" | "del">;
   limiter: RateLimiter;
   logger: Pick<Logger, "info" | "warn" | "error">;
-  /** Longest grammY may work on one update before the answer goes out anyway. */
+  /**
+   * Longest Telegram's answer waits for the bot (default ACK_BUDGET_MS). An update still
+   * being handled then is answered 200 and finishes through `runAfter`.
+   */
+  ackBudgetMs?: number;
+  /** Keeps work going after the response: Next's after() in the app. */
+  runAfter?: (work: Promise<unknown>) => void;
+  /** Longest grammY may work on one update at all (it then stops waiting for it). */
   handlerTimeoutMs?: number;
 }
+
+/**
+ * DESIGN.md: the webhook acknowledges within 50 ms at p99. Answering /help or "Not me" takes
+ * one or two Bot API round trips, which from a server far from Telegram's are longer than
+ * that; waiting for them would also hold up the bot's next updates (Telegram sends a bot's
+ * updates over a few connections at a time).
+ */
+export const ACK_BUDGET_MS = 40;
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
 export function secretMatches(given: string | null, expected: string): boolean {
@@ -69,6 +86,8 @@ export function createTelegramWebhook(
   deps: WebhookDeps,
 ): (request: Request, requestId: string) => Promise<Response> {
   const { bot, secret, redis, limiter, logger } = deps;
+  const ackBudgetMs = deps.ackBudgetMs ?? ACK_BUDGET_MS;
+  const runAfter = deps.runAfter ?? ((work: Promise<unknown>) => void work);
   const handle = webhookCallback(bot, "std/http", {
     secretToken: secret,
     // An update slower than this is answered anyway (Telegram would re-send it otherwise)
@@ -124,19 +143,37 @@ export function createTelegramWebhook(
       return Response.json({ ok: true, duplicate: true });
     }
 
-    try {
-      // grammY reads the update and the secret from the request; give it the bytes we read.
-      return await handle(
-        new Request(request.url, { method: "POST", headers: request.headers, body }),
-      );
-    } catch (error) {
+    // grammY reads the update and the secret from the request; give it the bytes we read.
+    const handling = handle(
+      new Request(request.url, { method: "POST", headers: request.headers, body }),
+    ).catch(async (error: unknown) => {
       logger.error("telegram webhook: update failed", {
         requestId,
         updateId: update.update_id,
         error,
       });
+      // Unmarked, so the re-send a 500 asks for is handled (moot once answered 200).
       await redis.del(key).catch(() => undefined);
       return jsonError(500, "update_failed", "The update could not be handled.", requestId);
-    }
+    });
+    const answered = await withinBudget(handling, ackBudgetMs);
+    if (answered) return answered;
+    // Still working (a slow Bot API): acknowledge now, finish after the response. A failure
+    // from here on is logged above, and the bot's error boundary has told the person.
+    runAfter(handling);
+    return Response.json({ ok: true });
   };
+}
+
+/** `work`'s result if it settles within `ms`, else null (it keeps running). */
+async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -91,7 +91,15 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
     let deliveries = 0;
 
     /** The bot behind its webhook handler; `telegram` and `redis` default to the shared fake and a fresh store. */
-    function rig(options: { telegram?: FakeTelegram; redis?: RedisStore } = {}) {
+    function rig(
+      options: {
+        telegram?: FakeTelegram;
+        redis?: RedisStore;
+        /** Default: long enough that every reply is sent before post() resolves. */
+        ackBudgetMs?: number;
+        runAfter?: (work: Promise<unknown>) => void;
+      } = {},
+    ) {
       const api = options.telegram ?? fake;
       const logger = memoryLogger();
       const afterRecord = alertHook({ deliverSoon: () => (deliveries += 1) });
@@ -116,6 +124,8 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
           settings: settings.rateLimits,
         }),
         logger,
+        ackBudgetMs: options.ackBudgetMs ?? 10_000,
+        ...(options.runAfter ? { runAfter: options.runAfter } : {}),
       });
       const post = (body: unknown, secret: string | null = SECRET) =>
         webhook(
@@ -220,6 +230,23 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
       } finally {
         await other.close();
       }
+    });
+
+    it("a slow Bot API does not hold the answer up: the reply finishes after it", async () => {
+      const background: Promise<unknown>[] = [];
+      const { post } = rig({ ackBudgetMs: 50, runAfter: (work) => background.push(work) });
+      const chatId = newChatId();
+      fake.failNext("sendMessage", { delayMs: 1_000 });
+
+      const response = await post(textUpdate(chatId, "/help"));
+      expect(response.status).toBe(200);
+      // Answered while the reply was still on its way to Telegram.
+      expect(background).toHaveLength(1);
+      expect(fake.messages(chatId)).toEqual([]);
+
+      await Promise.all(background);
+      expect(fake.messages(chatId)).toHaveLength(1);
+      expect(fake.messages(chatId)[0]?.text).toMatch(/\/sessions/);
     });
 
     // ---- linking ----------------------------------------------------------------------
