@@ -4,13 +4,14 @@
 // each to the running app's webhook route (npm run dev), so they go through the same
 // handlers as in production. It REMOVES the bot's webhook first (Telegram allows one or the
 // other), so use a separate development bot token, never the production bot's.
-import { loadEnvConfig } from "@next/env";
 
 import { getSettings, SettingsError } from "@/lib/env";
 import { forwardUpdates } from "@/lib/telegram/setup";
 
+import { loadEnvFiles } from "./load-env";
+
 async function main(): Promise<void> {
-  loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
+  loadEnvFiles(true);
   const settings = getSettings();
   if (!settings.telegram) {
     throw new Error(

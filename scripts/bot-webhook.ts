@@ -3,13 +3,14 @@
 // Registers APP_URL/api/telegram as the bot's webhook, with TELEGRAM_WEBHOOK_SECRET and the
 // update types the bot handles, and publishes its command list. Run it once per deployment
 // URL (again when APP_URL or the secret changes). Reads .env / .env.local like Next does.
-import { loadEnvConfig } from "@next/env";
 
 import { getSettings, SettingsError } from "@/lib/env";
 import { registerWebhook } from "@/lib/telegram/setup";
 
+import { loadEnvFiles } from "./load-env";
+
 async function main(): Promise<void> {
-  loadEnvConfig(process.cwd(), false, { info: () => undefined, error: console.error });
+  loadEnvFiles(false);
   const settings = getSettings();
   if (!settings.telegram) {
     throw new Error(

@@ -10,9 +10,13 @@ import { createDatabase } from "@/lib/db";
 import { getSettings, SettingsError } from "@/lib/env";
 import { applyMigrations, MigrationError } from "@/lib/migrations/runner";
 
+import { loadEnvFiles } from "./load-env";
+
 const migrationsDir = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
 async function main(): Promise<void> {
+  // DATABASE_URL in .env.local is the database `npm run dev` uses: migrate that one.
+  loadEnvFiles(process.env.NODE_ENV !== "production");
   const settings = getSettings();
   const database = createDatabase(settings.database);
   try {

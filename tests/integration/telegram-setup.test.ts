@@ -1,7 +1,14 @@
 // What `npm run bot:webhook` and `npm run bot:dev` do (lib/telegram/setup.ts), against the
 // local fake Bot API: registering the webhook with its secret and update types, and the
-// development forwarder that long-polls and posts each update to the app's webhook route.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+// development forwarder that long-polls and posts each update to the app's webhook route;
+// then the two scripts as people run them (settings from the environment, exit codes).
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { BOT_COMMANDS } from "@/lib/telegram/bot";
 import { forwardUpdates, registerWebhook, type BotSetup } from "@/lib/telegram/setup";
@@ -165,5 +172,92 @@ describe("forwardUpdates (npm run bot:dev)", () => {
     });
 
     expect(lines.some((line) => line.startsWith("getUpdates failed"))).toBe(true);
+  });
+});
+
+describe("the scripts themselves", () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
+
+  function runScript(script: string, env: Record<string, string>) {
+    const child = spawn(process.execPath, [tsx, join(root, "scripts", script)], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TELEGRAM_BOT_TOKEN: fake.token,
+        TELEGRAM_BOT_USERNAME: fake.botInfo.username,
+        TELEGRAM_WEBHOOK_SECRET: SECRET,
+        TELEGRAM_TEST_API_URL: fake.url,
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    return { child, exited, output: () => output };
+  }
+
+  // TELEGRAM_TEST_API_URL is refused unless APP_URL is a loopback address too (lib/env.ts),
+  // so the webhook registered here is an https://localhost one.
+  it("npm run bot:webhook registers the webhook and says so", async () => {
+    const run = runScript("bot-webhook.ts", { APP_URL: "https://localhost:8443" });
+    const code = await run.exited;
+    expect(run.output()).toContain(
+      "Webhook set: https://localhost:8443/api/telegram (0 pending updates)",
+    );
+    expect(code).toBe(0);
+    expect(fake.webhook()).toMatchObject({ secretToken: SECRET });
+  });
+
+  it("npm run bot:webhook refuses an http:// APP_URL, and exits 1", async () => {
+    const run = runScript("bot-webhook.ts", { APP_URL: "http://localhost:3000" });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain("Telegram only calls https:// webhooks");
+    expect(fake.webhook()).toBeNull();
+  });
+
+  it("without a bot configured, both scripts say what to set", async () => {
+    const unset = {
+      TELEGRAM_BOT_TOKEN: "",
+      TELEGRAM_BOT_USERNAME: "",
+      TELEGRAM_WEBHOOK_SECRET: "",
+      TELEGRAM_TEST_API_URL: "",
+    };
+    for (const script of ["bot-webhook.ts", "bot-dev.ts"]) {
+      const run = runScript(script, unset);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain("No bot configured: set TELEGRAM_BOT_TOKEN");
+    }
+  });
+
+  it("npm run bot:dev forwards updates to the app until Ctrl-C", async () => {
+    const received: { secret: string | undefined; body: string }[] = [];
+    const app = createServer((request, response) => {
+      let body = "";
+      request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      request.on("end", () => {
+        const secret = request.headers[SECRET_HEADER];
+        received.push({ secret: typeof secret === "string" ? secret : undefined, body });
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    const { port } = app.address() as AddressInfo;
+    try {
+      const run = runScript("bot-dev.ts", { APP_URL: `http://localhost:${port}` });
+      await fake.waitForCall("getUpdates", undefined, 20_000);
+      const id = fake.pushUpdate(textUpdate("/help"));
+      await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 5_000 });
+      expect(received[0]?.secret).toBe(SECRET);
+      expect(JSON.parse(received[0]?.body ?? "null")).toMatchObject({ update_id: id });
+
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(0);
+      expect(run.output()).toContain(`update ${id} → 200`);
+    } finally {
+      app.close();
+    }
   });
 });
