@@ -286,6 +286,37 @@ describe.each(backends)("Telegram data on $name", (backend) => {
       expect(asked).toBe(1);
     });
 
+    it("sign-in methods linked or unlinked and password changes alert too; other events do not", async () => {
+      const { user } = await linkedUser();
+      const hook = alertHook({ deliverSoon: () => undefined });
+      const types = [
+        "ACCOUNT_LINKED",
+        "ACCOUNT_UNLINKED",
+        "PASSWORD_SET",
+        "PASSWORD_CHANGED",
+        "PASSWORD_REMOVED",
+        "SESSION_REVOKED",
+        "SIGN_IN_FAILED",
+      ] as const;
+      for (const [i, type] of types.entries()) {
+        await recordSecurityEvent(
+          prisma(),
+          { userId: user.id, type, method: "github", at: at(40 + i) },
+          { afterRecord: hook },
+        );
+      }
+      const rows = await outboxOf(user.id);
+      expect(rows.map((r) => r.kind).sort()).toEqual(
+        [
+          "ACCOUNT_LINKED",
+          "ACCOUNT_UNLINKED",
+          "PASSWORD_CHANGED",
+          "PASSWORD_REMOVED",
+          "PASSWORD_SET",
+        ].sort(),
+      );
+    });
+
     it("a rolled-back transaction leaves no alert", async () => {
       const { user } = await linkedUser();
       const hook = alertHook({ deliverSoon: () => undefined });
