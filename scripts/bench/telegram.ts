@@ -7,7 +7,6 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 import { createDatabase } from "@/lib/db";
-import type { RateLimitRule } from "@/lib/env";
 import { createLogger } from "@/lib/logger";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { createMemoryStore } from "@/lib/redis";
@@ -17,13 +16,12 @@ import { createBot } from "@/lib/telegram/bot";
 import { ACK_BUDGET_MS, createTelegramWebhook, SECRET_HEADER } from "@/lib/telegram/webhook";
 import { startFakeTelegram } from "@/tests/support/fake-telegram";
 
+import { ROOMY_LIMITS } from "./limits";
 import { distribution, ms, table, type Distribution } from "./stats";
 
 const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const SECRET = "bench-webhook-secret-".padEnd(48, "b");
 const CHAT_ID = 7_000_001;
-// Never the limit's decision: every update here is one chat's.
-const ROOMY: RateLimitRule = { limit: 100_000_000, windowMs: 60_000 };
 
 export interface TelegramOptions {
   updates: number;
@@ -81,14 +79,7 @@ export async function benchTelegram(options: TelegramOptions): Promise<TelegramR
         backend: createMemoryRateLimitBackend(),
         now: Date.now,
         logger,
-        settings: {
-          global: ROOMY,
-          signInIp: ROOMY,
-          signInAccount: ROOMY,
-          signUpIp: ROOMY,
-          telegram: ROOMY,
-          timeoutMs: 1_000,
-        },
+        settings: ROOMY_LIMITS,
       }),
       logger,
       runAfter: (work) => background.push(work),
