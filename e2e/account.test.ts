@@ -24,7 +24,12 @@ import {
   type ViewportName,
 } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
-import { printServerOutputOnFailure, startEmbeddedApp, type AppServer } from "./support/server";
+import {
+  appForSuite,
+  printServerOutputOnFailure,
+  startEmbeddedApp,
+  type AppServer,
+} from "./support/server";
 
 const PASSWORD = "violet tram 71 under the pier";
 const databaseUrl = inject("databaseUrl");
@@ -468,17 +473,10 @@ describe("Telegram alerts", () => {
 });
 
 describe("Telegram alerts without a bot", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    app = await startEmbeddedApp();
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+  const running = appForSuite(() => startEmbeddedApp());
 
   test("no bot configured: no section and no entry in the section list", async () => {
-    if (!app) throw new Error("the app did not start (see beforeAll)");
+    const app = running();
     const opened = await open("/sign-up", {}, app.url);
     try {
       const { page } = opened;

@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { launchBrowser } from "./support/browser";
-import { printServerOutputOnFailure, startEmbeddedApp, type AppServer } from "./support/server";
+import { appForSuite, startEmbeddedApp, type AppServer } from "./support/server";
 
 const FORGED = "203.0.113.77";
 
@@ -41,37 +41,21 @@ async function devicesSeenWithForgedHeader(app: AppServer): Promise<string> {
 }
 
 describe("client address", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    app = await startEmbeddedApp();
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+  const running = appForSuite(() => startEmbeddedApp());
 
   test("a forged X-Forwarded-For is ignored: the socket address is recorded", async () => {
-    if (!app) throw new Error("the app did not start");
-    const devices = await devicesSeenWithForgedHeader(app);
+    const devices = await devicesSeenWithForgedHeader(running());
     expect(devices).toContain("127.0.0.1");
     expect(devices).not.toContain(FORGED);
   });
 });
 
 describe("client address behind a trusted proxy", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    // The test's own loopback connection plays the trusted reverse proxy.
-    app = await startEmbeddedApp({ TRUSTED_PROXIES: "127.0.0.1" });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+  // The test's own loopback connection plays the trusted reverse proxy.
+  const running = appForSuite(() => startEmbeddedApp({ TRUSTED_PROXIES: "127.0.0.1" }));
 
   test("X-Forwarded-For from the trusted proxy names the client", async () => {
-    if (!app) throw new Error("the app did not start");
-    const devices = await devicesSeenWithForgedHeader(app);
+    const devices = await devicesSeenWithForgedHeader(running());
     expect(devices).toContain(FORGED);
   });
 });

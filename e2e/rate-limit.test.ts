@@ -24,7 +24,12 @@ import {
   screenshot,
   type ViewportName,
 } from "./support/browser";
-import { printServerOutputOnFailure, startEmbeddedApp, type AppServer } from "./support/server";
+import {
+  appForSuite,
+  printServerOutputOnFailure,
+  startEmbeddedApp,
+  type AppServer,
+} from "./support/server";
 
 const PASSWORD = "violet tram 71 under the pier";
 
@@ -153,24 +158,15 @@ describe("rate limits behind a trusted proxy", () => {
   const SIGN_IN_IP = 4;
   const SIGN_IN_ACCOUNT = 6;
   const SIGN_UP_IP = 2;
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    app = await startEmbeddedApp({
+  const running = appForSuite(() =>
+    startEmbeddedApp({
       TRUSTED_PROXIES: "127.0.0.1",
       RATE_LIMIT_GLOBAL: `${GLOBAL}/60s`,
       RATE_LIMIT_SIGN_IN_IP: `${SIGN_IN_IP}/5m`,
       RATE_LIMIT_SIGN_IN_ACCOUNT: `${SIGN_IN_ACCOUNT}/15m`,
       RATE_LIMIT_SIGN_UP_IP: `${SIGN_UP_IP}/1h`,
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
-  const running = () => {
-    if (!app) throw new Error("the app did not start");
-    return app;
-  };
+    }),
+  );
 
   test("the global limit counts every request per address and answers 429 with headers, as a page for browsers and JSON for the API", async () => {
     const app = running();
@@ -319,17 +315,10 @@ describe("rate limits behind a trusted proxy", () => {
 });
 
 describe("rate limits without a trusted proxy", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    app = await startEmbeddedApp({ RATE_LIMIT_GLOBAL: "5/60s" });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+  const running = appForSuite(() => startEmbeddedApp({ RATE_LIMIT_GLOBAL: "5/60s" }));
 
   test("a spoofed X-Forwarded-For never resets a limit", async () => {
-    if (!app) throw new Error("the app did not start");
+    const app = running();
     // Use up the socket address's quota (the start-up probe may have used one already)…
     let status = 200;
     for (let n = 0; n < 10 && status === 200; n += 1) {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
-import { printServerOutputOnFailure, startPostgresApp, type AppServer } from "./support/server";
+import { appForSuite, startPostgresApp, type AppServer } from "./support/server";
 
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
@@ -32,6 +32,11 @@ afterAll(async () => {
   await browser?.close();
   await fake?.close();
 });
+
+function telegram(): FakeTelegram {
+  if (!fake) throw new Error("the fake Bot API did not start");
+  return fake;
+}
 
 function botEnv(apiRoot: string, telegram: FakeTelegram) {
   return {
@@ -124,22 +129,17 @@ async function linkChat(app: AppServer, email: string, chatId: number): Promise<
 }
 
 describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in alerts", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    if (!fake || !databaseUrl || !redisUrl) throw new Error("setup failed");
-    // The self-hosted sweeper every second, so a deferred alert goes out within the test.
-    app = await startPostgresApp(
-      { databaseUrl, redisUrl },
-      { ...botEnv(fake.url, fake), OUTBOX_SWEEP_INTERVAL_SECONDS: "1" },
-    );
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+  // The self-hosted sweeper every second, so a deferred alert goes out within the test.
+  const running = appForSuite(() =>
+    startPostgresApp(
+      { databaseUrl: databaseUrl ?? "", redisUrl: redisUrl ?? "" },
+      { ...botEnv(telegram().url, telegram()), OUTBOX_SWEEP_INTERVAL_SECONDS: "1" },
+    ),
+  );
 
   test("a sign-in sends an alert; 'Not me' signs every session out and edits the alert", async () => {
-    if (!app || !fake) throw new Error("the app did not start");
+    const app = running();
+    const fake = telegram();
     const email = `alerted-${randomBytes(4).toString("hex")}@example.com`;
     const chatId = 5_550_000 + Math.floor(Math.random() * 1_000);
     const opened = await signUp(app, email);
@@ -200,7 +200,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
   });
 
   test("a slow Telegram does not hold the sign-in up: the page is there before Telegram answers", async () => {
-    if (!app || !fake) throw new Error("the app did not start");
+    const app = running();
+    const fake = telegram();
     const email = `patient-${randomBytes(4).toString("hex")}@example.com`;
     const chatId = 5_560_000 + Math.floor(Math.random() * 1_000);
     const opened = await signUp(app, email);
@@ -221,7 +222,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
   });
 
   test("a Bot API 429 waits its retry_after; the self-hosted sweeper then delivers the alert once", async () => {
-    if (!app || !fake) throw new Error("the app did not start");
+    const app = running();
+    const fake = telegram();
     const email = `throttled-${randomBytes(4).toString("hex")}@example.com`;
     const chatId = 5_580_000 + Math.floor(Math.random() * 1_000);
     const opened = await signUp(app, email);
@@ -249,27 +251,21 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
 });
 
 describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreachable", () => {
-  let app: AppServer | undefined;
-  beforeAll(async () => {
-    if (!fake || !databaseUrl || !redisUrl) throw new Error("setup failed");
-    // Nothing listens on port 9: every Bot API call fails at once.
-    // No interval sweeper: only the cron route retries here.
-    app = await startPostgresApp(
-      { databaseUrl, redisUrl },
+  // Nothing listens on port 9: every Bot API call fails at once. No interval sweeper: only
+  // the cron route retries here.
+  const running = appForSuite(() =>
+    startPostgresApp(
+      { databaseUrl: databaseUrl ?? "", redisUrl: redisUrl ?? "" },
       {
-        ...botEnv("http://127.0.0.1:9", fake),
+        ...botEnv("http://127.0.0.1:9", telegram()),
         CRON_SECRET: CRON_SECRET,
         OUTBOX_SWEEP_INTERVAL_SECONDS: "0",
       },
-    );
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  printServerOutputOnFailure(() => app);
+    ),
+  );
 
   test("sign-in completes, and the alert waits in the outbox for a later sweep", async () => {
-    if (!app) throw new Error("the app did not start");
+    const app = running();
     const email = `offline-${randomBytes(4).toString("hex")}@example.com`;
     const opened = await signUp(app, email);
     try {
@@ -286,7 +282,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreach
   });
 
   test("the cron sweep route wants CRON_SECRET, then tries due alerts again", async () => {
-    if (!app) throw new Error("the app did not start");
+    const app = running();
     const sweepUrl = `${app.url}/api/telegram/sweep`;
     const refused = await fetch(sweepUrl);
     expect(refused.status).toBe(401);

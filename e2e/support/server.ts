@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 import { createPostgresDatabase } from "@/tests/support/databases";
 
@@ -405,4 +405,24 @@ export function printServerOutputOnFailure(server: () => AppServer | undefined):
       );
     });
   });
+}
+
+/**
+ * One app for the enclosing suite: started before its tests, stopped after them, its output
+ * printed when one of them fails. Returns a getter for the running app (it throws when the
+ * app did not start, so each test fails with that rather than a TypeError).
+ */
+export function appForSuite(start: () => Promise<AppServer>): () => AppServer {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await start();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  printServerOutputOnFailure(() => app);
+  return () => {
+    if (!app) throw new Error("the app did not start (see beforeAll)");
+    return app;
+  };
 }
