@@ -5,9 +5,9 @@
 // 2. the body must be JSON with a numeric update_id, at most MAX_BODY_BYTES: otherwise 400
 //    (Telegram would re-send the same bytes, so no retry can help);
 // 3. the Telegram rate limit (per chat) → 429, and Telegram tries again later;
-// 4. each update_id is handled at most once: a Redis SET NX (per bot) marks it for a day; a repeat
-//    (Telegram re-sends when an answer was slow or lost) gets 200 and is not processed. When
-//    Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
+// 4. each update_id is handled at most once: a Redis SET NX (keyed per bot) marks it for a
+//    day; a repeat (Telegram re-sends when an answer was slow or lost) gets 200 and is not
+//    processed. When Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
 // 5. grammY runs the bot. An update whose handling failed past the bot's error boundary is
 //    unmarked and answered 500, so Telegram's retry gets a second chance;
 // 6. the answer waits at most ACK_BUDGET_MS for the bot: slower work (Bot API round trips)
