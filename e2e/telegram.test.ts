@@ -86,6 +86,27 @@ async function withDatabase<T>(
   }
 }
 
+/**
+ * A new account with a Telegram chat linked (as the bot's /start would), signed out again in
+ * its browser page: the next sign-in is the one that alerts.
+ */
+async function linkedAccount(
+  app: AppServer,
+  label: string,
+): Promise<{ email: string; chatId: number; opened: OpenedPage }> {
+  const email = `${label}-${randomBytes(4).toString("hex")}@example.com`;
+  const chatId = randomInt(5_500_000, 6_000_000);
+  const opened = await signUp(app, email);
+  try {
+    await linkChat(app, email, chatId);
+    await signOut(opened);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  return { email, chatId, opened };
+}
+
 interface OutboxRow {
   status: string;
   attempts: number;
@@ -140,12 +161,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
   test("a sign-in sends an alert; 'Not me' signs every session out and edits the alert", async () => {
     const app = running();
     const fake = telegram();
-    const email = `alerted-${randomBytes(4).toString("hex")}@example.com`;
-    const chatId = 5_550_000 + Math.floor(Math.random() * 1_000);
-    const opened = await signUp(app, email);
+    const { email, chatId, opened } = await linkedAccount(app, "alerted");
     try {
-      await linkChat(app, email, chatId);
-      await signOut(opened);
       fake.reset();
       await signIn(opened, app, email);
 
@@ -202,12 +219,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
   test("a slow Telegram does not hold the sign-in up: the page is there before Telegram answers", async () => {
     const app = running();
     const fake = telegram();
-    const email = `patient-${randomBytes(4).toString("hex")}@example.com`;
-    const chatId = 5_560_000 + Math.floor(Math.random() * 1_000);
-    const opened = await signUp(app, email);
+    const { email, chatId, opened } = await linkedAccount(app, "patient");
     try {
-      await linkChat(app, email, chatId);
-      await signOut(opened);
       fake.reset();
       const DELAY_MS = 8_000;
       fake.failNext("sendMessage", { delayMs: DELAY_MS });
@@ -224,12 +237,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
   test("a Bot API 429 waits its retry_after; the self-hosted sweeper then delivers the alert once", async () => {
     const app = running();
     const fake = telegram();
-    const email = `throttled-${randomBytes(4).toString("hex")}@example.com`;
-    const chatId = 5_580_000 + Math.floor(Math.random() * 1_000);
-    const opened = await signUp(app, email);
+    const { email, chatId, opened } = await linkedAccount(app, "throttled");
     try {
-      await linkChat(app, email, chatId);
-      await signOut(opened);
       fake.reset();
       // Longer than the 5 s a delivery waits inline: after() defers it to the sweeper.
       fake.failNext("sendMessage", { status: 429, retryAfter: 6 });
@@ -266,11 +275,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreach
 
   test("sign-in completes, and the alert waits in the outbox for a later sweep", async () => {
     const app = running();
-    const email = `offline-${randomBytes(4).toString("hex")}@example.com`;
-    const opened = await signUp(app, email);
+    const { email, opened } = await linkedAccount(app, "offline");
     try {
-      await linkChat(app, email, 5_570_000 + Math.floor(Math.random() * 1_000));
-      await signOut(opened);
       await signIn(opened, app, email);
       // after() runs once the response has gone; give it a moment to record the failure.
       const row = await waitForOutbox(app, email, (found) => found.attempts > 0);
@@ -290,11 +296,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreach
     const wrong = await fetch(sweepUrl, { headers: { authorization: `Bearer ${"x".repeat(40)}` } });
     expect(wrong.status).toBe(401);
 
-    const email = `swept-${randomBytes(4).toString("hex")}@example.com`;
-    const opened = await signUp(app, email);
+    const { email, opened } = await linkedAccount(app, "swept");
     try {
-      await linkChat(app, email, 5_590_000 + Math.floor(Math.random() * 1_000));
-      await signOut(opened);
       await signIn(opened, app, email);
     } finally {
       await opened.close();

@@ -37,6 +37,8 @@ import type {
   WebhookInfo,
 } from "grammy/types";
 
+import { readBody } from "@/tests/support/fake-idp/http";
+
 export interface FakeTelegramCall {
   method: string;
   params: Record<string, unknown>;
@@ -898,15 +900,6 @@ function describeCalls(calls: FakeTelegramCall[]): string {
   });
   const earlier = calls.length > shown.length ? ` (latest ${shown.length})` : "";
   return `calls seen: ${calls.length}${earlier}:\n  ${shown.join("\n  ")}`;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

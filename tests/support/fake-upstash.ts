@@ -32,6 +32,8 @@ import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import { Redis } from "ioredis";
 
+import { readBody } from "@/tests/support/fake-idp/http";
+
 export type FakeUpstashFailure = "500" | "drop" | "hang";
 
 export interface FakeUpstashOptions {
@@ -311,15 +313,6 @@ const toRedisArgument = (argument: Argument): string | number =>
 function isReplyError(error: unknown): error is Error {
   // ioredis 6 names them ReplyError, or SimpleError inside a transaction's results.
   return error instanceof Error && (error.name === "ReplyError" || error.name === "SimpleError");
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function send(response: ServerResponse, status: number, body: Reply | Reply[]): void {

@@ -12,17 +12,18 @@ export interface ParsedRequest {
   body: Record<string, string>;
 }
 
-/** Bodies here are a handful of OAuth parameters; anything bigger is a bug in the caller. */
-const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies of the fakes' requests are small; anything bigger is a bug in the caller. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
-export function readBody(request: IncomingMessage): Promise<string> {
+/** The whole body as UTF-8 (shared by the fake identity provider, Bot API and Upstash). */
+export function readBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`fake-idp: request body over ${MAX_BODY_BYTES} bytes`));
+      if (size > maxBytes) {
+        reject(new Error(`fake server: request body over ${maxBytes} bytes`));
         request.destroy();
         return;
       }
