@@ -2,7 +2,7 @@
 // email across providers"). One arrival is decided and written in one transaction; the
 // database's unique constraints settle races between parallel arrivals (see
 // resolveOAuthSignIn), so no path silently creates a second account.
-import { revokeAllSessions } from "@/lib/auth/sessions";
+import { claimAccount } from "@/lib/auth/claim";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/logger";
 import { retry } from "@/lib/retry";
@@ -52,7 +52,7 @@ export interface IdentitySignIn {
   created: boolean;
   /** The identity was attached to a user that already existed (ACCOUNT_LINKED). */
   linked: boolean;
-  /** Pre-registration takeover protection ran: password removed, sessions revoked. */
+  /** The claim rule ran (claim.ts): the account was stripped back to this identity. */
   takeover: boolean;
 }
 
@@ -101,7 +101,7 @@ export function normalizeEmail(email: string | null | undefined): string | null 
 }
 
 export const TAKEOVER_DETAIL =
-  "pre-registration takeover protection: unproven password removed, sessions revoked";
+  "pre-registration takeover protection: the account was stripped back to this identity";
 
 // Errors that mean "a parallel arrival changed the rows under us": the transaction has
 // rolled back, and resolving again sees what the other one committed.
@@ -189,11 +189,7 @@ async function resolveInTransaction(
   now: Date,
 ): Promise<IdentityResolution> {
   const hooks = { afterRecord: deps.afterRecord };
-  const event = (
-    userId: string,
-    type: "SIGN_UP" | "ACCOUNT_LINKED" | "PASSWORD_REMOVED",
-    detail: string,
-  ) =>
+  const event = (userId: string, type: "SIGN_UP" | "ACCOUNT_LINKED", detail: string) =>
     recordSecurityEvent(
       tx,
       { userId, type, method: identity.provider, detail, at: now, ...context },
@@ -297,7 +293,10 @@ async function resolveInTransaction(
   // ever match: anyone can claim any address at a provider that does not check it.
   if (!identity.emailVerified) return refuse("unverified-email-match");
 
-  await tx.account.create({ data: { ...accountData(identity), userId: owner.id } });
+  const claimant = await tx.account.create({
+    data: { ...accountData(identity), userId: owner.id },
+    select: { id: true },
+  });
 
   // Row: both sides proved the email — the same person.
   if (owner.emailVerified !== null) {
@@ -305,26 +304,21 @@ async function resolveInTransaction(
     return signIn(owner.id, { linked: true });
   }
 
-  // Row: the existing email was never proven (password sign-up). Whoever set that
-  // password may not own the address (pre-registration takeover), so the proven owner
-  // gets the account, and whatever the unproven side set up is taken away.
-  await tx.user.update({ where: { id: owner.id }, data: { emailVerified: now } });
-  const removed = await tx.passwordCredential.deleteMany({ where: { userId: owner.id } });
-  await event(owner.id, "ACCOUNT_LINKED", `matched by verified email; ${TAKEOVER_DETAIL}`);
-  if (removed.count > 0) {
-    await event(
-      owner.id,
-      "PASSWORD_REMOVED",
-      `${TAKEOVER_DETAIL} (password set before the email was proven)`,
-    );
-  }
-  await revokeAllSessions(tx, {
+  // Row: the existing email was never proven (password sign-up). Whoever set the account up
+  // may not own the address (pre-registration takeover): the claim rule (claim.ts) strips it
+  // back to this identity before anything is recorded, so no event of this arrival alerts
+  // the previous holder's chat.
+  await claimAccount(tx, {
     userId: owner.id,
+    email,
+    claimantAccountId: claimant.id,
+    profile: { name: identity.name, image: identity.image },
+    method: identity.provider,
     now,
     context,
-    reason: `${TAKEOVER_DETAIL}: sessions revoked`,
     afterRecord: deps.afterRecord,
   });
+  await event(owner.id, "ACCOUNT_LINKED", `matched by verified email; ${TAKEOVER_DETAIL}`);
   return signIn(owner.id, { linked: true, takeover: true });
 }
 

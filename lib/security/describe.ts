@@ -7,6 +7,7 @@
 // its choosing on someone's account page.
 import Bowser from "bowser";
 
+import { CLAIM_DETAIL } from "@/lib/auth/claim";
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
 
 /** What describeDevice says when the user agent names no browser or system it knows. */
@@ -85,6 +86,15 @@ export interface DescribableEvent {
 
 /** What happened, in a few words: "Signed in with GitHub", "Password changed" … */
 export function describeEventTitle(event: DescribableEvent): string {
+  const title = baseTitle(event);
+  // What the claim rule (lib/auth/claim.ts) took away was set up by whoever held the account
+  // before its owner proved the email; saying so keeps the owner from wondering who did it.
+  return event.detail?.startsWith(`${CLAIM_DETAIL}:`)
+    ? `${title} when you claimed your email`
+    : title;
+}
+
+function baseTitle(event: DescribableEvent): string {
   const method = methodName(event.method);
   const withMethod = (text: string) => (method ? `${text} with ${method}` : text);
 

@@ -14,6 +14,7 @@ import {
   type IdentityDependencies,
   type OAuthIdentity,
 } from "@/lib/auth/identity";
+import { CLAIM_DETAIL } from "@/lib/auth/claim";
 import { createSession } from "@/lib/auth/sessions";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
@@ -226,10 +227,10 @@ describe.each(backends)("same-email policy on $name", (backend) => {
       ]);
     });
 
-    it("email unverified (password-only, never proven) | OAuth, same email, verified → linked; email marked verified; password deleted; every session revoked; event says why", async () => {
+    it("email unverified (password-only, never proven) | OAuth, same email, verified → the claim rule: stripped back to the claimant (password deleted, sessions revoked, profile replaced); events say why", async () => {
       const email = uniqueEmail();
       const victim = await passwordUser(email);
-      // Someone else, with their own password and sessions: the takeover must not touch them.
+      // Someone else, with their own password and sessions: the claim must not touch them.
       const bystander = await passwordUser(uniqueEmail());
       const bystanderBefore = await rowsOf(bystander.id);
 
@@ -244,7 +245,13 @@ describe.each(backends)("same-email policy on $name", (backend) => {
         takeover: true,
       });
       const after = await rowsOf(victim.id);
-      expect(after.user).toMatchObject({ email, emailVerified: T });
+      // The name the previous holder typed ("Pat") gives way to the claimant's.
+      expect(after.user).toMatchObject({
+        email,
+        emailVerified: T,
+        name: "Ada Lovelace",
+        image: "https://example.com/ada.png",
+      });
       expect(after.password).toBeNull();
       expect(after.sessions).toHaveLength(2);
       expect(after.sessions.map((session) => session.revokedAt)).toEqual([T, T]);
@@ -253,26 +260,26 @@ describe.each(backends)("same-email policy on $name", (backend) => {
       ]);
       await expect(eventsOf(victim.id)).resolves.toEqual([
         {
-          type: "ACCOUNT_LINKED",
-          method: "google",
-          detail: `matched by verified email; ${TAKEOVER_DETAIL}`,
-          ...context,
-        },
-        {
           type: "PASSWORD_REMOVED",
           method: "google",
-          detail: `${TAKEOVER_DETAIL} (password set before the email was proven)`,
+          detail: `${CLAIM_DETAIL}: password set before the email was proven`,
           ...context,
         },
         {
           type: "SESSION_REVOKED",
           method: null,
-          detail: `${TAKEOVER_DETAIL}: sessions revoked (2 sessions)`,
+          detail: `${CLAIM_DETAIL}: all sessions revoked (2 sessions)`,
+          ...context,
+        },
+        {
+          type: "ACCOUNT_LINKED",
+          method: "google",
+          detail: `matched by verified email; ${TAKEOVER_DETAIL}`,
           ...context,
         },
       ]);
       expect(TAKEOVER_DETAIL).toBe(
-        "pre-registration takeover protection: unproven password removed, sessions revoked",
+        "pre-registration takeover protection: the account was stripped back to this identity",
       );
       await expect(rowsOf(bystander.id)).resolves.toEqual(bystanderBefore);
     });
@@ -535,11 +542,11 @@ describe.each(backends)("same-email policy on $name", (backend) => {
       if (result.outcome !== "sign-in") throw new Error(`refused: ${result.reason}`);
       expect(seen).toEqual(["SIGN_UP"]);
 
-      // Every event of one arrival passes through the hook, the takeover's three included.
+      // Every event of one arrival passes through the hook, the claim's three included.
       seen.length = 0;
       const victim = await passwordUser(uniqueEmail());
       await arrive(identity({ email: victim.email, emailVerified: true }), null, withOutbox);
-      expect(seen).toEqual(["ACCOUNT_LINKED", "PASSWORD_REMOVED", "SESSION_REVOKED"]);
+      expect(seen).toEqual(["PASSWORD_REMOVED", "SESSION_REVOKED", "ACCOUNT_LINKED"]);
       await expect(
         prisma().notificationOutbox.count({ where: { userId: victim.id } }),
       ).resolves.toBe(3);

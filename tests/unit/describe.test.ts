@@ -143,6 +143,31 @@ describe("describeEventTitle", () => {
     ["SESSION_REVOKED", null, "all sessions revoked (3 sessions)", "Signed out everywhere"],
     ["TELEGRAM_LINKED", "telegram", null, "Telegram connected"],
     ["TELEGRAM_UNLINKED", "telegram", null, "Telegram disconnected"],
+    // What the claim rule took away says when (lib/auth/claim.ts writes these details).
+    [
+      "ACCOUNT_UNLINKED",
+      "stackoverflow",
+      "pre-registration takeover protection: sign-in method linked before the email was proven",
+      "Unlinked Stack Overflow when you claimed your email",
+    ],
+    [
+      "PASSWORD_REMOVED",
+      "google",
+      "pre-registration takeover protection: password set before the email was proven",
+      "Password removed when you claimed your email",
+    ],
+    [
+      "SESSION_REVOKED",
+      null,
+      "pre-registration takeover protection: all sessions revoked (2 sessions)",
+      "Signed out everywhere when you claimed your email",
+    ],
+    [
+      "TELEGRAM_UNLINKED",
+      "telegram",
+      "pre-registration takeover protection: chat connected before the email was proven",
+      "Telegram disconnected when you claimed your email",
+    ],
   ];
 
   it.each(titles)("%s via %j (detail %j) reads %j", (type, method, detail, expected) => {

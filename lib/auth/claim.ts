@@ -1,0 +1,169 @@
+// The claim rule (DESIGN.md, "Same email across providers"): when a verified identity
+// arrives for an account whose email was never proven, whoever set that account up may not
+// own the address — anyone can sign up with someone else's email (pre-registration
+// takeover). The proven owner gets the account, stripped back to the identity that proved
+// it: nobody who held the account before keeps any way in, or any view of it.
+//
+// Why strip the account rather than give the claimant a fresh one: the address is the
+// claimant's, so the account named by it is theirs; a fresh account would leave the
+// squatter a working account under someone else's (now unproven) identity, and the owner's
+// history would lose what was done in their name. Keeping the security log (and showing
+// it on the account page) tells the owner what happened before they arrived.
+//
+// CLAIM_RULE names what happens to every model, typed over Prisma's model list, so a new
+// model does not compile until someone decides; tests/unit/claim-rule.test.ts checks the
+// decision against the schema's relations and tests/integration/claim.test.ts checks that
+// claimAccount does what the rule says, model by model.
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { revokeAllSessions } from "@/lib/auth/sessions";
+import {
+  recordSecurityEvent,
+  type AfterRecordHook,
+  type EventContext,
+} from "@/lib/security/events";
+
+/** What the claim does to a model's rows. */
+export type ClaimTreatment =
+  /** The claimed account itself: its profile is replaced by the claimant's. */
+  | "reset-profile"
+  /** Every row of the account goes (ways in, ways to see it, pending single-use tokens). */
+  | "delete"
+  /** Every row of the account goes except the identity that proved the email. */
+  | "delete-except-claimant"
+  /** Rows stay but stop working (sessions: revoked, so each device is signed out). */
+  | "revoke"
+  /** Undelivered rows are cancelled (they would reach the previous holder). */
+  | "cancel-pending"
+  /** Kept for the owner to see: the append-only history of what happened to the account. */
+  | "keep-history"
+  /** Tokens keyed by the email address rather than the user id: they go too. */
+  | "delete-by-email"
+  /** The model holds nothing about a person (none today): the claim leaves it alone. */
+  | "unrelated";
+
+export const CLAIM_RULE = {
+  User: "reset-profile",
+  Account: "delete-except-claimant",
+  Session: "revoke",
+  PasswordCredential: "delete",
+  TelegramLink: "delete",
+  TelegramLinkToken: "delete",
+  NotificationOutbox: "cancel-pending",
+  SecurityEvent: "keep-history",
+  VerificationToken: "delete-by-email",
+} as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
+
+export const CLAIM_DETAIL = "pre-registration takeover protection";
+
+export interface ClaimInput {
+  /** The account whose unproven email the arriving identity proved. */
+  userId: string;
+  /** That email (normalized), for the tokens keyed by address. */
+  email: string;
+  /** The identity that proved the email: its Account row id, kept. */
+  claimantAccountId: string;
+  /** The claimant's profile, which replaces the one the previous holder typed. */
+  profile: { name: string | null; image: string | null };
+  /** How the claimant arrived ("google", "github" …), for the events. */
+  method: string;
+  now: Date;
+  context: EventContext;
+  afterRecord?: AfterRecordHook;
+}
+
+export interface ClaimResult {
+  removedIdentities: string[];
+  removedPassword: boolean;
+  removedTelegram: boolean;
+  revokedSessions: number;
+  cancelledNotifications: number;
+}
+
+/**
+ * Strips the account back to the claimant, inside the caller's transaction (the arrival's,
+ * so the claim and the sign-in commit together or not at all).
+ *
+ * Order matters: the Telegram chat and its queued alerts go first, so none of the events
+ * recorded below (which alert through `afterRecord`) can reach the previous holder's chat.
+ */
+export async function claimAccount(
+  tx: Prisma.TransactionClient,
+  input: ClaimInput,
+): Promise<ClaimResult> {
+  const { userId, now, context, method } = input;
+  const hooks = { afterRecord: input.afterRecord };
+  const event = (
+    type: "ACCOUNT_UNLINKED" | "PASSWORD_REMOVED" | "TELEGRAM_UNLINKED",
+    eventMethod: string,
+    detail: string,
+  ) =>
+    recordSecurityEvent(
+      tx,
+      {
+        userId,
+        type,
+        method: eventMethod,
+        detail: `${CLAIM_DETAIL}: ${detail}`,
+        at: now,
+        ...context,
+      },
+      hooks,
+    );
+
+  // Views of the account: the chat that gets its alerts (and answers /sessions, "Not me"),
+  // alerts still queued for it, and links to connect another chat.
+  const telegram = await tx.telegramLink.deleteMany({ where: { userId } });
+  const cancelled = await tx.notificationOutbox.updateMany({
+    where: { userId, status: "PENDING" },
+    data: {
+      status: "FAILED",
+      lastError: "cancelled: the account was claimed by its email's owner",
+    },
+  });
+  await tx.telegramLinkToken.deleteMany({ where: { userId } });
+  // Single-use tokens sent to the address: none is the previous holder's to use any more.
+  await tx.verificationToken.deleteMany({ where: { identifier: input.email } });
+
+  // Ways in: every other identity, the password, every session.
+  const identities = await tx.account.findMany({
+    where: { userId, id: { not: input.claimantAccountId } },
+    select: { id: true, provider: true },
+    orderBy: { createdAt: "asc" },
+  });
+  await tx.account.deleteMany({ where: { id: { in: identities.map((a) => a.id) } } });
+  const password = await tx.passwordCredential.deleteMany({ where: { userId } });
+
+  // The profile the previous holder typed (a name shown to the owner and in alerts).
+  await tx.user.update({
+    where: { id: userId },
+    data: { emailVerified: now, name: input.profile.name, image: input.profile.image },
+  });
+
+  if (telegram.count > 0) {
+    await event("TELEGRAM_UNLINKED", "telegram", "chat connected before the email was proven");
+  }
+  for (const identity of identities) {
+    await event(
+      "ACCOUNT_UNLINKED",
+      identity.provider,
+      "sign-in method linked before the email was proven",
+    );
+  }
+  if (password.count > 0) {
+    await event("PASSWORD_REMOVED", method, "password set before the email was proven");
+  }
+  const revokedSessions = await revokeAllSessions(tx, {
+    userId,
+    now,
+    context,
+    reason: `${CLAIM_DETAIL}: all sessions revoked`,
+    afterRecord: input.afterRecord,
+  });
+  return {
+    removedIdentities: identities.map((identity) => identity.provider),
+    removedPassword: password.count > 0,
+    removedTelegram: telegram.count > 0,
+    revokedSessions,
+    cancelledNotifications: cancelled.count,
+  };
+}

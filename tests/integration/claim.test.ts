@@ -1,0 +1,302 @@
+// The claim rule (lib/auth/claim.ts) against freshly migrated databases, PostgreSQL and
+// PGlite: an account set up by someone who typed another person's email — password, a
+// second identity, a Telegram chat with alerts queued and sent, a pending link token, an
+// email token, sessions — is claimed by the email's verified owner. Every model is checked
+// against the rule (the checks are typed over Prisma's model list: a new model does not
+// compile here until it is checked), and a bystander with the same kinds of rows keeps all
+// of them.
+import { randomBytes } from "node:crypto";
+
+import { describe, expect, inject, it } from "vitest";
+
+import { CLAIM_RULE } from "@/lib/auth/claim";
+import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
+import { createSession, validateSession } from "@/lib/auth/sessions";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { recordSecurityEvent } from "@/lib/security/events";
+import { alertHook } from "@/lib/telegram/outbox";
+import { createLinkToken } from "@/lib/telegram/link-tokens";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
+import { memoryLogger } from "@/tests/support/logger";
+
+const serverUrl = inject("databaseUrl");
+const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
+const T0 = new Date("2026-06-01T09:00:00.000Z");
+const T = new Date("2026-06-01T10:00:00.000Z");
+const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
+
+describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
+  describe.runIf(backend.available)("claiming an account whose email was never proven", () => {
+    const db = migratedDatabase(backend);
+    const prisma = () => db().prisma;
+    const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
+
+    /** An account with one row in every model that can refer to a person. */
+    async function fullySetUp(email: string) {
+      const user = await prisma().user.create({
+        data: {
+          email,
+          name: "Squatter",
+          image: "https://example.com/squatter.png",
+          password: { create: { hash: argon2idHash } },
+          accounts: {
+            create: {
+              type: "oauth",
+              provider: "stackoverflow",
+              providerAccountId: unique("so"),
+              label: "squatter",
+            },
+          },
+          telegramLink: {
+            create: { chatId: BigInt(Math.floor(Math.random() * 1e12)), telegramUserId: 1n },
+          },
+        },
+      });
+      const sessions = [];
+      for (const device of ["laptop", "phone"]) {
+        sessions.push(
+          await createSession(prisma(), {
+            userId: user.id,
+            method: "password",
+            ip: "198.51.100.1",
+            userAgent: device,
+            maxAgeSeconds: 86_400,
+            now: T0,
+          }),
+        );
+      }
+      await createLinkToken(prisma(), { userId: user.id, now: T0, ttlSeconds: 86_400 });
+      // An alert already delivered (its "Not me" button is in the chat) and one still queued.
+      const hook = alertHook({ deliverSoon: () => undefined });
+      await recordSecurityEvent(
+        prisma(),
+        { userId: user.id, type: "SIGN_IN", method: "password", at: T0 },
+        { afterRecord: hook },
+      );
+      await prisma().notificationOutbox.updateMany({
+        where: { userId: user.id },
+        data: { status: "SENT", externalId: "41", sentAt: T0 },
+      });
+      await recordSecurityEvent(
+        prisma(),
+        { userId: user.id, type: "PASSWORD_CHANGED", method: "password", at: T0 },
+        { afterRecord: hook },
+      );
+      await prisma().verificationToken.create({
+        data: {
+          identifier: email,
+          token: unique("vt"),
+          createdAt: T0,
+          expires: new Date(T.getTime() + 3.6e6),
+        },
+      });
+      return { user, sessions };
+    }
+
+    async function snapshot(userId: string, email: string) {
+      return {
+        user: await prisma().user.findUnique({ where: { id: userId } }),
+        accounts: await prisma().account.findMany({ where: { userId }, orderBy: { id: "asc" } }),
+        sessions: await prisma().session.findMany({ where: { userId }, orderBy: { id: "asc" } }),
+        password: await prisma().passwordCredential.findUnique({ where: { userId } }),
+        telegram: await prisma().telegramLink.findUnique({ where: { userId } }),
+        linkTokens: await prisma().telegramLinkToken.findMany({ where: { userId } }),
+        outbox: await prisma().notificationOutbox.findMany({
+          where: { userId },
+          orderBy: { id: "asc" },
+        }),
+        events: await prisma().securityEvent.findMany({
+          where: { userId },
+          orderBy: { id: "asc" },
+        }),
+        verificationTokens: await prisma().verificationToken.findMany({
+          where: { identifier: email },
+        }),
+      };
+    }
+
+    it("strips the account back to the claimant, model by model, and leaves a bystander alone", async () => {
+      const email = `${unique("victim")}@example.com`;
+      const { user, sessions } = await fullySetUp(email);
+      const before = await snapshot(user.id, email);
+      const bystanderEmail = `${unique("bystander")}@example.com`;
+      const bystander = await fullySetUp(bystanderEmail);
+      const bystanderBefore = await snapshot(bystander.user.id, bystanderEmail);
+
+      const queued: string[] = [];
+      const google: OAuthIdentity = {
+        provider: "google",
+        providerAccountId: unique("sub"),
+        type: "oidc",
+        email,
+        emailVerified: true,
+        name: "Vera Owner",
+        image: "https://example.com/vera.png",
+        label: email,
+        tokens: { access_token: "access" },
+      };
+      const result = await resolveOAuthSignIn(
+        {
+          prisma: prisma(),
+          now: () => T,
+          logger: memoryLogger(),
+          afterRecord: async (tx, event) => {
+            await alertHook({ deliverSoon: () => undefined })(tx, event);
+            queued.push(event.type);
+          },
+        },
+        { identity: google, currentUser: null, context },
+      );
+      expect(result).toMatchObject({ outcome: "sign-in", userId: user.id, takeover: true });
+      const after = await snapshot(user.id, email);
+
+      const checks: Record<Prisma.ModelName, () => void> = {
+        User: () => {
+          expect(CLAIM_RULE.User).toBe("reset-profile");
+          expect(after.user).toMatchObject({
+            id: user.id,
+            email,
+            emailVerified: T,
+            name: "Vera Owner",
+            image: "https://example.com/vera.png",
+          });
+        },
+        Account: () => {
+          expect(CLAIM_RULE.Account).toBe("delete-except-claimant");
+          expect(after.accounts.map((a) => [a.provider, a.providerAccountId])).toEqual([
+            ["google", google.providerAccountId],
+          ]);
+        },
+        Session: () => {
+          expect(CLAIM_RULE.Session).toBe("revoke");
+          expect(after.sessions.map((s) => s.revokedAt)).toEqual([T, T]);
+        },
+        PasswordCredential: () => {
+          expect(CLAIM_RULE.PasswordCredential).toBe("delete");
+          expect(before.password).not.toBeNull();
+          expect(after.password).toBeNull();
+        },
+        TelegramLink: () => {
+          expect(CLAIM_RULE.TelegramLink).toBe("delete");
+          expect(before.telegram).not.toBeNull();
+          expect(after.telegram).toBeNull();
+        },
+        TelegramLinkToken: () => {
+          expect(CLAIM_RULE.TelegramLinkToken).toBe("delete");
+          expect(before.linkTokens).toHaveLength(1);
+          expect(after.linkTokens).toEqual([]);
+        },
+        NotificationOutbox: () => {
+          expect(CLAIM_RULE.NotificationOutbox).toBe("cancel-pending");
+          // The delivered alert stays as history; the queued one will never be sent; and
+          // nothing this claim recorded was queued, because the chat went first.
+          expect(after.outbox.map((row) => [row.kind, row.status])).toEqual([
+            ["SIGN_IN", "SENT"],
+            ["PASSWORD_CHANGED", "FAILED"],
+          ]);
+          expect(after.outbox).toHaveLength(before.outbox.length);
+        },
+        SecurityEvent: () => {
+          expect(CLAIM_RULE.SecurityEvent).toBe("keep-history");
+          expect(after.events.slice(0, before.events.length)).toEqual(before.events);
+          expect(
+            after.events.slice(before.events.length).map((e) => [e.type, e.method, e.detail]),
+          ).toEqual([
+            [
+              "TELEGRAM_UNLINKED",
+              "telegram",
+              "pre-registration takeover protection: chat connected before the email was proven",
+            ],
+            [
+              "ACCOUNT_UNLINKED",
+              "stackoverflow",
+              "pre-registration takeover protection: sign-in method linked before the email was proven",
+            ],
+            [
+              "PASSWORD_REMOVED",
+              "google",
+              "pre-registration takeover protection: password set before the email was proven",
+            ],
+            [
+              "SESSION_REVOKED",
+              null,
+              "pre-registration takeover protection: all sessions revoked (2 sessions)",
+            ],
+            [
+              "ACCOUNT_LINKED",
+              "google",
+              "matched by verified email; pre-registration takeover protection: the account was stripped back to this identity",
+            ],
+          ]);
+        },
+        VerificationToken: () => {
+          expect(CLAIM_RULE.VerificationToken).toBe("delete-by-email");
+          expect(before.verificationTokens).toHaveLength(1);
+          expect(after.verificationTokens).toEqual([]);
+        },
+      };
+      for (const check of Object.values(checks)) check();
+      expect(queued).toEqual([
+        "TELEGRAM_UNLINKED",
+        "ACCOUNT_UNLINKED",
+        "PASSWORD_REMOVED",
+        "SESSION_REVOKED",
+        "ACCOUNT_LINKED",
+      ]);
+
+      // The previous holder's sessions are signed out on their next request.
+      for (const session of sessions) {
+        await expect(
+          validateSession(prisma(), {
+            sessionToken: session.sessionToken,
+            touchIntervalSeconds: 60,
+            maxAgeSeconds: 86_400,
+            now: T,
+          }),
+        ).resolves.toBeNull();
+      }
+      await expect(snapshot(bystander.user.id, bystanderEmail)).resolves.toEqual(bystanderBefore);
+    });
+
+    it("the identity removed by the claim no longer reaches the account: it starts a new one", async () => {
+      const email = `${unique("victim")}@example.com`;
+      const { user } = await fullySetUp(email);
+      const stack = await prisma().account.findFirstOrThrow({
+        where: { userId: user.id, provider: "stackoverflow" },
+      });
+      const deps = { prisma: prisma(), now: () => T, logger: memoryLogger() };
+      await resolveOAuthSignIn(deps, {
+        identity: {
+          provider: "google",
+          providerAccountId: unique("sub"),
+          type: "oidc",
+          email,
+          emailVerified: true,
+          name: "Vera Owner",
+          image: null,
+          label: email,
+          tokens: {},
+        },
+        currentUser: null,
+        context,
+      });
+      const again = await resolveOAuthSignIn(deps, {
+        identity: {
+          provider: "stackoverflow",
+          providerAccountId: stack.providerAccountId,
+          type: "oauth",
+          email: null,
+          emailVerified: false,
+          name: "Squatter",
+          image: null,
+          label: "squatter",
+          tokens: {},
+        },
+        currentUser: null,
+        context,
+      });
+      expect(again).toMatchObject({ outcome: "sign-in", created: true });
+      expect(again.outcome === "sign-in" && again.userId).not.toBe(user.id);
+    });
+  });
+});
