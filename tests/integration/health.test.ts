@@ -37,7 +37,10 @@ async function answer(database: Database, redis: RedisStore) {
   const response = await healthResponse({
     pingDatabase: () => database.ping(),
     pingRedis: () => redis.ping(),
-    timeoutMs: 2_000,
+    // Generous: a cold PGlite (WebAssembly) can take seconds to boot on a busy CI machine, and
+    // the "down" cases here fail at once (connection refused), not by timing out. The timeout
+    // itself is tested in tests/unit/health.test.ts with fakes.
+    timeoutMs: 30_000,
     logger,
   });
   return { status: response.status, body: (await response.json()) as unknown, logger, response };
