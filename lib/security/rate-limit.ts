@@ -1,4 +1,4 @@
-// Rate limiting: one limiter, five policies, three backends (DESIGN.md, "Protection in front
+// Rate limiting: one limiter, six policies, three backends (DESIGN.md, "Protection in front
 // of the app").
 //
 // Policies (their limits and windows come from settings.rateLimits):
@@ -6,6 +6,8 @@
 // - signInIp      — sign-in attempts per client IP;
 // - signInAccount — sign-in attempts per account (normalized email) from any IP, so a
 //                   brute force spread over many addresses still hits a wall;
+// - signInDevice  — sign-in attempts per device cookie (its nonce): the own, small budget
+//                   of a browser that signed in to the account before (password-guard.ts);
 // - signUpIp      — registrations per client IP;
 // - telegram      — Telegram webhook updates.
 //
@@ -47,6 +49,7 @@ export const RATE_LIMIT_POLICIES = [
   "global",
   "signInIp",
   "signInAccount",
+  "signInDevice",
   "signUpIp",
   "telegram",
 ] as const;
@@ -59,6 +62,7 @@ export const FAILURE_MODE: Readonly<Record<RateLimitPolicy, "open" | "closed">> 
   telegram: "open",
   signInIp: "closed",
   signInAccount: "closed",
+  signInDevice: "closed",
   signUpIp: "closed",
 };
 

@@ -207,6 +207,7 @@ function settingsWith(overrides: Partial<RateLimitSettings> = {}): RateLimitSett
     global: roomy,
     signInIp: roomy,
     signInAccount: roomy,
+    signInDevice: roomy,
     signUpIp: roomy,
     telegram: roomy,
     timeoutMs: TIMEOUT_MS,
