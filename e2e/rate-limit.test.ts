@@ -1,7 +1,8 @@
 // Rate limiting through the real server (`npm start`'s server.mjs in front of the build):
-// the global per-IP limit in proxy.ts, the sign-in limits per IP and per account, the
-// sign-up limit, what a refused client gets (429 + headers, JSON or a page), and what
-// happens when redis-server is stopped under a running app.
+// the global per-IP limit in proxy.ts, the sign-in limits per IP and per account, device
+// cookies (a browser that signed in before is never locked out by guessing), parallel
+// guessing, the sign-up limit, what a refused client gets (429 + headers, JSON or a page),
+// and what happens when redis-server is stopped under a running app.
 //
 // Most tests run with TRUSTED_PROXIES=127.0.0.1 so that each can speak from addresses of
 // its own through X-Forwarded-For (as a reverse proxy would add it) and start from empty
@@ -62,17 +63,21 @@ async function get(
 
 /**
  * A password sign-in posted straight to Auth.js's endpoint, the way a script would, with the
- * CSRF token and cookie it needs, from `ip`.
+ * CSRF token and cookie it needs, from `ip` — and `cookies` ("name=value; …") when given.
  */
 async function postCredentials(
   app: AppServer,
-  { ip, email, password }: { ip: string | null; email: string; password: string },
+  {
+    ip,
+    email,
+    password,
+    cookies,
+  }: { ip: string | null; email: string; password: string; cookies?: string },
 ): Promise<Response> {
   const csrf = await fetch(`${app.url}/api/auth/csrf`, { headers: from(ip) });
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookie = csrf.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
+  const cookie = [...csrf.headers.getSetCookie().map((line) => line.split(";")[0]), cookies]
+    .filter(Boolean)
     .join("; ");
   return fetch(`${app.url}/api/auth/callback/password`, {
     method: "POST",
@@ -80,6 +85,27 @@ async function postCredentials(
     headers: from(ip, { cookie, "content-type": "application/x-www-form-urlencoded" }),
     body: new URLSearchParams({ email, password, csrfToken, callbackUrl: `${app.url}/` }),
   });
+}
+
+/** A device cookie's name (lib/security/device-cookie.ts; no __Host- prefix over http). */
+const DEVICE_COOKIE = /^gatehouse-device-[A-Za-z0-9_-]{22}$/;
+
+/** The device cookies a response sets, name → value. */
+function deviceCookiesSet(response: Response): Map<string, string> {
+  const set = new Map<string, string>();
+  for (const line of response.headers.getSetCookie()) {
+    const [pair = ""] = line.split(";");
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at);
+    if (DEVICE_COOKIE.test(name)) set.set(name, pair.slice(at + 1));
+  }
+  return set;
+}
+
+/** Auth.js's answer to a right password: a redirect without an error. */
+function expectSignedInRedirect(response: Response): void {
+  expect(response.status).toBe(302);
+  expect(response.headers.get("location")).not.toContain("error=");
 }
 
 /** Auth.js's answer to a wrong password: back to the sign-in page with CredentialsSignin. */
@@ -157,6 +183,7 @@ describe("rate limits behind a trusted proxy", () => {
   const GLOBAL = 60;
   const SIGN_IN_IP = 4;
   const SIGN_IN_ACCOUNT = 6;
+  const SIGN_IN_DEVICE = 3;
   const SIGN_UP_IP = 2;
   const running = appForSuite(() =>
     startEmbeddedApp({
@@ -164,6 +191,7 @@ describe("rate limits behind a trusted proxy", () => {
       RATE_LIMIT_GLOBAL: `${GLOBAL}/60s`,
       RATE_LIMIT_SIGN_IN_IP: `${SIGN_IN_IP}/5m`,
       RATE_LIMIT_SIGN_IN_ACCOUNT: `${SIGN_IN_ACCOUNT}/15m`,
+      RATE_LIMIT_SIGN_IN_DEVICE: `${SIGN_IN_DEVICE}/15m`,
       RATE_LIMIT_SIGN_UP_IP: `${SIGN_UP_IP}/1h`,
     }),
   );
@@ -253,8 +281,9 @@ describe("rate limits behind a trusted proxy", () => {
     expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
     expect(refused.headers.get("ratelimit-remaining")).toBe("0");
 
-    // While it holds, even the right password is refused, in the sign-in form too, with a
-    // message that says how long to wait — and nobody is signed in.
+    // While it holds, even the right password is refused from a browser that never signed
+    // in to the account, in the sign-in form too, with a message that says how long to
+    // wait — and nobody is signed in.
     const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
       headers: from(freshIp()),
     });
@@ -272,6 +301,166 @@ describe("rate limits behind a trusted proxy", () => {
     } finally {
       await opened.close();
     }
+  });
+
+  test(
+    "guessing never locks the owner out of a browser that signed in before, while new browsers stay limited",
+    async () => {
+      const app = running();
+      const email = uniqueEmail("owner");
+      expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+
+      // A password sign-in posted straight to Auth.js leaves a device cookie too…
+      const direct = await postCredentials(app, { ip: freshIp(), email, password: PASSWORD });
+      expectSignedInRedirect(direct);
+      expect(deviceCookiesSet(direct).size).toBe(1);
+
+      // …and so does the form: the owner signs in once in browser A, from an address the
+      // attacker will share (the same NAT), then signs out. The cookie stays: it is the
+      // browser's, not the session's.
+      const shared = freshIp();
+      const ownerBrowser = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+        headers: from(shared),
+      });
+      try {
+        const owner = ownerBrowser.page;
+        await fillSignIn(owner, email, PASSWORD);
+        await owner.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+        await owner.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
+        const held = (await ownerBrowser.context.cookies()).filter((c) =>
+          DEVICE_COOKIE.test(c.name),
+        );
+        expect(held).toHaveLength(1);
+        const [device] = held;
+        if (!device) throw new Error("no device cookie");
+        expect(device).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+        // DEVICE_COOKIE_MAX_AGE_DAYS (365 by default), and nothing of the email in it.
+        expect(device.expires * 1_000).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+        const [localPart = ""] = email.split("@");
+        expect(`${device.name}=${device.value}`).not.toContain(localPart);
+        expect(direct.headers.getSetCookie().join("\n")).not.toContain(localPart);
+        const deviceCookie = `${device.name}=${device.value}`;
+        const nonce = device.value.split(".")[1];
+
+        // The attacker guesses from the shared address until its own limit refuses…
+        let refused: Response | undefined;
+        for (let n = 0; n <= SIGN_IN_IP && !refused; n += 1) {
+          const response = await postCredentials(app, {
+            ip: shared,
+            email,
+            password: `shared guess ${n}`,
+          });
+          if (response.status === 429) refused = response;
+          else {
+            expectWrongPasswordRedirect(response);
+            // A wrong password leaves no device cookie.
+            expect(deviceCookiesSet(response).size).toBe(0);
+          }
+        }
+        if (!refused) throw new Error("the shared address was never refused");
+        await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
+        expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_IP));
+        // …then from new addresses until the account's limit refuses.
+        refused = undefined;
+        for (let n = 0; n <= SIGN_IN_ACCOUNT && !refused; n += 1) {
+          const response = await postCredentials(app, {
+            ip: freshIp(),
+            email,
+            password: `rotating guess ${n}`,
+          });
+          if (response.status === 429) refused = response;
+          else expectWrongPasswordRedirect(response);
+        }
+        if (!refused) throw new Error("the account's limit never refused");
+        await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
+        expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+
+        // A new browser B with the right password is refused, and told how long to wait.
+        const newBrowser = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+          headers: from(freshIp()),
+        });
+        try {
+          await fillSignIn(newBrowser.page, email, PASSWORD);
+          const alert = newBrowser.page.getByRole("main").getByRole("alert").first();
+          await alert.getByText("Too many attempts").waitFor();
+          expect(await alert.textContent()).toMatch(
+            /Too many attempts\. Please wait \d+ minutes? and try again\./,
+          );
+        } finally {
+          await newBrowser.close();
+        }
+
+        // Browser A, from the used-up shared address, signs in at once with the same form.
+        await owner.goto(`${app.url}/sign-in`);
+        await fillSignIn(owner, email, PASSWORD);
+        await owner.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+        await screenshot(owner, "sign-in-known-device-while-guessed");
+
+        // The same over HTTP: A's device cookie gets in, and is renewed with the same nonce
+        // (the same budget); without it, the right password is still refused.
+        const renewed = await postCredentials(app, {
+          ip: shared,
+          email,
+          password: PASSWORD,
+          cookies: deviceCookie,
+        });
+        expectSignedInRedirect(renewed);
+        expect(deviceCookiesSet(renewed).get(device.name)?.split(".")[1]).toBe(nonce);
+        await expectRefusedJson(
+          await postCredentials(app, { ip: freshIp(), email, password: PASSWORD }),
+          { status: 429, error: "rate_limited" },
+        );
+
+        // A's budget (SIGN_IN_DEVICE attempts: two sign-ins so far, then a guess) is all a
+        // stolen copy of its cookie is worth: then that cookie is locked out too, and its
+        // attempts are an unknown browser's, refused by the account's limit.
+        expectWrongPasswordRedirect(
+          await postCredentials(app, {
+            ip: freshIp(),
+            email,
+            password: "guess with the cookie",
+            cookies: deviceCookie,
+          }),
+        );
+        const locked = await postCredentials(app, {
+          ip: freshIp(),
+          email,
+          password: PASSWORD,
+          cookies: deviceCookie,
+        });
+        await expectRefusedJson(locked, { status: 429, error: "rate_limited" });
+        expect(locked.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+      } finally {
+        await ownerBrowser.close();
+      }
+    },
+    // Three browser sign-ins and a dozen HTTP ones, some throttled; a slow CI box needs room.
+    180_000,
+  );
+
+  test("ten parallel guesses at one account get no more password checks than its limit allows", async () => {
+    const app = running();
+    const email = uniqueEmail("burst");
+    // The sign-in that follows the sign-up used one of the account's attempts.
+    expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, n) =>
+        postCredentials(app, { ip: freshIp(), email, password: `burst guess ${n}` }),
+      ),
+    );
+    // A wrong-password answer means the password was checked; a refusal comes before that.
+    const checked = responses.filter(
+      (r) => r.status === 302 && r.headers.get("location")?.includes("error=CredentialsSignin"),
+    );
+    const limited = responses.filter((r) => r.status === 429);
+    expect({ checked: checked.length, limited: limited.length }).toEqual({
+      checked: SIGN_IN_ACCOUNT - 1,
+      limited: 10 - (SIGN_IN_ACCOUNT - 1),
+    });
+    for (const response of limited) {
+      expect(response.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+    }
+    for (const response of responses) await response.body?.cancel();
   });
 
   test("sign-in attempts are limited per address, whichever accounts they name", async () => {

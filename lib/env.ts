@@ -164,6 +164,11 @@ const variables = z.object({
   SESSION_TOUCH_INTERVAL_SECONDS: int(10, 86_400).default(300),
   /** Unlink, password change and "revoke all" need a sign-in at most this old, in seconds. */
   RECENT_SIGN_IN_MAX_AGE_SECONDS: int(60, 86_400).default(600),
+  /**
+   * How long a browser stays a known device for an account after it last signed in to it,
+   * in days (lib/auth/device-cookie.ts). At most 400: browsers cap a cookie's lifetime there.
+   */
+  DEVICE_COOKIE_MAX_AGE_DAYS: int(1, 400).default(365),
 
   /** Telegram bot from BotFather. Token and username together enable the bot. */
   TELEGRAM_BOT_TOKEN: z
@@ -191,10 +196,16 @@ const variables = z.object({
   /** Rate limits, "requests/window". */
   RATE_LIMIT_GLOBAL: rateLimit.default({ limit: 300, windowMs: 60_000 }),
   RATE_LIMIT_SIGN_IN_IP: rateLimit.default({ limit: 20, windowMs: 300_000 }),
-  // Generous on purpose: anyone who knows an email can use this one up and keep its owner
-  // out for the window, so it is only the backstop against guessing from many addresses;
-  // the account throttle (escalating delay, never a refusal) does the everyday work.
+  // Generous on purpose: anyone who knows an email can use this one up, and then every
+  // browser that never signed in to the account is refused for the window (the owner's own
+  // browsers are not: they carry a device cookie, below). It is the backstop against
+  // guessing from many addresses; the account throttle (escalating delay, never a refusal)
+  // does the everyday work.
   RATE_LIMIT_SIGN_IN_ACCOUNT: rateLimit.default({ limit: 100, windowMs: 900_000 }),
+  // Sign-in attempts per device cookie (a browser that signed in to the account before):
+  // its own small budget instead of the per-IP and per-account limits. Small, because it
+  // is all a stolen device cookie is worth to a guesser.
+  RATE_LIMIT_SIGN_IN_DEVICE: rateLimit.default({ limit: 10, windowMs: 900_000 }),
   RATE_LIMIT_SIGN_UP_IP: rateLimit.default({ limit: 5, windowMs: 3_600_000 }),
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
   /** Longest a rate-limit decision may wait on Redis before failing open/closed. */
@@ -324,6 +335,7 @@ export interface Settings {
     sessionMaxAgeSeconds: number;
     sessionTouchIntervalSeconds: number;
     recentSignInMaxAgeSeconds: number;
+    deviceCookieMaxAgeSeconds: number;
   };
   database: DatabaseSettings;
   migrateOnStart: boolean;
@@ -341,6 +353,7 @@ export interface Settings {
     global: RateLimitRule;
     signInIp: RateLimitRule;
     signInAccount: RateLimitRule;
+    signInDevice: RateLimitRule;
     signUpIp: RateLimitRule;
     telegram: RateLimitRule;
     timeoutMs: number;
@@ -441,6 +454,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sessionMaxAgeSeconds: v.SESSION_MAX_AGE_DAYS * 86_400,
       sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
+      deviceCookieMaxAgeSeconds: v.DEVICE_COOKIE_MAX_AGE_DAYS * 86_400,
     },
     database,
     // Production applies migrations as a deploy step (`npm run db:migrate`), not on boot:
@@ -466,6 +480,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       global: v.RATE_LIMIT_GLOBAL,
       signInIp: v.RATE_LIMIT_SIGN_IN_IP,
       signInAccount: v.RATE_LIMIT_SIGN_IN_ACCOUNT,
+      signInDevice: v.RATE_LIMIT_SIGN_IN_DEVICE,
       signUpIp: v.RATE_LIMIT_SIGN_UP_IP,
       telegram: v.RATE_LIMIT_TELEGRAM,
       timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,

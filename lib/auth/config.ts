@@ -4,10 +4,13 @@
 // - OAuth: Auth.js runs the provider protocol; our signIn callback then applies the
 //   same-email policy (lib/auth/identity.ts), creating or linking the user and identity
 //   in one transaction, so Auth.js's own account lookup that follows always finds it.
-// - Password: the Credentials provider's authorize() checks the password in constant time.
+// - Password: the Credentials provider's authorize() checks the password in constant time,
+//   behind the password guard; a device cookie the browser holds for the account gives the
+//   attempt its own budget (lib/security/password-guard.ts, device-cookie.ts).
 // - Both: the jwt callback at sign-in creates a Session row (device, IP, times) and puts its
 //   handle in the JWT; on every later request it checks the row, so a revoked or deleted
-//   row signs that token out on its next request.
+//   row signs that token out on its next request. It also leaves (or renews) the account's
+//   device cookie in the browser.
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { NextAuthConfig, User } from "next-auth";
 import { CredentialsSignin } from "next-auth";
@@ -32,6 +35,7 @@ import {
   validateSession,
 } from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/http/request-context";
+import { createDeviceCookies, type DeviceCookieOptions } from "@/lib/security/device-cookie";
 import type { Services } from "@/lib/services";
 
 export const PASSWORD_PROVIDER_ID = "password";
@@ -45,6 +49,12 @@ export const policyErrors = {
 
 /** Where the account page lives; linking starts and ends there. */
 export const ACCOUNT_PATH = "/account";
+
+/** The request's cookies, read and written (next/headers' cookies() in the app). */
+export interface CookieJar {
+  get(name: string): { value: string } | undefined;
+  set(name: string, value: string, options: DeviceCookieOptions): unknown;
+}
 
 /** The browser's current, valid session (revocation already checked), as callbacks need it. */
 export interface CurrentSession {
@@ -64,6 +74,8 @@ export interface AuthDependencies {
    * callback, and which row a new sign-in in the same browser replaces.
    */
   currentSession: () => Promise<CurrentSession | null>;
+  /** The cookies of the request being handled: device cookies are read and set there. */
+  cookies: () => Promise<CookieJar>;
   /** Runs in the transaction of each security event a sign-in records (Telegram alerts). */
   afterRecord?: AfterRecordHook;
   now?: () => Date;
@@ -83,6 +95,36 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
   const prisma = database.prisma;
   const now = deps.now ?? (() => new Date());
   const auth = settings.auth;
+  const deviceCookies = createDeviceCookies({
+    secret: auth.secret,
+    maxAgeSeconds: auth.deviceCookieMaxAgeSeconds,
+    secure: settings.appUrl.startsWith("https:"),
+    now: () => now().getTime(),
+  });
+  /** The nonce of the valid device cookie this browser holds for `email`, if any. */
+  const knownDevice = async (email: string): Promise<string | null> => {
+    const jar = await deps.cookies();
+    return deviceCookies.verify(email, jar.get(deviceCookies.nameFor(email))?.value);
+  };
+
+  /**
+   * Leaves the account's device cookie in this browser after a successful sign-in: renewed
+   * with the same nonce when it holds a valid one (its budget, and a lock-out of it, carry
+   * on; a new cookie per sign-in would hand out a fresh budget each time), a new one
+   * otherwise. Every method counts — password, OAuth, linking — because each proves that
+   * the account's owner uses this browser; the owner who usually signs in with Google and
+   * falls back to the password then keeps their own budget. A cookie that cannot be set
+   * must not fail a sign-in that has succeeded: the browser only stays unknown.
+   */
+  const rememberDevice = async (email: string, requestId: string): Promise<void> => {
+    try {
+      const jar = await deps.cookies();
+      const cookie = deviceCookies.issue(email, (await knownDevice(email)) ?? undefined);
+      jar.set(cookie.name, cookie.value, cookie.options);
+    } catch (error) {
+      logger.warn("could not set the device cookie", { error, requestId });
+    }
+  };
 
   const password = Credentials({
     id: PASSWORD_PROVIDER_ID,
@@ -94,12 +136,16 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
       if (!parsed.success) return null;
       const { email, password } = parsed.data;
       // Limits and the throttle's delay come before the password is checked, so a refused
-      // attempt costs no argon2 work (lib/security/password-guard.ts).
-      const admission = await passwordGuard.admit({ ip: context.ip, account: email });
+      // attempt costs no argon2 work (lib/security/password-guard.ts). A browser that signed
+      // in to this account before has its own budget instead of the account-wide limits.
+      const device = await knownDevice(email);
+      const admission = await passwordGuard.admit({ ip: context.ip, account: email, device });
       if (!admission.ok) {
         const { ok: _ok, ...refusal } = admission;
         logger.info("password sign-in refused", {
           reason: refusal.reason,
+          // A valid device cookie came with it: its own budget was used up, or undecided.
+          knownDevice: device !== null,
           retryAfterSeconds: refusal.retryAfterSeconds,
           requestId: context.requestId,
         });
@@ -108,7 +154,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
       }
       const result = await verifyCredentials({ prisma, email, password });
       if (!result.ok) {
-        await passwordGuard.failed(email);
+        await passwordGuard.failed(email, admission);
         // The reason stays on the server; the person sees one message for every failure.
         await recordSignInFailure(prisma, {
           userId: null,
@@ -118,7 +164,8 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         });
         return null;
       }
-      await passwordGuard.succeeded(email);
+      await passwordGuard.succeeded(email, admission);
+      // The device cookie is left by the jwt callback, for every kind of sign-in.
       return { id: result.userId };
     },
   });
@@ -222,6 +269,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
             where: { id: user.id },
             select: { name: true, email: true, image: true },
           });
+          if (profile?.email) await rememberDevice(profile.email, context.requestId);
           return {
             sub: user.id,
             name: profile?.name ?? null,

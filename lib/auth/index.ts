@@ -2,6 +2,7 @@
 // composition root, so importing this module (as `next build` does) reads no settings.
 import "server-only";
 import NextAuth from "next-auth";
+import { cookies } from "next/headers";
 import { cache } from "react";
 import { createAuthConfig, type CurrentSession } from "@/lib/auth/config";
 import { requestContext } from "@/lib/http/request-context";
@@ -14,6 +15,7 @@ const nextAuth = NextAuth(() =>
     requestContext,
     // The session cookie of the request being handled, checked against its row.
     currentSession: () => currentSession(),
+    cookies: () => cookies(),
     afterRecord: telegramAfterRecord,
   }),
 );

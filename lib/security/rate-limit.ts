@@ -1,4 +1,4 @@
-// Rate limiting: one limiter, five policies, three backends (DESIGN.md, "Protection in front
+// Rate limiting: one limiter, six policies, three backends (DESIGN.md, "Protection in front
 // of the app").
 //
 // Policies (their limits and windows come from settings.rateLimits):
@@ -6,6 +6,8 @@
 // - signInIp      — sign-in attempts per client IP;
 // - signInAccount — sign-in attempts per account (normalized email) from any IP, so a
 //                   brute force spread over many addresses still hits a wall;
+// - signInDevice  — sign-in attempts per device cookie (its nonce): the own, small budget
+//                   of a browser that signed in to the account before (password-guard.ts);
 // - signUpIp      — registrations per client IP;
 // - telegram      — Telegram webhook updates.
 //
@@ -23,17 +25,22 @@
 // few seconds of "try again" on sign-in is the cheaper failure). Each outage is logged when
 // it starts and when it ends, not once per request.
 //
-// How the per-account limit and the account throttle (account-throttle.ts) combine on a
-// password sign-in, in this order:
+// How the limits and the account throttle (account-throttle.ts) combine on a password
+// sign-in (password-guard.ts), in this order:
+//   0. with a valid device cookie for the account (lib/auth/device-cookie.ts):
+//      limit("signInDevice", nonce) — allowed: verify, and nothing below applies (no per-IP
+//      or per-account limit, no delay; the result is not fed to the throttle); used up: the
+//      device is locked out for the window and the attempt goes on as one without a cookie;
 //   1. limit("signInIp", ip)          — per source; refuses with 429;
 //   2. limit("signInAccount", email)  — per account, across sources; refuses with 429;
 //   3. throttle.beforeAttempt(email)  — waits delayMs (grows with recent failures, capped);
 //   4. verify; then throttle.recordFailure / recordSuccess.
 // The throttle does the everyday work: it only slows attempts, never refuses a correct
-// password, so nobody can lock the owner out with it. The hard per-account limit is the
-// backstop against guessing from many IPs at once, and — like any limit a stranger can use
-// up — it refuses the owner too while it is exceeded; that is why it must be generous (far
-// above what a person mistypes in a window) and why it only lasts one window.
+// password. The hard per-account limit is the backstop against guessing from many IPs at
+// once; a stranger can use it up, and it then refuses every browser that never signed in to
+// the account — but not the owner's own browsers, which carry a device cookie (step 0). It
+// is still generous (far above what a person mistypes in a window) and lasts one window, for
+// the owner on a new browser.
 import { createHash } from "node:crypto";
 import { Ratelimit, type RatelimitConfig } from "@upstash/ratelimit";
 
@@ -47,6 +54,7 @@ export const RATE_LIMIT_POLICIES = [
   "global",
   "signInIp",
   "signInAccount",
+  "signInDevice",
   "signUpIp",
   "telegram",
 ] as const;
@@ -59,6 +67,7 @@ export const FAILURE_MODE: Readonly<Record<RateLimitPolicy, "open" | "closed">> 
   telegram: "open",
   signInIp: "closed",
   signInAccount: "closed",
+  signInDevice: "closed",
   signUpIp: "closed",
 };
 

@@ -45,6 +45,7 @@ export const ROOMY_LIMITS: RateLimitSettings = {
   global: ROOMY,
   signInIp: ROOMY,
   signInAccount: ROOMY,
+  signInDevice: ROOMY,
   signUpIp: ROOMY,
   telegram: ROOMY,
   // Far above the app's default (50 ms), so a slow decision shows as slow instead of being

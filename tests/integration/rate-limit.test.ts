@@ -44,6 +44,8 @@ import {
   type RateLimitSettings,
   type SlidingWindowBackend,
 } from "@/lib/security/rate-limit";
+import { createAccountThrottle } from "@/lib/security/account-throttle";
+import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
 import {
   createMemoryRateLimitBackend,
   type MemoryRateLimitBackend,
@@ -207,6 +209,7 @@ function settingsWith(overrides: Partial<RateLimitSettings> = {}): RateLimitSett
     global: roomy,
     signInIp: roomy,
     signInAccount: roomy,
+    signInDevice: roomy,
     signUpIp: roomy,
     telegram: roomy,
     timeoutMs: TIMEOUT_MS,
@@ -374,6 +377,69 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
     expect(byIp.every((d) => d.allowed && d.remaining === 4)).toBe(true);
     // …but the account's does, after 3.
     expect(byAccount.map((d) => d.allowed)).toEqual([true, true, true, false, false, false]);
+  });
+
+  // The guard decides each attempt with the limiter before the password is checked; whether a
+  // burst can slip more checks through than the limit depends on each decision being atomic
+  // on the backend (the Lua script on Redis, one synchronous step in process). This checks
+  // it, with the real guard on each backend; `checks` counts what would reach argon2.
+  it("ten parallel guesses at one account reach the password check no more often than its limits allow", async () => {
+    const windowMs = 3_600_000;
+    const limiter = limiterWith({
+      signInAccount: rule(4, windowMs),
+      signInDevice: rule(3, windowMs),
+      // Ten requests at once can take longer than the suite's deadline on a busy machine (the
+      // REST backend especially), and a decision that times out is a refusal: this test is
+      // about what the backend decides, so it waits for every answer.
+      timeoutMs: 5_000,
+    });
+    const guard = createPasswordGuard({
+      limiter,
+      throttle: createAccountThrottle({ store: createMemoryStore(), logger }),
+      now: () => harness.now(),
+      sleep: () => Promise.resolve(),
+    });
+    // One window for the whole burst: just after a boundary a sliding window lets a little
+    // more through by design (the previous window's count weighs less), which is not a race.
+    await startOfWindow(windowMs, 10_000);
+    let checks = 0;
+    const guess = async (attempt: PasswordAttempt): Promise<string> => {
+      const admission = await guard.admit(attempt);
+      if (!admission.ok) return admission.reason;
+      checks += 1; // authorize() checks the password here
+      await guard.failed(attempt.account, admission);
+      return admission.knownDevice ? "checked on the device's budget" : "checked";
+    };
+    const tally = (outcomes: string[]) =>
+      Object.fromEntries(
+        [...new Set(outcomes)].sort().map((o) => [o, outcomes.filter((x) => x === o).length]),
+      );
+    const burst = (attempt: (n: number) => PasswordAttempt) =>
+      Promise.all(Array.from({ length: 10 }, (_, n) => guess(attempt(n))));
+
+    // Ten addresses at once, no device cookie: the account's 4, the rest refused.
+    const plain = await burst((n) => ({
+      ip: `198.51.100.${n + 1}`,
+      account: "victim@example.com",
+    }));
+    expect(checks).toBe(4);
+    expect(tally(plain)).toEqual({ checked: 4, limited: 6 });
+
+    // With one device cookie (stolen, say) on another account: the device's 3, then it is
+    // locked out and shares the account's 4 with every unknown browser.
+    checks = 0;
+    const device = "c3RvbGVuLWRldmljZS1ub24";
+    const withDevice = await burst((n) => ({
+      ip: `198.51.100.${n + 1}`,
+      account: "other@example.com",
+      device,
+    }));
+    expect(checks).toBe(7);
+    expect(tally(withDevice)).toEqual({
+      "checked on the device's budget": 3,
+      checked: 4,
+      limited: 3,
+    });
   });
 
   it("stores only namespaced, hashed keys: no raw email or address", async () => {

@@ -37,7 +37,9 @@ describe("settings in development", () => {
     expect(settings.auth.google).toBeNull();
     expect(settings.telegram).toBeNull();
     expect(settings.rateLimits.global).toEqual({ limit: 300, windowMs: 60_000 });
+    expect(settings.rateLimits.signInDevice).toEqual({ limit: 10, windowMs: 900_000 });
     expect(settings.rateLimits.timeoutMs).toBe(50);
+    expect(settings.auth.deviceCookieMaxAgeSeconds).toBe(365 * 86_400);
   });
 
   it("treats empty values as unset", () => {
@@ -71,6 +73,8 @@ describe("settings in production", () => {
       AUTH_GITHUB_ID: "gh-id",
       AUTH_GITHUB_SECRET: "gh-secret",
       RATE_LIMIT_SIGN_IN_ACCOUNT: "5/15m",
+      RATE_LIMIT_SIGN_IN_DEVICE: "3/10m",
+      DEVICE_COOKIE_MAX_AGE_DAYS: "90",
       TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1",
     });
     expect(settings.isProduction).toBe(true);
@@ -80,6 +84,8 @@ describe("settings in production", () => {
     expect(settings.auth.secretIsGenerated).toBe(false);
     expect(settings.migrateOnStart).toBe(false);
     expect(settings.rateLimits.signInAccount).toEqual({ limit: 5, windowMs: 900_000 });
+    expect(settings.rateLimits.signInDevice).toEqual({ limit: 3, windowMs: 600_000 });
+    expect(settings.auth.deviceCookieMaxAgeSeconds).toBe(90 * 86_400);
     expect(settings.rateLimits.trustedProxies).toEqual(["10.0.0.0/8", "192.168.1.1"]);
     expect(settings.logLevel).toBe("info");
   });
@@ -185,6 +191,10 @@ describe("settings in production", () => {
     ]);
     expect(problemsOf({ ...production, MIGRATE_ON_START: "maybe" })).toEqual([
       "MIGRATE_ON_START: must be true/false, 1/0, yes/no or on/off",
+    ]);
+    // Browsers cap a cookie's lifetime at 400 days.
+    expect(problemsOf({ ...production, DEVICE_COOKIE_MAX_AGE_DAYS: "401" })).toEqual([
+      "DEVICE_COOKIE_MAX_AGE_DAYS: must be at most 400",
     ]);
   });
 });

@@ -1,5 +1,6 @@
 // The password guard (lib/security/password-guard.ts) on a scripted limiter and throttle:
-// which limits it asks, in which order, what it waits, and what a refusal says. The 429/503
+// which limits it asks, in which order, what it waits, and what a refusal says — with and
+// without a known device (a valid device cookie's nonce). The 429/503
 // answers built from a refusal (lib/http/too-many-requests.ts) and the paths the global
 // limit leaves alone are here too.
 import { describe, expect, it } from "vitest";
@@ -84,6 +85,7 @@ describe("password guard", () => {
     const { guard, log } = scripted({}, 500);
     await expect(guard.admit({ ip: "203.0.113.5", account: "ada@example.com" })).resolves.toEqual({
       ok: true,
+      knownDevice: false,
     });
     expect(log).toEqual([
       "limit signInIp 203.0.113.5",
@@ -137,7 +139,81 @@ describe("password guard", () => {
     const { guard, log } = scripted({});
     await guard.failed("ada@example.com");
     await guard.succeeded("ada@example.com");
-    expect(log).toEqual(["failure ada@example.com", "success ada@example.com"]);
+    await guard.failed("ada@example.com", { ok: true, knownDevice: false });
+    await guard.succeeded("ada@example.com", { ok: true, knownDevice: false });
+    expect(log).toEqual([
+      "failure ada@example.com",
+      "success ada@example.com",
+      "failure ada@example.com",
+      "success ada@example.com",
+    ]);
+  });
+});
+
+describe("password guard with a known device", () => {
+  const NONCE = "bm9uY2Utb2YtdGhlLWRldmk";
+
+  it("admits on the device's own budget alone: no per-IP or account limit, no throttle, no delay", async () => {
+    const { guard, log } = scripted({ signInIp: limited, signInAccount: limited }, 4_000);
+    await expect(
+      guard.admit({ ip: "203.0.113.5", account: "ada@example.com", device: NONCE }),
+    ).resolves.toEqual({ ok: true, knownDevice: true });
+    expect(log).toEqual([`limit signInDevice ${NONCE}`]);
+  });
+
+  it("keeps its results away from the account throttle", async () => {
+    const { guard, log } = scripted({});
+    const admitted = await guard.admit({ ip: null, account: "ada@example.com", device: NONCE });
+    if (!admitted.ok) throw new Error("expected the known device to be admitted");
+    await guard.failed("ada@example.com", admitted);
+    await guard.succeeded("ada@example.com", admitted);
+    expect(log).toEqual([`limit signInDevice ${NONCE}`]);
+  });
+
+  it("a device whose budget is used up is locked out: the attempt goes on as an unknown browser's", async () => {
+    const { guard, log } = scripted({ signInDevice: limited }, 500);
+    await expect(
+      guard.admit({ ip: "203.0.113.5", account: "ada@example.com", device: NONCE }),
+    ).resolves.toEqual({ ok: true, knownDevice: false });
+    expect(log).toEqual([
+      `limit signInDevice ${NONCE}`,
+      "limit signInIp 203.0.113.5",
+      "limit signInAccount ada@example.com",
+      "throttle ada@example.com",
+      "sleep 500",
+    ]);
+  });
+
+  it("a locked-out device is refused by the account limit like any unknown browser", async () => {
+    const { guard, log } = scripted({ signInDevice: limited, signInAccount: limited });
+    const admission = await guard.admit({ ip: null, account: "ada@example.com", device: NONCE });
+    expect(admission).toMatchObject({ ok: false, reason: "limited", retryAfterSeconds: 125 });
+    expect(log).toEqual([`limit signInDevice ${NONCE}`, "limit signInAccount ada@example.com"]);
+  });
+
+  it("a device budget that failed closed refuses at once, 'unavailable'", async () => {
+    const { guard, log } = scripted({ signInDevice: failedClosed });
+    await expect(
+      guard.admit({ ip: "203.0.113.5", account: "ada@example.com", device: NONCE }),
+    ).resolves.toEqual({
+      ok: false,
+      reason: "unavailable",
+      retryAfterSeconds: 5,
+      headers: { "Retry-After": "5" },
+    });
+    expect(log).toEqual([`limit signInDevice ${NONCE}`]);
+  });
+
+  it("without a device (null or absent) nothing changes: no device budget is asked", async () => {
+    for (const device of [null, undefined, ""]) {
+      const { guard, log } = scripted({});
+      await guard.admit({ ip: "203.0.113.5", account: "ada@example.com", device });
+      expect(log).toEqual([
+        "limit signInIp 203.0.113.5",
+        "limit signInAccount ada@example.com",
+        "throttle ada@example.com",
+      ]);
+    }
   });
 });
 

@@ -33,6 +33,7 @@ const settings: RateLimitSettings = {
   global: { limit: 300, windowMs: 60_000 },
   signInIp: { limit: 20, windowMs: 300_000 },
   signInAccount: { limit: 10, windowMs: 900_000 },
+  signInDevice: { limit: 4, windowMs: 900_000 },
   signUpIp: { limit: 5, windowMs: 3_600_000 },
   telegram: { limit: 120, windowMs: 60_000 },
   timeoutMs: 50,
@@ -130,6 +131,7 @@ describe("decisions", () => {
       telegram: "open",
       signInIp: "closed",
       signInAccount: "closed",
+      signInDevice: "closed",
       signUpIp: "closed",
     });
     expect(failureDecision("global", rule, NOW)).toEqual({
