@@ -17,6 +17,7 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import {
+  CLAIM_DETAIL,
   recordSecurityEvent,
   type AfterRecordHook,
   type EventContext,
@@ -53,7 +54,7 @@ export const CLAIM_RULE = {
   VerificationToken: "delete-by-email",
 } as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
 
-export const CLAIM_DETAIL = "pre-registration takeover protection";
+export { CLAIM_DETAIL };
 
 export interface ClaimInput {
   /** The account whose unproven email the arriving identity proved. */

@@ -7,8 +7,8 @@
 // its choosing on someone's account page.
 import Bowser from "bowser";
 
-import { CLAIM_DETAIL } from "@/lib/auth/claim";
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
+import { CLAIM_DETAIL } from "@/lib/security/events";
 
 /** What describeDevice says when the user agent names no browser or system it knows. */
 export const UNKNOWN_DEVICE = "Unknown device";

@@ -9,6 +9,12 @@ import type {
   SecurityEventType,
 } from "@/lib/generated/prisma/client";
 
+/**
+ * Starts the detail of every event the claim rule records (lib/auth/claim.ts), so the
+ * account page can say what was taken away and why (lib/security/describe.ts).
+ */
+export const CLAIM_DETAIL = "pre-registration takeover protection";
+
 /** The full client or an interactive transaction's client: services accept either. */
 export type DbClient = PrismaClient | Prisma.TransactionClient;
 
