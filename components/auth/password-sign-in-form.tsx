@@ -35,6 +35,9 @@ export function PasswordSignInForm({
     setRestored(false);
   }
 
+  // Only a control character is named at its field; every other refusal is one message.
+  const errors = state.status === "error" ? (state.fieldErrors ?? {}) : {};
+
   return (
     <form action={formAction} onSubmit={onSubmit}>
       <FormAlert message={state.status === "error" ? state.message : undefined} />
@@ -49,6 +52,7 @@ export function PasswordSignInForm({
           autoCapitalize="none"
           spellCheck={false}
           required
+          error={errors.email}
           // After a failed attempt React resets the form to its default values; the action
           // hands back the email (never the password), so only the password must be retyped.
           defaultValue={state.values?.email ?? email ?? ""}
@@ -59,6 +63,7 @@ export function PasswordSignInForm({
           type="password"
           autoComplete="current-password"
           required
+          error={errors.password}
         />
         <SubmitButton busy={busy} busyText="Signing in…">
           Sign in
