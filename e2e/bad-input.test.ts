@@ -449,7 +449,7 @@ describe("a server action id the server does not know (a page older than the dep
         await makeActionsStale(page);
         const button = page.getByRole("button", { name: "Continue with GitHub", exact: true });
         await button.click();
-        await formAlert(page, STALE_PAGE_MESSAGE).waitFor();
+        await page.getByRole("main").getByText(STALE_PAGE_MESSAGE).waitFor();
         expect(await button.getAttribute("aria-busy")).toBe("false");
         expect(await button.isDisabled()).toBe(false);
         await screenshot(page, `bad-input-provider-stale-${viewport}`);

@@ -4,7 +4,6 @@ import { unstable_rethrow } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
 import { thrownActionMessage } from "@/components/action-failure";
-import { FormAlert } from "@/components/auth/form-alert";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
@@ -65,7 +64,16 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
 
   return (
     <div>
-      <FormAlert message={failure} />
+      {/* Announced at once like an alert, but not role="alert": the sign-in page keeps one
+          alert region, the password form's, so "the form's message" stays unambiguous.
+          Always rendered, empty until there is something to say (see FormAlert). */}
+      <div aria-live="assertive" aria-atomic="true">
+        {failure ? (
+          <p className="mb-5 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium text-text">
+            {failure}
+          </p>
+        ) : null}
+      </div>
       <div className="grid grid-cols-1 gap-3 min-[480px]:grid-cols-2">
         {providers.map((provider) => {
           const isPending = pendingId === provider.id;
