@@ -77,8 +77,8 @@ function refusalByHeaders(request: NextRequest, body: BodyCheck): RefusalReason 
 /**
  * A body without Content-Length (chunked) is counted as it arrives. This is the proxy's
  * copy: Next keeps the app's copy aside and hands it on unchanged when the body is within
- * the limit. Next still reads the rest of a refused body (keeping at most 10 MB) before the
- * answer goes out, so cap bodies at the reverse proxy too (README, "Request bodies").
+ * the limit. However early we answer, Next sends nothing before the whole body has arrived
+ * (keeping at most 10 MB of it), so cap bodies at the reverse proxy too (README, "Bad input").
  */
 async function refusalByBody(
   request: NextRequest,
@@ -125,6 +125,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse | Respon
     contentLength: request.headers.get("content-length"),
     limitBytes: bodyLimitBytes,
   });
+  // Before the rate limit: these cost nothing to decide and nothing to answer.
   const early = refusalByHeaders(request, body);
   if (early) return refuse(early);
 
