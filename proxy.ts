@@ -7,6 +7,9 @@
 //   whose logs and "Reference: …" messages quote it, and back to the client;
 // - makes a fresh CSP nonce and hands the policy to Next in the request headers, which is
 //   how Next puts the nonce on its own scripts (pages are rendered per request);
+// - refuses malformed requests before the app parses them (lib/http/request-gate.ts): a body
+//   over REQUEST_BODY_LIMIT_KB → 413, a POST to a page (a server action) from another
+//   origin → 403; each is logged once, at warn, with the request id;
 // - counts the request against the global per-IP rate limit (lib/security/rate-limit.ts;
 //   the health check, the Telegram webhook and static files are exempt) and answers 429
 //   when it is used up — JSON for /api/*, a small page for a browser;
@@ -16,6 +19,13 @@ import { NextResponse, type NextRequest } from "next/server";
 import { authorizationOrigins } from "@/lib/auth/providers";
 import { getSettings } from "@/lib/env";
 import { clientIp } from "@/lib/http/client-ip";
+import { refusal, refusalFormat, type RefusalReason } from "@/lib/http/refusal";
+import {
+  bodyCheck,
+  countBody,
+  isCrossOriginPagePost,
+  type BodyCheck,
+} from "@/lib/http/request-gate";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
 import { getProtection } from "@/lib/protection";
@@ -49,6 +59,38 @@ function limitKey(headers: Headers): string {
   return clientIp(headers, getSettings().rateLimits) ?? "unknown";
 }
 
+/**
+ * What the headers alone refuse, before anything else (no Redis, no body read): a declared
+ * body over the limit, or a POST to a page from another origin.
+ */
+function refusalByHeaders(request: NextRequest, body: BodyCheck): RefusalReason | null {
+  if (body.kind === "declared" && body.tooLarge) return "body-too-large";
+  const crossOrigin = isCrossOriginPagePost({
+    method: request.method,
+    pathname: request.nextUrl.pathname,
+    origin: request.headers.get("origin"),
+    appUrl: getSettings().appUrl,
+  });
+  return crossOrigin ? "cross-origin" : null;
+}
+
+/**
+ * A body without Content-Length (chunked) is counted as it arrives. This is the proxy's
+ * copy: Next keeps the app's copy aside and hands it on unchanged when the body is within
+ * the limit. However early we answer, Next sends nothing before the whole body has arrived
+ * (keeping at most 10 MB of it), so cap bodies at the reverse proxy too (README, "Bad input").
+ */
+async function refusalByBody(
+  request: NextRequest,
+  body: BodyCheck,
+  limitBytes: number,
+): Promise<RefusalReason | null> {
+  if (body.kind !== "undeclared") return null;
+  const counted = await countBody(request.body, limitBytes);
+  if (counted === "too-large") return "body-too-large";
+  return counted === "incomplete" ? "incomplete-body" : null;
+}
+
 export async function proxy(request: NextRequest): Promise<NextResponse | Response> {
   const { settings, fixed } = proxySettings();
   const nonce = newNonce();
@@ -60,6 +102,32 @@ export async function proxy(request: NextRequest): Promise<NextResponse | Respon
     response.headers.set(REQUEST_ID_HEADER, requestId);
     return response;
   };
+
+  const { bodyLimitBytes } = getSettings().requests;
+  const refuse = (reason: RefusalReason) => {
+    // Once, at warn, without a stack: the client sent something malformed, our code did not
+    // fail. The error level is kept for our faults.
+    getProtection().logger.warn("request refused", {
+      reason,
+      requestId,
+      method: request.method,
+      path: request.nextUrl.pathname,
+      ...(reason === "cross-origin"
+        ? { origin: request.headers.get("origin")?.slice(0, 200) }
+        : { contentLength: request.headers.get("content-length"), limitBytes: bodyLimitBytes }),
+    });
+    const format = refusalFormat(request);
+    return withSecurityHeaders(refusal(reason, { format, requestId, limitBytes: bodyLimitBytes }));
+  };
+
+  const body = bodyCheck({
+    method: request.method,
+    contentLength: request.headers.get("content-length"),
+    limitBytes: bodyLimitBytes,
+  });
+  // Before the rate limit: these cost nothing to decide and nothing to answer.
+  const early = refusalByHeaders(request, body);
+  if (early) return refuse(early);
 
   if (globalLimitApplies(request.nextUrl.pathname)) {
     const decision = await getProtection().limiter.limit("global", limitKey(request.headers));
@@ -75,6 +143,10 @@ export async function proxy(request: NextRequest): Promise<NextResponse | Respon
     // Allowed responses do not advertise the global quota: headers the proxy adds win over
     // the route's own, so they would hide the RateLimit-* of a sign-in refusal behind them.
   }
+
+  // After the rate limit: counting a chunked body means waiting for it.
+  const late = await refusalByBody(request, body, bodyLimitBytes);
+  if (late) return refuse(late);
 
   const forwarded = new Headers(request.headers);
   forwarded.set(REQUEST_ID_HEADER, requestId);

@@ -1,6 +1,9 @@
 "use client";
 
 import Link from "next/link";
+import { unstable_isUnrecognizedActionError } from "next/navigation";
+
+import { STALE_PAGE_MESSAGE } from "@/lib/http/refusal-messages";
 
 interface ErrorPageProps {
   // Next passes whatever was thrown: an Error from a server component (message replaced by
@@ -19,6 +22,9 @@ function digestOf(error: unknown): string | undefined {
 // client-side throw is passed as-is and could carry internal details. The digest is the
 // reference that matches the server log line.
 export default function ErrorPage({ error, retry }: ErrorPageProps) {
+  // A form without its own message (the header's "Sign out") called a server action this
+  // deployment does not have: the page is older than the server, and only a reload helps.
+  if (unstable_isUnrecognizedActionError(error)) return <StalePage />;
   const digest = digestOf(error);
   return (
     <div
@@ -49,6 +55,27 @@ export default function ErrorPage({ error, retry }: ErrorPageProps) {
         >
           Go to the home page
         </Link>
+      </div>
+    </div>
+  );
+}
+
+function StalePage() {
+  return (
+    <div
+      role="alert"
+      className="mx-auto flex w-full max-w-page flex-1 flex-col justify-center px-5 py-16 sm:px-8"
+    >
+      <h1 className="text-4xl font-black tracking-tight sm:text-5xl">This page is out of date</h1>
+      <p className="mt-4 max-w-xl text-lg text-muted">{STALE_PAGE_MESSAGE}</p>
+      <div className="mt-8 flex flex-wrap gap-3">
+        <button
+          type="button"
+          onClick={() => window.location.reload()}
+          className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
+        >
+          Reload the page
+        </button>
       </div>
     </div>
   );

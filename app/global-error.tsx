@@ -1,5 +1,9 @@
 "use client";
 
+import { unstable_isUnrecognizedActionError } from "next/navigation";
+
+import { STALE_PAGE_MESSAGE } from "@/lib/http/refusal-messages";
+
 import "./globals.css";
 
 interface GlobalErrorProps {
@@ -18,19 +22,23 @@ function digestOf(error: unknown): string | undefined {
 // app shell broke.
 export default function GlobalError({ error, retry }: GlobalErrorProps) {
   const digest = digestOf(error);
+  // A server action of the layout (the header's "Sign out") that this deployment does not
+  // have: the page is older than the server, and only a reload helps (see app/error.tsx).
+  const stale = unstable_isUnrecognizedActionError(error);
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col">
-        <title>Something went wrong · Gatehouse</title>
+        <title>{stale ? "Out of date · Gatehouse" : "Something went wrong · Gatehouse"}</title>
         <main className="mx-auto flex w-full max-w-page flex-1 flex-col justify-center px-5 py-16 sm:px-8">
           <div role="alert">
             <p className="text-lg font-black tracking-tight text-brand">Gatehouse</p>
             <h1 className="mt-2 text-4xl font-black tracking-tight sm:text-5xl">
-              Something went wrong
+              {stale ? "This page is out of date" : "Something went wrong"}
             </h1>
             <p className="mt-4 max-w-xl text-lg text-muted">
-              The app could not start this page. Try again in a moment; if it keeps happening, send
-              us the reference below.
+              {stale
+                ? STALE_PAGE_MESSAGE
+                : "The app could not start this page. Try again in a moment; if it keeps happening, send us the reference below."}
             </p>
             {digest ? (
               <p className="mt-4 text-sm text-muted">
@@ -41,10 +49,10 @@ export default function GlobalError({ error, retry }: GlobalErrorProps) {
           <div className="mt-8 flex flex-wrap gap-3">
             <button
               type="button"
-              onClick={retry}
+              onClick={stale ? () => window.location.reload() : retry}
               className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
             >
-              Try again
+              {stale ? "Reload the page" : "Try again"}
             </button>
             {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a full reload is wanted here */}
             <a

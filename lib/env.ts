@@ -220,6 +220,13 @@ const variables = z.object({
    */
   GATEHOUSE_PEER_SECRET: z.string().min(32).optional(),
 
+  /**
+   * Largest request body proxy.ts lets through, in KiB (1024 bytes); bigger ones get 413
+   * before Next parses them. Every form and webhook this app receives is a few KiB. The
+   * ceiling is Next's own server-action limit (1 MiB), so ours always answers first.
+   */
+  REQUEST_BODY_LIMIT_KB: int(1, 1_024).default(128),
+
   /** Server start: attempts and first backoff for reaching the database and Redis. */
   STARTUP_MAX_ATTEMPTS: int(1, 20).default(5),
   STARTUP_RETRY_BASE_MS: int(10, 10_000).default(250),
@@ -362,6 +369,8 @@ export interface Settings {
     /** The secret of server.mjs's peer header; null when not started through it. */
     peerSecret: string | null;
   };
+  /** What proxy.ts refuses before the app sees a request (lib/http/request-gate.ts). */
+  requests: { bodyLimitBytes: number };
   startup: { maxAttempts: number; retryBaseMs: number };
   health: { timeoutMs: number };
 }
@@ -488,6 +497,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       onVercel: v.VERCEL !== undefined,
       peerSecret: v.GATEHOUSE_PEER_SECRET ?? null,
     },
+    requests: { bodyLimitBytes: v.REQUEST_BODY_LIMIT_KB * 1_024 },
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
   };

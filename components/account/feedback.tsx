@@ -1,6 +1,13 @@
+"use client";
+
 // What a section says after one of its actions: one success or one error at a time, in
 // live regions that exist from the first render (screen readers announce changes to a
 // region they already know, and may miss one that appears together with its text).
+//
+// A client module: the error helpers use Next's client-only action errors. The account
+// page's server components import only CheckIcon from here, which renders fine as a client
+// component.
+import { thrownActionMessage } from "@/components/action-failure";
 
 export type Feedback = { kind: "success" | "error"; message: string } | null;
 
@@ -14,9 +21,6 @@ interface ActionErrorResult {
   thrownError?: Error;
 }
 
-export const CONNECTION_ERROR =
-  "We could not reach Gatehouse. Check your connection and try again.";
-
 /** One sentence for a refused or failed action; never the thrown error's own text. */
 export function actionErrorMessage(error: ActionErrorResult): string {
   if (error.serverError) return error.serverError;
@@ -26,9 +30,9 @@ export function actionErrorMessage(error: ActionErrorResult): string {
   )?.[0];
   const message = validation?.formErrors[0] ?? firstFieldError;
   if (message) return message;
-  // A thrown error reaching the browser is a failed request (offline, server restarting):
-  // the server itself answers every error with a message.
-  return CONNECTION_ERROR;
+  // A thrown error is a call that never reached the action (offline, refused in front of
+  // it, a page older than the server): the action itself answers every error with a message.
+  return thrownActionMessage(error.thrownError);
 }
 
 /** The first message of each field, as the forms show them. */

@@ -1,7 +1,9 @@
 "use client";
 
+import { unstable_rethrow } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
+import { thrownActionMessage } from "@/components/action-failure";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
@@ -32,6 +34,20 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
   // and only it can clear it when the page comes back from the back/forward cache.
   const [pendingId, setPendingId] = useState<OAuthProviderId | null>(null);
   useBfcacheReset(() => setPendingId(null));
+  // Said when the call failed before the action could answer (a page older than the server,
+  // offline): the buttons come back instead of the page turning into an error page.
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+
+  async function signInWith(formData: FormData) {
+    try {
+      await signInWithProviderAction(formData);
+    } catch (error) {
+      // The redirect to the provider is how this action succeeds: let Next follow it.
+      unstable_rethrow(error);
+      setPendingId(null);
+      setFailure(thrownActionMessage(error));
+    }
+  }
 
   const pendingName = providers.find((provider) => provider.id === pendingId)?.name;
 
@@ -42,18 +58,29 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
       event.preventDefault();
       return;
     }
+    setFailure(undefined);
     setPendingId(id);
   }
 
   return (
     <div>
+      {/* Announced at once like an alert, but not role="alert": the sign-in page keeps one
+          alert region, the password form's, so "the form's message" stays unambiguous.
+          Always rendered, empty until there is something to say (see FormAlert). */}
+      <div aria-live="assertive" aria-atomic="true">
+        {failure ? (
+          <p className="mb-5 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium text-text">
+            {failure}
+          </p>
+        ) : null}
+      </div>
       <div className="grid grid-cols-1 gap-3 min-[480px]:grid-cols-2">
         {providers.map((provider) => {
           const isPending = pendingId === provider.id;
           return (
             <form
               key={provider.id}
-              action={signInWithProviderAction}
+              action={signInWith}
               onSubmit={(event) => startSignIn(event, provider.id)}
               className="min-w-0 min-[480px]:odd:last:col-span-2"
             >

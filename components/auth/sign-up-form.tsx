@@ -2,6 +2,7 @@
 
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
 
+import { catchThrownAction } from "@/components/action-failure";
 import { FormAlert } from "@/components/auth/form-alert";
 import { FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
@@ -9,6 +10,20 @@ import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
 import { signUpAction, type FormState } from "@/lib/actions/auth";
 
 const initialState: FormState = { status: "idle" };
+
+function text(formData: FormData, name: string): string {
+  const value = formData.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+// A call that fails before the action answers (a page older than the server, a refused
+// request, offline) becomes the form's message; email and name stay, like after any answer
+// (the password is never kept).
+const signUp = catchThrownAction<FormState>(signUpAction, (message, formData) => ({
+  status: "error",
+  message,
+  values: { email: text(formData, "email"), name: text(formData, "name") },
+}));
 
 type FieldName = keyof NonNullable<FormState["fieldErrors"]>;
 
@@ -22,7 +37,7 @@ interface SignUpFormProps {
 }
 
 export function SignUpForm({ callbackUrl, passwordHint }: SignUpFormProps) {
-  const [state, formAction, isPending] = useActionState(signUpAction, initialState);
+  const [state, formAction, isPending] = useActionState(signUp, initialState);
   // See PasswordSignInForm: masks a pending flag left over in a page restored from the
   // back/forward cache, until the next submit.
   const [restored, setRestored] = useState(false);

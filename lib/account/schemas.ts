@@ -2,10 +2,21 @@
 // on names, limits and messages (lib/actions/account.ts validates with them on the server).
 import { z } from "zod";
 
-import { emailSchema, messages, newPasswordSchema, PASSWORD_MAX_LENGTH } from "@/lib/auth/schemas";
+import {
+  emailSchema,
+  existingPasswordSchema,
+  newPasswordSchema,
+  PASSWORD_MAX_LENGTH,
+  withoutControlCharacters,
+} from "@/lib/auth/schemas";
 
-/** Row ids are cuids; the bound only keeps junk out of queries and logs. */
-const rowId = z.string().trim().min(1, "Missing id").max(64, "Unknown id");
+/**
+ * Row ids are cuids; the bounds only keep junk out of queries and logs. A control character
+ * (a NUL reached PostgreSQL as error 22021) answers like any id that is not ours.
+ */
+const rowId = withoutControlCharacters(z.string().trim(), "Unknown id")
+  .min(1, "Missing id")
+  .max(64, "Unknown id");
 
 export const providerIdSchema = z.enum(["google", "github", "stackoverflow"], {
   error: "Unknown sign-in method",
@@ -17,11 +28,11 @@ export const unlinkIdentitySchema = z.object({ accountId: rowId });
 
 export const revokeSessionSchema = z.object({ sessionId: rowId });
 
-/** The current password as typed: any non-empty string up to the length cap. */
-const currentPasswordSchema = z
-  .string({ error: messages.passwordRequired })
-  .min(1, messages.passwordRequired)
-  .max(PASSWORD_MAX_LENGTH * 4, messages.passwordTooLong);
+/**
+ * The current password as typed: any non-empty string up to the length cap, without NUL
+ * (checked like a sign-in's password: an existing password may hold a pasted tab).
+ */
+const currentPasswordSchema = existingPasswordSchema(PASSWORD_MAX_LENGTH * 4);
 
 export const setPasswordSchema = z.object({
   /** Only when the account has no email yet (a Stack Overflow account, say). */

@@ -26,6 +26,13 @@ export interface FormState {
 }
 
 const GENERIC_SIGN_IN_ERROR = "That email and password do not match an account.";
+const FIX_FIELDS = "Please fix the highlighted fields.";
+
+/** The schemas' control-character refusals, which the sign-in form shows at their field. */
+const controlCharacterMessages = new Set<string>([
+  messages.emailControlCharacters,
+  messages.passwordNul,
+]);
 
 function field(formData: FormData, name: string): string {
   const value = formData.get(name);
@@ -83,6 +90,18 @@ export async function signInWithPasswordAction(
   const email = field(formData, "email");
   const parsed = signInSchema.safeParse({ email, password: field(formData, "password") });
   if (!parsed.success) {
+    // A control character is about what was typed, not about any account, so it may be
+    // named at its field; every other refusal keeps the one generic answer.
+    const fieldErrors: FormState["fieldErrors"] = {};
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0];
+      if (controlCharacterMessages.has(issue.message) && (key === "email" || key === "password")) {
+        fieldErrors[key] ??= issue.message;
+      }
+    }
+    if (fieldErrors.email || fieldErrors.password) {
+      return { status: "error", message: FIX_FIELDS, fieldErrors, values: { email } };
+    }
     return { status: "error", message: GENERIC_SIGN_IN_ERROR, values: { email } };
   }
   try {
@@ -124,7 +143,9 @@ export async function signUpAction(_previous: FormState, formData: FormData): Pr
         fieldErrors[key] = issue.message;
       }
     }
-    return { status: "error", message: "Please fix the highlighted fields.", fieldErrors, values };
+    // Before the sign-up limit below: a refused form (a control character in the name, say)
+    // spends none of the per-IP budget.
+    return { status: "error", message: FIX_FIELDS, fieldErrors, values };
   }
   try {
     const context = await requestContext();

@@ -13,7 +13,6 @@
 //   device cookie in the browser.
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { NextAuthConfig, User } from "next-auth";
-import { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import {
   resolveOAuthSignIn,
@@ -21,6 +20,7 @@ import {
   recordSignInFailure,
   type RefusalReason,
 } from "@/lib/auth/identity";
+import { createAuthLogger } from "@/lib/auth/malformed";
 import { verifyCredentials } from "@/lib/auth/password";
 import type { AfterRecordHook } from "@/lib/security/events";
 import { PasswordSignInRefused, reportRefusal } from "@/lib/auth/sign-in-refusal";
@@ -314,19 +314,12 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         if (token && typeof token.sid === "string") await endSession(prisma, token.sid);
       },
     },
-    logger: {
-      error(error) {
-        // A wrong password or a refused attempt is an everyday answer, logged where it
-        // happens (authorize); only real failures are errors.
-        if (error instanceof CredentialsSignin) return;
-        logger.error("auth error", { error });
-      },
-      warn(code) {
-        logger.warn("auth warning", { code });
-      },
-      debug(message, metadata) {
-        logger.debug(`auth: ${message}`, { metadata });
-      },
-    },
+    // Malformed requests (a bad callbackUrl, an unknown provider, a forged OAuth state, a
+    // missing CSRF token …) are logged once at warn with the request id and no stack; the
+    // error level is kept for our faults (lib/auth/malformed.ts).
+    logger: createAuthLogger({
+      logger,
+      requestId: async () => (await deps.requestContext()).requestId,
+    }),
   };
 }

@@ -5,6 +5,12 @@
 // ("one digit, one symbol" makes passwords harder to remember, not harder to guess), and
 // a refusal of the most common passwords and of the account's own email. Lengths count
 // Unicode code points, not UTF-16 units, so "🔑" is one character, as a person sees it.
+//
+// Control characters: every text field refuses them with its own field error, through
+// one helper (withoutControlCharacters), before any other rule and before the action
+// spends a rate-limit budget. A NUL reached PostgreSQL as error 22021 ("Something went
+// wrong on our side"); the others are invisible, break copy and paste, and can forge
+// lines wherever a value is displayed. See the helper for what counts and for passwords.
 import { z } from "zod";
 
 import { isCommonPassword } from "@/lib/auth/common-passwords";
@@ -30,6 +36,12 @@ export const messages = {
   passwordTooCommon: "This password is too common — pick something less guessable",
   passwordIsEmail: "Don't use your email address as your password",
   nameTooLong: `Use at most ${NAME_MAX_LENGTH} characters for your name`,
+  emailControlCharacters:
+    "An email address can't contain invisible characters such as tabs or line breaks",
+  nameControlCharacters: "Your name can't contain invisible characters such as tabs or line breaks",
+  passwordControlCharacters:
+    "A password can't contain invisible control characters such as tabs or line breaks",
+  passwordNul: "A password can't contain a NUL character",
   emailTaken:
     "An account with this email exists — sign in, then add a password from your account page",
 } as const;
@@ -42,14 +54,53 @@ export function codePointLength(value: string): number {
   return length;
 }
 
+/**
+ * Unicode's control characters (category Cc: C0 including NUL, tab and line breaks, DEL,
+ * C1) and lone UTF-16 surrogates (Cs; a string from JSON can carry one, and it is not a
+ * character at all). Format characters such as zero-width joiners stay allowed: emoji and
+ * many scripts need them.
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\p{Cs}]/u;
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL_CHARACTER.test(value);
+}
+
+/**
+ * The shared rule for text fields: refuses control characters with `message`, and stops
+ * there (`abort`), so the field shows this one reason and nothing after it runs on the
+ * value. Put it after trim() where the field is trimmed: surrounding whitespace (a pasted
+ * trailing newline) is dropped, not refused; what would be stored is checked.
+ *
+ * Passwords that someone is choosing now get it in full: a control character cannot be
+ * typed, so one arrives by pasting and would lock its owner out of any device that cannot
+ * paste it. Passwords being checked (sign-in, the current password) refuse only NUL, which
+ * no browser sends: an existing password with, say, a pasted tab must keep working.
+ */
+export function withoutControlCharacters<Schema extends z.ZodString>(
+  schema: Schema,
+  message: string,
+): Schema {
+  return schema.refine((value) => !hasControlCharacter(value), { message, abort: true });
+}
+
+/** NUL only: for passwords being checked, see withoutControlCharacters. */
+function withoutNul<Schema extends z.ZodString>(schema: Schema): Schema {
+  return schema.refine((value) => !value.includes("\u0000"), {
+    message: messages.passwordNul,
+    abort: true,
+  });
+}
+
 /** The form of an email the database stores and looks up (users_email_normalized). */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export const emailSchema = z
-  .string({ error: messages.emailRequired })
-  .trim()
+export const emailSchema = withoutControlCharacters(
+  z.string({ error: messages.emailRequired }).trim(),
+  messages.emailControlCharacters,
+)
   .toLowerCase()
   .min(1, messages.emailRequired)
   // Format and length are checked after normalization, on what will be stored.
@@ -73,22 +124,21 @@ export function passwordMatchesEmail(password: string, email: string): boolean {
  * spaces are characters of the password. At most one message per password, the first
  * rule it breaks, so the form shows one clear reason.
  */
-export const newPasswordSchema = z
-  .string({ error: messages.passwordRequired })
-  .superRefine((password, ctx) => {
-    const length = codePointLength(password);
-    if (length < PASSWORD_MIN_LENGTH) {
-      ctx.addIssue({ code: "custom", message: messages.passwordTooShort });
-    } else if (length > PASSWORD_MAX_LENGTH) {
-      ctx.addIssue({ code: "custom", message: messages.passwordTooLong });
-    } else if (isCommonPassword(password)) {
-      ctx.addIssue({ code: "custom", message: messages.passwordTooCommon });
-    }
-  });
+export const newPasswordSchema = withoutControlCharacters(
+  z.string({ error: messages.passwordRequired }),
+  messages.passwordControlCharacters,
+).superRefine((password, ctx) => {
+  const length = codePointLength(password);
+  if (length < PASSWORD_MIN_LENGTH) {
+    ctx.addIssue({ code: "custom", message: messages.passwordTooShort });
+  } else if (length > PASSWORD_MAX_LENGTH) {
+    ctx.addIssue({ code: "custom", message: messages.passwordTooLong });
+  } else if (isCommonPassword(password)) {
+    ctx.addIssue({ code: "custom", message: messages.passwordTooCommon });
+  }
+});
 
-const nameSchema = z
-  .string()
-  .trim()
+const nameSchema = withoutControlCharacters(z.string().trim(), messages.nameControlCharacters)
   .refine((name) => codePointLength(name) <= NAME_MAX_LENGTH, messages.nameTooLong)
   // A blank name means "no name", not an empty one.
   .transform((name) => (name === "" ? undefined : name))
@@ -117,13 +167,18 @@ export const signUpSchema = z
  */
 export const signInSchema = z.object({
   email: emailSchema,
-  password: z
-    .string({ error: messages.passwordRequired })
+  password: withoutNul(z.string({ error: messages.passwordRequired }))
     .min(1, messages.passwordRequired)
     .refine((password) => codePointLength(password) <= PASSWORD_MAX_LENGTH, {
       message: messages.passwordTooLong,
     }),
 });
+
+/** For the current password on the account page: checked like a sign-in's. */
+export const existingPasswordSchema = (maxLength: number) =>
+  withoutNul(z.string({ error: messages.passwordRequired }))
+    .min(1, messages.passwordRequired)
+    .max(maxLength, messages.passwordTooLong);
 
 export type SignUpInput = z.output<typeof signUpSchema>;
 export type SignInInput = z.output<typeof signInSchema>;

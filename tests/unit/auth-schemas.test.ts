@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 
+import {
+  changePasswordSchema,
+  revokeSessionSchema,
+  setPasswordSchema,
+  unlinkIdentitySchema,
+} from "@/lib/account/schemas";
 import { COMMON_PASSWORDS, isCommonPassword } from "@/lib/auth/common-passwords";
 import {
   codePointLength,
+  hasControlCharacter,
   EMAIL_MAX_LENGTH,
   emailSchema,
   messages,
@@ -244,5 +251,100 @@ describe("signInSchema", () => {
         }),
       ),
     ).toEqual({ password: [messages.passwordTooLong] });
+  });
+});
+
+describe("control characters, in every text field of the shared schemas", () => {
+  // NUL (what reached PostgreSQL as 22021), other C0 controls, DEL, a C1 control, a lone
+  // surrogate (not a character at all).
+  const controls = ["\u0000", "\u0007", "\t", "\n", "\r", "\u001b", "\u007f", "\u0085", "\ud800"];
+  const valid = { email: "ada@example.com", password: "analytical engine 1843" };
+
+  it("hasControlCharacter finds each of them and nothing in ordinary text", () => {
+    for (const control of controls) expect(hasControlCharacter(`a${control}b`)).toBe(true);
+    // Emoji with joiners and variation selectors, right-to-left text, a no-break space.
+    for (const text of ["👩‍👩‍👧", "❤️", "אדה לאבלייס", "Ada\u00a0Lovelace", "Zoë Ø'Brien-Ünal"]) {
+      expect(hasControlCharacter(text)).toBe(false);
+    }
+  });
+
+  it.each(controls)(
+    "sign-up refuses %j inside the name, email or password, at that field",
+    (control) => {
+      expect(
+        messagesOf(signUpSchema.safeParse({ ...valid, name: `Ada${control}Lovelace` })),
+      ).toEqual({
+        name: [messages.nameControlCharacters],
+      });
+      expect(
+        messagesOf(signUpSchema.safeParse({ ...valid, email: `ada${control}@example.com` })),
+      ).toEqual({
+        email: [messages.emailControlCharacters],
+      });
+      expect(
+        messagesOf(signUpSchema.safeParse({ ...valid, password: `analytical${control}engine` })),
+      ).toEqual({ password: [messages.passwordControlCharacters] });
+    },
+  );
+
+  it("gives that one reason first, before length or format rules", () => {
+    expect(
+      messagesOf(signUpSchema.safeParse({ email: "\u0000", password: "\u0000", name: "\u0000" })),
+    ).toEqual({
+      email: [messages.emailControlCharacters],
+      password: [messages.passwordControlCharacters],
+      name: [messages.nameControlCharacters],
+    });
+    expect(messagesOf(newPasswordSchema.safeParse("\u0000".repeat(200)))).toEqual({
+      "": [messages.passwordControlCharacters],
+    });
+  });
+
+  it("drops surrounding whitespace before checking, as it is never stored", () => {
+    expect(
+      signUpSchema.parse({ ...valid, email: "\tada@example.com\n", name: "\n Ada \t" }),
+    ).toEqual({
+      ...valid,
+      name: "Ada",
+    });
+  });
+
+  it("refuses only NUL in a password being checked: an existing one may hold a pasted tab", () => {
+    expect(messagesOf(signInSchema.safeParse({ ...valid, password: "pass\u0000word" }))).toEqual({
+      password: [messages.passwordNul],
+    });
+    expect(signInSchema.safeParse({ ...valid, password: "pass\tword\u0007" }).success).toBe(true);
+    expect(
+      messagesOf(signInSchema.safeParse({ ...valid, email: "ada\u0000@example.com" })),
+    ).toEqual({
+      email: [messages.emailControlCharacters],
+    });
+  });
+
+  it("holds on the account page's schemas too", () => {
+    const change = { currentPassword: "old one", newPassword: "analytical engine 1843" };
+    expect(
+      messagesOf(changePasswordSchema.safeParse({ ...change, currentPassword: "old\u0000" })),
+    ).toEqual({ currentPassword: [messages.passwordNul] });
+    expect(changePasswordSchema.safeParse({ ...change, currentPassword: "old\tone" }).success).toBe(
+      true,
+    );
+    expect(
+      messagesOf(
+        changePasswordSchema.safeParse({ ...change, newPassword: "analytical\u0000engine" }),
+      ),
+    ).toEqual({ newPassword: [messages.passwordControlCharacters] });
+    expect(
+      messagesOf(
+        setPasswordSchema.safeParse({ email: "a\u0000@example.com", password: valid.password }),
+      ),
+    ).toEqual({ email: [messages.emailControlCharacters] });
+    // Row ids answer like any id that is not ours; a NUL never reaches the database.
+    expect(messagesOf(unlinkIdentitySchema.safeParse({ accountId: "ckx\u0000" }))).toEqual({
+      accountId: ["Unknown id"],
+    });
+    expect(messagesOf(revokeSessionSchema.safeParse({ sessionId: "\u0000" }))).toEqual({
+      sessionId: ["Unknown id"],
+    });
   });
 });
