@@ -197,7 +197,9 @@ const variables = z.object({
   RATE_LIMIT_SIGN_IN_ACCOUNT: rateLimit.default({ limit: 100, windowMs: 900_000 }),
   RATE_LIMIT_SIGN_UP_IP: rateLimit.default({ limit: 5, windowMs: 3_600_000 }),
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
-  /** Longest a rate-limit decision may wait on Redis before failing open/closed. */
+  /** How long a rate-limit decision waits on Redis before failing open/closed; time our own
+   *  busy event loop holds an answer up does not count, and no decision waits past 4 × this
+   *  (lib/security/rate-limit.ts, withTimeout). */
   RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(50),
   /** Proxies whose X-Forwarded-For is believed. Empty → the socket address is the client. */
   TRUSTED_PROXIES: ipList.default([]),
