@@ -338,10 +338,12 @@ export function withTimeout<T>(
             return;
           }
           decide();
+          // How long it really waited, and whether the loop was late: what tells a slow Redis
+          // from a blocked server in the incident's log line.
           reject(
             new RateLimitTimeoutError(
-              `no answer within ${timeoutMs} ms` +
-                (elapsedMs >= timeoutMs * 1.5 ? ` (waited ${Math.round(elapsedMs)} ms)` : ""),
+              `no answer within ${timeoutMs} ms (waited ${Math.round(elapsedMs)} ms; ` +
+                `the last timer fired ${Math.max(0, Math.round(lateByMs))} ms late)`,
             ),
           );
         });
