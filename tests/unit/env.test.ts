@@ -71,7 +71,7 @@ describe("settings in production", () => {
       AUTH_GITHUB_ID: "gh-id",
       AUTH_GITHUB_SECRET: "gh-secret",
       RATE_LIMIT_SIGN_IN_ACCOUNT: "5/15m",
-      TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1",
+      TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1, 2001:db8::/32, fd00::7, ::ffff:10.0.0.0/104",
     });
     expect(settings.isProduction).toBe(true);
     expect(settings.database).toMatchObject({ kind: "postgres", poolMax: 25 });
@@ -80,7 +80,13 @@ describe("settings in production", () => {
     expect(settings.auth.secretIsGenerated).toBe(false);
     expect(settings.migrateOnStart).toBe(false);
     expect(settings.rateLimits.signInAccount).toEqual({ limit: 5, windowMs: 900_000 });
-    expect(settings.rateLimits.trustedProxies).toEqual(["10.0.0.0/8", "192.168.1.1"]);
+    expect(settings.rateLimits.trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "192.168.1.1",
+      "2001:db8::/32",
+      "fd00::7",
+      "::ffff:10.0.0.0/104",
+    ]);
     expect(settings.logLevel).toBe("info");
   });
 
@@ -140,7 +146,7 @@ describe("settings in production", () => {
       "REDIS_URL: must be a redis:// or rediss:// URL",
       "DATABASE_POOL_MAX: must be a whole number",
       'RATE_LIMIT_GLOBAL: must look like "120/60s"',
-      "TRUSTED_PROXIES: not an IP or CIDR range: 10.0.0.0/99",
+      'TRUSTED_PROXIES: "10.0.0.0/99": the prefix length of an IPv4 range is 0–32',
       "AUTH_GOOGLE_SECRET: required when AUTH_GOOGLE_ID is set",
       "TELEGRAM_WEBHOOK_SECRET: must be 16–256 characters",
       "TELEGRAM_BOT_TOKEN: required when TELEGRAM_WEBHOOK_SECRET is set",
@@ -185,6 +191,40 @@ describe("settings in production", () => {
     ]);
     expect(problemsOf({ ...production, MIGRATE_ON_START: "maybe" })).toEqual([
       "MIGRATE_ON_START: must be true/false, 1/0, yes/no or on/off",
+    ]);
+  });
+});
+
+describe("TRUSTED_PROXIES", () => {
+  const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
+
+  it("accepts IPv4 and IPv6 addresses and ranges, and IPv4-mapped ones", () => {
+    const value =
+      "203.0.113.7, 10.0.0.0/8, 2001:db8::/32, 2001:DB8:0::1, ::1, ::/0, ::ffff:10.0.0.1";
+    const settings = parseSettings({ ...production, TRUSTED_PROXIES: value }, { devSecret });
+    expect(settings.rateLimits.trustedProxies).toEqual(value.split(", "));
+  });
+
+  it("names every bad entry with what is wrong with it", () => {
+    expect(
+      trusted(
+        "10.0.0.0/33, 2001:db8::/129, 2001:db8::/x, fe80::1%eth0, 10.0.0/8, ::ffff:10.0.0.0/8",
+      ),
+    ).toEqual([
+      "TRUSTED_PROXIES: " +
+        [
+          '"10.0.0.0/33": the prefix length of an IPv4 range is 0–32',
+          '"2001:db8::/129": the prefix length of an IPv6 range is 0–128',
+          '"2001:db8::/x": the prefix length of an IPv6 range is 0–128',
+          '"fe80::1%eth0": zone ids (%…) are not allowed: name the address alone',
+          '"10.0.0/8": not an IP address or CIDR range',
+          '"::ffff:10.0.0.0/8": an IPv4-mapped range needs a prefix length of 96–128 ' +
+            "(96 + the IPv4 one); did you mean 10.0.0.0/8?",
+        ].join("; "),
+    ]);
+    expect(trusted("2001:db8::1/32/1, 1:2:3:4:5:6:7:8:9")).toEqual([
+      'TRUSTED_PROXIES: "2001:db8::1/32/1": not an IP address or CIDR range; ' +
+        '"1:2:3:4:5:6:7:8:9": not an IP address or CIDR range',
     ]);
   });
 });
