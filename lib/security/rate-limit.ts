@@ -245,7 +245,8 @@ export class RateLimitTimeoutError extends Error {
 
 /**
  * The longest any decision waits, however busy this process is: 4 × the timeout (200 ms with
- * the default 50 ms). See withTimeout for when a decision waits past the timeout at all.
+ * the default 50 ms). No deadline is set past it; a loop blocked beyond it decides at its
+ * first turn after. See withTimeout for when a decision waits past the timeout at all.
  */
 export function maxDecisionWaitMs(timeoutMs: number): number {
   return 4 * timeoutMs;
