@@ -191,23 +191,27 @@ function printSummary(options: Options, results: Results): void {
       "≥ 99 %",
       atLeast(share, 99),
     ]);
-    const bursts = signin ? signin.burstUnderLoad.status503 + signin.burstQuiet.status503 : NaN;
+    const bursts = signin
+      ? [signin.burstCold, signin.burstUnderLoad, signin.burstQuiet].map((b) => b.status503)
+      : [];
     rows.push([
-      "40 correct sign-ins at once, 503s (under load / quiet)",
-      signin ? `${signin.burstUnderLoad.status503} / ${signin.burstQuiet.status503}` : "n/a",
+      "40 correct sign-ins at once, 503s (fresh server / load / quiet)",
+      signin ? bursts.join(" / ") : "n/a",
       "0",
-      atMost(bursts, 0),
+      atMost(signin ? Math.max(...bursts) : NaN, 0),
     ]);
-    // A warning while Redis itself was slow to answer (redis-cli saw it too) is the timeout
-    // doing its job on a shared machine; the target is about the others.
-    const falseAlarms = signin ? signin.outageWarnings - signin.outageWarningsWithSlowRedis : NaN;
+    // A warning decided while our loop was turning is Redis being slow (on a shared machine
+    // it can be), which is what the timeout is for; the target is about the others.
+    const responsive = signin?.outageWarningsLoopResponsive;
+    const loopCaused = signin ? signin.outageWarnings - (responsive ?? 0) : NaN;
     rows.push([
       `"Rate limiting is unavailable" warnings, Redis up`,
       signin
-        ? `${signin.outageWarnings} (${signin.outageWarningsWithSlowRedis} as Redis was slow)`
+        ? `${signin.outageWarnings}` +
+          (responsive === null ? " (unclassified)" : ` (${responsive} as Redis was slow)`)
         : "n/a",
-      "0 otherwise",
-      atMost(falseAlarms, 0),
+      "0 from our loop",
+      atMost(loopCaused, 0),
     ]);
     // Redis never lets more than the limit through in a window; what a failed-open decision
     // lets through comes on top (the probe keeps every window full, so any of it overshoots).
