@@ -9,6 +9,8 @@
 // secret file is read through process.getBuiltinModule, only when it is needed).
 import { z } from "zod";
 
+import { parseIpRange } from "@/lib/http/ip-range";
+
 export type Env = Record<string, string | undefined>;
 
 /** Thrown when settings are invalid; `problems` has one "NAME: why" line per variable. */
@@ -66,30 +68,25 @@ const rateLimit = z.string().transform((value, ctx) => {
   return { limit, windowMs };
 });
 
-/** Comma-separated IPs or CIDR ranges of proxies whose forwarding headers are believed. */
+/**
+ * Comma-separated IPv4/IPv6 addresses or CIDR ranges of proxies whose forwarding headers are
+ * believed; every bad entry is named with its reason (lib/http/ip-range.ts).
+ */
 const ipList = z.string().transform((value, ctx) => {
   const items = value
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const bad = items.filter((item) => !isIpOrCidr(item));
-  if (bad.length > 0) {
-    ctx.addIssue({ code: "custom", message: `not an IP or CIDR range: ${bad.join(", ")}` });
+  const problems = items.flatMap((item) => {
+    const parsed = parseIpRange(item);
+    return parsed.ok ? [] : [parsed.problem];
+  });
+  if (problems.length > 0) {
+    ctx.addIssue({ code: "custom", message: problems.join("; ") });
     return z.NEVER;
   }
   return items;
 });
-
-function isIpOrCidr(value: string): boolean {
-  const [address = "", prefix, extra] = value.split("/");
-  if (extra !== undefined) return false;
-  const ipv4 = z.ipv4().safeParse(address).success;
-  const ipv6 = z.ipv6().safeParse(address).success;
-  if (!ipv4 && !ipv6) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return /^\d+$/.test(prefix) && bits <= (ipv4 ? 32 : 128);
-}
 
 // Telegram's webhook secret: 1–256 characters of A-Z a-z 0-9 _ - (Bot API setWebhook).
 /** Telegram's Bot API. */
@@ -208,9 +205,12 @@ const variables = z.object({
   RATE_LIMIT_SIGN_IN_DEVICE: rateLimit.default({ limit: 10, windowMs: 900_000 }),
   RATE_LIMIT_SIGN_UP_IP: rateLimit.default({ limit: 5, windowMs: 3_600_000 }),
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
-  /** Longest a rate-limit decision may wait on Redis before failing open/closed. */
+  /** How long a rate-limit decision waits on Redis before failing open/closed; time our own
+   *  busy event loop holds an answer up does not count, and no decision waits past 4 × this
+   *  (lib/security/rate-limit.ts, withTimeout). */
   RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(50),
-  /** Proxies whose X-Forwarded-For is believed. Empty → the socket address is the client. */
+  /** Proxies whose X-Forwarded-For is believed: IPv4/IPv6 addresses and CIDR ranges. Empty →
+   *  the socket address is the client. */
   TRUSTED_PROXIES: ipList.default([]),
   /** Set by Vercel on its deployments; its edge network sets X-Forwarded-For itself. */
   VERCEL: z.string().optional(),

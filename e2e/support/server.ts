@@ -280,7 +280,13 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
   const child = spawn(process.execPath, args, {
     cwd: root,
     // Next's types make NODE_ENV a required literal; production is what these tests run.
-    env: { ...env, NODE_ENV: "production", HOSTNAME: "127.0.0.1", PORT: String(port) },
+    // HOSTNAME: loopback unless a suite asks otherwise ("::" listens on IPv6 and IPv4).
+    env: {
+      ...env,
+      NODE_ENV: "production",
+      HOSTNAME: env.HOSTNAME ?? "127.0.0.1",
+      PORT: String(port),
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -46,7 +46,9 @@ export interface AccountThrottleDeps extends AccountThrottleOptions {
   logger: Pick<Logger, "warn" | "info">;
   /** Clock in ms, for outage durations in the logs. */
   now?: () => number;
-  /** Longest wait on the store per call (wire settings.rateLimits.timeoutMs). Default 50 ms. */
+  /** Timeout on the store per call (wire settings.rateLimits.timeoutMs). Default 50 ms.
+   *  Counted as the limiter counts it (withTimeout in rate-limit.ts): time our own busy event
+   *  loop held an answer up is not the store's, and no call waits past 4 × this. */
   timeoutMs?: number;
   /** Redis key prefix. Default "gatehouse:throttle:account". */
   keyPrefix?: string;

@@ -60,11 +60,13 @@ class Tail {
   private text = "";
   /** Characters received in all, kept or not: a position in the whole output. */
   private total = 0;
+  private readonly listeners = new Set<(chunk: string) => void>();
 
   attach(child: ChildProcess): void {
     const add = (chunk: string) => {
       this.total += chunk.length;
       this.text = (this.text + chunk).slice(-OUTPUT_LIMIT);
+      for (const listener of this.listeners) listener(chunk);
     };
     child.stdout?.setEncoding("utf8").on("data", add);
     child.stderr?.setEncoding("utf8").on("data", add);
@@ -72,6 +74,12 @@ class Tail {
 
   get position(): number {
     return this.total;
+  }
+
+  /** Calls `listener` with every chunk from now on (all of it, not only what is kept). */
+  listen(listener: (chunk: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** What was printed after `position` (as much of it as is still kept). */
@@ -227,6 +235,8 @@ export interface AppServer {
   /** A position in the output, for outputSince. */
   outputPosition(): number;
   outputSince(position: number): string;
+  /** Every chunk the server prints from now on, however long the run; returns "stop". */
+  onOutput(listener: (chunk: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -289,6 +299,7 @@ export async function startServer(
     output: () => String(output),
     outputPosition: () => output.position,
     outputSince: (position) => output.since(position),
+    onOutput: (listener) => output.listen(listener),
     stop,
   };
 }

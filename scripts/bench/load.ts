@@ -12,7 +12,9 @@ export interface LoadTarget {
   /** Host header: the app's APP_URL host, as a browser would send it. */
   host: string;
   path: string;
-  headers?: Record<string, string>;
+  /** Extra request headers; a function is called for every request (e.g. a new client
+   *  address in X-Forwarded-For each time, so no per-address limit is ever reached). */
+  headers?: Record<string, string> | (() => Record<string, string>);
   /** The status every answer should have; others are counted as errors. */
   expectStatus: number;
 }
@@ -47,7 +49,7 @@ function once(agent: Agent, target: LoadTarget): Promise<{ status: number; bytes
           host: target.host,
           accept: "text/html",
           "user-agent": "gatehouse-bench",
-          ...target.headers,
+          ...(typeof target.headers === "function" ? target.headers() : target.headers),
         },
       },
       (response) => {

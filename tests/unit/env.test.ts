@@ -75,7 +75,7 @@ describe("settings in production", () => {
       RATE_LIMIT_SIGN_IN_ACCOUNT: "5/15m",
       RATE_LIMIT_SIGN_IN_DEVICE: "3/10m",
       DEVICE_COOKIE_MAX_AGE_DAYS: "90",
-      TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1",
+      TRUSTED_PROXIES: "10.0.0.0/8, 192.168.1.1, 2001:db8::/32, fd00::7, ::ffff:10.0.0.0/104",
     });
     expect(settings.isProduction).toBe(true);
     expect(settings.database).toMatchObject({ kind: "postgres", poolMax: 25 });
@@ -86,7 +86,13 @@ describe("settings in production", () => {
     expect(settings.rateLimits.signInAccount).toEqual({ limit: 5, windowMs: 900_000 });
     expect(settings.rateLimits.signInDevice).toEqual({ limit: 3, windowMs: 600_000 });
     expect(settings.auth.deviceCookieMaxAgeSeconds).toBe(90 * 86_400);
-    expect(settings.rateLimits.trustedProxies).toEqual(["10.0.0.0/8", "192.168.1.1"]);
+    expect(settings.rateLimits.trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "192.168.1.1",
+      "2001:db8::/32",
+      "fd00::7",
+      "::ffff:10.0.0.0/104",
+    ]);
     expect(settings.logLevel).toBe("info");
   });
 
@@ -146,7 +152,7 @@ describe("settings in production", () => {
       "REDIS_URL: must be a redis:// or rediss:// URL",
       "DATABASE_POOL_MAX: must be a whole number",
       'RATE_LIMIT_GLOBAL: must look like "120/60s"',
-      "TRUSTED_PROXIES: not an IP or CIDR range: 10.0.0.0/99",
+      'TRUSTED_PROXIES: "10.0.0.0/99": the prefix length of an IPv4 range is 0–32',
       "AUTH_GOOGLE_SECRET: required when AUTH_GOOGLE_ID is set",
       "TELEGRAM_WEBHOOK_SECRET: must be 16–256 characters",
       "TELEGRAM_BOT_TOKEN: required when TELEGRAM_WEBHOOK_SECRET is set",
@@ -195,6 +201,40 @@ describe("settings in production", () => {
     // Browsers cap a cookie's lifetime at 400 days.
     expect(problemsOf({ ...production, DEVICE_COOKIE_MAX_AGE_DAYS: "401" })).toEqual([
       "DEVICE_COOKIE_MAX_AGE_DAYS: must be at most 400",
+    ]);
+  });
+});
+
+describe("TRUSTED_PROXIES", () => {
+  const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
+
+  it("accepts IPv4 and IPv6 addresses and ranges, and IPv4-mapped ones", () => {
+    const value =
+      "203.0.113.7, 10.0.0.0/8, 2001:db8::/32, 2001:DB8:0::1, ::1, ::/0, ::ffff:10.0.0.1";
+    const settings = parseSettings({ ...production, TRUSTED_PROXIES: value }, { devSecret });
+    expect(settings.rateLimits.trustedProxies).toEqual(value.split(", "));
+  });
+
+  it("names every bad entry with what is wrong with it", () => {
+    expect(
+      trusted(
+        "10.0.0.0/33, 2001:db8::/129, 2001:db8::/x, fe80::1%eth0, 10.0.0/8, ::ffff:10.0.0.0/8",
+      ),
+    ).toEqual([
+      "TRUSTED_PROXIES: " +
+        [
+          '"10.0.0.0/33": the prefix length of an IPv4 range is 0–32',
+          '"2001:db8::/129": the prefix length of an IPv6 range is 0–128',
+          '"2001:db8::/x": the prefix length of an IPv6 range is 0–128',
+          '"fe80::1%eth0": zone ids (%…) are not allowed: name the address alone',
+          '"10.0.0/8": not an IP address or CIDR range',
+          '"::ffff:10.0.0.0/8": an IPv4-mapped range needs a prefix length of 96–128 ' +
+            "(96 + the IPv4 one); did you mean 10.0.0.0/8?",
+        ].join("; "),
+    ]);
+    expect(trusted("2001:db8::1/32/1, 1:2:3:4:5:6:7:8:9")).toEqual([
+      'TRUSTED_PROXIES: "2001:db8::1/32/1": not an IP address or CIDR range; ' +
+        '"1:2:3:4:5:6:7:8:9": not an IP address or CIDR range',
     ]);
   });
 });

@@ -2,6 +2,7 @@
 // failure modes and the once-per-incident logging. The real backends are in
 // tests/integration/rate-limit.test.ts.
 import { createHash } from "node:crypto";
+import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { RateLimitRule } from "@/lib/env";
@@ -12,6 +13,8 @@ import {
   decisionFromResult,
   failureDecision,
   hashKey,
+  lateTimerMs,
+  maxDecisionWaitMs,
   nextIncidentState,
   RATE_LIMIT_POLICIES,
   rateLimitHeaders,
@@ -226,6 +229,10 @@ describe("withTimeout", () => {
     void raced.then((value) => (settled = value));
     await vi.advanceTimersByTimeAsync(49);
     expect(settled).toBe("pending");
+    // The timer fires at 50 ms and decides one loop turn later, in a setImmediate, which
+    // fake timers run 1 ms later. With the loop idle, that is all.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toBe("pending");
     await vi.advanceTimersByTimeAsync(1);
     expect(settled).toBeInstanceOf(RateLimitTimeoutError);
     expect(String(settled)).toMatch(/no answer within 50 ms/);
@@ -233,6 +240,137 @@ describe("withTimeout", () => {
     // fails the run on one).
     rejectLate(new Error("late"));
     await Promise.resolve();
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// A busy event loop (issue 12, point 3). These use real timers and block the loop with a
+// synchronous busy-wait, as a long render does. They assert what was decided, never how fast:
+// a slower machine only makes each busy-wait take as long as it says, and the order of the
+// loop's phases does the rest.
+// ---------------------------------------------------------------------------------------
+
+/** Holds the event loop for at least `ms`, like synchronous work (rendering, parsing). */
+function blockLoopFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // Busy: no timer, no I/O callback runs meanwhile.
+  }
+}
+
+/** Resolves after `turns` turns of the event loop (one setImmediate each). */
+function afterLoopTurns<T>(turns: number, value: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const step = (left: number) =>
+      left === 0 ? resolve(value) : setImmediate(() => step(left - 1));
+    step(turns);
+  });
+}
+
+/** Two connected loopback sockets in this process; `server.write` lands in the client's
+ *  receive buffer at once (an idle socket writes synchronously). */
+async function socketPair() {
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const address = listener.address() as net.AddressInfo;
+  const accepted = new Promise<net.Socket>((resolve) => listener.once("connection", resolve));
+  const client = net.connect(address.port, "127.0.0.1");
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  const server = await accepted;
+  return {
+    client,
+    server,
+    close: async () => {
+      client.destroy();
+      server.destroy();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    },
+  };
+}
+
+describe("withTimeout on a busy event loop", () => {
+  const TIMEOUT = 20;
+
+  it("takes an answer that arrived while the loop was blocked past the deadline (real I/O)", async () => {
+    const pair = await socketPair();
+    try {
+      const answer = new Promise<string>((resolve) =>
+        pair.client.once("data", (chunk) => resolve(String(chunk))),
+      );
+      // No extension allowed: only the extra loop turn before deciding can save it.
+      const decision = withTimeout(answer, TIMEOUT, { maxWaitMs: TIMEOUT });
+      pair.server.write("answer");
+      // The reply is in the socket; the deadline passes five times over before the loop can
+      // read it. When the loop comes back its timers phase runs first: deciding there (as
+      // the old withTimeout did) fails an answer that was already here.
+      blockLoopFor(5 * TIMEOUT);
+      await expect(decision).resolves.toBe("answer");
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it("gives an exchange that needs more loop turns another timeout when the deadline fired late, up to the bound", async () => {
+    // Five turns of the loop, like an HTTP request to Upstash (connect, write, read, parse);
+    // the loop is blocked right after the request starts, as when many requests arrive.
+    const extended = withTimeout(afterLoopTurns(5, "answer"), TIMEOUT, { maxWaitMs: 60_000 });
+    blockLoopFor(5 * TIMEOUT);
+    await expect(extended).resolves.toBe("answer");
+
+    // The same with no room past the timeout: decided at the first look, the exchange lost.
+    const bounded = withTimeout(afterLoopTurns(5, "answer"), TIMEOUT, { maxWaitMs: TIMEOUT });
+    blockLoopFor(5 * TIMEOUT);
+    await expect(bounded).rejects.toBeInstanceOf(RateLimitTimeoutError);
+  });
+
+  it("decides a backend that never answers at the first look past the bound, however long the loop was blocked", async () => {
+    let settled: unknown = "pending";
+    const maxWaitMs = 2 * TIMEOUT;
+    void withTimeout(new Promise<never>(() => {}), TIMEOUT, { maxWaitMs }).catch(
+      (error: unknown) => (settled = error),
+    );
+    blockLoopFor(3 * maxWaitMs);
+    // The overdue timer fires in the next turn and decides in that turn's setImmediate; no
+    // second timer is armed past the bound.
+    await afterLoopTurns(2, null);
+    expect(settled).toBeInstanceOf(RateLimitTimeoutError);
+    expect(String(settled)).toMatch(
+      /no answer within 20 ms \(waited \d+ ms; the last timer fired \d+ ms late\)/,
+    );
+  });
+
+  it("extends a late deadline by one more timeout for a backend that never answers, then decides", async () => {
+    const started = performance.now();
+    const decision = withTimeout(new Promise<never>(() => {}), TIMEOUT, { maxWaitMs: 60_000 });
+    blockLoopFor(3 * TIMEOUT);
+    await expect(decision).rejects.toBeInstanceOf(RateLimitTimeoutError);
+    // At least the blocked time and a whole further timeout (timers may fire ≤ 1 ms early).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4 * TIMEOUT - 2);
+  });
+
+  it("leaves no timer behind when an extended decision ends (fake timers, a clock that jumps)", async () => {
+    vi.useFakeTimers();
+    // A blocked loop, as the deadline sees it: the clock jumps while no timer runs.
+    let blockedMs = 0;
+    const now = () => performance.now() + blockedMs;
+    let answer!: (value: string) => void;
+    const decision = withTimeout(new Promise<string>((resolve) => (answer = resolve)), TIMEOUT, {
+      now,
+      maxWaitMs: 60_000,
+    });
+    blockedMs = 5 * TIMEOUT;
+    await vi.advanceTimersByTimeAsync(TIMEOUT);
+    // Late by 5 timeouts: extended, so a timer is armed again.
+    expect(vi.getTimerCount()).toBe(1);
+    answer("answer");
+    await expect(decision).resolves.toBe("answer");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("bounds every decision at 4 × the timeout, and calls a timer late past a fifth of it", () => {
+    expect(maxDecisionWaitMs(50)).toBe(200);
+    expect(lateTimerMs(50)).toBe(10);
+    expect(lateTimerMs(5)).toBe(2);
   });
 });
 
@@ -327,11 +465,35 @@ describe("createRateLimiter", () => {
     );
     await vi.advanceTimersByTimeAsync(settings.timeoutMs - 1);
     expect(results).toEqual({});
-    await vi.advanceTimersByTimeAsync(1);
+    // The deadline, plus the loop turn it looks for an answer in (1 ms on fake timers).
+    await vi.advanceTimersByTimeAsync(2);
     await pending;
     expect(results.global).toMatchObject({ allowed: true, failure: "open" });
     expect(results.signInAccount).toMatchObject({ allowed: false, failure: "closed" });
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("allows a sign-in whose answer arrived while our loop was busy, and logs no outage", async () => {
+    // The backend answers over a real socket; the answer is there before the deadline, but
+    // the loop is blocked past it (a render, a burst of requests being parsed).
+    const pair = await socketPair();
+    try {
+      const { backend } = stubBackend(
+        (call) =>
+          new Promise<WindowResult>((resolve) =>
+            pair.client.once("data", () => void allowed(call).then(resolve)),
+          ),
+      );
+      const logger = memoryLogger();
+      const decision = limiterOn(backend, logger).limit("signInAccount", "a@example.com");
+      pair.server.write("+OK\r\n");
+      blockLoopFor(2 * settings.timeoutMs);
+      expect(await decision).toMatchObject({ allowed: true });
+      expect((await decision).failure).toBeUndefined();
+      expect(logger.lines).toEqual([]);
+    } finally {
+      await pair.close();
+    }
   });
 
   it("logs an outage when it starts and when it ends, not per request", async () => {
