@@ -19,6 +19,7 @@ import {
   RATE_LIMIT_POLICIES,
   rateLimitHeaders,
   rateLimitKey,
+  addressBucket,
   RateLimitTimeoutError,
   secondsUntil,
   withTimeout,
@@ -85,6 +86,28 @@ describe("rate-limit keys", () => {
     expect(id).toBe(createHash("sha256").update("203.0.113.7").digest("base64url"));
     expect(id).toHaveLength(43);
     expect(rateLimitKey("signUpIp", "203.0.113.7", "test:rl").namespace).toBe("test:rl:signUpIp");
+  });
+
+  it("counts an IPv6 client by its /64: a subscriber's whole prefix is one bucket", () => {
+    expect(addressBucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:DB8:0001:0002::ffff")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("::1")).toBe("0:0:0:0::/64");
+    expect(addressBucket("2001:db8::")).toBe("2001:db8:0:0::/64");
+    expect(addressBucket("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
+    // IPv4 and anything that is not an address stay as they are.
+    expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
+    expect(addressBucket("unknown")).toBe("unknown");
+    for (const policy of ["global", "signInIp", "signUpIp"] as const) {
+      expect(rateLimitKey(policy, "2001:db8:1:2::1").id).toBe(
+        rateLimitKey(policy, "2001:db8:1:2:ffff::9").id,
+      );
+      expect(rateLimitKey(policy, "2001:db8:1:2::1").id).not.toBe(
+        rateLimitKey(policy, "2001:db8:1:3::1").id,
+      );
+    }
+    // A Telegram chat id or a device nonce is never an address: keyed as given.
+    expect(rateLimitKey("telegram", "2001:db8:1:2::1").id).toBe(hashKey("2001:db8:1:2::1"));
   });
 
   it("normalizes account keys, so case and spaces do not make a new counter", () => {
