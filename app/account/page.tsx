@@ -15,14 +15,14 @@ import type {
   IdentityView,
   TelegramConnectionView,
 } from "@/components/account/view-models";
-import { describeAuthError, providerDisplayName } from "@/components/auth/error-messages";
+import { describeAuthError } from "@/components/auth/error-messages";
 import { searchParam, type SearchParams } from "@/components/auth/search-params";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
 import { currentSession } from "@/lib/auth";
-import type { OAuthProviderId } from "@/lib/auth/providers";
 import { configuredProviders } from "@/lib/auth/providers";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
-import { describeDevice, describeEvent, methodName } from "@/lib/security/describe";
+import { describeDevice, describeEvent } from "@/lib/security/describe";
+import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
 import { getServices } from "@/lib/services";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -64,11 +64,10 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   const { user, hasPassword } = overview;
 
   const identities: IdentityView[] = overview.identities.map((identity) => {
-    const name = providerDisplayName(identity.provider);
     return {
       id: identity.id,
-      provider: name ? (identity.provider as OAuthProviderId) : null,
-      providerName: name ?? "Another provider",
+      provider: isOAuthProviderId(identity.provider) ? identity.provider : null,
+      providerName: providerDisplayName(identity.provider) ?? "Another provider",
       label: identity.label,
       linkedAt: timeView(identity.linkedAt, now),
     };

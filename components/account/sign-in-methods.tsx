@@ -15,7 +15,7 @@ import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
 import { linkProviderAction, unlinkIdentityAction } from "@/lib/actions/account";
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
 interface SignInMethodsProps {
   /** The section this list belongs to (focus returns to its heading). */

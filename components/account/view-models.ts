@@ -1,7 +1,7 @@
 // What the account page's sections receive: plain, serialisable values, every time already
 // put into words against the one `now` the page computed. Client components get these as
 // props, so they never parse user agents or format dates themselves (no hydration drift).
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
 /** One moment, ready for `<time dateTime={iso} title={absolute}>{relative}</time>`. */
 export interface TimeView {

@@ -6,7 +6,7 @@
 // The query string is attacker-controlled, so pages never print it: they print only the
 // copy looked up here, and an unknown code gets the generic copy.
 import type { policyErrors } from "@/lib/auth/config";
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import { providerDisplayName } from "@/lib/sign-in-methods";
 
 type PolicyErrorCode = (typeof policyErrors)[keyof typeof policyErrors];
 
@@ -17,19 +17,6 @@ export interface AuthErrorCopy {
   message: string;
   /** What the person can do about it. */
   nextStep: string;
-}
-
-/** Display names for the `provider` query parameter; anything else is "the provider". */
-const providerNames: Record<OAuthProviderId, string> = {
-  google: "Google",
-  github: "GitHub",
-  stackoverflow: "Stack Overflow",
-};
-
-/** The display name of a known provider id, or null (never echoes the input). */
-export function providerDisplayName(id: string | undefined): string | null {
-  if (id === undefined || !Object.hasOwn(providerNames, id)) return null;
-  return providerNames[id as OAuthProviderId];
 }
 
 /** Builds the copy for a code; `provider` is a display name or null when unknown. */

@@ -8,7 +8,7 @@ import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
 import { signInWithProviderAction } from "@/lib/actions/auth";
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
 export interface ProviderOption {
   id: OAuthProviderId;

@@ -1,6 +1,6 @@
 import type { ComponentType } from "react";
 
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
 // Inline marks: no image requests, no extra origin in the CSP, and they follow the colour
 // scheme. Decorative (aria-hidden): the button's text names the provider.

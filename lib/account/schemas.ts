@@ -2,6 +2,7 @@
 // on names, limits and messages (lib/actions/account.ts validates with them on the server).
 import { z } from "zod";
 
+import { OAUTH_PROVIDER_IDS } from "@/lib/sign-in-methods";
 import {
   emailSchema,
   existingPasswordSchema,
@@ -18,7 +19,7 @@ const rowId = withoutControlCharacters(z.string().trim(), "Unknown id")
   .min(1, "Missing id")
   .max(64, "Unknown id");
 
-export const providerIdSchema = z.enum(["google", "github", "stackoverflow"], {
+export const providerIdSchema = z.enum(OAUTH_PROVIDER_IDS, {
   error: "Unknown sign-in method",
 });
 

@@ -15,7 +15,8 @@ import {
   unlinkIdentitySchema,
 } from "@/lib/account/schemas";
 import { ACCOUNT_PATH } from "@/lib/auth/config";
-import { configuredProviders, type OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
+import { configuredProviders } from "@/lib/auth/providers";
 import { revokeAllSessions, revokeSession } from "@/lib/auth/sessions";
 import { createActionClients, type ActionDependencies } from "@/lib/actions/clients";
 import type { AfterRecordHook } from "@/lib/security/events";

@@ -7,9 +7,8 @@ import { customFetch } from "next-auth";
 import Google, { type GoogleProfile } from "next-auth/providers/google";
 import type { OAuthConfig } from "next-auth/providers";
 import { z } from "zod";
+import { OAUTH_PROVIDER_NAME, OAUTH_PROVIDERS, type OAuthProviderId } from "@/lib/sign-in-methods";
 import type { Settings } from "@/lib/env";
-
-export type OAuthProviderId = "google" | "github" | "stackoverflow";
 
 /** What every provider's profile() returns (Auth.js passes it to the signIn callback). */
 export interface NormalizedProfile {
@@ -133,7 +132,7 @@ function github(
   const { web, api } = endpoints.github;
   return {
     id: "github",
-    name: "GitHub",
+    name: OAUTH_PROVIDER_NAME.github,
     type: "oauth",
     clientId: settings.github.clientId,
     clientSecret: settings.github.clientSecret,
@@ -274,7 +273,7 @@ function stackOverflow(
   const { web, api } = endpoints.stackoverflow;
   return {
     id: "stackoverflow",
-    name: "Stack Overflow",
+    name: OAUTH_PROVIDER_NAME.stackoverflow,
     type: "oauth",
     clientId: settings.stackOverflow.clientId,
     clientSecret: settings.stackOverflow.clientSecret,
@@ -345,12 +344,12 @@ export function oauthProviders(settings: Settings["auth"]) {
 export function configuredProviders(
   settings: Settings["auth"],
 ): { id: OAuthProviderId; name: string }[] {
-  const all: { id: OAuthProviderId; name: string; enabled: boolean }[] = [
-    { id: "google", name: "Google", enabled: settings.google !== null },
-    { id: "github", name: "GitHub", enabled: settings.github !== null },
-    { id: "stackoverflow", name: "Stack Overflow", enabled: settings.stackOverflow !== null },
-  ];
-  return all.filter((p) => p.enabled).map(({ id, name }) => ({ id, name }));
+  const enabled: Record<OAuthProviderId, boolean> = {
+    google: settings.google !== null,
+    github: settings.github !== null,
+    stackoverflow: settings.stackOverflow !== null,
+  };
+  return OAUTH_PROVIDERS.filter((p) => enabled[p.id]).map(({ id, name }) => ({ id, name }));
 }
 
 /**

@@ -8,6 +8,7 @@
 import Bowser from "bowser";
 
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
+import { methodName } from "@/lib/sign-in-methods";
 import { CLAIM_DETAIL } from "@/lib/security/events";
 
 /** What describeDevice says when the user agent names no browser or system it knows. */
@@ -58,24 +59,6 @@ export function describeDevice(userAgent: string | null | undefined): string {
   if (browserName) return browserName;
   if (systemName) return `a browser on ${systemName}`;
   return UNKNOWN_DEVICE;
-}
-
-const METHOD_NAMES = new Map([
-  ["password", "email and password"],
-  ["google", "Google"],
-  ["github", "GitHub"],
-  ["stackoverflow", "Stack Overflow"],
-  ["telegram", "Telegram"],
-]);
-
-/**
- * The sign-in method as people call it, or null for a method this page does not know.
- * Unknown methods are left out rather than echoed: the title then stays generic
- * ("Signed in") instead of showing an internal identifier.
- */
-export function methodName(method: string | null | undefined): string | null {
-  // A Map, not an object literal: "constructor" or "__proto__" must not find anything.
-  return METHOD_NAMES.get(method?.trim().toLowerCase() ?? "") ?? null;
 }
 
 export interface DescribableEvent {

@@ -4,7 +4,8 @@
 import type { InlineKeyboardMarkup } from "grammy/types";
 
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
-import { describeDevice, methodName } from "@/lib/security/describe";
+import { describeDevice } from "@/lib/security/describe";
+import { methodName } from "@/lib/sign-in-methods";
 
 /** Events that send an alert to the user's linked chat (through the outbox). */
 export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([

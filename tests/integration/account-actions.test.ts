@@ -12,7 +12,7 @@ import type { PasswordHasher } from "@/lib/account/password";
 import { createAccountActions } from "@/lib/actions/account-actions";
 import { GENERIC_ACTION_ERROR, type ActionSession } from "@/lib/actions/clients";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { messages } from "@/lib/auth/schemas";
 import { createSession } from "@/lib/auth/sessions";
 import { parseSettings, type Settings } from "@/lib/env";

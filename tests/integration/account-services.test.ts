@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from "vitest";
 import { AccountError } from "@/lib/account/errors";
 import { unlinkIdentity } from "@/lib/account/methods";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
-import type { OAuthProviderId } from "@/lib/auth/providers";
+import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { createSession } from "@/lib/auth/sessions";
 import type { SecurityEvent } from "@/lib/generated/prisma/client";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";

@@ -5,7 +5,6 @@ import {
   describeDevice,
   describeEvent,
   describeEventTitle,
-  methodName,
   relativeTime,
   UNKNOWN_DEVICE,
 } from "@/lib/security/describe";
@@ -82,26 +81,6 @@ describe("describeDevice", () => {
       "Chrome on Android",
     );
   });
-});
-
-describe("methodName", () => {
-  it.each([
-    ["password", "email and password"],
-    ["google", "Google"],
-    ["github", "GitHub"],
-    ["stackoverflow", "Stack Overflow"],
-    ["telegram", "Telegram"],
-    [" GitHub ", "GitHub"],
-  ])("names %j as %j", (method, expected) => {
-    expect(methodName(method)).toBe(expected);
-  });
-
-  it.each([null, undefined, "", "   ", "facebook", "constructor", "__proto__", "toString"])(
-    "returns null for %j",
-    (method) => {
-      expect(methodName(method)).toBeNull();
-    },
-  );
 });
 
 describe("describeEventTitle", () => {
