@@ -149,8 +149,6 @@ const copyByCode = {
 
 export type AuthErrorCode = keyof typeof copyByCode;
 
-export const authErrorCodes = Object.keys(copyByCode) as AuthErrorCode[];
-
 /** The known code for `raw`, or "Default". Own keys only, so "constructor" is not a code. */
 export function authErrorCode(raw: string | undefined): AuthErrorCode {
   return raw !== undefined && Object.hasOwn(copyByCode, raw) ? (raw as AuthErrorCode) : "Default";
