@@ -123,7 +123,7 @@ const copyByCode = {
   }),
   Default: defaultCopy,
 
-  // Ours: the same-email policy (DESIGN.md, "Same email across providers").
+  // Ours: the same-email policy (docs/sign-in.md, "Same email across providers").
   EmailNotVerified: (provider) => ({
     title: "Sign in the way you did before",
     message: `That ${provider ?? "provider"} account's email is not verified, and an account with that email already exists.`,
