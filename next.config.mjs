@@ -4,6 +4,9 @@ const nextConfig = {
   // fails at build with "path argument … Received an instance of URL". ioredis and pg
   // are plain Node libraries with optional native bits, so they stay external too.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "ioredis"],
+  // Read at run time from the project root (lib/auth/common-passwords.ts); listed so that a
+  // traced deployment (Vercel, standalone output) carries it.
+  outputFileTracingIncludes: { "/*": ["./lib/auth/common-passwords.txt"] },
   poweredByHeader: false,
   reactStrictMode: true,
 };

@@ -121,7 +121,8 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * A store on a Redis server through ioredis, set up to fail fast (DESIGN.md, "Protection"):
+ * A store on a Redis server through ioredis, set up to fail fast (docs/protection.md, "When
+ * Redis fails or is slow"):
  * when Redis is down, every call rejects within milliseconds (at most the connect or command
  * timeout) instead of waiting for a reconnect, so the caller — a rate limiter in front of
  * every request — can fail open or closed at once rather than stall the whole app.

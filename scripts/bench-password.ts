@@ -5,7 +5,7 @@
 // - verifyCredentials for a known email (one query + one verify);
 // - verifyCredentials for an unknown email (one query + one verify of the dummy hash).
 // The known and unknown rows should be close to each other (no user enumeration by
-// timing) and close to the verify row (DESIGN.md: p95 within 40 ms of it at low load).
+// timing) and close to the verify row (docs/performance.md: p95 within 40 ms of it at low load).
 // Runs on an in-memory PGlite database built by the migrations, so it needs no server.
 // Numbers are printed, never asserted: timing belongs here, not in tests.
 import { performance } from "node:perf_hooks";

@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --only=pages,limits,password,signin] [-- --keep-builds=DIR]
 //
-// The figures DESIGN.md ("Performance") asks for, measured as ratios and percentiles within
-// one run on this machine, printed and never asserted: timing belongs here, not in tests.
+// The figures docs/performance.md sets targets for, measured as ratios and percentiles
+// within one run on this machine, printed and never asserted: timing belongs here, not in tests.
 // - limits:   latency of one rate-limit decision per backend (memory, ioredis on loopback,
 //             Upstash REST against a local fake);
 // - password: scripts/bench-password.ts (argon2id verify vs a whole password check);
@@ -69,7 +69,7 @@ function parseArgs(argv: readonly string[]): Options {
   return { quick, only, keepBuilds };
 }
 
-/** Durations and counts; the full ones are what DESIGN.md's figures are quoted from. */
+/** Durations and counts; the full ones are what docs/performance.md's figures come from. */
 function plan(quick: boolean) {
   return quick
     ? {

@@ -110,7 +110,7 @@ const copyByCode = {
   }),
   Default: defaultCopy,
 
-  // Ours: the same-email policy (DESIGN.md, "Same email across providers").
+  // Ours: the same-email policy (docs/sign-in.md, "Same email across providers").
   EmailNotVerified: (provider) => ({
     title: "Sign in the way you did before",
     message: `That ${provider ?? "provider"} account's email is not verified, and an account with that email already exists.`,
@@ -135,8 +135,6 @@ const copyByCode = {
 } satisfies Record<string, CopyFor> & Record<PolicyErrorCode, CopyFor>;
 
 export type AuthErrorCode = keyof typeof copyByCode;
-
-export const authErrorCodes = Object.keys(copyByCode) as AuthErrorCode[];
 
 /** The known code for `raw`, or "Default". Own keys only, so "constructor" is not a code. */
 export function authErrorCode(raw: string | undefined): AuthErrorCode {

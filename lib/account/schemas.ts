@@ -52,8 +52,5 @@ export const changePasswordSchema = z.object({
   signOutOtherSessions: z.boolean().default(true),
 });
 
-export type LinkProviderInput = z.input<typeof linkProviderSchema>;
-export type UnlinkIdentityInput = z.input<typeof unlinkIdentitySchema>;
-export type RevokeSessionInput = z.input<typeof revokeSessionSchema>;
 export type SetPasswordInput = z.input<typeof setPasswordSchema>;
 export type ChangePasswordInput = z.input<typeof changePasswordSchema>;

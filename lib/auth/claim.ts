@@ -1,4 +1,4 @@
-// The claim rule (DESIGN.md, "Same email across providers"): when a verified identity
+// The claim rule (docs/sign-in.md, "The claim rule"): when a verified identity
 // arrives for an account whose email was never proven, whoever set that account up may not
 // own the address — anyone can sign up with someone else's email (pre-registration
 // takeover). The proven owner gets the account, stripped back to the identity that proved

@@ -1,5 +1,5 @@
-// The same-email policy: what happens when an OAuth identity arrives (DESIGN.md, "Same
-// email across providers"). One arrival is decided and written in one transaction; the
+// The same-email policy: what happens when an OAuth identity arrives (docs/sign-in.md,
+// "Same email across providers"). One arrival is decided and written in one transaction; the
 // database's unique constraints settle races between parallel arrivals (see
 // resolveOAuthSignIn), so no path silently creates a second account.
 import { claimAccount } from "@/lib/auth/claim";
@@ -42,7 +42,10 @@ export interface OAuthIdentity {
 export type RefusalReason =
   | "unverified-email-match"
   | "identity-linked-to-another-user"
-  /** Linking a new identity from the account page needs a recent sign-in (DESIGN: sudo). */
+  /**
+   * Linking a new identity from the account page needs a recent sign-in (docs/account.md,
+   * "Recent sign-in").
+   */
   | "recent-sign-in-required";
 
 export interface IdentitySignIn {
@@ -116,8 +119,9 @@ function isLostRace(error: unknown): boolean {
 const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 10 };
 
 /**
- * Decides and applies what an arriving OAuth identity means, exactly as DESIGN.md's table
- * says. Policy outcomes (refusals) are values, never exceptions; refusals change nothing.
+ * Decides and applies what an arriving OAuth identity means, exactly as the table in
+ * docs/sign-in.md says. Policy outcomes (refusals) are values, never exceptions; refusals
+ * change nothing.
  */
 export async function resolveOAuthSignIn(
   deps: IdentityDependencies,
@@ -345,7 +349,7 @@ export async function recordSignIn(
   const { userId, method, now = new Date(), ...context } = input;
   return inTransaction(db, async (tx) => {
     // Raw SQL on purpose: Prisma's @updatedAt would move updatedAt on any update, and
-    // updatedAt means "profile data changed" (DESIGN.md). The ISO string is cast with its
+    // updatedAt means "profile data changed" (docs/database.md). The ISO string is cast with its
     // offset, so the stored UTC value does not depend on the session's TimeZone setting.
     const updated = await tx.$executeRaw`
       UPDATE "User"

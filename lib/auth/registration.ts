@@ -1,6 +1,6 @@
 // Email + password sign-up. The email is unverified (nothing in scope sends mail to prove
 // it), which is why a verified OAuth identity with the same email later takes precedence
-// (see the pre-registration takeover row in DESIGN.md).
+// (docs/sign-in.md, "The claim rule").
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { hashPassword } from "@/lib/auth/password";

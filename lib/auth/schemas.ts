@@ -179,6 +179,3 @@ export const existingPasswordSchema = (maxLength: number) =>
   withoutNul(z.string({ error: messages.passwordRequired }))
     .min(1, messages.passwordRequired)
     .max(maxLength, messages.passwordTooLong);
-
-export type SignUpInput = z.output<typeof signUpSchema>;
-export type SignInInput = z.output<typeof signInSchema>;

@@ -1,7 +1,8 @@
 // Writes migration SQL with no internet: Prisma's schema engine compiled to WASM
 // (`@prisma/schema-engine-wasm`) computes the same SQL as `prisma migrate diff` for a
 // datamodel-to-datamodel diff. `prisma migrate dev` would need the native engine, which
-// the CLI downloads and this environment cannot reach (DESIGN.md, "Data").
+// the CLI downloads and an offline machine cannot reach (docs/database.md, "Offline /
+// air-gapped installs").
 //
 // The engine is not a documented API. What works (checked with the pinned version
 // 7.10.0-7.561d7b4…): compile schema_engine_bg.wasm, instantiate it with
@@ -9,7 +10,7 @@
 // `SchemaEngine.new(options, log, adapterFactory)`. The engine insists on a database
 // connection even for a pure datamodel diff, so it gets a throw-away in-memory PGlite.
 // Diffs that introspect a live database through the adapter (from migrations, from a
-// datasource) failed with type errors when this was designed (DESIGN.md), so the previous
+// datasource) failed with type errors when this was built (docs/database.md), so the previous
 // schema comes from a file instead: every migration folder keeps a copy of the schema as it
 // stood after that migration.
 //

@@ -1,6 +1,6 @@
 // Applies Prisma Migrate folders (`prisma/migrations/<timestamp>_<name>/migration.sql`) to
 // PostgreSQL or PGlite without Prisma's native schema engine, which this project cannot
-// download (see DESIGN.md, "Data").
+// download (docs/database.md, "Offline / air-gapped installs").
 //
 // It keeps Prisma's bookkeeping exactly, so `prisma migrate deploy/status` agree with it
 // wherever the engine is available: the same `_prisma_migrations` table, one row per

@@ -1,5 +1,5 @@
-// Rate limiting: one limiter, six policies, three backends (DESIGN.md, "Protection in front
-// of the app").
+// Rate limiting: one limiter, six policies, three backends (docs/protection.md, "Rate
+// limiting").
 //
 // Policies (their limits and windows come from settings.rateLimits):
 // - global        — every request, per client IP (proxy.ts);

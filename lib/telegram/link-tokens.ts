@@ -1,4 +1,4 @@
-// Linking a Telegram chat to an account (DESIGN.md, "Telegram").
+// Linking a Telegram chat to an account (docs/telegram.md, "What people get").
 //
 // The account page asks for a token and shows `https://t.me/<bot>?start=<token>`; Telegram
 // opens the bot and sends `/start <token>` from the person's chat, and the bot links that

@@ -1,4 +1,4 @@
-// Telegram alerts through a transactional outbox (DESIGN.md, "Telegram").
+// Telegram alerts through a transactional outbox (docs/telegram.md, "How alerts travel").
 //
 // Writing: `alertHook` is the `afterRecord` hook given to recordSecurityEvent. Inside the
 // event's transaction it adds a NotificationOutbox row when the event is one that alerts

@@ -60,9 +60,9 @@ export interface WebhookDeps {
 }
 
 /**
- * DESIGN.md: the webhook acknowledges within 50 ms at p99. Answering /help or "Not me" takes
- * one or two Bot API round trips, which from a server far from Telegram's are longer than
- * that; waiting for them would also hold up the bot's next updates (Telegram sends a bot's
+ * docs/performance.md: the webhook acknowledges within 50 ms at p99. Answering /help or
+ * "Not me" takes one or two Bot API round trips, which from a server far from Telegram's are
+ * longer than that; waiting for them would also hold up the bot's next updates (Telegram sends a bot's
  * updates over a few connections at a time). 30, not 50: the timer, the answer and a busy
  * event loop add up to ~10 ms at p99 on a small server (npm run bench).
  */

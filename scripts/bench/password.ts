@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { killGroup, onCleanup, trackChild } from "./cleanup";
 
 export interface PasswordResult {
-  /** Sign-in p95 minus argon2id-verify p95, ms (DESIGN.md: within 40 ms). */
+  /** Sign-in p95 minus argon2id-verify p95, ms (docs/performance.md: within 40 ms). */
   beyondVerifyP95: number | null;
   /** Unknown-email p50 minus known-email p50, ms (close to 0: no enumeration by timing). */
   knownUnknownP50: number | null;

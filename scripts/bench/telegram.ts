@@ -1,8 +1,8 @@
 // The Telegram webhook's acknowledgement: how long Telegram waits for the answer to one
 // update, through the real handler (lib/telegram/webhook.ts: secret, parsing, the per-chat
 // limit, the update_id check, grammY and the bot), in this process, against the local fake
-// Bot API and an in-memory PGlite built by the migrations. DESIGN.md: ≤ 50 ms at p99; work
-// slower than the handler's ACK_BUDGET_MS finishes after the answer.
+// Bot API and an in-memory PGlite built by the migrations. docs/performance.md: ≤ 50 ms at
+// p99; work slower than the handler's ACK_BUDGET_MS finishes after the answer.
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 

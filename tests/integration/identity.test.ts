@@ -1,5 +1,5 @@
-// The same-email policy (DESIGN.md, "Same email across providers") against freshly migrated
-// databases, PostgreSQL and PGlite: one test per row of the table, then the edges around
+// The same-email policy (docs/sign-in.md, "Same email across providers") against freshly
+// migrated databases, PostgreSQL and PGlite: one test per row of the table, then the edges around
 // it (no email, already linked, events, sign-in bookkeeping, parallel first sign-ins).
 import { randomBytes } from "node:crypto";
 
@@ -129,7 +129,7 @@ describe.each(backends)("same-email policy on $name", (backend) => {
         orderBy: { id: "asc" },
       });
 
-    // ---- DESIGN.md's table, one test per row ------------------------------------------
+    // ---- docs/sign-in.md's table, one test per row -------------------------------------
 
     it("none | any sign-in → new user; the email is stored with its verified flag", async () => {
       const email = uniqueEmail();

@@ -1,5 +1,6 @@
 // Password sign-up against a migrated database (PGlite always, PostgreSQL when present):
-// the "password sign-up, same email → refused" row of DESIGN.md's table, and the event.
+// the "password sign-up, same email → refused" row of the table in docs/sign-in.md ("Same
+// email across providers"), and the event.
 import { randomBytes } from "node:crypto";
 
 import { afterAll, describe, expect, inject, it } from "vitest";

@@ -1,4 +1,4 @@
-// Revocable device sessions (DESIGN.md, "Sessions") against freshly migrated databases,
+// Revocable device sessions (docs/sign-in.md, "Sessions") against freshly migrated databases,
 // PostgreSQL and PGlite. The clock is injected everywhere, so expiry and the touch
 // interval are tested at exact instants instead of by sleeping.
 import { createHash, randomBytes } from "node:crypto";
