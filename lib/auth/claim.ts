@@ -91,28 +91,56 @@ export async function claimAccount(
   tx: Prisma.TransactionClient,
   input: ClaimInput,
 ): Promise<ClaimResult> {
-  const { userId, now, context, method } = input;
-  const hooks = { afterRecord: input.afterRecord };
+  const views = await removeViews(tx, input);
+  const waysIn = await removeWaysIn(tx, input);
+  // The profile the previous holder typed (a name shown to the owner and in alerts).
+  await tx.user.update({
+    where: { id: input.userId },
+    data: { emailVerified: input.now, name: input.profile.name, image: input.profile.image },
+  });
+
   const event = (
     type: "ACCOUNT_UNLINKED" | "PASSWORD_REMOVED" | "TELEGRAM_UNLINKED",
-    eventMethod: string,
+    method: string,
     detail: string,
   ) =>
     recordSecurityEvent(
       tx,
       {
-        userId,
+        userId: input.userId,
         type,
-        method: eventMethod,
+        method,
         detail: `${CLAIM_DETAIL}: ${detail}`,
-        at: now,
-        ...context,
+        at: input.now,
+        ...input.context,
       },
-      hooks,
+      { afterRecord: input.afterRecord },
     );
+  if (views.removedTelegram) {
+    await event("TELEGRAM_UNLINKED", "telegram", "chat connected before the email was proven");
+  }
+  for (const provider of waysIn.removedIdentities) {
+    await event("ACCOUNT_UNLINKED", provider, "sign-in method linked before the email was proven");
+  }
+  if (waysIn.removedPassword) {
+    await event("PASSWORD_REMOVED", input.method, "password set before the email was proven");
+  }
+  const revokedSessions = await revokeAllSessions(tx, {
+    userId: input.userId,
+    now: input.now,
+    context: input.context,
+    reason: `${CLAIM_DETAIL}: all sessions revoked`,
+    afterRecord: input.afterRecord,
+  });
+  return { ...views, ...waysIn, revokedSessions };
+}
 
-  // Views of the account: the chat that gets its alerts (and answers /sessions, "Not me"),
-  // alerts still queued for it, and links to connect another chat.
+/**
+ * Views of the account: the chat that gets its alerts (and answers /sessions, "Not me"),
+ * alerts still queued for it, links to connect another chat, and single-use tokens sent to
+ * the address.
+ */
+async function removeViews(tx: Prisma.TransactionClient, { userId, email }: ClaimInput) {
   const telegram = await tx.telegramLink.deleteMany({ where: { userId } });
   const cancelled = await tx.notificationOutbox.updateMany({
     where: { userId, status: "PENDING" },
@@ -122,49 +150,24 @@ export async function claimAccount(
     },
   });
   await tx.telegramLinkToken.deleteMany({ where: { userId } });
-  // Single-use tokens sent to the address: none is the previous holder's to use any more.
-  await tx.verificationToken.deleteMany({ where: { identifier: input.email } });
+  await tx.verificationToken.deleteMany({ where: { identifier: email } });
+  return { removedTelegram: telegram.count > 0, cancelledNotifications: cancelled.count };
+}
 
-  // Ways in: every other identity, the password, every session.
+/** Ways in: every identity but the claimant's, and the password (sessions: see above). */
+async function removeWaysIn(
+  tx: Prisma.TransactionClient,
+  { userId, claimantAccountId }: ClaimInput,
+) {
   const identities = await tx.account.findMany({
-    where: { userId, id: { not: input.claimantAccountId } },
+    where: { userId, id: { not: claimantAccountId } },
     select: { id: true, provider: true },
     orderBy: { createdAt: "asc" },
   });
   await tx.account.deleteMany({ where: { id: { in: identities.map((a) => a.id) } } });
   const password = await tx.passwordCredential.deleteMany({ where: { userId } });
-
-  // The profile the previous holder typed (a name shown to the owner and in alerts).
-  await tx.user.update({
-    where: { id: userId },
-    data: { emailVerified: now, name: input.profile.name, image: input.profile.image },
-  });
-
-  if (telegram.count > 0) {
-    await event("TELEGRAM_UNLINKED", "telegram", "chat connected before the email was proven");
-  }
-  for (const identity of identities) {
-    await event(
-      "ACCOUNT_UNLINKED",
-      identity.provider,
-      "sign-in method linked before the email was proven",
-    );
-  }
-  if (password.count > 0) {
-    await event("PASSWORD_REMOVED", method, "password set before the email was proven");
-  }
-  const revokedSessions = await revokeAllSessions(tx, {
-    userId,
-    now,
-    context,
-    reason: `${CLAIM_DETAIL}: all sessions revoked`,
-    afterRecord: input.afterRecord,
-  });
   return {
     removedIdentities: identities.map((identity) => identity.provider),
     removedPassword: password.count > 0,
-    removedTelegram: telegram.count > 0,
-    revokedSessions,
-    cancelledNotifications: cancelled.count,
   };
 }
