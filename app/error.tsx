@@ -4,6 +4,7 @@ import Link from "next/link";
 import { unstable_isUnrecognizedActionError } from "next/navigation";
 
 import { STALE_PAGE_MESSAGE } from "@/lib/http/refusal-messages";
+import { buttonClasses } from "@/components/ui/button";
 
 interface ErrorPageProps {
   // Next passes whatever was thrown: an Error from a server component (message replaced by
@@ -42,17 +43,10 @@ export default function ErrorPage({ error, retry }: ErrorPageProps) {
         </p>
       ) : null}
       <div className="mt-8 flex flex-wrap gap-3">
-        <button
-          type="button"
-          onClick={retry}
-          className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
-        >
+        <button type="button" onClick={retry} className={buttonClasses()}>
           Try again
         </button>
-        <Link
-          href="/"
-          className="inline-flex min-h-12 items-center rounded-control border border-border px-6 font-semibold hover:bg-raised"
-        >
+        <Link href="/" className={buttonClasses({ variant: "secondary" })}>
           Go to the home page
         </Link>
       </div>
@@ -69,11 +63,7 @@ function StalePage() {
       <h1 className="text-4xl font-black tracking-tight sm:text-5xl">This page is out of date</h1>
       <p className="mt-4 max-w-xl text-lg text-muted">{STALE_PAGE_MESSAGE}</p>
       <div className="mt-8 flex flex-wrap gap-3">
-        <button
-          type="button"
-          onClick={() => window.location.reload()}
-          className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
-        >
+        <button type="button" onClick={() => window.location.reload()} className={buttonClasses()}>
           Reload the page
         </button>
       </div>

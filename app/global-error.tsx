@@ -5,6 +5,7 @@ import { unstable_isUnrecognizedActionError } from "next/navigation";
 import { STALE_PAGE_MESSAGE } from "@/lib/http/refusal-messages";
 
 import "./globals.css";
+import { buttonClasses } from "@/components/ui/button";
 
 interface GlobalErrorProps {
   // Whatever was thrown in the root layout; see app/error.tsx for why only `digest` is read.
@@ -50,15 +51,12 @@ export default function GlobalError({ error, retry }: GlobalErrorProps) {
             <button
               type="button"
               onClick={stale ? () => window.location.reload() : retry}
-              className="inline-flex min-h-12 cursor-pointer items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
+              className={buttonClasses()}
             >
               {stale ? "Reload the page" : "Try again"}
             </button>
             {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a full reload is wanted here */}
-            <a
-              href="/"
-              className="inline-flex min-h-12 items-center rounded-control border border-border px-6 font-semibold hover:bg-raised"
-            >
+            <a href="/" className={buttonClasses({ variant: "secondary" })}>
               Go to the home page
             </a>
           </div>

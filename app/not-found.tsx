@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { buttonClasses } from "@/components/ui/button";
 
 export const metadata: Metadata = { title: "Page not found" };
 
@@ -12,10 +13,7 @@ export default function NotFound() {
         There is nothing at this address. It may have moved, or the link may be mistyped.
       </p>
       <div className="mt-8">
-        <Link
-          href="/"
-          className="inline-flex min-h-12 items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
-        >
+        <Link href="/" className={buttonClasses()}>
           Go to the home page
         </Link>
       </div>

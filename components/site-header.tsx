@@ -4,6 +4,7 @@ import { unstable_rethrow } from "next/navigation";
 import { signOutAction } from "@/lib/actions/auth";
 import { auth } from "@/lib/auth";
 import { getServices } from "@/lib/services";
+import { buttonClasses } from "@/components/ui/button";
 
 /** The product mark: a stylised gate. Decorative; the link's text names it. */
 function GatehouseMark() {
@@ -101,15 +102,16 @@ export async function SiteHeader() {
             </p>
             <Link
               href="/account"
-              className="inline-flex min-h-11 shrink-0 items-center rounded-control border border-muted px-4 font-semibold hover:bg-raised max-sm:hidden"
+              className={buttonClasses({
+                variant: "outline",
+                size: "md",
+                className: "shrink-0 max-sm:hidden",
+              })}
             >
               Account
             </Link>
             <form action={signOutAction} className="shrink-0">
-              <button
-                type="submit"
-                className="inline-flex min-h-11 cursor-pointer items-center rounded-control border border-border px-4 font-semibold hover:bg-raised"
-              >
+              <button type="submit" className={buttonClasses({ variant: "secondary", size: "md" })}>
                 Sign out
               </button>
             </form>
@@ -119,7 +121,7 @@ export async function SiteHeader() {
             href="/sign-in"
             // Outlined, not filled: on the sign-in page the form's own button is the one
             // primary action.
-            className="inline-flex min-h-11 shrink-0 items-center rounded-control border border-muted px-4 font-semibold hover:bg-raised"
+            className={buttonClasses({ variant: "outline", size: "md", className: "shrink-0" })}
           >
             Sign in
           </Link>

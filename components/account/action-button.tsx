@@ -1,14 +1,9 @@
 import type { ButtonHTMLAttributes, ReactNode, Ref } from "react";
 
 import { Spinner } from "@/components/auth/spinner";
+import { buttonClasses, type ButtonVariant } from "@/components/ui/button";
 
-export type ButtonTone = "neutral" | "danger" | "danger-solid";
-
-const toneClasses: Record<ButtonTone, string> = {
-  neutral: "border border-border bg-surface hover:border-muted hover:bg-raised",
-  danger: "border border-danger/60 bg-surface text-danger hover:bg-danger/8",
-  "danger-solid": "border border-danger bg-danger text-surface hover:brightness-110",
-};
+export type ButtonTone = Extract<ButtonVariant, "neutral" | "danger" | "danger-solid">;
 
 interface ActionButtonProps extends Omit<
   ButtonHTMLAttributes<HTMLButtonElement>,
@@ -44,7 +39,11 @@ export function ActionButton({
       aria-busy={busy || undefined}
       aria-disabled={busy ? true : button["aria-disabled"]}
       onClick={busy ? undefined : onClick}
-      className={`inline-flex min-h-11 shrink-0 cursor-pointer items-center justify-center gap-2 rounded-control px-4 py-2 text-center leading-tight font-semibold whitespace-nowrap transition-colors disabled:cursor-not-allowed disabled:opacity-55 aria-busy:cursor-progress ${toneClasses[tone]} ${className}`}
+      className={buttonClasses({
+        variant: tone,
+        size: "md",
+        className: `shrink-0 gap-2 py-2 text-center leading-tight whitespace-nowrap transition-colors disabled:cursor-not-allowed disabled:opacity-55 aria-busy:cursor-progress ${className}`,
+      })}
     >
       {busy ? <Spinner className="size-4" /> : null}
       {children}

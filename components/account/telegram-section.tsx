@@ -11,6 +11,7 @@ import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
 import type { TelegramConnectionView } from "@/components/account/view-models";
 import { connectTelegramAction, disconnectTelegramAction } from "@/lib/actions/account";
+import { buttonClasses } from "@/components/ui/button";
 
 interface TelegramSectionProps {
   /** The section this belongs to (focus returns to its heading). */
@@ -232,7 +233,11 @@ export function TelegramSection({
                 // No window.opener for t.me, and no Referer: the account page is nobody's business.
                 rel="noopener noreferrer"
                 aria-describedby={instructionId}
-                className="inline-flex min-h-11 shrink-0 items-center justify-center gap-2 rounded-control border border-brand bg-brand px-4 py-2 text-center leading-tight font-bold whitespace-nowrap text-brand-contrast hover:brightness-110"
+                className={buttonClasses({
+                  size: "md",
+                  className:
+                    "shrink-0 gap-2 border border-brand py-2 text-center leading-tight whitespace-nowrap",
+                })}
               >
                 Open Telegram<span className="sr-only"> (opens in a new tab)</span>
                 <ExternalIcon />

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 
 import { Spinner } from "@/components/auth/spinner";
+import { buttonClasses } from "@/components/ui/button";
 
 interface SubmitButtonProps {
   children: ReactNode;
@@ -22,7 +23,10 @@ export function SubmitButton({ children, busy, busyText }: SubmitButtonProps) {
         type="submit"
         aria-busy={busy}
         aria-disabled={busy || undefined}
-        className="flex min-h-12 w-full cursor-pointer items-center justify-center gap-3 rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110 aria-busy:cursor-progress aria-busy:brightness-95"
+        className={buttonClasses({
+          block: true,
+          className: "gap-3 aria-busy:cursor-progress aria-busy:brightness-95",
+        })}
       >
         {busy ? <Spinner /> : null}
         <span>{children}</span>

@@ -3,6 +3,7 @@ import Link from "next/link";
 
 import { describeAuthError } from "@/components/auth/error-messages";
 import { searchParam, type SearchParams } from "@/components/auth/search-params";
+import { buttonClasses } from "@/components/ui/button";
 
 export const metadata: Metadata = {
   title: "Sign-in problem",
@@ -33,16 +34,10 @@ export default async function AuthErrorPage({ searchParams }: AuthErrorPageProps
         <p className="mt-4 text-lg text-pretty">{copy.message}</p>
         <p className="mt-3 text-lg text-pretty text-muted">{copy.nextStep}</p>
         <div className="mt-8 flex flex-wrap gap-3">
-          <Link
-            href="/sign-in"
-            className="inline-flex min-h-12 items-center rounded-control bg-brand px-6 font-bold text-brand-contrast hover:brightness-110"
-          >
+          <Link href="/sign-in" className={buttonClasses()}>
             Back to sign in
           </Link>
-          <Link
-            href="/"
-            className="inline-flex min-h-12 items-center rounded-control border border-border px-6 font-semibold hover:bg-raised"
-          >
+          <Link href="/" className={buttonClasses({ variant: "secondary" })}>
             Go to the home page
           </Link>
         </div>
