@@ -21,14 +21,10 @@
 // before any of them fails, so a burst pays one delay, not an escalating one; the per-IP and
 // per-account limits (rate-limit.ts) are what cap bursts. See rate-limit.ts for the order in
 // which sign-in applies them.
+import { normalizeEmail } from "@/lib/email";
 import type { Logger } from "@/lib/logger";
 import type { RedisStore } from "@/lib/redis";
-import {
-  createIncidentTracker,
-  hashKey,
-  normalizeAccountKey,
-  withTimeout,
-} from "@/lib/security/rate-limit";
+import { createIncidentTracker, hashKey, withTimeout } from "@/lib/security/rate-limit";
 
 export interface AccountThrottleOptions {
   /** Failures in a window that add no delay. Default 3. */
@@ -95,7 +91,7 @@ export function createAccountThrottle(deps: AccountThrottleDeps): AccountThrottl
     ...options
   } = deps;
   const schedule = { ...ACCOUNT_THROTTLE_DEFAULTS, ...options };
-  const keyFor = (accountKey: string) => `${keyPrefix}:${hashKey(normalizeAccountKey(accountKey))}`;
+  const keyFor = (accountKey: string) => `${keyPrefix}:${hashKey(normalizeEmail(accountKey))}`;
   // If the store fails, sign-in goes on without the delay: the per-account and per-IP
   // limits, which fail closed, are what stands between a Redis outage and a brute force.
   // Refusing or stalling sign-in here would add nothing but a worse outage.

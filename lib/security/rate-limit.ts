@@ -47,6 +47,7 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { Ratelimit, type RatelimitConfig } from "@upstash/ratelimit";
 
+import { normalizeEmail } from "@/lib/email";
 import type { RateLimitRule, Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
 import type { IoRedisStore, RedisStore, UpstashStore } from "@/lib/redis";
@@ -145,11 +146,6 @@ export interface RateLimiter {
 // Keys
 // ---------------------------------------------------------------------------------------
 
-/** The form the user table stores emails in (lib/auth/schemas.ts `normalizeEmail`). */
-export function normalizeAccountKey(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 /**
  * The identifier stored for a key: SHA-256, base64url. Hashing every key (not only emails)
  * keeps raw emails — and IP addresses — out of Redis, its dumps and its slow log, and caps
@@ -171,7 +167,7 @@ export function rateLimitKey(
   // counter; otherwise "Victim@x.com" and "victim@x.com" would each get the full limit.
   const normalized =
     policy === "signInAccount"
-      ? normalizeAccountKey(key)
+      ? normalizeEmail(key)
       : ADDRESS_POLICIES.has(policy)
         ? addressBucket(key)
         : key;
