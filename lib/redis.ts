@@ -8,6 +8,8 @@
 import { Redis as UpstashRedis, errors as upstashErrors } from "@upstash/redis";
 import { Redis } from "ioredis";
 
+import { TimeoutError, withTimeout } from "@/lib/timeout";
+
 export interface RedisSetOptions {
   /** Expire the key after this many milliseconds (a positive integer). Without it the key
    *  does not expire, and — as in Redis — any TTL it had is cleared. */
@@ -210,29 +212,17 @@ export function createIoRedisStore(options: IoRedisStoreOptions): IoRedisStore {
 
   /** Connects on demand, shared by concurrent callers, within a hard deadline. */
   const connect = (command: string): Promise<void> => {
-    const attempt = client.connect();
-    // The deadline may win the race; the loser's rejection is expected and not an error.
-    attempt.catch(() => {
-      // Reported through the race below, or moot once the deadline has rejected.
-    });
-    let timer: NodeJS.Timeout | undefined;
-    // TCP connect, then the HELLO/INFO handshake, which `commandTimeout` bounds.
+    // TCP connect, then the HELLO/INFO handshake, which `commandTimeout` bounds. A late
+    // rejection of the abandoned attempt is swallowed by withTimeout.
     const deadlineMs = connectTimeoutMs + commandTimeoutMs;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(unavailable(command, `no connection within ${deadlineMs} ms`)),
-        deadlineMs,
-      );
-    });
-    return Promise.race([attempt, deadline])
+    return withTimeout(client.connect(), deadlineMs)
       .catch((error: unknown) => {
         lastOnDemandFailureAt = Date.now();
-        throw error instanceof RedisUnavailableError
-          ? error
+        throw error instanceof TimeoutError
+          ? unavailable(command, `no connection within ${deadlineMs} ms`)
           : unavailable(command, messageOf(error), error);
       })
       .finally(() => {
-        clearTimeout(timer);
         connecting = null;
       });
   };

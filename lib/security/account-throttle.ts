@@ -24,7 +24,8 @@
 import { normalizeEmail } from "@/lib/email";
 import type { Logger } from "@/lib/logger";
 import type { RedisStore } from "@/lib/redis";
-import { createIncidentTracker, hashKey, withTimeout } from "@/lib/security/rate-limit";
+import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/security/rate-limit";
+import { withTimeout } from "@/lib/timeout";
 
 export interface AccountThrottleOptions {
   /** Failures in a window that add no delay. Default 3. */
@@ -43,8 +44,8 @@ export interface AccountThrottleDeps extends AccountThrottleOptions {
   /** Clock in ms, for outage durations in the logs. */
   now?: () => number;
   /** Timeout on the store per call (wire settings.rateLimits.timeoutMs). Default 50 ms.
-   *  Counted as the limiter counts it (withTimeout in rate-limit.ts): time our own busy event
-   *  loop held an answer up is not the store's, and no call waits past 4 × this. */
+   *  Counted as the limiter counts it (lib/timeout.ts): time our own busy event loop held an
+   *  answer up is not the store's, and no call waits past 4 × this (maxDecisionWaitMs). */
   timeoutMs?: number;
   /** Redis key prefix. Default "gatehouse:throttle:account". */
   keyPrefix?: string;
@@ -105,7 +106,9 @@ export function createAccountThrottle(deps: AccountThrottleDeps): AccountThrottl
 
   const attempt = async <T>(operation: string, run: () => Promise<T>): Promise<T | undefined> => {
     try {
-      const result = await withTimeout(run(), timeoutMs);
+      const result = await withTimeout(run(), timeoutMs, {
+        maxWaitMs: maxDecisionWaitMs(timeoutMs),
+      });
       incidents.succeeded();
       return result;
     } catch (error) {

@@ -20,7 +20,7 @@
 //
 // When the backend fails or is slow: a decision waits settings.rateLimits.timeoutMs for
 // Redis — counted so that time our own busy event loop held the answer up does not count
-// against Redis (withTimeout), and never longer than maxDecisionWaitMs (4 × the timeout) in
+// against Redis (lib/timeout.ts), and never longer than maxDecisionWaitMs (4 × the timeout) in
 // all. Then the global and Telegram limits fail OPEN (a Redis outage must not take the whole
 // site, or Telegram's retries, down with it) and the sign-in and sign-up limits fail CLOSED
 // (an outage must not switch brute-force protection off: a few seconds of "try again" on
@@ -50,6 +50,7 @@ import { Ratelimit, type RatelimitConfig } from "@upstash/ratelimit";
 import { normalizeEmail } from "@/lib/email";
 import type { RateLimitRule, Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
+import { withTimeout } from "@/lib/timeout";
 import type { IoRedisStore, RedisStore, UpstashStore } from "@/lib/redis";
 import { createIoRedisRatelimitAdapter } from "@/lib/security/ioredis-ratelimit-adapter";
 import { createMemoryRateLimitBackend } from "@/lib/security/rate-limit-memory";
@@ -284,119 +285,13 @@ export function rateLimitHeaders(decision: RateLimitDecision, now: number): Reco
 // Timeouts and incidents
 // ---------------------------------------------------------------------------------------
 
-export class RateLimitTimeoutError extends Error {
-  override readonly name = "RateLimitTimeoutError";
-}
-
 /**
  * The longest any decision waits, however busy this process is: 4 × the timeout (200 ms with
  * the default 50 ms). No deadline is set past it; a loop blocked beyond it decides at its
- * first turn after. See withTimeout for when a decision waits past the timeout at all.
+ * first turn after. See lib/timeout.ts for when a decision waits past the timeout at all.
  */
 export function maxDecisionWaitMs(timeoutMs: number): number {
   return 4 * timeoutMs;
-}
-
-/**
- * A deadline timer that fires later than this after its due time says the event loop was
- * blocked for at least that long inside the window (a fifth of the timeout, 10 ms by
- * default; at least 2 ms, below which timers are merely jittery).
- */
-export function lateTimerMs(timeoutMs: number): number {
-  return Math.max(2, timeoutMs / 5);
-}
-
-export interface WithTimeoutOptions {
-  /** Hard bound from the start. Default maxDecisionWaitMs(timeoutMs). */
-  maxWaitMs?: number;
-  /** Monotonic clock in ms. Default performance.now (which vitest's fake timers fake). */
-  now?: () => number;
-}
-
-/**
- * `promise`, or a RateLimitTimeoutError once the backend has had `timeoutMs` to answer,
- * whichever comes first — where "had time to answer" counts our own event loop.
- *
- * A timer that fires is not proof that the backend is slow: Redis answers on loopback in well
- * under 1 ms, but while the loop is busy (a page rendering, 40 sign-ins parsing at once) that
- * answer waits in the socket, and the timers phase of the next loop turn runs before the poll
- * phase that reads it. Failing then refused correct sign-ins ("try again shortly") and logged
- * an outage that never was, dozens of times a minute under load (issue 12, point 3). So when
- * the timer fires:
- * 1. it does not decide at once but in a setImmediate: that runs after this turn's poll
- *    phase, so an answer that had already arrived has been read — and has settled the race —
- *    by then. This alone is exact for ioredis, which writes a command synchronously: if the
- *    reply is not in the socket by now, Redis really took longer than the timeout;
- * 2. if the timer fired late (more than lateTimerMs: the loop was blocked), the backend may
- *    not have had a fair share of the window either — an exchange that needs several loop
- *    turns (an HTTP request to Upstash, a connect on demand) was stalled with us — so it gets
- *    another `timeoutMs`, and again as long as timers keep firing late;
- * 3. never past `maxWaitMs` from the start (4 × the timeout): a Redis that is really slow
- *    while we are busy is still decided, in bounded time.
- * With an idle loop the decision is made at `timeoutMs` plus one loop turn, as before.
- *
- * Every timer is cleared as soon as the race is decided (no timer outlives a fast answer),
- * and a late rejection of the abandoned promise is swallowed here rather than reported as
- * unhandled. The work itself cannot be cancelled: a script Redis already runs still counts.
- */
-export function withTimeout<T>(
-  promise: Promise<T>,
-  timeoutMs: number,
-  {
-    maxWaitMs = maxDecisionWaitMs(timeoutMs),
-    now = () => performance.now(),
-  }: WithTimeoutOptions = {},
-): Promise<T> {
-  const started = now();
-  const lateMs = lateTimerMs(timeoutMs);
-  return new Promise<T>((resolve, reject) => {
-    let decided = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let immediate: ReturnType<typeof setImmediate> | undefined;
-    const decide = () => {
-      decided = true;
-      clearTimeout(timer);
-      clearImmediate(immediate);
-    };
-    promise.then(
-      (value) => {
-        if (decided) return;
-        decide();
-        resolve(value);
-      },
-      (error: unknown) => {
-        // After the deadline decided, a late failure of the abandoned call is moot.
-        if (decided) return;
-        decide();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-    const arm = (delayMs: number) => {
-      const dueAt = now() + delayMs;
-      timer = setTimeout(() => {
-        const lateByMs = now() - dueAt;
-        // After this turn's poll phase: an answer already in a socket buffer is read first.
-        immediate = setImmediate(() => {
-          if (decided) return;
-          const elapsedMs = now() - started;
-          if (lateByMs > lateMs && elapsedMs < maxWaitMs) {
-            arm(Math.min(timeoutMs, maxWaitMs - elapsedMs));
-            return;
-          }
-          decide();
-          // How long it really waited, and whether the loop was late: what tells a slow Redis
-          // from a blocked server in the incident's log line.
-          reject(
-            new RateLimitTimeoutError(
-              `no answer within ${timeoutMs} ms (waited ${Math.round(elapsedMs)} ms; ` +
-                `the last timer fired ${Math.max(0, Math.round(lateByMs))} ms late)`,
-            ),
-          );
-        });
-      }, delayMs);
-    };
-    arm(timeoutMs);
-  });
 }
 
 export type IncidentState =
@@ -516,7 +411,9 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
       if (!rule) throw new TypeError(`Unknown rate-limit policy: ${String(policy)}`);
       const { namespace, id } = rateLimitKey(policy, key, keyPrefix);
       try {
-        const result = await withTimeout(backend.limit(namespace, id, rule), settings.timeoutMs);
+        const result = await withTimeout(backend.limit(namespace, id, rule), settings.timeoutMs, {
+          maxWaitMs: maxDecisionWaitMs(settings.timeoutMs),
+        });
         incidents.succeeded();
         return decisionFromResult(result, now());
       } catch (error) {

@@ -22,6 +22,7 @@ import { tooManyRequests } from "@/lib/http/too-many-requests";
 import type { Logger } from "@/lib/logger";
 import type { RedisStore } from "@/lib/redis";
 import { rateLimitHeaders, type RateLimiter } from "@/lib/security/rate-limit";
+import { TimeoutError, withTimeout } from "@/lib/timeout";
 
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /** Telegram's updates are small; anything this big is not one. */
@@ -166,15 +167,16 @@ export function createTelegramWebhook(
   };
 }
 
-/** `work`'s result if it settles within `ms`, else null (it keeps running). */
+/**
+ * `work`'s result if it settles within `ms`, else null (it keeps running). Decided one loop
+ * turn after the budget (lib/timeout.ts), so a reply that arrived while the loop was busy is
+ * taken; never extended past the budget: Telegram's answer must not wait on a busy server.
+ */
 async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
   try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
+    return await withTimeout(work, ms);
+  } catch (error) {
+    if (error instanceof TimeoutError) return null;
+    throw error;
   }
 }

@@ -13,22 +13,20 @@ import {
   decisionFromResult,
   failureDecision,
   hashKey,
-  lateTimerMs,
   maxDecisionWaitMs,
   nextIncidentState,
   RATE_LIMIT_POLICIES,
   rateLimitHeaders,
   rateLimitKey,
   addressBucket,
-  RateLimitTimeoutError,
   secondsUntil,
-  withTimeout,
   type IncidentState,
   type RateLimitPolicy,
   type RateLimitSettings,
   type SlidingWindowBackend,
   type WindowResult,
 } from "@/lib/security/rate-limit";
+import { lateTimerMs, TimeoutError as RateLimitTimeoutError, withTimeout } from "@/lib/timeout";
 import { memoryLogger } from "@/tests/support/logger";
 
 const NOW = 1_800_000_000_000;
