@@ -8,6 +8,7 @@
 import { Redis as UpstashRedis, errors as upstashErrors } from "@upstash/redis";
 import { Redis } from "ioredis";
 
+import { backoffDelay, retry } from "@/lib/retry";
 import { TimeoutError, withTimeout } from "@/lib/timeout";
 
 export interface RedisSetOptions {
@@ -516,17 +517,20 @@ export function createUpstashStore(options: UpstashStoreOptions): UpstashStore {
     logger = consoleLogger,
   } = options;
   const target = describeRedisUrl(url);
-  // Exponential with jitter, so instances that saw the same blip do not retry in lockstep.
-  const backoff = (retry: number) =>
-    UPSTASH_RETRY_BASE_DELAY_MS * 2 ** retry +
-    Math.floor(Math.random() * UPSTASH_RETRY_BASE_DELAY_MS);
 
   const client = new UpstashRedis({
     url,
     token,
     // The client retries only requests that got no HTTP answer at all (fetch threw); its
-    // default of 5 with e^n·50 ms backoff could hold a request for seconds.
-    retry: { retries: maxRetries, backoff },
+    // default of 5 with e^n·50 ms backoff could hold a request for seconds. That loop is the
+    // library's own, inside its fetch, and it is the only retry for the requests
+    // @upstash/ratelimit sends on this client (they never pass through `run` below), so it
+    // stays — bounded as ours and with lib/retry.ts's backoff (exponential, with jitter, so
+    // instances that saw the same blip do not retry in lockstep).
+    retry: {
+      retries: maxRetries,
+      backoff: (retryCount) => backoffDelay(retryCount + 1, UPSTASH_RETRY_BASE_DELAY_MS),
+    },
     // A function, not a signal: called once per request, so each request gets its own
     // deadline (covering the client's retries of it). With a plain AbortSignal the client
     // turns an abort into a *successful* answer whose result is the abort reason, and
@@ -603,25 +607,25 @@ export function createUpstashStore(options: UpstashStoreOptions): UpstashStore {
 
   const run = async <T>(command: string, send: () => Promise<T>): Promise<T> => {
     if (closed) throw new Error(closedStoreMessage(command));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await send();
-        if (incidentOpen) {
-          incidentOpen = false;
-          logger.info?.("Upstash Redis is reachable again", { target });
-        }
-        return result;
-      } catch (error) {
-        const failure = classify(command, error);
-        // The client retries only when no HTTP answer came; a 5xx it hands straight back, so
-        // those are retried here, as few times (so at most (1 + maxRetries)² requests when
-        // both kinds of failure mix). A retry is not at-most-once: a write that ran before
-        // its answer was lost runs again. For a counter that is one extra hit (the safe side
-        // for a rate limit); a SET NX finds its own key and reports it present — the price
-        // of not failing on every blip, paid only when an answer is lost after the write.
-        if (!failure.retry || attempt >= maxRetries) throw report(failure.error);
-        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+    try {
+      // The client retries only when no HTTP answer came; a 5xx it hands straight back, so
+      // those are retried here, as few times (so at most (1 + maxRetries)² requests when
+      // both kinds of failure mix). A retry is not at-most-once: a write that ran before
+      // its answer was lost runs again. For a counter that is one extra hit (the safe side
+      // for a rate limit); a SET NX finds its own key and reports it present — the price
+      // of not failing on every blip, paid only when an answer is lost after the write.
+      const result = await retry(send, {
+        attempts: 1 + maxRetries,
+        baseDelayMs: UPSTASH_RETRY_BASE_DELAY_MS,
+        shouldRetry: (error) => classify(command, error).retry,
+      });
+      if (incidentOpen) {
+        incidentOpen = false;
+        logger.info?.("Upstash Redis is reachable again", { target });
       }
+      return result;
+    } catch (error) {
+      throw report(classify(command, error).error);
     }
   };
 
