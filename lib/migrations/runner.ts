@@ -21,7 +21,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import type { SqlConnection } from "@/lib/migrations/sql-connection";
+import type { SqlConnection } from "@/lib/db/sql-connection";
 
 /** Prisma Migrate's advisory lock key ("a unique number we chose to identify Migrate"). */
 export const PRISMA_MIGRATE_LOCK_KEY = 72707369;

@@ -17,11 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { openSchemaEngine } from "@/lib/migrations/diff";
 import { applyMigrations, MigrationError, PRISMA_MIGRATE_LOCK_KEY } from "@/lib/migrations/runner";
-import {
-  pgliteConnection,
-  pgPoolConnection,
-  type SqlConnection,
-} from "@/lib/migrations/sql-connection";
+import { pgliteConnection, pgPoolConnection, type SqlConnection } from "@/lib/db";
 import { createPostgresDatabase } from "@/tests/support/databases";
 
 const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
