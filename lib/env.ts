@@ -207,7 +207,7 @@ const variables = z.object({
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
   /** How long a rate-limit decision waits on Redis before failing open/closed; time our own
    *  busy event loop holds an answer up does not count, and no decision waits past 4 × this
-   *  (lib/security/rate-limit.ts, withTimeout). */
+   *  (lib/rate-limit/limiter.ts, lib/timeout.ts). */
   RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(50),
   /** Proxies whose X-Forwarded-For is believed: IPv4/IPv6 addresses and CIDR ranges. Empty →
    *  the socket address is the client. */

@@ -11,11 +11,7 @@ import { createLogger, type Logger } from "@/lib/logger";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard, type PasswordGuard } from "@/lib/security/password-guard";
-import {
-  createRateLimitBackend,
-  createRateLimiter,
-  type RateLimiter,
-} from "@/lib/security/rate-limit";
+import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 
 export interface Protection {
   settings: Settings;

@@ -1,9 +1,9 @@
 // Bounded retries with exponential backoff and jitter, so no retry can spin forever or
 // hammer a struggling dependency. A call retried in place goes through retry() (start-up
 // checks, the same-email policy's races, the Upstash store's 5xx answers); loops that wait
-// between rounds of their own use backoffDelay (the alert outbox, bot:dev's polling, and
-// @upstash/redis's own retry of a request that got no answer, lib/redis.ts). Timeouts are
-// lib/timeout.ts.
+// between rounds of their own use backoffDelay (the alert outbox, bot:dev's polling, and the
+// clients' own loops: ioredis's reconnects and @upstash/redis's retry of a request that got
+// no answer, in lib/redis/). Timeouts are lib/timeout.ts.
 
 export interface RetryOptions {
   /** Total attempts, including the first. */

@@ -19,12 +19,12 @@
 // It works on every Redis backend, since it needs only counters (incr with a TTL, get, del)
 // from the RedisStore interface. Known limit: attempts sent in parallel all read the count
 // before any of them fails, so a burst pays one delay, not an escalating one; the per-IP and
-// per-account limits (rate-limit.ts) are what cap bursts. See rate-limit.ts for the order in
-// which sign-in applies them.
+// per-account limits (lib/rate-limit) are what cap bursts. See lib/rate-limit/index.ts for the
+// order in which sign-in applies them.
 import { normalizeEmail } from "@/lib/email";
 import type { Logger } from "@/lib/logger";
 import type { RedisStore } from "@/lib/redis";
-import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/security/rate-limit";
+import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/rate-limit";
 import { withTimeout } from "@/lib/timeout";
 
 export interface AccountThrottleOptions {

@@ -1,7 +1,7 @@
 // The guard every password check goes through: password sign-in (the Credentials
 // provider's authorize) and the account page's "current password" check.
 //
-// It applies, in the order documented at the top of rate-limit.ts:
+// It applies, in the order documented at the top of lib/rate-limit/index.ts:
 //   0. with a known device (a valid device cookie for the account, device-cookie.ts): the
 //      device's own budget — allowed, and nothing below applies; used up, and the device is
 //      locked out until its window passes: the attempt goes on as one without a cookie;
@@ -26,11 +26,7 @@
 // account exists: an unknown email is limited, throttled and answered exactly like a known
 // one.
 import type { AccountThrottle } from "@/lib/security/account-throttle";
-import {
-  rateLimitHeaders,
-  type RateLimitDecision,
-  type RateLimiter,
-} from "@/lib/security/rate-limit";
+import { rateLimitHeaders, type RateLimitDecision, type RateLimiter } from "@/lib/rate-limit";
 
 export interface PasswordAttemptRefusal {
   /** "limited": a limit was reached; "unavailable": the limiter could not decide in time. */

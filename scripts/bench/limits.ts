@@ -15,7 +15,7 @@ import {
   createRateLimitBackend,
   createRateLimiter,
   type RateLimitSettings,
-} from "@/lib/security/rate-limit";
+} from "@/lib/rate-limit";
 import { startFakeUpstash } from "@/tests/support/fake-upstash";
 
 import { distribution, ms, table, type Distribution } from "./stats";

@@ -45,13 +45,13 @@ import {
   type RateLimitPolicy,
   type RateLimitSettings,
   type SlidingWindowBackend,
-} from "@/lib/security/rate-limit";
+} from "@/lib/rate-limit";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
 import {
   createMemoryRateLimitBackend,
   type MemoryRateLimitBackend,
-} from "@/lib/security/rate-limit-memory";
+} from "@/lib/rate-limit/backends/memory";
 import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
 import { memoryLogger } from "@/tests/support/logger";
 import { redisServerInstalled, startPrivateRedis } from "@/tests/support/private-redis";

@@ -4,8 +4,8 @@ import type { RateLimitRule, Settings } from "@/lib/env";
 import { createMemoryStore } from "@/lib/redis";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard } from "@/lib/security/password-guard";
-import { createMemoryRateLimitBackend } from "@/lib/security/rate-limit-memory";
-import { createRateLimiter } from "@/lib/security/rate-limit";
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
+import { createRateLimiter } from "@/lib/rate-limit";
 import { memoryLogger } from "@/tests/support/logger";
 
 export function testPasswordGuard(

@@ -18,7 +18,7 @@ import {
   type RateLimitDecision,
   type RateLimiter,
   type RateLimitPolicy,
-} from "@/lib/security/rate-limit";
+} from "@/lib/rate-limit";
 
 const NOW = 1_800_000_000_000;
 

@@ -9,7 +9,7 @@ import {
   throttleDelayMs,
   type AccountThrottleDeps,
 } from "@/lib/security/account-throttle";
-import { hashKey } from "@/lib/security/rate-limit";
+import { hashKey } from "@/lib/rate-limit";
 import { memoryLogger } from "@/tests/support/logger";
 
 afterEach(() => {

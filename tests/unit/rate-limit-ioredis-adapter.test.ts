@@ -10,7 +10,7 @@ import {
   scriptForOpenSourceRedis,
   sha1,
   type ScriptRunner,
-} from "@/lib/security/ioredis-ratelimit-adapter";
+} from "@/lib/rate-limit/backends/ioredis-adapter";
 
 class ReplyError extends Error {
   override readonly name = "ReplyError";

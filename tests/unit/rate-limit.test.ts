@@ -25,7 +25,7 @@ import {
   type RateLimitSettings,
   type SlidingWindowBackend,
   type WindowResult,
-} from "@/lib/security/rate-limit";
+} from "@/lib/rate-limit";
 import { lateTimerMs, TimeoutError as RateLimitTimeoutError, withTimeout } from "@/lib/timeout";
 import { memoryLogger } from "@/tests/support/logger";
 

@@ -73,7 +73,7 @@ const unsupported = (method: string) => () =>
   Promise.reject(
     new Error(
       `ioredis adapter: @upstash/ratelimit called ${method}, which only dynamic limits use ` +
-        "(they are off); add it to lib/security/ioredis-ratelimit-adapter.ts if that changed",
+        "(they are off); add it to lib/rate-limit/backends/ioredis-adapter.ts if that changed",
     ),
   );
 
