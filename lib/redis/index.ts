@@ -1,11 +1,11 @@
 // The Redis store the settings ask for (store.ts has the interface): a Redis server
 // (ioredis.ts) or Upstash (upstash.ts) when configured, an in-process map (memory.ts)
 // otherwise. Code outside lib/redis imports from here; the files in it import each other.
-import type { RedisSettings } from "@/lib/env";
+import { DURATION_DEFAULTS, type RedisSettings } from "@/lib/env";
 import { createIoRedisStore } from "@/lib/redis/ioredis";
 import { createMemoryStore } from "@/lib/redis/memory";
 import type { RedisLogger, RedisStore } from "@/lib/redis/store";
-import { createUpstashStore, DEFAULT_UPSTASH_COMMAND_TIMEOUT_MS } from "@/lib/redis/upstash";
+import { createUpstashStore } from "@/lib/redis/upstash";
 
 export {
   createIoRedisStore,
@@ -22,14 +22,14 @@ export {
 } from "@/lib/redis/store";
 export {
   createUpstashStore,
-  DEFAULT_UPSTASH_COMMAND_TIMEOUT_MS,
   type UpstashStore,
   type UpstashStoreOptions,
 } from "@/lib/redis/upstash";
 
 type UpstashSettings = Extract<RedisSettings, { kind: "upstash" }>;
 
-/** settings.redis (lib/env.ts), whose Upstash timeout may be left out (tests). */
+/** settings.redis (lib/env.ts), whose Upstash timeout may be left out (tests): then it is
+ *  REDIS_COMMAND_TIMEOUT_MS's default. */
 export type RedisStoreConfig =
   | Exclude<RedisSettings, UpstashSettings>
   | (Omit<UpstashSettings, "commandTimeoutMs"> &
@@ -58,7 +58,7 @@ export function createRedisStore(
       return createUpstashStore({
         url: config.url,
         token: config.token,
-        commandTimeoutMs: config.commandTimeoutMs ?? DEFAULT_UPSTASH_COMMAND_TIMEOUT_MS,
+        commandTimeoutMs: config.commandTimeoutMs ?? DURATION_DEFAULTS.redisCommandTimeoutMs,
         logger,
       });
     case "memory":

@@ -45,7 +45,6 @@ export interface UpstashStore extends RedisStore {
   readonly client: UpstashRedis;
 }
 
-export const DEFAULT_UPSTASH_COMMAND_TIMEOUT_MS = 1_000;
 const DEFAULT_UPSTASH_MAX_RETRIES = 2;
 const UPSTASH_RETRY_BASE_DELAY_MS = 25;
 

@@ -22,6 +22,7 @@
 // per-account limits (lib/rate-limit) are what cap bursts. See lib/rate-limit/index.ts for the
 // order in which sign-in applies them.
 import { normalizeEmail } from "@/lib/email";
+import { DURATION_DEFAULTS } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
 import type { RedisStore } from "@/lib/redis";
 import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/rate-limit";
@@ -43,7 +44,8 @@ export interface AccountThrottleDeps extends AccountThrottleOptions {
   logger: Pick<Logger, "warn" | "info">;
   /** Clock in ms, for outage durations in the logs. */
   now?: () => number;
-  /** Timeout on the store per call (wire settings.rateLimits.timeoutMs). Default 50 ms.
+  /** Timeout on the store per call (wire settings.rateLimits.timeoutMs; default
+   *  RATE_LIMIT_TIMEOUT_MS's, 50 ms).
    *  Counted as the limiter counts it (lib/timeout.ts): time our own busy event loop held an
    *  answer up is not the store's, and no call waits past 4 × this (maxDecisionWaitMs). */
   timeoutMs?: number;
@@ -87,7 +89,7 @@ export function createAccountThrottle(deps: AccountThrottleDeps): AccountThrottl
     store,
     logger,
     now = Date.now,
-    timeoutMs = 50,
+    timeoutMs = DURATION_DEFAULTS.rateLimitTimeoutMs,
     keyPrefix = "gatehouse:throttle:account",
     ...options
   } = deps;
