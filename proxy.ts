@@ -29,13 +29,13 @@ import {
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
 import { getProtection } from "@/lib/protection";
+import { globalLimitApplies, rateLimitHeaders } from "@/lib/rate-limit";
 import {
   buildCsp,
   headerSettings,
   staticSecurityHeaders,
   type HeaderSettings,
 } from "@/lib/security/headers";
-import { globalLimitApplies, rateLimitHeaders } from "@/lib/rate-limit";
 
 let cached: { settings: HeaderSettings; fixed: Record<string, string> } | undefined;
 

@@ -24,8 +24,8 @@
 import { normalizeEmail } from "@/lib/email";
 import { DURATION_DEFAULTS } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
-import type { RedisStore } from "@/lib/redis";
 import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/rate-limit";
+import type { RedisStore } from "@/lib/redis";
 import { withTimeout } from "@/lib/timeout";
 
 export interface AccountThrottleOptions {

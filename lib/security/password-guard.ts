@@ -25,8 +25,9 @@
 // "briefly unavailable, try again shortly" (a limit failed closed) — and never whether the
 // account exists: an unknown email is limited, throttled and answered exactly like a known
 // one.
-import type { AccountThrottle } from "@/lib/security/account-throttle";
 import { rateLimitHeaders, type RateLimitDecision, type RateLimiter } from "@/lib/rate-limit";
+import { sleep as realSleep } from "@/lib/retry";
+import type { AccountThrottle } from "@/lib/security/account-throttle";
 
 export interface PasswordAttemptRefusal {
   /** "limited": a limit was reached; "unavailable": the limiter could not decide in time. */
@@ -75,11 +76,6 @@ export interface PasswordGuardDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms);
-  });
-
 /** The refusal for a decision that did not allow the request. */
 export function refusalFrom(
   decision: RateLimitDecision,
@@ -94,7 +90,7 @@ export function refusalFrom(
 }
 
 export function createPasswordGuard(deps: PasswordGuardDeps): PasswordGuard {
-  const { limiter, throttle, now, sleep = defaultSleep } = deps;
+  const { limiter, throttle, now, sleep = realSleep } = deps;
   return {
     async admit({ ip, account, device }) {
       if (device) {

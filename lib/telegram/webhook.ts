@@ -21,8 +21,8 @@ import { DURATION_DEFAULTS } from "@/lib/env";
 import { jsonError } from "@/lib/http/route";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
 import type { Logger } from "@/lib/logger";
-import type { RedisStore } from "@/lib/redis";
 import { rateLimitHeaders, type RateLimiter } from "@/lib/rate-limit";
+import type { RedisStore } from "@/lib/redis";
 import { TimeoutError, withTimeout } from "@/lib/timeout";
 
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";

@@ -28,13 +28,6 @@ import {
 
 import type { RateLimitRule } from "@/lib/env";
 import {
-  createIoRedisStore,
-  createMemoryStore,
-  createUpstashStore,
-  type RedisLogger,
-  type RedisStore,
-} from "@/lib/redis";
-import {
   createRateLimitBackend,
   createRateLimiter,
   maxDecisionWaitMs,
@@ -46,12 +39,19 @@ import {
   type RateLimitSettings,
   type SlidingWindowBackend,
 } from "@/lib/rate-limit";
-import { createAccountThrottle } from "@/lib/security/account-throttle";
-import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
 import {
   createMemoryRateLimitBackend,
   type MemoryRateLimitBackend,
 } from "@/lib/rate-limit/backends/memory";
+import {
+  createIoRedisStore,
+  createMemoryStore,
+  createUpstashStore,
+  type RedisLogger,
+  type RedisStore,
+} from "@/lib/redis";
+import { createAccountThrottle } from "@/lib/security/account-throttle";
+import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
 import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
 import { memoryLogger } from "@/tests/support/logger";
 import { redisServerInstalled, startPrivateRedis } from "@/tests/support/private-redis";

@@ -6,7 +6,6 @@ import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { RateLimitRule } from "@/lib/env";
-import { createMemoryStore } from "@/lib/redis";
 import {
   createRateLimitBackend,
   createRateLimiter,
@@ -26,6 +25,7 @@ import {
   type SlidingWindowBackend,
   type WindowResult,
 } from "@/lib/rate-limit";
+import { createMemoryStore } from "@/lib/redis";
 import { lateTimerMs, TimeoutError as RateLimitTimeoutError, withTimeout } from "@/lib/timeout";
 import { memoryLogger } from "@/tests/support/logger";
 

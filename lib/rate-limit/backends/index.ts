@@ -1,9 +1,9 @@
 // The backend for the app's RedisStore (backend.ts says what a backend is).
-import type { IoRedisStore, RedisStore, UpstashStore } from "@/lib/redis";
 import type { SlidingWindowBackend } from "@/lib/rate-limit/backends/backend";
 import { createIoRedisRatelimitAdapter } from "@/lib/rate-limit/backends/ioredis-adapter";
 import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { createRatelimitLibraryBackend } from "@/lib/rate-limit/backends/upstash-ratelimit";
+import type { IoRedisStore, RedisStore, UpstashStore } from "@/lib/redis";
 
 function isUpstashStore(store: RedisStore): store is UpstashStore {
   return store.kind === "upstash" && "client" in store;
