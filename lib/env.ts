@@ -324,26 +324,47 @@ function crossChecks(raw: Env): string[] {
 // ---------------------------------------------------------------------------------------
 // The typed settings the rest of the app uses.
 
+/** The database lib/db opens: the only declaration of its configuration. */
 export type DatabaseSettings =
   | {
       kind: "postgres";
       url: string;
+      /** The pool's size: the whole connection budget of this process. */
       poolMax: number;
       connectionTimeoutMs: number;
       idleTimeoutMs: number;
+      /** Bounds every statement the app sends. */
       statementTimeoutMs: number;
     }
-  | { kind: "pglite"; dataDir: string };
+  | {
+      kind: "pglite";
+      /** A folder, created when missing, or "memory://" for a throw-away database. */
+      dataDir: string;
+    };
 
+/** The Redis lib/redis opens: the only declaration of its configuration (each store's
+ *  options add only what tests tune, and a logger). */
 export type RedisSettings =
   | {
       kind: "ioredis";
       url: string;
+      /** Bound on opening the TCP connection. */
       connectTimeoutMs: number;
+      /** Bound on every command, including the connection handshake. */
       commandTimeoutMs: number;
+      /** Background reconnects after a connection is lost, before giving up until the next
+       *  command. */
       maxReconnectAttempts: number;
     }
-  | { kind: "upstash"; url: string; token: string; commandTimeoutMs: number }
+  | {
+      kind: "upstash";
+      /** The database's REST URL (UPSTASH_REDIS_REST_URL). */
+      url: string;
+      /** Its REST token (UPSTASH_REDIS_REST_TOKEN). */
+      token: string;
+      /** Bound on each HTTP request, including the client's own retries of it. */
+      commandTimeoutMs: number;
+    }
   | { kind: "memory" };
 
 export interface OAuthClient {

@@ -8,6 +8,7 @@
 // commands (ioredisCommands).
 import { Redis } from "ioredis";
 
+import type { RedisSettings } from "@/lib/env";
 import {
   assertTtl,
   closedStoreMessage,
@@ -21,19 +22,13 @@ import {
 import { backoffDelay } from "@/lib/retry";
 import { TimeoutError, withTimeout } from "@/lib/timeout";
 
-export interface IoRedisStoreOptions {
-  url: string;
-  /** Bound on opening the TCP connection. */
-  connectTimeoutMs: number;
-  /** Bound on every command, including the connection handshake. */
-  commandTimeoutMs: number;
-  /** Background reconnects after a connection is lost, before giving up until the next command. */
-  maxReconnectAttempts: number;
+/** settings.redis for a Redis server (lib/env.ts), and what only tests tune. */
+export type IoRedisStoreOptions = Omit<Extract<RedisSettings, { kind: "ioredis" }>, "kind"> & {
   /** Cap of the exponential reconnect backoff, and the pause between on-demand reconnects
    *  once the background attempts are spent. */
   maxReconnectDelayMs?: number;
   logger?: RedisLogger;
-}
+};
 
 export interface IoRedisStore extends RedisStore {
   readonly kind: "ioredis";

@@ -11,6 +11,7 @@
 // - Redis refusing the command (not an integer…): a plain `Error`, as the other stores do.
 import { Redis as UpstashRedis, errors as upstashErrors } from "@upstash/redis";
 
+import type { RedisSettings } from "@/lib/env";
 import {
   assertTtl,
   closedStoreMessage,
@@ -23,17 +24,12 @@ import {
 } from "@/lib/redis/store";
 import { backoffDelay, retry } from "@/lib/retry";
 
-export interface UpstashStoreOptions {
-  /** The database's REST URL (UPSTASH_REDIS_REST_URL). */
-  url: string;
-  /** Its REST token (UPSTASH_REDIS_REST_TOKEN). */
-  token: string;
-  /** Bound on each HTTP request, including the client's own retries of it. */
-  commandTimeoutMs: number;
+/** settings.redis for Upstash (lib/env.ts), and what only tests tune. */
+export type UpstashStoreOptions = Omit<Extract<RedisSettings, { kind: "upstash" }>, "kind"> & {
   /** Further attempts after a failed one: few, since a rate-limit decision waits on them. */
   maxRetries?: number;
   logger?: RedisLogger;
-}
+};
 
 export interface UpstashStore extends RedisStore {
   readonly kind: "upstash";
