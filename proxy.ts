@@ -10,9 +10,9 @@
 // - refuses malformed requests before the app parses them (lib/http/request-gate.ts): a body
 //   over REQUEST_BODY_LIMIT_KB → 413, a POST to a page (a server action) from another
 //   origin → 403; each is logged once, at warn, with the request id;
-// - counts the request against the global per-IP rate limit (lib/security/rate-limit.ts;
-//   the health check, the Telegram webhook and static files are exempt) and answers 429
-//   when it is used up — JSON for /api/*, a small page for a browser;
+// - counts the request against the global per-IP rate limit (lib/rate-limit; the health
+//   check, the Telegram webhook and static files are exempt) and answers 429 when it is used
+//   up — JSON for /api/*, a small page for a browser;
 // - adds the security headers to the response (lib/security/headers.ts), refusals included.
 import { NextResponse, type NextRequest } from "next/server";
 
@@ -29,13 +29,13 @@ import {
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
 import { getProtection } from "@/lib/protection";
+import { globalLimitApplies, rateLimitHeaders } from "@/lib/rate-limit";
 import {
   buildCsp,
   headerSettings,
   staticSecurityHeaders,
   type HeaderSettings,
 } from "@/lib/security/headers";
-import { globalLimitApplies, rateLimitHeaders } from "@/lib/security/rate-limit";
 
 let cached: { settings: HeaderSettings; fixed: Record<string, string> } | undefined;
 

@@ -199,8 +199,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Telegram sign-in aler
         }),
       });
       expect(response.status).toBe(200);
-      // The bot may finish after its answer to Telegram (webhook ACK_BUDGET_MS): the button's
-      // answer comes last, once the sessions are revoked and the alert edited.
+      // The bot may finish after its answer to Telegram (TELEGRAM_WEBHOOK_ACK_BUDGET_MS): the
+      // button's answer comes last, once the sessions are revoked and the alert edited.
       const answer = await fake.waitForCall(
         "answerCallbackQuery",
         (c) => c.params.callback_query_id === "cb-e2e",

@@ -97,6 +97,23 @@ const telegramSecret = z
   .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16–256 characters of A-Z, a-z, 0-9, _ and -");
 
 // ---------------------------------------------------------------------------------------
+// Durations that objects built without settings (tests, the bench) also fall back on, so
+// each default is written once, here.
+
+export const DURATION_DEFAULTS = {
+  /** REDIS_COMMAND_TIMEOUT_MS. */
+  redisCommandTimeoutMs: 1_000,
+  /** RATE_LIMIT_TIMEOUT_MS. */
+  rateLimitTimeoutMs: 50,
+  /** TELEGRAM_WEBHOOK_ACK_BUDGET_MS. */
+  telegramAckBudgetMs: 30,
+  /** TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS. */
+  telegramHandlerTimeoutMs: 8_000,
+  /** TELEGRAM_API_TIMEOUT_SECONDS. */
+  telegramApiTimeoutSeconds: 10,
+} as const;
+
+// ---------------------------------------------------------------------------------------
 // The variables. Each comment is what the variable is for; .env.example mirrors this list.
 
 const variables = z.object({
@@ -129,7 +146,7 @@ const variables = z.object({
   /** Self-hosted Redis (ioredis). Unset, and no Upstash → in-memory store (development). */
   REDIS_URL: redisUrl.optional(),
   REDIS_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
-  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1_000),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(DURATION_DEFAULTS.redisCommandTimeoutMs),
   REDIS_MAX_RECONNECT_ATTEMPTS: int(0, 1_000).default(10),
   /** Upstash Redis over REST (Vercel). Both or neither. */
   UPSTASH_REDIS_REST_URL: httpUrl.optional(),
@@ -180,6 +197,23 @@ const variables = z.object({
   TELEGRAM_WEBHOOK_SECRET: telegramSecret.optional(),
   TELEGRAM_LINK_TOKEN_TTL_SECONDS: int(60, 3_600).default(600),
   /**
+   * Longest Telegram's answer to an update waits for the bot, in ms; an update still being
+   * handled then is answered 200 and finishes after the response (lib/telegram/webhook.ts).
+   * docs/performance.md: the webhook acknowledges within 50 ms at p99. Answering /help or "Not me"
+   * takes one or two Bot API round trips, which from a server far from Telegram's are longer
+   * than that; waiting for them would also hold up the bot's next updates (Telegram sends a
+   * bot's updates over a few connections at a time). 30, not 50: the timer, the answer and a
+   * busy event loop add up to ~10 ms at p99 on a small server (npm run bench).
+   */
+  TELEGRAM_WEBHOOK_ACK_BUDGET_MS: int(1, 10_000).default(DURATION_DEFAULTS.telegramAckBudgetMs),
+  /** Longest grammY works on one update at all, in ms; the webhook then stops waiting for it
+   *  (grammY's webhookCallback timeout, with onTimeout "return"). */
+  TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS: int(100, 60_000).default(
+    DURATION_DEFAULTS.telegramHandlerTimeoutMs,
+  ),
+  /** Longest a single Bot API call may take, in seconds (grammY's client timeoutSeconds). */
+  TELEGRAM_API_TIMEOUT_SECONDS: int(1, 300).default(DURATION_DEFAULTS.telegramApiTimeoutSeconds),
+  /**
    * TESTS ONLY: send the bot's Bot API calls to a local fake instead of api.telegram.org.
    * Refused unless both it and APP_URL are loopback addresses, like AUTH_TEST_IDP_URL.
    */
@@ -207,8 +241,8 @@ const variables = z.object({
   RATE_LIMIT_TELEGRAM: rateLimit.default({ limit: 120, windowMs: 60_000 }),
   /** How long a rate-limit decision waits on Redis before failing open/closed; time our own
    *  busy event loop holds an answer up does not count, and no decision waits past 4 × this
-   *  (lib/security/rate-limit.ts, withTimeout). */
-  RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(50),
+   *  (lib/rate-limit/limiter.ts, lib/timeout.ts). */
+  RATE_LIMIT_TIMEOUT_MS: int(5, 5_000).default(DURATION_DEFAULTS.rateLimitTimeoutMs),
   /** Proxies whose X-Forwarded-For is believed: IPv4/IPv6 addresses and CIDR ranges. Empty →
    *  the socket address is the client. */
   TRUSTED_PROXIES: ipList.default([]),
@@ -290,26 +324,47 @@ function crossChecks(raw: Env): string[] {
 // ---------------------------------------------------------------------------------------
 // The typed settings the rest of the app uses.
 
+/** The database lib/db opens: the only declaration of its configuration. */
 export type DatabaseSettings =
   | {
       kind: "postgres";
       url: string;
+      /** The pool's size: the whole connection budget of this process. */
       poolMax: number;
       connectionTimeoutMs: number;
       idleTimeoutMs: number;
+      /** Bounds every statement the app sends. */
       statementTimeoutMs: number;
     }
-  | { kind: "pglite"; dataDir: string };
+  | {
+      kind: "pglite";
+      /** A folder, created when missing, or "memory://" for a throw-away database. */
+      dataDir: string;
+    };
 
+/** The Redis lib/redis opens: the only declaration of its configuration (each store's
+ *  options add only what tests tune, and a logger). */
 export type RedisSettings =
   | {
       kind: "ioredis";
       url: string;
+      /** Bound on opening the TCP connection. */
       connectTimeoutMs: number;
+      /** Bound on every command, including the connection handshake. */
       commandTimeoutMs: number;
+      /** Background reconnects after a connection is lost, before giving up until the next
+       *  command. */
       maxReconnectAttempts: number;
     }
-  | { kind: "upstash"; url: string; token: string; commandTimeoutMs: number }
+  | {
+      kind: "upstash";
+      /** The database's REST URL (UPSTASH_REDIS_REST_URL). */
+      url: string;
+      /** Its REST token (UPSTASH_REDIS_REST_TOKEN). */
+      token: string;
+      /** Bound on each HTTP request, including the client's own retries of it. */
+      commandTimeoutMs: number;
+    }
   | { kind: "memory" };
 
 export interface OAuthClient {
@@ -354,6 +409,12 @@ export interface Settings {
     linkTokenTtlSeconds: number;
     /** Bot API root; only a loopback fake in tests, otherwise Telegram's own. */
     apiRoot: string;
+    /** The webhook's answer waits at most this long for the bot. */
+    ackBudgetMs: number;
+    /** grammY stops waiting for an update's handling after this long. */
+    handlerTimeoutMs: number;
+    /** Bound on each Bot API call. */
+    apiTimeoutSeconds: number;
   } | null;
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
   rateLimits: {
@@ -382,61 +443,10 @@ export interface ParseOptions {
 
 /** Parses an environment into Settings, or throws SettingsError listing every problem. */
 export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
-  // An empty value in a .env file means "not set", not "set to nothing".
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
-  );
-  const result = variables.safeParse(cleaned);
-  const problems = [
-    ...(result.error?.issues ?? []).map((issue) => {
-      const name = typeof issue.path[0] === "string" ? issue.path[0] : "settings";
-      return `${name}: ${issue.message}`;
-    }),
-    ...crossChecks(cleaned),
-  ];
-  // Test-only overrides: a deployment with a real domain can never switch them on.
-  for (const name of ["AUTH_TEST_IDP_URL", "TELEGRAM_TEST_API_URL"] as const) {
-    const override = result.success ? result.data[name] : undefined;
-    if (!result.success || !override) continue;
-    const appUrl = result.data.APP_URL ?? "http://localhost:3000";
-    if (!isLoopbackUrl(override) || !isLoopbackUrl(appUrl)) {
-      problems.push(`${name}: only for tests — it and APP_URL must both be loopback addresses`);
-    }
-  }
-  if (!result.success || problems.length > 0) throw new SettingsError(problems);
-  const v = result.data;
-
+  const v = parseVariables(env);
   const isProduction = v.NODE_ENV === "production";
   const devSecret = options.devSecret ?? readOrCreateDevSecret;
   const secret = v.AUTH_SECRET ?? devSecret(v.GATEHOUSE_DATA_DIR);
-
-  const database: DatabaseSettings = v.DATABASE_URL
-    ? {
-        kind: "postgres",
-        url: v.DATABASE_URL,
-        poolMax: v.DATABASE_POOL_MAX,
-        connectionTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
-        idleTimeoutMs: v.DATABASE_IDLE_TIMEOUT_MS,
-        statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
-      }
-    : { kind: "pglite", dataDir: v.PGLITE_DIR ?? joinPath(v.GATEHOUSE_DATA_DIR, "pglite") };
-
-  const redis: RedisSettings = v.REDIS_URL
-    ? {
-        kind: "ioredis",
-        url: v.REDIS_URL,
-        connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS,
-        commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
-        maxReconnectAttempts: v.REDIS_MAX_RECONNECT_ATTEMPTS,
-      }
-    : v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
-      ? {
-          kind: "upstash",
-          url: v.UPSTASH_REDIS_REST_URL,
-          token: v.UPSTASH_REDIS_REST_TOKEN,
-          commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
-        }
-      : { kind: "memory" };
 
   const oauth = (id?: string, secret?: string): OAuthClient | null =>
     id && secret ? { clientId: id, clientSecret: secret } : null;
@@ -465,21 +475,12 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
       deviceCookieMaxAgeSeconds: v.DEVICE_COOKIE_MAX_AGE_DAYS * 86_400,
     },
-    database,
+    database: databaseSettings(v),
     // Production applies migrations as a deploy step (`npm run db:migrate`), not on boot:
     // several instances starting at once should not race to alter the schema.
     migrateOnStart: v.MIGRATE_ON_START ?? !isProduction,
-    redis,
-    telegram:
-      v.TELEGRAM_BOT_TOKEN && v.TELEGRAM_BOT_USERNAME && v.TELEGRAM_WEBHOOK_SECRET
-        ? {
-            botToken: v.TELEGRAM_BOT_TOKEN,
-            botUsername: v.TELEGRAM_BOT_USERNAME,
-            webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
-            linkTokenTtlSeconds: v.TELEGRAM_LINK_TOKEN_TTL_SECONDS,
-            apiRoot: v.TELEGRAM_TEST_API_URL ?? TELEGRAM_API_ROOT,
-          }
-        : null,
+    redis: redisSettings(v),
+    telegram: telegramSettings(v),
     outbox: {
       cronSecret: v.CRON_SECRET ?? null,
       sweepIntervalSeconds: v.OUTBOX_SWEEP_INTERVAL_SECONDS,
@@ -500,6 +501,83 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     requests: { bodyLimitBytes: v.REQUEST_BODY_LIMIT_KB * 1_024 },
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
+  };
+}
+
+type Variables = z.infer<typeof variables>;
+
+/** The variables, checked one by one and together, or a SettingsError listing every problem. */
+function parseVariables(env: Env): Variables {
+  // An empty value in a .env file means "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = variables.safeParse(cleaned);
+  const problems = [
+    ...(result.error?.issues ?? []).map((issue) => {
+      const name = typeof issue.path[0] === "string" ? issue.path[0] : "settings";
+      return `${name}: ${issue.message}`;
+    }),
+    ...crossChecks(cleaned),
+  ];
+  // Test-only overrides: a deployment with a real domain can never switch them on.
+  for (const name of ["AUTH_TEST_IDP_URL", "TELEGRAM_TEST_API_URL"] as const) {
+    const override = result.success ? result.data[name] : undefined;
+    if (!result.success || !override) continue;
+    const appUrl = result.data.APP_URL ?? "http://localhost:3000";
+    if (!isLoopbackUrl(override) || !isLoopbackUrl(appUrl)) {
+      problems.push(`${name}: only for tests — it and APP_URL must both be loopback addresses`);
+    }
+  }
+  if (!result.success || problems.length > 0) throw new SettingsError(problems);
+  return result.data;
+}
+
+function databaseSettings(v: Variables): DatabaseSettings {
+  return v.DATABASE_URL
+    ? {
+        kind: "postgres",
+        url: v.DATABASE_URL,
+        poolMax: v.DATABASE_POOL_MAX,
+        connectionTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: v.DATABASE_IDLE_TIMEOUT_MS,
+        statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      }
+    : { kind: "pglite", dataDir: v.PGLITE_DIR ?? joinPath(v.GATEHOUSE_DATA_DIR, "pglite") };
+}
+
+function redisSettings(v: Variables): RedisSettings {
+  if (v.REDIS_URL) {
+    return {
+      kind: "ioredis",
+      url: v.REDIS_URL,
+      connectTimeoutMs: v.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+      maxReconnectAttempts: v.REDIS_MAX_RECONNECT_ATTEMPTS,
+    };
+  }
+  if (v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN) {
+    return {
+      kind: "upstash",
+      url: v.UPSTASH_REDIS_REST_URL,
+      token: v.UPSTASH_REDIS_REST_TOKEN,
+      commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    };
+  }
+  return { kind: "memory" };
+}
+
+function telegramSettings(v: Variables): Settings["telegram"] {
+  if (!(v.TELEGRAM_BOT_TOKEN && v.TELEGRAM_BOT_USERNAME && v.TELEGRAM_WEBHOOK_SECRET)) return null;
+  return {
+    botToken: v.TELEGRAM_BOT_TOKEN,
+    botUsername: v.TELEGRAM_BOT_USERNAME,
+    webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
+    linkTokenTtlSeconds: v.TELEGRAM_LINK_TOKEN_TTL_SECONDS,
+    apiRoot: v.TELEGRAM_TEST_API_URL ?? TELEGRAM_API_ROOT,
+    ackBudgetMs: v.TELEGRAM_WEBHOOK_ACK_BUDGET_MS,
+    handlerTimeoutMs: v.TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS,
+    apiTimeoutSeconds: v.TELEGRAM_API_TIMEOUT_SECONDS,
   };
 }
 

@@ -1,7 +1,7 @@
 // The health report behind GET /api/health: each dependency pinged with a time limit, in
 // parallel, so one hung dependency cannot make the check itself hang.
 import type { Logger } from "@/lib/logger";
-import { withTimeout } from "@/lib/retry";
+import { withTimeout } from "@/lib/timeout";
 
 export type DependencyName = "database" | "redis";
 export type CheckResult = "ok" | "unreachable";
@@ -21,7 +21,7 @@ export interface HealthDeps {
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const probe = async (name: DependencyName, ping: () => Promise<void>): Promise<CheckResult> => {
     try {
-      await withTimeout(ping(), deps.timeoutMs, name);
+      await withTimeout(ping(), deps.timeoutMs, { what: name });
       return "ok";
     } catch (error) {
       // The details go to the log only: the health answer is public and must not leak

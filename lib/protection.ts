@@ -8,14 +8,10 @@
 // edit.
 import { getSettings, type Settings } from "@/lib/env";
 import { createLogger, type Logger } from "@/lib/logger";
+import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard, type PasswordGuard } from "@/lib/security/password-guard";
-import {
-  createRateLimitBackend,
-  createRateLimiter,
-  type RateLimiter,
-} from "@/lib/security/rate-limit";
 
 export interface Protection {
   settings: Settings;

@@ -1,5 +1,9 @@
-// Bounded retries with exponential backoff and jitter. Every retry loop in Gatehouse goes
-// through here so none of them can spin forever or hammer a struggling dependency.
+// Bounded retries with exponential backoff and jitter, so no retry can spin forever or
+// hammer a struggling dependency. A call retried in place goes through retry() (start-up
+// checks, the same-email policy's races, the Upstash store's 5xx answers); loops that wait
+// between rounds of their own use backoffDelay (the alert outbox, bot:dev's polling, and the
+// clients' own loops: ioredis's reconnects and @upstash/redis's retry of a request that got
+// no answer, in lib/redis/). Timeouts are lib/timeout.ts.
 
 export interface RetryOptions {
   /** Total attempts, including the first. */
@@ -44,25 +48,5 @@ export async function retry<T>(
       options.onRetry?.(error, attempt, delay);
       await wait(delay);
     }
-  }
-}
-
-/** Rejects with `TimeoutError` if `promise` has not settled within `ms`. */
-export class TimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} did not answer within ${ms} ms`);
-    this.name = "TimeoutError";
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

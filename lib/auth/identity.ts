@@ -3,6 +3,7 @@
 // database's unique constraints settle races between parallel arrivals (see
 // resolveOAuthSignIn), so no path silently creates a second account.
 import { claimAccount } from "@/lib/auth/claim";
+import { normalizeEmail } from "@/lib/email";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/logger";
 import { retry } from "@/lib/retry";
@@ -95,12 +96,6 @@ export class CurrentUserNotFoundError extends Error {
     super(`the signed-in user ${userId} no longer exists`);
     this.name = "CurrentUserNotFoundError";
   }
-}
-
-/** Trimmed and lower-cased, as the users_email_normalized CHECK stores it; blank → null. */
-export function normalizeEmail(email: string | null | undefined): string | null {
-  const normalized = email?.trim().toLowerCase();
-  return normalized === undefined || normalized === "" ? null : normalized;
 }
 
 export const TAKEOVER_DETAIL =
@@ -234,7 +229,8 @@ async function resolveInTransaction(
     return signIn(linkedAccount.userId);
   }
 
-  const email = normalizeEmail(identity.email);
+  // As the users_email_normalized CHECK stores it; a missing or blank email is none.
+  const email = normalizeEmail(identity.email ?? "") || null;
   const provenEmail = identity.emailVerified ? email : null;
 
   // Row: signed in and linking on purpose — joins the current user whatever its email.

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
 import type { Algorithm, Version } from "@node-rs/argon2";
 
-import { normalizeEmail } from "@/lib/auth/schemas";
+import { normalizeEmail } from "@/lib/email";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
 // `Algorithm` and `Version` are ambient const enums, which `isolatedModules` forbids

@@ -14,6 +14,7 @@
 import { z } from "zod";
 
 import { isCommonPassword } from "@/lib/auth/common-passwords";
+import { normalizeEmail } from "@/lib/email";
 
 /** RFC 5321 caps a forward path at 256 octets, which leaves 254 for the address itself. */
 export const EMAIL_MAX_LENGTH = 254;
@@ -92,16 +93,10 @@ function withoutNul<Schema extends z.ZodString>(schema: Schema): Schema {
   });
 }
 
-/** The form of an email the database stores and looks up (users_email_normalized). */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 export const emailSchema = withoutControlCharacters(
-  z.string({ error: messages.emailRequired }).trim(),
+  z.string({ error: messages.emailRequired }).overwrite(normalizeEmail),
   messages.emailControlCharacters,
 )
-  .toLowerCase()
   .min(1, messages.emailRequired)
   // Format and length are checked after normalization, on what will be stored.
   .pipe(z.email(messages.emailInvalid).max(EMAIL_MAX_LENGTH, messages.emailTooLong));

@@ -21,7 +21,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import type { SqlConnection } from "@/lib/migrations/sql-connection";
+import type { SqlConnection } from "@/lib/db/sql-connection";
+import { sleep } from "@/lib/retry";
 
 /** Prisma Migrate's advisory lock key ("a unique number we chose to identify Migrate"). */
 export const PRISMA_MIGRATE_LOCK_KEY = 72707369;
@@ -218,8 +219,6 @@ function describeDatabaseError(error: unknown, script: string): string {
   }
   return text;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // pg_try_advisory_lock takes the same session-level lock as Prisma's
 // `SELECT pg_advisory_lock(72707369)`, so this runner and `prisma migrate` exclude each

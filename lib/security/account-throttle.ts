@@ -19,16 +19,14 @@
 // It works on every Redis backend, since it needs only counters (incr with a TTL, get, del)
 // from the RedisStore interface. Known limit: attempts sent in parallel all read the count
 // before any of them fails, so a burst pays one delay, not an escalating one; the per-IP and
-// per-account limits (rate-limit.ts) are what cap bursts. See rate-limit.ts for the order in
-// which sign-in applies them.
+// per-account limits (lib/rate-limit) are what cap bursts. See lib/rate-limit/index.ts for the
+// order in which sign-in applies them.
+import { normalizeEmail } from "@/lib/email";
+import { DURATION_DEFAULTS } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
+import { createIncidentTracker, hashKey, maxDecisionWaitMs } from "@/lib/rate-limit";
 import type { RedisStore } from "@/lib/redis";
-import {
-  createIncidentTracker,
-  hashKey,
-  normalizeAccountKey,
-  withTimeout,
-} from "@/lib/security/rate-limit";
+import { withTimeout } from "@/lib/timeout";
 
 export interface AccountThrottleOptions {
   /** Failures in a window that add no delay. Default 3. */
@@ -46,9 +44,10 @@ export interface AccountThrottleDeps extends AccountThrottleOptions {
   logger: Pick<Logger, "warn" | "info">;
   /** Clock in ms, for outage durations in the logs. */
   now?: () => number;
-  /** Timeout on the store per call (wire settings.rateLimits.timeoutMs). Default 50 ms.
-   *  Counted as the limiter counts it (withTimeout in rate-limit.ts): time our own busy event
-   *  loop held an answer up is not the store's, and no call waits past 4 × this. */
+  /** Timeout on the store per call (wire settings.rateLimits.timeoutMs; default
+   *  RATE_LIMIT_TIMEOUT_MS's, 50 ms).
+   *  Counted as the limiter counts it (lib/timeout.ts): time our own busy event loop held an
+   *  answer up is not the store's, and no call waits past 4 × this (maxDecisionWaitMs). */
   timeoutMs?: number;
   /** Redis key prefix. Default "gatehouse:throttle:account". */
   keyPrefix?: string;
@@ -90,12 +89,12 @@ export function createAccountThrottle(deps: AccountThrottleDeps): AccountThrottl
     store,
     logger,
     now = Date.now,
-    timeoutMs = 50,
+    timeoutMs = DURATION_DEFAULTS.rateLimitTimeoutMs,
     keyPrefix = "gatehouse:throttle:account",
     ...options
   } = deps;
   const schedule = { ...ACCOUNT_THROTTLE_DEFAULTS, ...options };
-  const keyFor = (accountKey: string) => `${keyPrefix}:${hashKey(normalizeAccountKey(accountKey))}`;
+  const keyFor = (accountKey: string) => `${keyPrefix}:${hashKey(normalizeEmail(accountKey))}`;
   // If the store fails, sign-in goes on without the delay: the per-account and per-IP
   // limits, which fail closed, are what stands between a Redis outage and a brute force.
   // Refusing or stalling sign-in here would add nothing but a worse outage.
@@ -109,7 +108,9 @@ export function createAccountThrottle(deps: AccountThrottleDeps): AccountThrottl
 
   const attempt = async <T>(operation: string, run: () => Promise<T>): Promise<T | undefined> => {
     try {
-      const result = await withTimeout(run(), timeoutMs);
+      const result = await withTimeout(run(), timeoutMs, {
+        maxWaitMs: maxDecisionWaitMs(timeoutMs),
+      });
       incidents.succeeded();
       return result;
     } catch (error) {

@@ -33,7 +33,7 @@
 // account, and only for guessing: it signs nobody in.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
-import { normalizeAccountKey } from "@/lib/security/rate-limit";
+import { normalizeEmail } from "@/lib/email";
 
 const VERSION = "1";
 const NAME_INFO = "gatehouse device cookie v1: name";
@@ -96,12 +96,12 @@ export function createDeviceCookies(settings: DeviceCookieSettings): DeviceCooki
   const sign = (account: string, nonce: string, issuedAt: string) =>
     createHmac("sha256", signatureKey)
       // A JSON array keeps the fields apart whatever characters the email holds.
-      .update(JSON.stringify([VERSION, normalizeAccountKey(account), nonce, issuedAt]), "utf8")
+      .update(JSON.stringify([VERSION, normalizeEmail(account), nonce, issuedAt]), "utf8")
       .digest("base64url");
 
   const nameFor = (account: string) => {
     const tag = createHmac("sha256", nameKey)
-      .update(normalizeAccountKey(account), "utf8")
+      .update(normalizeEmail(account), "utf8")
       .digest()
       .subarray(0, 16)
       .toString("base64url");

@@ -1,7 +1,7 @@
 // The guard every password check goes through: password sign-in (the Credentials
 // provider's authorize) and the account page's "current password" check.
 //
-// It applies, in the order documented at the top of rate-limit.ts:
+// It applies, in the order documented at the top of lib/rate-limit/index.ts:
 //   0. with a known device (a valid device cookie for the account, device-cookie.ts): the
 //      device's own budget — allowed, and nothing below applies; used up, and the device is
 //      locked out until its window passes: the attempt goes on as one without a cookie;
@@ -25,12 +25,9 @@
 // "briefly unavailable, try again shortly" (a limit failed closed) — and never whether the
 // account exists: an unknown email is limited, throttled and answered exactly like a known
 // one.
+import { rateLimitHeaders, type RateLimitDecision, type RateLimiter } from "@/lib/rate-limit";
+import { sleep as realSleep } from "@/lib/retry";
 import type { AccountThrottle } from "@/lib/security/account-throttle";
-import {
-  rateLimitHeaders,
-  type RateLimitDecision,
-  type RateLimiter,
-} from "@/lib/security/rate-limit";
 
 export interface PasswordAttemptRefusal {
   /** "limited": a limit was reached; "unavailable": the limiter could not decide in time. */
@@ -79,11 +76,6 @@ export interface PasswordGuardDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms);
-  });
-
 /** The refusal for a decision that did not allow the request. */
 export function refusalFrom(
   decision: RateLimitDecision,
@@ -98,7 +90,7 @@ export function refusalFrom(
 }
 
 export function createPasswordGuard(deps: PasswordGuardDeps): PasswordGuard {
-  const { limiter, throttle, now, sleep = defaultSleep } = deps;
+  const { limiter, throttle, now, sleep = realSleep } = deps;
   return {
     async admit({ ip, account, device }) {
       if (device) {

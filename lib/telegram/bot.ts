@@ -14,6 +14,7 @@
 import { Bot, Composer, GrammyError, type Context } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 
+import { DURATION_DEFAULTS } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/logger";
 import { listSessions, revokeAllSessions } from "@/lib/auth/sessions";
@@ -37,7 +38,8 @@ export interface BotDeps {
   /** Delivers queued alerts soon (after the update is answered). */
   deliverSoon: () => void;
   now?: () => Date;
-  /** Longest a single Bot API call may take. */
+  /** Longest a single Bot API call may take (settings.telegram.apiTimeoutSeconds; default
+   *  TELEGRAM_API_TIMEOUT_SECONDS's). */
   apiTimeoutSeconds?: number;
 }
 
@@ -72,7 +74,10 @@ export function createBot(deps: BotDeps): Bot {
   const now = deps.now ?? (() => new Date());
   const { prisma, logger, appUrl } = deps;
   const bot = new Bot(deps.token, {
-    client: { apiRoot: deps.apiRoot, timeoutSeconds: deps.apiTimeoutSeconds ?? 10 },
+    client: {
+      apiRoot: deps.apiRoot,
+      timeoutSeconds: deps.apiTimeoutSeconds ?? DURATION_DEFAULTS.telegramApiTimeoutSeconds,
+    },
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
   });
 

@@ -68,6 +68,7 @@ export function getTelegram(): TelegramService | null {
   const bot = createBot({
     token: telegram.botToken,
     apiRoot: telegram.apiRoot,
+    apiTimeoutSeconds: telegram.apiTimeoutSeconds,
     prisma,
     logger: log,
     appUrl: settings.appUrl,
@@ -81,6 +82,8 @@ export function getTelegram(): TelegramService | null {
       redis,
       limiter,
       logger: log,
+      ackBudgetMs: telegram.ackBudgetMs,
+      handlerTimeoutMs: telegram.handlerTimeoutMs,
       // Replies that outlast the acknowledgement finish after the response.
       runAfter: (work) => after(work),
     }),

@@ -10,18 +10,20 @@
 //    processed. When Redis cannot say, 503: Telegram re-sends, by then Redis may answer;
 // 5. grammY runs the bot. An update whose handling failed past the bot's error boundary is
 //    unmarked and answered 500, so Telegram's retry gets a second chance;
-// 6. the answer waits at most ACK_BUDGET_MS for the bot: slower work (Bot API round trips)
-//    finishes after the response, through `runAfter` (Next's after()).
+// 6. the answer waits at most TELEGRAM_WEBHOOK_ACK_BUDGET_MS for the bot: slower work (Bot API
+//    round trips) finishes after the response, through `runAfter` (Next's after()).
 import { createHash, timingSafeEqual } from "node:crypto";
 
 import { webhookCallback, type Bot } from "grammy";
 import { z } from "zod";
 
+import { DURATION_DEFAULTS } from "@/lib/env";
 import { jsonError } from "@/lib/http/route";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
 import type { Logger } from "@/lib/logger";
+import { rateLimitHeaders, type RateLimiter } from "@/lib/rate-limit";
 import type { RedisStore } from "@/lib/redis";
-import { rateLimitHeaders, type RateLimiter } from "@/lib/security/rate-limit";
+import { TimeoutError, withTimeout } from "@/lib/timeout";
 
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /** Telegram's updates are small; anything this big is not one. */
@@ -49,24 +51,17 @@ export interface WebhookDeps {
   limiter: RateLimiter;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /**
-   * Longest Telegram's answer waits for the bot (default ACK_BUDGET_MS). An update still
-   * being handled then is answered 200 and finishes through `runAfter`.
+   * Longest Telegram's answer waits for the bot (settings.telegram.ackBudgetMs; default
+   * TELEGRAM_WEBHOOK_ACK_BUDGET_MS's). An update still being handled then is answered 200
+   * and finishes through `runAfter`.
    */
   ackBudgetMs?: number;
   /** Keeps work going after the response: Next's after() in the app. */
   runAfter?: (work: Promise<unknown>) => void;
-  /** Longest grammY may work on one update at all (it then stops waiting for it). */
+  /** Longest grammY may work on one update at all (it then stops waiting for it);
+   *  settings.telegram.handlerTimeoutMs, default TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS's. */
   handlerTimeoutMs?: number;
 }
-
-/**
- * docs/performance.md: the webhook acknowledges within 50 ms at p99. Answering /help or
- * "Not me" takes one or two Bot API round trips, which from a server far from Telegram's are
- * longer than that; waiting for them would also hold up the bot's next updates (Telegram sends a bot's
- * updates over a few connections at a time). 30, not 50: the timer, the answer and a busy
- * event loop add up to ~10 ms at p99 on a small server (npm run bench).
- */
-export const ACK_BUDGET_MS = 30;
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
 export function secretMatches(given: string | null, expected: string): boolean {
@@ -75,7 +70,7 @@ export function secretMatches(given: string | null, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function chatOf(update: z.infer<typeof updateShape>): string {
+function chatOf(update: Update): string {
   const id =
     update.message?.chat.id ??
     update.callback_query?.message?.chat.id ??
@@ -83,18 +78,42 @@ function chatOf(update: z.infer<typeof updateShape>): string {
   return id === undefined ? "no-chat" : String(id);
 }
 
+type Update = z.infer<typeof updateShape>;
+
+/** The update in the request and its bytes, or the answer refusing it (413, 400). */
+async function readUpdate(
+  request: Request,
+  requestId: string,
+  logger: Pick<Logger, "warn">,
+): Promise<{ update: Update; body: string } | Response> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
+  }
+  const body = await request.text();
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
+    return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
+  }
+  try {
+    return { update: updateShape.parse(JSON.parse(body)), body };
+  } catch {
+    logger.warn("telegram webhook: malformed update", { requestId, bytes: body.length });
+    return jsonError(400, "malformed_update", "The body is not a Telegram update.", requestId);
+  }
+}
+
 export function createTelegramWebhook(
   deps: WebhookDeps,
 ): (request: Request, requestId: string) => Promise<Response> {
   const { bot, secret, redis, limiter, logger } = deps;
-  const ackBudgetMs = deps.ackBudgetMs ?? ACK_BUDGET_MS;
+  const ackBudgetMs = deps.ackBudgetMs ?? DURATION_DEFAULTS.telegramAckBudgetMs;
   const runAfter = deps.runAfter ?? ((work: Promise<unknown>) => void work);
   const handle = webhookCallback(bot, "std/http", {
     secretToken: secret,
     // An update slower than this is answered anyway (Telegram would re-send it otherwise)
     // and finishes in the background.
     onTimeout: "return",
-    timeoutMilliseconds: deps.handlerTimeoutMs ?? 8_000,
+    timeoutMilliseconds: deps.handlerTimeoutMs ?? DURATION_DEFAULTS.telegramHandlerTimeoutMs,
   });
   // update_ids count per bot: a development and a production bot (or two apps) sharing one
   // Redis must not take each other's updates for repeats. The token starts with the bot's id.
@@ -105,21 +124,9 @@ export function createTelegramWebhook(
     if (!secretMatches(request.headers.get(SECRET_HEADER), secret)) {
       return jsonError(401, "unauthorized", "Missing or wrong secret token.", requestId);
     }
-    const declared = Number(request.headers.get("content-length") ?? "0");
-    if (declared > MAX_BODY_BYTES) {
-      return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
-    }
-    const body = await request.text();
-    if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
-      return jsonError(413, "too_large", "That is not a Telegram update.", requestId);
-    }
-    let update: z.infer<typeof updateShape>;
-    try {
-      update = updateShape.parse(JSON.parse(body));
-    } catch {
-      logger.warn("telegram webhook: malformed update", { requestId, bytes: body.length });
-      return jsonError(400, "malformed_update", "The body is not a Telegram update.", requestId);
-    }
+    const read = await readUpdate(request, requestId, logger);
+    if (read instanceof Response) return read;
+    const { update, body } = read;
 
     const decision = await limiter.limit("telegram", chatOf(update));
     if (!decision.allowed) {
@@ -166,15 +173,16 @@ export function createTelegramWebhook(
   };
 }
 
-/** `work`'s result if it settles within `ms`, else null (it keeps running). */
+/**
+ * `work`'s result if it settles within `ms`, else null (it keeps running). Decided one loop
+ * turn after the budget (lib/timeout.ts), so a reply that arrived while the loop was busy is
+ * taken; never extended past the budget: Telegram's answer must not wait on a busy server.
+ */
 async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
   try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
+    return await withTimeout(work, ms);
+  } catch (error) {
+    if (error instanceof TimeoutError) return null;
+    throw error;
   }
 }

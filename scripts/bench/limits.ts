@@ -6,16 +6,16 @@ import { performance } from "node:perf_hooks";
 import type { RateLimitRule } from "@/lib/env";
 import { createLogger } from "@/lib/logger";
 import {
+  createRateLimitBackend,
+  createRateLimiter,
+  type RateLimitSettings,
+} from "@/lib/rate-limit";
+import {
   createIoRedisStore,
   createMemoryStore,
   createUpstashStore,
   type RedisStore,
 } from "@/lib/redis";
-import {
-  createRateLimitBackend,
-  createRateLimiter,
-  type RateLimitSettings,
-} from "@/lib/security/rate-limit";
 import { startFakeUpstash } from "@/tests/support/fake-upstash";
 
 import { distribution, ms, table, type Distribution } from "./stats";

@@ -42,7 +42,8 @@ import { Redis } from "ioredis";
 import { registerWithPassword } from "@/lib/auth/registration";
 import { createDatabase } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { hashKey, lateTimerMs } from "@/lib/security/rate-limit";
+import { hashKey } from "@/lib/rate-limit";
+import { lateTimerMs } from "@/lib/timeout";
 
 import { killGroup, onCleanup, trackChild } from "./cleanup";
 import { baseEnv, prepareBuild, randomSecret, startServer, type AppServer, type Env } from "./app";

@@ -15,13 +15,9 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
+import { pgliteConnection, pgPoolConnection, type SqlConnection } from "@/lib/db";
 import { openSchemaEngine } from "@/lib/migrations/diff";
 import { applyMigrations, MigrationError, PRISMA_MIGRATE_LOCK_KEY } from "@/lib/migrations/runner";
-import {
-  pgliteConnection,
-  pgPoolConnection,
-  type SqlConnection,
-} from "@/lib/migrations/sql-connection";
 import { createPostgresDatabase } from "@/tests/support/databases";
 
 const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));

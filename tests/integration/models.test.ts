@@ -1,4 +1,4 @@
-// Every model of prisma/schema.prisma, through the Prisma client from lib/db.ts, against a
+// Every model of prisma/schema.prisma, through the Prisma client from lib/db, against a
 // database built only by the migrations: if the schema and the SQL disagree (a column, a
 // type, a default, a unique index, a foreign key), a test here fails. Runs on PostgreSQL
 // and on PGlite.

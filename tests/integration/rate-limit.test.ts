@@ -28,13 +28,6 @@ import {
 
 import type { RateLimitRule } from "@/lib/env";
 import {
-  createIoRedisStore,
-  createMemoryStore,
-  createUpstashStore,
-  type RedisLogger,
-  type RedisStore,
-} from "@/lib/redis";
-import {
   createRateLimitBackend,
   createRateLimiter,
   maxDecisionWaitMs,
@@ -45,13 +38,20 @@ import {
   type RateLimitPolicy,
   type RateLimitSettings,
   type SlidingWindowBackend,
-} from "@/lib/security/rate-limit";
-import { createAccountThrottle } from "@/lib/security/account-throttle";
-import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
+} from "@/lib/rate-limit";
 import {
   createMemoryRateLimitBackend,
   type MemoryRateLimitBackend,
-} from "@/lib/security/rate-limit-memory";
+} from "@/lib/rate-limit/backends/memory";
+import {
+  createIoRedisStore,
+  createMemoryStore,
+  createUpstashStore,
+  type RedisLogger,
+  type RedisStore,
+} from "@/lib/redis";
+import { createAccountThrottle } from "@/lib/security/account-throttle";
+import { createPasswordGuard, type PasswordAttempt } from "@/lib/security/password-guard";
 import { startFakeUpstash, type FakeUpstash } from "@/tests/support/fake-upstash";
 import { memoryLogger } from "@/tests/support/logger";
 import { redisServerInstalled, startPrivateRedis } from "@/tests/support/private-redis";

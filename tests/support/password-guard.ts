@@ -1,11 +1,11 @@
 // A real password guard (limiter + throttle) on the in-memory backend, with its waits
 // recorded instead of slept, for tests of the code that calls it.
 import type { RateLimitRule, Settings } from "@/lib/env";
+import { createRateLimiter } from "@/lib/rate-limit";
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { createMemoryStore } from "@/lib/redis";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard } from "@/lib/security/password-guard";
-import { createMemoryRateLimitBackend } from "@/lib/security/rate-limit-memory";
-import { createRateLimiter } from "@/lib/security/rate-limit";
 import { memoryLogger } from "@/tests/support/logger";
 
 export function testPasswordGuard(

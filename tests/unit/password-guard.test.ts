@@ -6,6 +6,12 @@
 import { describe, expect, it } from "vitest";
 
 import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
+import {
+  globalLimitApplies,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPolicy,
+} from "@/lib/rate-limit";
 import type { AccountThrottle } from "@/lib/security/account-throttle";
 import {
   createPasswordGuard,
@@ -13,12 +19,6 @@ import {
   refusalMessage,
   waitInWords,
 } from "@/lib/security/password-guard";
-import {
-  globalLimitApplies,
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimitPolicy,
-} from "@/lib/security/rate-limit";
 
 const NOW = 1_800_000_000_000;
 

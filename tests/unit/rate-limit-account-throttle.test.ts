@@ -2,6 +2,7 @@
 // RedisStore with an injected clock (the store has Redis's TTL semantics).
 import { afterEach, describe, expect, it, vi } from "vitest";
 
+import { hashKey } from "@/lib/rate-limit";
 import { createMemoryStore, type RedisStore } from "@/lib/redis";
 import {
   ACCOUNT_THROTTLE_DEFAULTS,
@@ -9,7 +10,6 @@ import {
   throttleDelayMs,
   type AccountThrottleDeps,
 } from "@/lib/security/account-throttle";
-import { hashKey } from "@/lib/security/rate-limit";
 import { memoryLogger } from "@/tests/support/logger";
 
 afterEach(() => {

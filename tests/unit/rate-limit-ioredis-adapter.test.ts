@@ -10,7 +10,7 @@ import {
   scriptForOpenSourceRedis,
   sha1,
   type ScriptRunner,
-} from "@/lib/security/ioredis-ratelimit-adapter";
+} from "@/lib/rate-limit/backends/ioredis-adapter";
 
 class ReplyError extends Error {
   override readonly name = "ReplyError";
@@ -45,7 +45,7 @@ function fakeServer() {
       }
     },
   };
-  // As lib/redis.ts's withClient does: a reply error becomes a plain Error keeping its text.
+  // As lib/redis/ioredis.ts's withClient does: a reply error becomes a plain Error keeping its text.
   const store: ScriptRunner = {
     async withClient(command, send) {
       try {

@@ -7,7 +7,7 @@ import {
   createMemoryRateLimitBackend,
   slidingWindowHit,
   type SlidingWindowState,
-} from "@/lib/security/rate-limit-memory";
+} from "@/lib/rate-limit/backends/memory";
 
 const W = 10_000;
 const T0 = 1_800_000_000_000; // a window boundary

@@ -6,29 +6,27 @@ import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { RateLimitRule } from "@/lib/env";
-import { createMemoryStore } from "@/lib/redis";
 import {
   createRateLimitBackend,
   createRateLimiter,
   decisionFromResult,
   failureDecision,
   hashKey,
-  lateTimerMs,
   maxDecisionWaitMs,
   nextIncidentState,
   RATE_LIMIT_POLICIES,
   rateLimitHeaders,
   rateLimitKey,
   addressBucket,
-  RateLimitTimeoutError,
   secondsUntil,
-  withTimeout,
   type IncidentState,
   type RateLimitPolicy,
   type RateLimitSettings,
   type SlidingWindowBackend,
   type WindowResult,
-} from "@/lib/security/rate-limit";
+} from "@/lib/rate-limit";
+import { createMemoryStore } from "@/lib/redis";
+import { lateTimerMs, TimeoutError as RateLimitTimeoutError, withTimeout } from "@/lib/timeout";
 import { memoryLogger } from "@/tests/support/logger";
 
 const NOW = 1_800_000_000_000;

@@ -29,7 +29,7 @@ import { createHash } from "node:crypto";
 import type { RatelimitConfig } from "@upstash/ratelimit";
 import type { Redis } from "ioredis";
 
-/** What the adapter needs of a store: lib/redis.ts's IoRedisStore fits. */
+/** What the adapter needs of a store: lib/redis/ioredis.ts's IoRedisStore fits. */
 export interface ScriptRunner {
   withClient<T>(command: string, send: (client: ScriptClient) => Promise<T>): Promise<T>;
 }
@@ -73,7 +73,7 @@ const unsupported = (method: string) => () =>
   Promise.reject(
     new Error(
       `ioredis adapter: @upstash/ratelimit called ${method}, which only dynamic limits use ` +
-        "(they are off); add it to lib/security/ioredis-ratelimit-adapter.ts if that changed",
+        "(they are off); add it to lib/rate-limit/backends/ioredis-adapter.ts if that changed",
     ),
   );
 

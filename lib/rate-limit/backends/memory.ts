@@ -23,7 +23,7 @@
 // State lives in this process only: each server instance counts on its own, which is why
 // production uses Redis.
 import type { RateLimitRule } from "@/lib/env";
-import type { SlidingWindowBackend, WindowResult } from "@/lib/security/rate-limit";
+import type { SlidingWindowBackend, WindowResult } from "@/lib/rate-limit/backends/backend";
 
 /** One key's counters: those of window number `window` and of the one before it. */
 export interface SlidingWindowState {
