@@ -14,6 +14,7 @@ import {
   CROSS_ORIGIN_MESSAGE,
   INCOMPLETE_BODY_MESSAGE,
 } from "@/lib/http/refusal-messages";
+import { plainPage } from "@/lib/http/plain-page";
 import { REQUEST_ID_HEADER } from "@/lib/http/request-id";
 import { isApiPath } from "@/lib/http/request-gate";
 
@@ -51,25 +52,6 @@ const answers: Record<
   },
 };
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function page(title: string, message: string, requestId: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><link rel="icon" href="/icon.svg"><title>${escapeHtml(title)} — Gatehouse</title>
-<style>
-:root{color-scheme:light dark;font-family:system-ui,sans-serif}
-body{margin:0;min-height:100vh;display:grid;place-items:center;padding:1.25rem;box-sizing:border-box}
-main{max-width:32rem}h1{font-size:2rem;margin:0 0 .75rem}p{font-size:1.125rem;line-height:1.5}
-a{font-weight:700}small{opacity:.7}
-</style></head>
-<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p><a href="/">Go to the home page</a></p>
-<p><small>Reference: ${escapeHtml(requestId)}</small></p></main></body></html>`;
-}
-
 export function refusal(
   reason: RefusalReason,
   options: { format: RefusalFormat; requestId: string; limitBytes?: number },
@@ -88,7 +70,7 @@ export function refusal(
   }
   if (options.format === "html") {
     headers.set("Content-Type", "text/html; charset=utf-8");
-    return new Response(page(answer.title, answer.message, options.requestId), {
+    return new Response(plainPage(answer.title, answer.message, options.requestId), {
       status: answer.status,
       headers,
     });

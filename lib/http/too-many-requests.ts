@@ -2,6 +2,7 @@
 // JSON for API clients and as a small self-contained page for a browser's navigation.
 // When the limiter could not decide and the limit fails closed, the answer is 503 with a
 // short Retry-After instead: nothing was used up, the service is briefly unavailable.
+import { plainPage } from "@/lib/http/plain-page";
 import { REQUEST_ID_HEADER } from "@/lib/http/request-id";
 import { waitInWords } from "@/lib/security/password-guard";
 
@@ -24,30 +25,6 @@ export function limitedMessage({ reason, retryAfterSeconds }: LimitedAnswer): st
   return `Too many requests. Please wait ${waitInWords(retryAfterSeconds)} and try again.`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/**
- * A page with no script and no asset but the icon (exempt from the limit, and asked for
- * anyway): the refused browser should not come back for CSS and fonts, each another request
- * against the same limit. The inline style is allowed by the CSP's style-src.
- */
-function page(message: string, requestId: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><link rel="icon" href="/icon.svg"><title>Slow down — Gatehouse</title>
-<style>
-:root{color-scheme:light dark;font-family:system-ui,sans-serif}
-body{margin:0;min-height:100vh;display:grid;place-items:center;padding:1.25rem;box-sizing:border-box}
-main{max-width:32rem}h1{font-size:2rem;margin:0 0 .75rem}p{font-size:1.125rem;line-height:1.5}
-a{font-weight:700}small{opacity:.7}
-</style></head>
-<body><main><h1>Slow down</h1><p>${escapeHtml(message)}</p>
-<p><a href="/">Go to the home page</a></p>
-<p><small>Reference: ${escapeHtml(requestId)}</small></p></main></body></html>`;
-}
-
 export function tooManyRequests(
   answer: LimitedAnswer,
   { html, requestId }: { html: boolean; requestId: string },
@@ -61,7 +38,7 @@ export function tooManyRequests(
   headers.set(REQUEST_ID_HEADER, requestId);
   if (html) {
     headers.set("Content-Type", "text/html; charset=utf-8");
-    return new Response(page(message, requestId), { status, headers });
+    return new Response(plainPage("Slow down", message, requestId), { status, headers });
   }
   return Response.json(
     {
