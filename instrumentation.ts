@@ -5,6 +5,6 @@ export async function register(): Promise<void> {
   // bundle folds this to `return` and drops the Node-only import below (pg, PGlite, fs);
   // behind a function in lib/env.ts the Edge build would compile all of it.
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { runServerStart } = await import("@/lib/server-start");
+  const { runServerStart } = await import("@/lib/root/start");
   await runServerStart();
 }

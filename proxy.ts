@@ -28,7 +28,7 @@ import {
 } from "@/lib/http/request-gate";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { tooManyRequests, wantsHtml } from "@/lib/http/too-many-requests";
-import { getProtection } from "@/lib/protection";
+import { getProtection } from "@/lib/root/protection";
 import { globalLimitApplies, rateLimitHeaders } from "@/lib/rate-limit";
 import {
   buildCsp,

@@ -2,8 +2,8 @@ import Link from "next/link";
 import { unstable_rethrow } from "next/navigation";
 
 import { signOutAction } from "@/lib/actions/auth";
-import { auth } from "@/lib/auth";
-import { getServices } from "@/lib/services";
+import { auth } from "@/lib/root/auth";
+import { getServices } from "@/lib/root";
 import { buttonClasses } from "@/components/ui/button";
 
 /** The product mark: a stylised gate. Decorative; the link's text names it. */

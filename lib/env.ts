@@ -9,7 +9,7 @@
 // secret file is read through process.getBuiltinModule, only when it is needed).
 import { z } from "zod";
 
-import { parseIpRange } from "@/lib/http/ip-range";
+import { parseIpRange } from "@/lib/ip-range";
 
 export type Env = Record<string, string | undefined>;
 
@@ -70,7 +70,7 @@ const rateLimit = z.string().transform((value, ctx) => {
 
 /**
  * Comma-separated IPv4/IPv6 addresses or CIDR ranges of proxies whose forwarding headers are
- * believed; every bad entry is named with its reason (lib/http/ip-range.ts).
+ * believed; every bad entry is named with its reason (lib/ip-range.ts).
  */
 const ipList = z.string().transform((value, ctx) => {
   const items = value

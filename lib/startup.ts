@@ -1,6 +1,7 @@
-// What runs once when the server starts (instrumentation.ts): settings are already valid
-// by the time this runs; reach the database (migrating it in development) and Redis with
-// bounded retries, and fail with a message naming what is unreachable.
+// The start-up procedure, independent of where its dependencies come from (tests inject
+// fakes; lib/root/start.ts wires the real ones): settings are already valid by the time
+// this runs; reach the database (migrating it in development) and Redis with bounded
+// retries, and fail with a message naming what is unreachable.
 import type { Logger } from "@/lib/logger";
 import { retry } from "@/lib/retry";
 

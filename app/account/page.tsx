@@ -18,12 +18,12 @@ import type {
 import { describeAuthError } from "@/components/auth/error-messages";
 import { searchParam, type SearchParams } from "@/components/auth/search-params";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
-import { currentSession } from "@/lib/auth";
+import { currentSession } from "@/lib/root/auth";
 import { configuredProviders } from "@/lib/auth/providers";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
 import { describeDevice, describeEvent } from "@/lib/security/describe";
 import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 export const metadata: Metadata = { title: "Your account" };
 

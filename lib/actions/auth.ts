@@ -5,7 +5,7 @@
 import { AuthError } from "next-auth";
 import { isRedirectError } from "next/dist/client/components/redirect-error";
 import { cookies } from "next/headers";
-import { auth, signIn, signOut } from "@/lib/auth";
+import { auth, signIn, signOut } from "@/lib/root/auth";
 import { PASSWORD_PROVIDER_ID } from "@/lib/auth/config";
 import { configuredProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
@@ -14,7 +14,7 @@ import { messages, signInSchema, signUpSchema } from "@/lib/auth/schemas";
 import { PasswordSignInRefused } from "@/lib/auth/sign-in-refusal";
 import { requestContext } from "@/lib/http/request-context";
 import { refusalFrom, refusalMessage } from "@/lib/security/password-guard";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 export interface FormState {
   status: "idle" | "error";

@@ -18,7 +18,7 @@ import { AccountError } from "@/lib/account/errors";
 import { ACCOUNT_PATH } from "@/lib/auth/config";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import type { RequestContext } from "@/lib/http/request-context";
-import type { Services } from "@/lib/services";
+import type { Services } from "@/lib/root";
 
 /** The signed-in browser, as the action clients need it. */
 export interface ActionSession {

@@ -36,7 +36,10 @@ import {
 } from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/http/request-context";
 import { createDeviceCookies, type DeviceCookieOptions } from "@/lib/security/device-cookie";
-import type { Services } from "@/lib/services";
+import type { Database } from "@/lib/db";
+import type { Settings } from "@/lib/env";
+import type { Logger } from "@/lib/logger";
+import type { PasswordGuard } from "@/lib/security/password-guard";
 
 export const PASSWORD_PROVIDER_ID = "password";
 
@@ -65,8 +68,16 @@ export interface CurrentSession {
   authTime: number | null;
 }
 
+/** What the configuration uses of the composition root's services (lib/root). */
+export interface AuthServices {
+  settings: Settings;
+  database: Database;
+  logger: Logger;
+  passwordGuard: PasswordGuard;
+}
+
 export interface AuthDependencies {
-  services: Services;
+  services: AuthServices;
   /** The request being handled (headers()); injected so tests need no Next runtime. */
   requestContext: () => Promise<RequestContext>;
   /**

@@ -21,7 +21,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { BlockList, isIP, SocketAddress } from "node:net";
 
-import { parseIpRange } from "@/lib/http/ip-range";
+import { parseIpRange } from "@/lib/ip-range";
 
 /** The header server.mjs sets: "<secret> <socket address>". */
 export const PEER_HEADER = "x-gatehouse-peer";

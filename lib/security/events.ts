@@ -2,6 +2,10 @@
 // to an account (sign-in, sign-up, link, password change, session revoked …) goes through
 // recordSecurityEvent, so whatever must happen alongside an event — the Telegram sign-in
 // alert's outbox row — is added in one place and lands in the same transaction.
+//
+// What happens alongside is published through one hook registry (createSecurityEventHooks),
+// filled in the composition root (lib/root): the code that records events never imports
+// the features that react to them (lib/auth does not know lib/telegram exists).
 import type {
   Prisma,
   PrismaClient,
@@ -39,10 +43,35 @@ export interface SecurityEventInput extends EventContext {
 
 /**
  * Runs inside the transaction that wrote `event`, after the row exists. This is where the
- * Telegram issue writes a sign-in alert into NotificationOutbox: whatever it writes
+ * Telegram feature writes a sign-in alert into NotificationOutbox: whatever it writes
  * commits or rolls back together with the event. Throwing rolls the whole write back.
  */
 export type AfterRecordHook = (tx: Prisma.TransactionClient, event: SecurityEvent) => Promise<void>;
+
+export interface SecurityEventHooks {
+  /** Adds a hook; hooks run in the order they were registered. */
+  register(hook: AfterRecordHook): void;
+  /** The one hook callers pass to recordSecurityEvent: runs every registered hook. */
+  afterRecord: AfterRecordHook;
+}
+
+/**
+ * The registry the composition root fills. `afterRecord` reads the list when an event is
+ * recorded, not when it is handed out, so a feature can be given the hook (the bot records
+ * events too) before it registers its own.
+ */
+export function createSecurityEventHooks(): SecurityEventHooks {
+  const hooks: AfterRecordHook[] = [];
+  return {
+    register: (hook) => {
+      hooks.push(hook);
+    },
+    afterRecord: async (tx, event) => {
+      // One after another, never in parallel: they share the transaction's one connection.
+      for (const hook of hooks) await hook(tx, event);
+    },
+  };
+}
 
 export interface SecurityEventOptions {
   afterRecord?: AfterRecordHook;

@@ -1,9 +1,11 @@
-// The Telegram half of the composition root: the bot, its webhook handler and the alert
-// outbox, built once from settings (null when no bot is configured).
-import "server-only";
-import { after } from "next/server";
-
-import { getServices } from "@/lib/services";
+// The Telegram feature assembled: the bot, its webhook handler and the alert outbox, built
+// from settings by the composition root (lib/root), which also registers `alertHook` with
+// the security-event hooks. Nothing here is global: the root keeps the one instance.
+import type { Database } from "@/lib/db";
+import type { Settings } from "@/lib/env";
+import type { Logger } from "@/lib/logger";
+import type { RateLimiter } from "@/lib/rate-limit";
+import type { RedisStore } from "@/lib/redis";
 import type { AfterRecordHook } from "@/lib/security/events";
 import { createBot } from "@/lib/telegram/bot";
 import {
@@ -17,26 +19,33 @@ import { createTelegramWebhook } from "@/lib/telegram/webhook";
 export interface TelegramService {
   webhook: ReturnType<typeof createTelegramWebhook>;
   delivery: OutboxDelivery;
-  /** Queues alerts inside security events' transactions. */
-  afterRecord: AfterRecordHook;
+  /** Queues alerts inside security events' transactions; the root registers it. */
+  alertHook: AfterRecordHook;
   /** Delivers due alerts once the current response has gone (or now, outside a request). */
   deliverSoon: () => void;
   botUsername: string;
 }
 
-const globalForTelegram = globalThis as typeof globalThis & {
-  gatehouseTelegram?: TelegramService | null;
-};
+export interface TelegramDeps {
+  settings: NonNullable<Settings["telegram"]>;
+  appUrl: string;
+  maxAttempts: number;
+  database: Database;
+  redis: RedisStore;
+  limiter: RateLimiter;
+  logger: Logger;
+  /** Every security-event hook (this feature's alertHook among them), for what the bot records. */
+  afterRecord: AfterRecordHook;
+  /**
+   * Keeps work going after the current response has gone (next/server's after()). Throws
+   * outside a request, where the work runs at once instead.
+   */
+  runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
+}
 
-export function getTelegram(): TelegramService | null {
-  if (globalForTelegram.gatehouseTelegram !== undefined) return globalForTelegram.gatehouseTelegram;
-  const { settings, logger, database, redis, limiter } = getServices();
-  const telegram = settings.telegram;
-  if (!telegram) {
-    globalForTelegram.gatehouseTelegram = null;
-    return null;
-  }
-  const prisma = database.prisma;
+export function createTelegram(deps: TelegramDeps): TelegramService {
+  const { settings, logger } = deps;
+  const prisma = deps.database.prisma;
   const log = logger.child({ feature: "telegram" });
 
   // The outbox sends through the bot's API, and the bot queues alerts through the outbox:
@@ -48,55 +57,47 @@ export function getTelegram(): TelegramService | null {
     prisma,
     sender,
     logger: log,
-    maxAttempts: settings.outbox.maxAttempts,
+    maxAttempts: deps.maxAttempts,
   });
-  const run = () => {
-    delivery
+  const run = async () => {
+    await delivery
       .deliverDue()
       .catch((error: unknown) => log.error("telegram alert delivery failed", { error }));
   };
   const deliverSoon = () => {
     try {
       // After the response: the request that caused the alert never waits for Telegram.
-      after(run);
+      deps.runAfter(run);
     } catch {
       // Outside a request (the sweeper's interval): there is no response to wait for.
-      run();
+      void run();
     }
   };
-  const afterRecord = alertHook({ deliverSoon });
   const bot = createBot({
-    token: telegram.botToken,
-    apiRoot: telegram.apiRoot,
-    apiTimeoutSeconds: telegram.apiTimeoutSeconds,
+    token: settings.botToken,
+    apiRoot: settings.apiRoot,
+    apiTimeoutSeconds: settings.apiTimeoutSeconds,
     prisma,
     logger: log,
-    appUrl: settings.appUrl,
-    afterRecord,
+    appUrl: deps.appUrl,
+    afterRecord: deps.afterRecord,
     deliverSoon,
   });
-  const service: TelegramService = {
+  return {
     webhook: createTelegramWebhook({
       bot,
-      secret: telegram.webhookSecret,
-      redis,
-      limiter,
+      secret: settings.webhookSecret,
+      redis: deps.redis,
+      limiter: deps.limiter,
       logger: log,
-      ackBudgetMs: telegram.ackBudgetMs,
-      handlerTimeoutMs: telegram.handlerTimeoutMs,
+      ackBudgetMs: settings.ackBudgetMs,
+      handlerTimeoutMs: settings.handlerTimeoutMs,
       // Replies that outlast the acknowledgement finish after the response.
-      runAfter: (work) => after(work),
+      runAfter: deps.runAfter,
     }),
     delivery,
-    afterRecord,
+    alertHook: alertHook({ deliverSoon }),
     deliverSoon,
-    botUsername: telegram.botUsername,
+    botUsername: settings.botUsername,
   };
-  globalForTelegram.gatehouseTelegram = service;
-  return service;
 }
-
-/** The hook for callers that record security events; a no-op without a bot. */
-export const telegramAfterRecord: AfterRecordHook = async (tx, event) => {
-  await getTelegram()?.afterRecord(tx, event);
-};

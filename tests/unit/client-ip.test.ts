@@ -6,7 +6,7 @@ import {
   trustedProxyMatcher,
   verifiedPeer,
 } from "@/lib/http/client-ip";
-import { parseIpRange } from "@/lib/http/ip-range";
+import { parseIpRange } from "@/lib/ip-range";
 
 const headers = (xff?: string) => new Headers(xff === undefined ? {} : { "x-forwarded-for": xff });
 

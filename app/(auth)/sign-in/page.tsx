@@ -6,10 +6,10 @@ import { describeAuthError } from "@/components/auth/error-messages";
 import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
 import { ProviderButtons } from "@/components/auth/provider-buttons";
 import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
-import { auth } from "@/lib/auth";
+import { auth } from "@/lib/root/auth";
 import { configuredProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 export const metadata: Metadata = { title: "Sign in" };
 

@@ -4,10 +4,10 @@ import { redirect } from "next/navigation";
 
 import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
 import { SignUpForm } from "@/components/auth/sign-up-form";
-import { auth } from "@/lib/auth";
+import { auth } from "@/lib/root/auth";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 export const metadata: Metadata = { title: "Create an account" };
 

@@ -1,6 +1,6 @@
 import { healthResponse } from "@/lib/health";
 import { withRouteErrors } from "@/lib/http/route";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 export const dynamic = "force-dynamic";
 

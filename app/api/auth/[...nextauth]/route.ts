@@ -1,4 +1,4 @@
-import { handlers } from "@/lib/auth";
+import { handlers } from "@/lib/root/auth";
 import { recordCallbackFailures } from "@/lib/auth/callback-failures";
 import { hasInvalidCallbackUrl } from "@/lib/auth/malformed";
 import { captureRefusal } from "@/lib/auth/sign-in-refusal";
@@ -6,7 +6,7 @@ import { contextFromHeaders } from "@/lib/http/request-context";
 import { requestIdFrom } from "@/lib/http/request-id";
 import { jsonError } from "@/lib/http/route";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 
 const deps = () => ({
   prisma: getServices().database.prisma,

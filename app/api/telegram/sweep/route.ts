@@ -1,17 +1,16 @@
 // The outbox sweeper for Vercel Cron (vercel.json): delivers alerts left over from a
 // response whose after() did not finish (a crash, a deploy, a long retry_after). Vercel Cron
 // sends `Authorization: Bearer $CRON_SECRET`; self-hosted servers sweep on an interval
-// instead (lib/server-start.ts). 404 without a bot or a CRON_SECRET.
+// instead (lib/root/start.ts). 404 without a bot or a CRON_SECRET.
 import { jsonError, withRouteErrors } from "@/lib/http/route";
-import { getServices } from "@/lib/services";
-import { getTelegram } from "@/lib/telegram/service";
+import { getServices } from "@/lib/root";
 import { secretMatches } from "@/lib/telegram/webhook";
 
 export const GET = withRouteErrors(
   () => getServices().logger,
   async (request, { requestId, logger }) => {
     const { cronSecret } = getServices().settings.outbox;
-    const telegram = getTelegram();
+    const { telegram } = getServices();
     if (!telegram || !cronSecret) {
       return jsonError(
         404,

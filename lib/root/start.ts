@@ -1,24 +1,31 @@
-// Wires startServer() to the real services. Called once from instrumentation.ts.
+// What runs when the server starts (instrumentation.ts calls runServerStart once): the
+// start-up procedure of lib/startup.ts (reach the database and Redis with bounded retries,
+// migrate in development), wired to the composition root's real services, then the
+// warm-ups and the self-hosted outbox sweeper.
 import "server-only";
 import path from "node:path";
 import { getDummyHash } from "@/lib/auth/password";
 import { SettingsError, type Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { getServices } from "@/lib/services";
+import { getServices } from "@/lib/root";
 import { describeUrl, startServer, StartupError } from "@/lib/startup";
-import { getTelegram } from "@/lib/telegram/service";
+import type { TelegramService } from "@/lib/telegram/service";
 
 /**
  * Self-hosted: deliver alerts an after() left behind, every OUTBOX_SWEEP_INTERVAL_SECONDS.
  * On Vercel there is no long-lived process; Vercel Cron calls /api/telegram/sweep instead.
  */
-function startOutboxSweeper(settings: Settings, logger: Logger): void {
+function startOutboxSweeper(
+  settings: Settings,
+  telegram: TelegramService | null,
+  logger: Logger,
+): void {
   const seconds = settings.outbox.sweepIntervalSeconds;
-  if (!settings.telegram || settings.rateLimits.onVercel || seconds === 0) return;
+  if (!telegram || settings.rateLimits.onVercel || seconds === 0) return;
   const timer = setInterval(() => {
-    getTelegram()
-      ?.delivery.deliverDue()
+    telegram.delivery
+      .deliverDue()
       .catch((error: unknown) => logger.error("outbox sweep failed", { error }));
   }, seconds * 1_000);
   // The sweeper alone must not keep the process alive at shutdown.
@@ -28,7 +35,7 @@ function startOutboxSweeper(settings: Settings, logger: Logger): void {
 
 export async function runServerStart(): Promise<void> {
   try {
-    const { settings, logger, database, redis } = getServices();
+    const { settings, logger, database, redis, limiter, telegram } = getServices();
     const db = settings.database;
     const r = settings.redis;
     await startServer({
@@ -57,7 +64,7 @@ export async function runServerStart(): Promise<void> {
       retryBaseMs: settings.startup.retryBaseMs,
     });
     // The limiter's script is loaded before the first request needs a decision.
-    await getServices().limiter.warmUp();
+    await limiter.warmUp();
     // Computed now so the first sign-in with an unknown email costs the same as the others.
     void getDummyHash().catch((error: unknown) =>
       logger.warn("could not precompute the dummy password hash", { error }),
@@ -70,7 +77,7 @@ export async function runServerStart(): Promise<void> {
         { trustedProxies },
       );
     }
-    startOutboxSweeper(settings, logger);
+    startOutboxSweeper(settings, telegram, logger);
     if (settings.auth.secretIsGenerated) {
       logger.info("using the generated development AUTH_SECRET", {
         file: `${settings.dataDir}/dev-auth-secret`,

@@ -1,24 +1,25 @@
-// The app's Auth.js instance. Configuration is built lazily on first use from the
-// composition root, so importing this module (as `next build` does) reads no settings.
+// The app's Auth.js instance (what Auth.js's guides call `auth.ts`): handlers, auth(),
+// signIn(), signOut(). Configuration is built lazily on first use from the composition
+// root, so importing this module (as `next build` does) reads no settings.
 import "server-only";
 import NextAuth from "next-auth";
 import { cookies } from "next/headers";
 import { cache } from "react";
 import { createAuthConfig, type CurrentSession } from "@/lib/auth/config";
 import { requestContext } from "@/lib/http/request-context";
-import { getServices } from "@/lib/services";
-import { telegramAfterRecord } from "@/lib/telegram/service";
+import { getServices } from "@/lib/root";
 
-const nextAuth = NextAuth(() =>
-  createAuthConfig({
-    services: getServices(),
+const nextAuth = NextAuth(() => {
+  const services = getServices();
+  return createAuthConfig({
+    services,
     requestContext,
     // The session cookie of the request being handled, checked against its row.
     currentSession: () => currentSession(),
     cookies: () => cookies(),
-    afterRecord: telegramAfterRecord,
-  }),
-);
+    afterRecord: services.afterRecord,
+  });
+});
 
 export const { handlers, signIn, signOut } = nextAuth;
 

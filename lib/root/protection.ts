@@ -1,0 +1,48 @@
+// The composition root's slice for proxy.ts: settings, the logger, the Redis store, the rate
+// limiter and the password guard. The proxy runs on every request and imports only this
+// file, so the database client never enters its bundle; lib/root/index.ts builds the rest
+// on top of the same instance.
+import { getSettings, type Settings } from "@/lib/env";
+import { createLogger, type Logger } from "@/lib/logger";
+import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
+import { createRedisStore, type RedisStore } from "@/lib/redis";
+import { kept } from "@/lib/root/slot";
+import { createAccountThrottle } from "@/lib/security/account-throttle";
+import { createPasswordGuard, type PasswordGuard } from "@/lib/security/password-guard";
+
+export interface Protection {
+  settings: Settings;
+  logger: Logger;
+  redis: RedisStore;
+  limiter: RateLimiter;
+  passwordGuard: PasswordGuard;
+}
+
+/** Builds the protection slice from settings (no caching: getProtection keeps one). */
+export function createProtection(settings: Settings): Protection {
+  const logger = createLogger({ level: settings.logLevel });
+  const redis = createRedisStore(settings.redis, { logger });
+  const limiter = createRateLimiter({
+    backend: createRateLimitBackend(redis),
+    now: Date.now,
+    logger,
+    settings: settings.rateLimits,
+  });
+  const throttle = createAccountThrottle({
+    store: redis,
+    logger,
+    timeoutMs: settings.rateLimits.timeoutMs,
+  });
+  return {
+    settings,
+    logger,
+    redis,
+    limiter,
+    passwordGuard: createPasswordGuard({ limiter, throttle, now: Date.now }),
+  };
+}
+
+/** The process's protection slice, built from the environment's settings on first use. */
+export function getProtection(): Protection {
+  return kept("protection", () => createProtection(getSettings()));
+}

@@ -1,0 +1,54 @@
+// The composition root: the one place that turns settings into every real dependency —
+// database, Redis, rate limiter, password guard (the proxy's slice, ./protection.ts), the
+// security-event hooks and the features that register on them (Telegram). Route handlers,
+// server actions and pages call getServices(); services themselves receive what they need
+// as arguments, so tests wire real test infrastructure instead.
+//
+// Also here: the Auth.js instance (./auth.ts) and what runs at server start (./start.ts).
+// Nothing below lib/root imports lib/root.
+//
+// This file builds; ./index.ts keeps the one instance. No `import "server-only"` here, so
+// the integration tests can build the same graph (the marker throws outside Next).
+import { createDatabase, type Database } from "@/lib/db";
+import type { Protection } from "@/lib/root/protection";
+import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
+import { createTelegram, type TelegramService } from "@/lib/telegram/service";
+
+export interface Services extends Protection {
+  database: Database;
+  /**
+   * Pass to everything that records security events: runs every registered hook in the
+   * event's transaction (today the Telegram alert's outbox row).
+   */
+  afterRecord: AfterRecordHook;
+  /** The bot, its webhook and the alert outbox; null when no bot is configured. */
+  telegram: TelegramService | null;
+}
+
+export interface ServiceOptions {
+  /** Keeps work going after the response: next/server's after() in the app. */
+  runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
+}
+
+/** Builds the services on top of a protection slice (no caching: getServices keeps one). */
+export function createServices(protection: Protection, options: ServiceOptions): Services {
+  const { settings, logger, redis, limiter } = protection;
+  const database = createDatabase(settings.database);
+  const securityEvents = createSecurityEventHooks();
+  const telegram = settings.telegram
+    ? createTelegram({
+        settings: settings.telegram,
+        appUrl: settings.appUrl,
+        maxAttempts: settings.outbox.maxAttempts,
+        database,
+        redis,
+        limiter,
+        logger,
+        // The bot records events too (a chat connected): it gets every hook, its own included.
+        afterRecord: securityEvents.afterRecord,
+        runAfter: options.runAfter,
+      })
+    : null;
+  if (telegram) securityEvents.register(telegram.alertHook);
+  return { ...protection, database, afterRecord: securityEvents.afterRecord, telegram };
+}

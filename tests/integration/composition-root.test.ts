@@ -1,0 +1,90 @@
+// The composition root builds the same graph the app runs on; here it is built from
+// settings (no Next runtime) and checked where features meet: a security event recorded
+// with services.afterRecord reaches Telegram's outbox only when a bot is configured.
+import { afterEach, describe, expect, it } from "vitest";
+
+import { parseSettings, type Settings } from "@/lib/env";
+import { applyMigrations } from "@/lib/migrations/runner";
+import { createProtection } from "@/lib/root/protection";
+import { createServices, type Services } from "@/lib/root/services";
+import { recordSecurityEvent } from "@/lib/security/events";
+import { migrationsDir } from "@/tests/support/backends";
+import { memoryLogger } from "@/tests/support/logger";
+
+const bot = {
+  TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
+  TELEGRAM_BOT_USERNAME: "gatehouse_bot",
+  TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+};
+
+function settingsFor(env: Record<string, string>): Settings {
+  const settings = parseSettings(env, { devSecret: () => "d".repeat(43) });
+  // A throw-away database and the in-memory store: the wiring is the same on every backend.
+  return { ...settings, database: { kind: "pglite", dataDir: "memory://" }, logLevel: "error" };
+}
+
+const opened: Services[] = [];
+
+async function servicesFor(env: Record<string, string>) {
+  const afterResponse: unknown[] = [];
+  const services = createServices(createProtection(settingsFor(env)), {
+    runAfter: (work) => {
+      afterResponse.push(work);
+    },
+  });
+  opened.push(services);
+  await applyMigrations({
+    connection: services.database.sql,
+    migrationsDir,
+    logger: memoryLogger(),
+  });
+  return { services, afterResponse };
+}
+
+async function signInOfLinkedUser(services: Services) {
+  const prisma = services.database.prisma;
+  const user = await prisma.user.create({ data: { email: "ada@example.com", name: "Ada" } });
+  await prisma.telegramLink.create({
+    data: { userId: user.id, chatId: 4242n, telegramUserId: 4243n },
+  });
+  await recordSecurityEvent(
+    prisma,
+    { userId: user.id, type: "SIGN_IN", method: "google" },
+    { afterRecord: services.afterRecord },
+  );
+  return prisma.notificationOutbox.findMany({ where: { userId: user.id } });
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.database.close()));
+});
+
+describe("composition root", () => {
+  it("with a bot configured, an event recorded through services.afterRecord queues its alert and delivers after the response", async () => {
+    const { services, afterResponse } = await servicesFor(bot);
+    expect(services.telegram?.botUsername).toBe("gatehouse_bot");
+
+    const queued = await signInOfLinkedUser(services);
+    expect(queued).toMatchObject([{ kind: "SIGN_IN", status: "PENDING" }]);
+    // Delivery was handed to after(): the request that caused the alert never waits for it.
+    expect(afterResponse).toHaveLength(1);
+  });
+
+  it("without a bot there is no Telegram feature and events queue nothing", async () => {
+    const { services, afterResponse } = await servicesFor({});
+    expect(services.telegram).toBeNull();
+    await expect(signInOfLinkedUser(services)).resolves.toEqual([]);
+    expect(afterResponse).toEqual([]);
+  });
+
+  it("the services extend the proxy's protection slice instead of building a second one", () => {
+    const settings = settingsFor({});
+    const protection = createProtection(settings);
+    const services = createServices(protection, { runAfter: () => undefined });
+    opened.push(services);
+    expect(services.limiter).toBe(protection.limiter);
+    expect(services.redis).toBe(protection.redis);
+    expect(services.passwordGuard).toBe(protection.passwordGuard);
+    expect(services.settings).toBe(settings);
+  });
+});
