@@ -23,6 +23,7 @@ import { join } from "node:path";
 
 import type { SqlConnection } from "@/lib/db/sql-connection";
 import { sleep } from "@/lib/retry";
+import { kept } from "@/lib/process-slot";
 
 /** Prisma Migrate's advisory lock key ("a unique number we chose to identify Migrate"). */
 export const PRISMA_MIGRATE_LOCK_KEY = 72707369;
@@ -361,18 +362,14 @@ async function applyOne(
 
 // Advisory locks are per session and re-entrant: two runs in this process on PGlite (one
 // session) would both "hold" the lock. Runs in one process therefore queue behind each
-// other. Kept on globalThis so a module reloaded by Next's dev server shares the queue.
-const queueKey = Symbol.for("gatehouse.migrations.queue");
-interface QueueHolder {
-  [queueKey]?: Promise<unknown>;
-}
-
+// other. Kept in the process slot so a module reloaded by Next's dev server shares the queue.
 function inProcessQueue<T>(run: () => Promise<T>): Promise<T> {
-  const holder = globalThis as QueueHolder;
-  const previous = holder[queueKey] ?? Promise.resolve();
-  const next = previous.then(run);
+  const queue = kept<{ tail: Promise<unknown> }>("migrationQueue", () => ({
+    tail: Promise.resolve(),
+  }));
+  const next = queue.tail.then(run);
   // The queue only orders runs; each caller still sees its own result or error.
-  holder[queueKey] = next.catch(() => undefined);
+  queue.tail = next.catch(() => undefined);
   return next;
 }
 

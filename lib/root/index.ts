@@ -5,7 +5,7 @@ import { after } from "next/server";
 
 import { getProtection } from "@/lib/root/protection";
 import { createServices, type Services } from "@/lib/root/services";
-import { kept } from "@/lib/root/slot";
+import { kept } from "@/lib/process-slot";
 
 export type { Services } from "@/lib/root/services";
 

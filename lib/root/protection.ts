@@ -6,7 +6,7 @@ import { getSettings, type Settings } from "@/lib/env";
 import { createLogger, type Logger } from "@/lib/logger";
 import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
-import { kept } from "@/lib/root/slot";
+import { kept } from "@/lib/process-slot";
 import { createAccountThrottle } from "@/lib/security/account-throttle";
 import { createPasswordGuard, type PasswordGuard } from "@/lib/security/password-guard";
 

@@ -1,11 +1,12 @@
-// The composition root's one globalThis slot. Everything the root builds is kept here, once
-// per process:
+// The process's one globalThis slot. What must exist once per process is kept here:
+// the composition root's services (lib/root) and the migration runner's queue.
+// Why globalThis and not a module-level variable:
 // - proxy.ts and the app are bundled separately but run in one process, so they must share
 //   one Redis connection and — with the in-memory backend — one set of rate-limit counters;
 // - Next's dev server re-evaluates modules on every edit: a module-level singleton would
 //   open a new connection pool (or a second PGlite on the same folder) each time, while
 //   globalThis survives the reload.
-type Part = "protection" | "services";
+type Part = "protection" | "services" | "migrationQueue";
 
 const holder = globalThis as typeof globalThis & {
   gatehouse?: Partial<Record<Part, unknown>>;
@@ -17,9 +18,4 @@ export function kept<T>(part: Part, create: () => T): T {
   // Each part is only ever written below, by the one caller that owns its name and type.
   if (!(part in slot)) slot[part] = create();
   return slot[part] as T;
-}
-
-/** Forgets every part (tests; the next use builds them again). */
-export function forgetAll(): void {
-  delete holder.gatehouse;
 }
