@@ -36,7 +36,7 @@ import { printServerOutputOnFailure, type AppServer } from "./support/server";
 const PASSWORD = "violet tram 71 under the pier";
 /** The default REQUEST_BODY_LIMIT_KB (128 KiB): the suite runs with the shipped default. */
 const LIMIT_BYTES = 128 * 1_024;
-/** The issue's case: a 1 MB password. */
+/** The attack this guards against: a 1 MB password. */
 const ONE_MEGABYTE = 1_024 * 1_024;
 /** Well-formed (what Next generates: 42 hex digits) and in no build's manifest. */
 const UNKNOWN_ACTION_ID = `7f${"0".repeat(40)}`;

@@ -9,8 +9,8 @@
 // well under 1 ms, but while the loop is busy (a page rendering, 40 sign-ins parsing at
 // once) that answer waits in the socket, and the timers phase of the next loop turn runs
 // before the poll phase that reads it. Deciding there refused correct sign-ins ("try again
-// shortly") and logged an outage that never was, dozens of times a minute under load
-// (issue 12, point 3). So when the timer fires:
+// shortly") and logged an outage that never was, dozens of times a minute under load.
+// So when the timer fires:
 // 1. it does not decide at once but in a setImmediate: that runs after this turn's poll
 //    phase, so an answer that had already arrived has been read — and has settled the race —
 //    by then. This alone is exact for ioredis, which writes a command synchronously: if the

@@ -1,4 +1,4 @@
-// Sign-in under load (issue 12, point 3): with Redis healthy, does a correct password get in
+// Sign-in under load: with Redis healthy, does a correct password get in
 // while the server is busy, and does the global limit hold? On the production build with
 // proxy.ts behind `npm start`, with the real PostgreSQL and redis-server and the production
 // defaults for everything the question is about: RATE_LIMIT_TIMEOUT_MS (50 ms) and the
@@ -626,7 +626,7 @@ export async function benchSignInLoad(options: SignInLoadOptions): Promise<SignI
     if (outage > 0) {
       console.log(
         loopResponsive === null
-          ? `  (the warnings do not say how late their timer fired: a limiter before issue 12)`
+          ? `  (the warnings do not say how late their timer fired: a limiter older than the loop-aware timeout)`
           : `  of the ${outage} warning(s), ${loopResponsive} decided with our event loop ` +
               `turning (Redis slow), ${outage - loopResponsive} at the bound with it blocked`,
       );

@@ -704,7 +704,7 @@ describe.runIf(redisServerInstalled)(
 );
 
 // ---------------------------------------------------------------------------------------
-// Redis healthy, our event loop busy (issue 12, point 3)
+// Redis healthy, our event loop busy (lib/timeout.ts)
 // ---------------------------------------------------------------------------------------
 
 const redisCliInstalled = (() => {

@@ -265,7 +265,7 @@ describe("withTimeout", () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// A busy event loop (issue 12, point 3). These use real timers and block the loop with a
+// A busy event loop (lib/timeout.ts). These use real timers and block the loop with a
 // synchronous busy-wait, as a long render does. They assert what was decided, never how fast:
 // a slower machine only makes each busy-wait take as long as it says, and the order of the
 // loop's phases does the rest.
