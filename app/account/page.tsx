@@ -15,13 +15,13 @@ import type {
   IdentityView,
   TelegramConnectionView,
 } from "@/components/account/view-models";
-import { describeAuthError } from "@/components/auth/error-messages";
-import { searchParam, type SearchParams } from "@/components/auth/search-params";
+import { describeAuthError } from "@/lib/auth/error-messages";
+import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
 import { currentSession } from "@/lib/auth";
 import { configuredProviders } from "@/lib/auth/providers";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
-import { describeDevice, describeEvent } from "@/lib/security/describe";
+import { describeDevice, describeEvent } from "@/lib/security/presenter";
 import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
 import { getServices } from "@/lib/services";
 

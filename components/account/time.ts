@@ -1,5 +1,5 @@
 // Server side only (the page): turns a Date into a TimeView against the page's `now`.
-import { relativeTime } from "@/lib/security/describe";
+import { relativeTime } from "@/lib/security/presenter";
 
 import type { TimeView } from "@/components/account/view-models";
 
