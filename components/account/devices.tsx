@@ -9,7 +9,7 @@ import { actionErrorMessage, FeedbackMessage, type Feedback } from "@/components
 import { InlineConfirm } from "@/components/account/inline-confirm";
 import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
-import type { DeviceView } from "@/components/account/view-models";
+import type { DeviceView } from "@/lib/account/view-models";
 import {
   revokeAllSessionsAction,
   revokeOtherSessionsAction,

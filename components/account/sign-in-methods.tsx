@@ -10,7 +10,7 @@ import { actionErrorMessage, FeedbackMessage, type Feedback } from "@/components
 import { InlineConfirm } from "@/components/account/inline-confirm";
 import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
-import type { IdentityView, ProviderChoice } from "@/components/account/view-models";
+import type { IdentityView, ProviderChoice } from "@/lib/account/view-models";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";

@@ -9,7 +9,7 @@ import { actionErrorMessage, FeedbackMessage, type Feedback } from "@/components
 import { InlineConfirm } from "@/components/account/inline-confirm";
 import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
-import type { TelegramConnectionView } from "@/components/account/view-models";
+import type { TelegramConnectionView } from "@/lib/account/view-models";
 import { connectTelegramAction, disconnectTelegramAction } from "@/lib/actions/account";
 import { buttonClasses } from "@/components/ui/button";
 
