@@ -2,28 +2,20 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 
 import { AccountSummary } from "@/components/account/account-summary";
-import { Activity, type ActivityItem } from "@/components/account/activity";
+import { Activity } from "@/components/account/activity";
 import { Devices } from "@/components/account/devices";
 import { LinkNotices } from "@/components/account/notices";
 import { PasswordSection } from "@/components/account/password-section";
 import { AccountSection } from "@/components/account/section";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TelegramSection } from "@/components/account/telegram-section";
-import { timeView } from "@/components/account/time";
-import type {
-  DeviceView,
-  IdentityView,
-  TelegramConnectionView,
-} from "@/components/account/view-models";
-import { describeAuthError } from "@/components/auth/error-messages";
-import { searchParam, type SearchParams } from "@/components/auth/search-params";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
-import { currentSession } from "@/lib/root/auth";
+import { presentAccount, presentLinkNotices } from "@/lib/account/presenter";
 import { configuredProviders } from "@/lib/auth/providers";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
-import { describeDevice, describeEvent } from "@/lib/security/describe";
-import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
+import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
+import { currentSession } from "@/lib/root/auth";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -62,62 +54,20 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   });
   if (!overview) redirect(SIGN_IN_PATH);
   const { user, hasPassword } = overview;
-
-  const identities: IdentityView[] = overview.identities.map((identity) => {
-    return {
-      id: identity.id,
-      provider: isOAuthProviderId(identity.provider) ? identity.provider : null,
-      providerName: providerDisplayName(identity.provider) ?? "Another provider",
-      label: identity.label,
-      linkedAt: timeView(identity.linkedAt, now),
-    };
+  const { identities, linkable, devices, telegram, activity } = presentAccount(overview, {
+    now,
+    providers: configuredProviders(settings.auth),
   });
-  const linkable = configuredProviders(settings.auth).filter(
-    (provider) => !overview.identities.some((identity) => identity.provider === provider.id),
-  );
-
-  const devices: DeviceView[] = overview.sessions
-    .map((row) => ({
-      id: row.id,
-      device: describeDevice(row.userAgent),
-      method: methodName(row.method),
-      ip: row.ip,
-      signedIn: timeView(row.createdAt, now),
-      lastSeen: timeView(row.lastSeenAt, now),
-      current: row.current,
-    }))
-    // This device first; the rest stay newest sign-in first.
-    .sort((a, b) => Number(b.current) - Number(a.current));
-
+  // Where a linking flow ended; the presenter turns it into our own words.
+  const params = await searchParams;
+  const { linkedName, error: linkError } = presentLinkNotices(overview, {
+    linked: searchParam(params, "linked"),
+    error: searchParam(params, "error"),
+    provider: searchParam(params, "provider"),
+  });
   // Only when a bot is configured: without one there is nothing to connect to. Just its
   // username and the link lifetime go to the browser: these settings hold the bot token too.
   const { telegram: bot } = settings;
-  const telegram: TelegramConnectionView | null = overview.telegram
-    ? { username: overview.telegram.username, linkedAt: timeView(overview.telegram.linkedAt, now) }
-    : null;
-
-  const activity: ActivityItem[] = overview.events.map((event) => {
-    const described = describeEvent(event, now);
-    return {
-      id: event.id,
-      title: described.title,
-      warning: event.type === "SIGN_IN_FAILED" || event.type === "PASSWORD_REMOVED",
-      device: described.device,
-      ip: described.ip,
-      when: timeView(event.createdAt, now),
-    };
-  });
-
-  // Where a linking flow ended. Only our own words are shown, never the raw parameters:
-  // `linked` must name a known provider that really is linked now.
-  const params = await searchParams;
-  const linkedId = searchParam(params, "linked");
-  const linkedName = overview.identities.some((identity) => identity.provider === linkedId)
-    ? providerDisplayName(linkedId)
-    : null;
-  const rawError = searchParam(params, "error");
-  const linkError =
-    rawError === undefined ? null : describeAuthError(rawError, searchParam(params, "provider"));
 
   const shown = [
     sections.methods,

@@ -1,16 +1,5 @@
 import { RelativeTime } from "@/components/account/relative-time";
-import type { TimeView } from "@/components/account/view-models";
-
-export interface ActivityItem {
-  id: string;
-  /** "Signed in with GitHub" */
-  title: string;
-  /** Worth a second look: a failed sign-in, a removed password … */
-  warning: boolean;
-  device: string | null;
-  ip: string | null;
-  when: TimeView;
-}
+import type { ActivityItem } from "@/lib/account/view-models";
 
 /**
  * The security log as one line per event: what happened in bold, then device, IP and

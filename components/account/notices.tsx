@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 import { CheckIcon } from "@/components/account/feedback";
-import type { AuthErrorCopy } from "@/components/auth/error-messages";
+import type { AuthErrorCopy } from "@/lib/auth/error-messages";
 
 /**
  * What the end of a linking flow left in the query string (`?linked=github`, or

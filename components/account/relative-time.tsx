@@ -1,4 +1,4 @@
-import type { TimeView } from "@/components/account/view-models";
+import type { TimeView } from "@/lib/account/view-models";
 
 /** A moment in words ("3 minutes ago"), with its exact value on hover and for machines. */
 export function RelativeTime({ time }: { time: TimeView }) {

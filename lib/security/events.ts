@@ -15,7 +15,7 @@ import type {
 
 /**
  * Starts the detail of every event the claim rule records (lib/auth/claim.ts), so the
- * account page can say what was taken away and why (lib/security/describe.ts).
+ * account page can say what was taken away and why (lib/security/presenter.ts).
  */
 export const CLAIM_DETAIL = "pre-registration takeover protection";
 

@@ -4,7 +4,7 @@
 import type { InlineKeyboardMarkup } from "grammy/types";
 
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
-import { describeDevice } from "@/lib/security/describe";
+import { describeDevice } from "@/lib/security/presenter";
 import { methodName } from "@/lib/sign-in-methods";
 
 /** Events that send an alert to the user's linked chat (through the outbox). */

@@ -19,7 +19,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/logger";
 import { listSessions, revokeAllSessions } from "@/lib/auth/sessions";
 import type { AfterRecordHook } from "@/lib/security/events";
-import { describeDevice, relativeTime } from "@/lib/security/describe";
+import { describeDevice, relativeTime } from "@/lib/security/presenter";
 import { ALERT_CALLBACK, answeredAlertText } from "@/lib/telegram/alerts";
 import { linkChatWithToken, unlinkTelegram, userForChat } from "@/lib/telegram/link-tokens";
 

@@ -2,10 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 
-import { describeAuthError } from "@/components/auth/error-messages";
+import { describeAuthError } from "@/lib/auth/error-messages";
 import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
 import { ProviderButtons } from "@/components/auth/provider-buttons";
-import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
+import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
 import { auth } from "@/lib/root/auth";
 import { configuredProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";

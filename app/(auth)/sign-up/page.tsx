@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 
-import { searchParam, withCallbackUrl, type SearchParams } from "@/components/auth/search-params";
+import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { auth } from "@/lib/root/auth";
 import { safeRedirectPath } from "@/lib/auth/redirect";

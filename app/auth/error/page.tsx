@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 
-import { describeAuthError } from "@/components/auth/error-messages";
-import { searchParam, type SearchParams } from "@/components/auth/search-params";
+import { describeAuthError } from "@/lib/auth/error-messages";
+import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { buttonClasses } from "@/components/ui/button";
 
 export const metadata: Metadata = {

@@ -1,6 +1,8 @@
 // What the account page's sections receive: plain, serialisable values, every time already
 // put into words against the one `now` the page computed. Client components get these as
 // props, so they never parse user agents or format dates themselves (no hydration drift).
+// Made by the account presenter (lib/account/presenter.ts); types only, so a client
+// component importing them pulls nothing of lib/ into the browser.
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
 /** One moment, ready for `<time dateTime={iso} title={absolute}>{relative}</time>`. */
@@ -48,4 +50,16 @@ export interface TelegramConnectionView {
   /** The chat's Telegram username, without the "@"; null when it has none. */
   username: string | null;
   linkedAt: TimeView;
+}
+
+/** One line of the security activity. */
+export interface ActivityItem {
+  id: string;
+  /** "Signed in with GitHub" */
+  title: string;
+  /** Worth a second look: a failed sign-in, a removed password … */
+  warning: boolean;
+  device: string | null;
+  ip: string | null;
+  when: TimeView;
 }

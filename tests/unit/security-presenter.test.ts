@@ -7,7 +7,7 @@ import {
   describeEventTitle,
   relativeTime,
   UNKNOWN_DEVICE,
-} from "@/lib/security/describe";
+} from "@/lib/security/presenter";
 
 const UA = {
   chromeAndroid:

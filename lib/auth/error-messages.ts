@@ -5,6 +5,9 @@
 // callback (lib/auth/config.ts `policyErrors`), and the sign-in actions (`UnknownProvider`).
 // The query string is attacker-controlled, so pages never print it: they print only the
 // copy looked up here, and an unknown code gets the generic copy.
+//
+// Wording, yet in lib/ rather than components/: pages and lib/ presenters alike look codes
+// up here, and lib/ never imports from components/.
 import type { policyErrors } from "@/lib/auth/config";
 import { providerDisplayName } from "@/lib/sign-in-methods";
 

@@ -1,6 +1,10 @@
-// Security events and device sessions in plain words, for the account page: "Signed in with
-// GitHub — Chrome on Android — 203.0.113.5 — 3 minutes ago". Pure functions: the caller
-// passes `now`, so a page renders every row against one clock and tests need no fake timers.
+// The security presenter: security events, devices and moments in plain words — "Signed in
+// with GitHub — Chrome on Android — 203.0.113.5 — 3 minutes ago". It is UI wording, kept in
+// lib/security/ beside the events it words (lib/security/events.ts) rather than with one of
+// its readers, because two channels present the same security facts and must say them the
+// same way: the account page (through its presenter, lib/account/presenter.ts) and the
+// Telegram alerts and bot replies (lib/telegram/). Pure functions: the caller passes `now`,
+// so a page renders every row against one clock and tests need no fake timers.
 //
 // User agents are whatever the client sent. Nothing from one is shown as is: only names
 // from bowser's own fixed lists get through, so a crafted user agent cannot put words of

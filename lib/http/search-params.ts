@@ -1,4 +1,6 @@
-// Query-string helpers shared by the sign-in, sign-up and error pages.
+// Query-string helpers shared by the sign-in, sign-up, error and account pages. Plain
+// functions with no React in them, so in lib/ with the other request helpers: the pages
+// import them, and so may any service that ever needs to.
 
 /** What Next passes a page as `searchParams` (awaited). */
 export type SearchParams = Record<string, string | string[] | undefined>;

@@ -1,0 +1,118 @@
+// The account page's presenter: turns what the page read (lib/account/overview.ts) into the
+// view models its sections render (lib/account/view-models.ts). Every moment is put into
+// words against the page's one `now`, devices and events are named by the security
+// presenter (lib/security/presenter.ts), and the current device comes first. Pure: the page
+// passes everything in, so tests need no database, no request and no fake timers.
+import type { AccountOverview } from "@/lib/account/overview";
+import type {
+  ActivityItem,
+  DeviceView,
+  IdentityView,
+  ProviderChoice,
+  TelegramConnectionView,
+  TimeView,
+} from "@/lib/account/view-models";
+import { describeAuthError, type AuthErrorCopy } from "@/lib/auth/error-messages";
+import { describeDevice, describeEvent, relativeTime } from "@/lib/security/presenter";
+import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
+
+// UTC, said so: the server does not know the reader's time zone, and a tooltip that names
+// its zone is never wrong, while a guessed local time would be, for half the world.
+const absoluteFormat = new Intl.DateTimeFormat("en-GB", {
+  dateStyle: "medium",
+  timeStyle: "short",
+  timeZone: "UTC",
+});
+
+/** `at` in words relative to `now`, with its exact value for `<time>`. */
+export function timeView(at: Date, now: Date): TimeView {
+  const valid = !Number.isNaN(at.getTime());
+  return {
+    iso: valid ? at.toISOString() : "",
+    relative: relativeTime(at, now),
+    absolute: valid ? `${absoluteFormat.format(at)} UTC` : "",
+  };
+}
+
+export interface AccountView {
+  identities: IdentityView[];
+  /** Configured providers not linked yet, in the order they were given. */
+  linkable: ProviderChoice[];
+  /** The current device first; the rest newest sign-in first. */
+  devices: DeviceView[];
+  telegram: TelegramConnectionView | null;
+  activity: ActivityItem[];
+}
+
+/**
+ * The account page's sections, from its overview. `providers` are the sign-in providers
+ * this site has configured (configuredProviders): the ones not linked yet can be added.
+ */
+export function presentAccount(
+  overview: AccountOverview,
+  { now, providers }: { now: Date; providers: readonly ProviderChoice[] },
+): AccountView {
+  const linked = new Set(overview.identities.map((identity) => identity.provider));
+  return {
+    identities: overview.identities.map((identity) => ({
+      id: identity.id,
+      provider: isOAuthProviderId(identity.provider) ? identity.provider : null,
+      providerName: providerDisplayName(identity.provider) ?? "Another provider",
+      label: identity.label,
+      linkedAt: timeView(identity.linkedAt, now),
+    })),
+    linkable: providers.filter((provider) => !linked.has(provider.id)),
+    devices: overview.sessions
+      .map((row) => ({
+        id: row.id,
+        device: describeDevice(row.userAgent),
+        method: methodName(row.method),
+        ip: row.ip,
+        signedIn: timeView(row.createdAt, now),
+        lastSeen: timeView(row.lastSeenAt, now),
+        current: row.current,
+      }))
+      // This device first; the rest keep the overview's order (newest sign-in first).
+      .sort((a, b) => Number(b.current) - Number(a.current)),
+    telegram: overview.telegram
+      ? {
+          username: overview.telegram.username,
+          linkedAt: timeView(overview.telegram.linkedAt, now),
+        }
+      : null,
+    activity: overview.events.map((event) => {
+      const described = describeEvent(event, now);
+      return {
+        id: event.id,
+        title: described.title,
+        warning: event.type === "SIGN_IN_FAILED" || event.type === "PASSWORD_REMOVED",
+        device: described.device,
+        ip: described.ip,
+        when: timeView(event.createdAt, now),
+      };
+    }),
+  };
+}
+
+/** What the end of a linking flow left in the query string, in our own words. */
+export interface LinkNoticesView {
+  /** Display name of a provider that is now linked. */
+  linkedName: string | null;
+  error: AuthErrorCopy | null;
+}
+
+/**
+ * `?linked=github` or `?error=IdentityLinkedElsewhere&provider=github`, as the page read
+ * them. Only our own words come out, never the raw parameters: `linked` must name a known
+ * provider that really is linked now, and an error code is looked up in the fixed copy.
+ */
+export function presentLinkNotices(
+  overview: Pick<AccountOverview, "identities">,
+  query: { linked?: string; error?: string; provider?: string },
+): LinkNoticesView {
+  const isLinked = overview.identities.some((identity) => identity.provider === query.linked);
+  return {
+    linkedName: isLinked ? providerDisplayName(query.linked) : null,
+    error: query.error === undefined ? null : describeAuthError(query.error, query.provider),
+  };
+}

@@ -1,0 +1,206 @@
+// The account page's presenter (lib/account/presenter.ts): the overview in the words and
+// order the sections show, every time against one `now`.
+import { describe, expect, it } from "vitest";
+
+import type { AccountOverview } from "@/lib/account/overview";
+import { presentAccount, presentLinkNotices, timeView } from "@/lib/account/presenter";
+import { describeAuthError } from "@/lib/auth/error-messages";
+
+const now = new Date("2026-06-01T10:00:00.000Z");
+const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+
+const CHROME_ANDROID =
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
+
+function overview(overrides: Partial<AccountOverview> = {}): AccountOverview {
+  return {
+    user: {
+      id: "user-1",
+      name: "Ada",
+      email: "ada@example.com",
+      emailVerified: true,
+      createdAt: minutesAgo(60 * 24 * 400),
+    },
+    hasPassword: false,
+    telegram: null,
+    identities: [],
+    sessions: [],
+    events: [],
+    ...overrides,
+  };
+}
+
+const allProviders = [
+  { id: "google", name: "Google" },
+  { id: "github", name: "GitHub" },
+  { id: "stackoverflow", name: "Stack Overflow" },
+] as const;
+
+describe("timeView", () => {
+  it("gives the moment relative to now, exactly in UTC, and as ISO", () => {
+    expect(timeView(minutesAgo(3), now)).toEqual({
+      iso: "2026-06-01T09:57:00.000Z",
+      relative: "3 minutes ago",
+      absolute: "1 Jun 2026, 09:57 UTC",
+    });
+  });
+
+  it("leaves the exact values empty for an invalid date instead of throwing", () => {
+    expect(timeView(new Date(Number.NaN), now)).toEqual({
+      iso: "",
+      relative: "at an unknown time",
+      absolute: "",
+    });
+  });
+});
+
+describe("presentAccount", () => {
+  it("names linked identities, an unknown provider generically, and offers only the providers not linked", () => {
+    const view = presentAccount(
+      overview({
+        identities: [
+          { id: "acc-1", provider: "github", label: "ada-gh", linkedAt: minutesAgo(120) },
+          { id: "acc-2", provider: "retired-idp", label: null, linkedAt: minutesAgo(5) },
+        ],
+      }),
+      { now, providers: allProviders },
+    );
+    expect(view.identities).toEqual([
+      {
+        id: "acc-1",
+        provider: "github",
+        providerName: "GitHub",
+        label: "ada-gh",
+        linkedAt: timeView(minutesAgo(120), now),
+      },
+      {
+        id: "acc-2",
+        provider: null,
+        providerName: "Another provider",
+        label: null,
+        linkedAt: timeView(minutesAgo(5), now),
+      },
+    ]);
+    expect(view.linkable).toEqual([
+      { id: "google", name: "Google" },
+      { id: "stackoverflow", name: "Stack Overflow" },
+    ]);
+  });
+
+  it("lists this device first and the others in the overview's order, each in words", () => {
+    const session = (id: string, current: boolean, minutes: number) => ({
+      id,
+      method: "github",
+      ip: "203.0.113.5",
+      userAgent: CHROME_ANDROID,
+      createdAt: minutesAgo(minutes),
+      lastSeenAt: minutesAgo(1),
+      expires: new Date(now.getTime() + 86_400_000),
+      current,
+    });
+    const view = presentAccount(
+      overview({
+        sessions: [
+          session("s-new", false, 10),
+          session("s-me", true, 20),
+          session("s-old", false, 30),
+        ],
+      }),
+      { now, providers: [] },
+    );
+    expect(view.devices.map((device) => device.id)).toEqual(["s-me", "s-new", "s-old"]);
+    expect(view.devices[0]).toEqual({
+      id: "s-me",
+      device: "Chrome on Android",
+      method: "GitHub",
+      ip: "203.0.113.5",
+      signedIn: timeView(minutesAgo(20), now),
+      lastSeen: timeView(minutesAgo(1), now),
+      current: true,
+    });
+  });
+
+  it("shows the Telegram chat only when one is connected", () => {
+    expect(presentAccount(overview(), { now, providers: [] }).telegram).toBeNull();
+    const linkedAt = minutesAgo(90);
+    expect(
+      presentAccount(overview({ telegram: { username: "ada", linkedAt } }), { now, providers: [] })
+        .telegram,
+    ).toEqual({ username: "ada", linkedAt: timeView(linkedAt, now) });
+  });
+
+  it("words the security activity and flags failed sign-ins and a removed password", () => {
+    const event = (id: string, type: AccountOverview["events"][number]["type"]) => ({
+      id,
+      type,
+      method: "github",
+      ip: " 203.0.113.5 ",
+      userAgent: type === "PASSWORD_REMOVED" ? null : CHROME_ANDROID,
+      detail: null,
+      createdAt: minutesAgo(3),
+    });
+    const view = presentAccount(
+      overview({
+        events: [
+          event("e1", "SIGN_IN"),
+          event("e2", "SIGN_IN_FAILED"),
+          event("e3", "PASSWORD_REMOVED"),
+        ],
+      }),
+      { now, providers: [] },
+    );
+    expect(view.activity).toEqual([
+      {
+        id: "e1",
+        title: "Signed in with GitHub",
+        warning: false,
+        device: "Chrome on Android",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        id: "e2",
+        title: "Sign-in failed with GitHub",
+        warning: true,
+        device: "Chrome on Android",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        id: "e3",
+        title: "Password removed",
+        warning: true,
+        device: null,
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+    ]);
+  });
+});
+
+describe("presentLinkNotices", () => {
+  const linkedGitHub = overview({
+    identities: [{ id: "acc-1", provider: "github", label: null, linkedAt: minutesAgo(1) }],
+  });
+
+  it("says nothing without parameters", () => {
+    expect(presentLinkNotices(linkedGitHub, {})).toEqual({ linkedName: null, error: null });
+  });
+
+  it("names a provider only when it really is linked now", () => {
+    expect(presentLinkNotices(linkedGitHub, { linked: "github" }).linkedName).toBe("GitHub");
+    expect(presentLinkNotices(linkedGitHub, { linked: "google" }).linkedName).toBeNull();
+    expect(presentLinkNotices(linkedGitHub, { linked: "<b>hi</b>" }).linkedName).toBeNull();
+  });
+
+  it("turns an error code into the fixed copy, an unknown one into the generic copy", () => {
+    expect(
+      presentLinkNotices(linkedGitHub, { error: "IdentityLinkedElsewhere", provider: "github" })
+        .error,
+    ).toEqual(describeAuthError("IdentityLinkedElsewhere", "github"));
+    const unknown = presentLinkNotices(linkedGitHub, { error: "<script>", provider: "evil" });
+    expect(unknown.error).toEqual(describeAuthError("Default"));
+    expect(JSON.stringify(unknown)).not.toContain("script");
+    expect(JSON.stringify(unknown)).not.toContain("evil");
+  });
+});
