@@ -3,7 +3,7 @@
 // error page; this wrapper around the route handler sees that redirect and records it with
 // the provider as the method. Policy refusals are recorded where they are decided (the
 // signIn callback), so their codes are skipped here.
-import { policyErrors } from "@/lib/auth/config";
+import { policyErrors } from "@/lib/auth/constants";
 import { recordSignInFailure } from "@/lib/auth/identity";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";

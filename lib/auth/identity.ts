@@ -181,30 +181,54 @@ function accountData(identity: OAuthIdentity) {
   };
 }
 
+/** One arrival being resolved, inside its transaction: what every step below works on. */
+interface Arrival {
+  tx: Prisma.TransactionClient;
+  identity: OAuthIdentity;
+  context: EventContext;
+  now: Date;
+  afterRecord?: AfterRecordHook;
+}
+
+function recordArrivalEvent(
+  { tx, identity, context, now, afterRecord }: Arrival,
+  userId: string,
+  type: "SIGN_UP" | "ACCOUNT_LINKED",
+  detail: string,
+): Promise<string> {
+  return recordSecurityEvent(
+    tx,
+    { userId, type, method: identity.provider, detail, at: now, ...context },
+    { afterRecord },
+  );
+}
+
+function signIn(
+  userId: string,
+  flags: Partial<Pick<IdentitySignIn, "created" | "linked" | "takeover">> = {},
+): IdentitySignIn {
+  return {
+    outcome: "sign-in",
+    userId,
+    created: flags.created ?? false,
+    linked: flags.linked ?? false,
+    takeover: flags.takeover ?? false,
+  };
+}
+
+const refuse = (reason: RefusalReason): IdentityResolution => ({ outcome: "refused", reason });
+
+/**
+ * Walks the table in docs/sign-in.md top to bottom; each "Row:" below is one of its rows,
+ * and each step it hands over to writes that row's outcome.
+ */
 async function resolveInTransaction(
   tx: Prisma.TransactionClient,
   deps: IdentityDependencies,
   { identity, currentUser, context }: OAuthArrival,
   now: Date,
 ): Promise<IdentityResolution> {
-  const hooks = { afterRecord: deps.afterRecord };
-  const event = (userId: string, type: "SIGN_UP" | "ACCOUNT_LINKED", detail: string) =>
-    recordSecurityEvent(
-      tx,
-      { userId, type, method: identity.provider, detail, at: now, ...context },
-      hooks,
-    );
-  const signIn = (
-    userId: string,
-    flags: Partial<Pick<IdentitySignIn, "created" | "linked" | "takeover">> = {},
-  ): IdentitySignIn => ({
-    outcome: "sign-in",
-    userId,
-    created: flags.created ?? false,
-    linked: flags.linked ?? false,
-    takeover: flags.takeover ?? false,
-  });
-  const refuse = (reason: RefusalReason): IdentityResolution => ({ outcome: "refused", reason });
+  const arrival: Arrival = { tx, identity, context, now, afterRecord: deps.afterRecord };
 
   // Row: the identity is already linked.
   const linkedAccount = await tx.account.findUnique({
@@ -220,79 +244,118 @@ async function resolveInTransaction(
     if (currentUser !== null && linkedAccount.userId !== currentUser.id) {
       return refuse("identity-linked-to-another-user");
     }
-    // Fresh tokens replace stored ones; a field the provider did not send this time (Google
-    // sends refresh_token only on first consent) stays as it was: undefined means "keep".
-    await tx.account.update({
-      where: { id: linkedAccount.id },
-      data: { ...tokenColumns(identity.tokens), label: identity.label ?? undefined },
-    });
-    return signIn(linkedAccount.userId);
+    return refreshLinkedIdentity(arrival, linkedAccount);
   }
 
   // As the users_email_normalized CHECK stores it; a missing or blank email is none.
   const email = normalizeEmail(identity.email ?? "") || null;
-  const provenEmail = identity.emailVerified ? email : null;
 
   // Row: signed in and linking on purpose — joins the current user whatever its email.
   if (currentUser !== null) {
     if (!currentUser.recentSignIn) return refuse("recent-sign-in-required");
-    const user = await tx.user.findUnique({
-      where: { id: currentUser.id },
-      select: { id: true, email: true, emailVerified: true },
-    });
-    if (!user) throw new CurrentUserNotFoundError(currentUser.id);
-    await tx.account.create({ data: { ...accountData(identity), userId: user.id } });
-    // The same person proved both sides, so nothing is deleted; the email is now proven.
-    const provesUserEmail =
-      provenEmail !== null && user.email === provenEmail && user.emailVerified === null;
-    if (provesUserEmail) {
-      await tx.user.update({ where: { id: user.id }, data: { emailVerified: now } });
-    }
-    await event(
-      user.id,
-      "ACCOUNT_LINKED",
-      provesUserEmail
-        ? "linked from the account page; its verified email proved the account's email"
-        : "linked from the account page",
-    );
-    return signIn(user.id, { linked: true });
+    return linkToCurrentUser(arrival, currentUser.id, identity.emailVerified ? email : null);
   }
 
-  const newUser = async (withEmail: string | null) => {
-    const user = await tx.user.create({
-      data: {
-        email: withEmail,
-        emailVerified: withEmail !== null && identity.emailVerified ? now : null,
-        name: identity.name,
-        image: identity.image,
-        accounts: { create: accountData(identity) },
-      },
-      select: { id: true },
-    });
-    const what =
-      withEmail === null
-        ? "without an email"
-        : identity.emailVerified
-          ? "with a verified email"
-          : "with an unverified email";
-    await event(user.id, "SIGN_UP", `new user from ${identity.provider} ${what}`);
-    return signIn(user.id, { created: true });
-  };
-
   // Row: the identity carries no email (Stack Overflow; GitHub without a verified one).
-  if (email === null) return newUser(null);
+  if (email === null) return createUserForIdentity(arrival, null);
 
   const owner = await tx.user.findUnique({
     where: { email },
     select: { id: true, emailVerified: true },
   });
   // Row: nobody has this email — a new user, the email stored with its verified flag.
-  if (!owner) return newUser(email);
+  if (!owner) return createUserForIdentity(arrival, email);
 
   // Row: someone has this email and the arriving one is unproven. Only verified emails
   // ever match: anyone can claim any address at a provider that does not check it.
   if (!identity.emailVerified) return refuse("unverified-email-match");
 
+  return joinEmailOwner(arrival, owner, email);
+}
+
+/**
+ * Fresh tokens replace stored ones; a field the provider did not send this time (Google
+ * sends refresh_token only on first consent) stays as it was: undefined means "keep".
+ */
+async function refreshLinkedIdentity(
+  { tx, identity }: Arrival,
+  linkedAccount: { id: string; userId: string },
+): Promise<IdentitySignIn> {
+  await tx.account.update({
+    where: { id: linkedAccount.id },
+    data: { ...tokenColumns(identity.tokens), label: identity.label ?? undefined },
+  });
+  return signIn(linkedAccount.userId);
+}
+
+/** Linking from the account page: the identity joins the signed-in user. */
+async function linkToCurrentUser(
+  arrival: Arrival,
+  currentUserId: string,
+  provenEmail: string | null,
+): Promise<IdentitySignIn> {
+  const { tx, identity, now } = arrival;
+  const user = await tx.user.findUnique({
+    where: { id: currentUserId },
+    select: { id: true, email: true, emailVerified: true },
+  });
+  if (!user) throw new CurrentUserNotFoundError(currentUserId);
+  await tx.account.create({ data: { ...accountData(identity), userId: user.id } });
+  // The same person proved both sides, so nothing is deleted; the email is now proven.
+  const provesUserEmail =
+    provenEmail !== null && user.email === provenEmail && user.emailVerified === null;
+  if (provesUserEmail) {
+    await tx.user.update({ where: { id: user.id }, data: { emailVerified: now } });
+  }
+  await recordArrivalEvent(
+    arrival,
+    user.id,
+    "ACCOUNT_LINKED",
+    provesUserEmail
+      ? "linked from the account page; its verified email proved the account's email"
+      : "linked from the account page",
+  );
+  return signIn(user.id, { linked: true });
+}
+
+/** A new user for the identity, with `email` (verified as the provider says) or none. */
+async function createUserForIdentity(
+  arrival: Arrival,
+  email: string | null,
+): Promise<IdentitySignIn> {
+  const { tx, identity, now } = arrival;
+  const user = await tx.user.create({
+    data: {
+      email,
+      emailVerified: email !== null && identity.emailVerified ? now : null,
+      name: identity.name,
+      image: identity.image,
+      accounts: { create: accountData(identity) },
+    },
+    select: { id: true },
+  });
+  const what =
+    email === null
+      ? "without an email"
+      : identity.emailVerified
+        ? "with a verified email"
+        : "with an unverified email";
+  await recordArrivalEvent(
+    arrival,
+    user.id,
+    "SIGN_UP",
+    `new user from ${identity.provider} ${what}`,
+  );
+  return signIn(user.id, { created: true });
+}
+
+/** A verified identity whose email a user already has: it joins that user. */
+async function joinEmailOwner(
+  arrival: Arrival,
+  owner: { id: string; emailVerified: Date | null },
+  email: string,
+): Promise<IdentitySignIn> {
+  const { tx, identity, now, context } = arrival;
   const claimant = await tx.account.create({
     data: { ...accountData(identity), userId: owner.id },
     select: { id: true },
@@ -300,7 +363,7 @@ async function resolveInTransaction(
 
   // Row: both sides proved the email — the same person.
   if (owner.emailVerified !== null) {
-    await event(owner.id, "ACCOUNT_LINKED", "matched by verified email");
+    await recordArrivalEvent(arrival, owner.id, "ACCOUNT_LINKED", "matched by verified email");
     return signIn(owner.id, { linked: true });
   }
 
@@ -316,9 +379,14 @@ async function resolveInTransaction(
     method: identity.provider,
     now,
     context,
-    afterRecord: deps.afterRecord,
+    afterRecord: arrival.afterRecord,
   });
-  await event(owner.id, "ACCOUNT_LINKED", `matched by verified email; ${TAKEOVER_DETAIL}`);
+  await recordArrivalEvent(
+    arrival,
+    owner.id,
+    "ACCOUNT_LINKED",
+    `matched by verified email; ${TAKEOVER_DETAIL}`,
+  );
   return signIn(owner.id, { linked: true, takeover: true });
 }
 

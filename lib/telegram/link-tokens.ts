@@ -84,48 +84,14 @@ export async function linkChatWithToken(
   if (!LINK_TOKEN_PATTERN.test(input.token)) return { ok: false, reason: "unknown" };
   const tokenHash = hashLinkToken(input.token);
   return inTransaction(prisma, async (tx) => {
-    // Claim the token: only an unused, unexpired one changes, so of two racing uses one wins.
-    const { count } = await tx.telegramLinkToken.updateMany({
-      where: { tokenHash, usedAt: null, expiresAt: { gt: input.now } },
-      data: { usedAt: input.now },
-    });
-    const row = await tx.telegramLinkToken.findUnique({
-      where: { tokenHash },
-      select: { userId: true, usedAt: true, expiresAt: true },
-    });
-    if (count === 0) {
-      if (!row) return { ok: false, reason: "unknown" };
-      return { ok: false, reason: row.usedAt !== null ? "used" : "expired" };
-    }
-    if (!row) throw new Error("link token vanished inside its transaction");
-    const chatId = BigInt(input.chat.chatId);
-    const previous = await tx.telegramLink.findUnique({
-      where: { userId: row.userId },
-      select: { chatId: true },
-    });
-    // The chat may be linked to someone else (a shared family phone, a second account):
-    // the person holding a fresh token from a signed-in account page wins.
-    await tx.telegramLink.deleteMany({ where: { chatId, userId: { not: row.userId } } });
-    await tx.telegramLink.upsert({
-      where: { userId: row.userId },
-      create: {
-        userId: row.userId,
-        chatId,
-        telegramUserId: BigInt(input.chat.telegramUserId),
-        username: input.chat.username,
-        createdAt: input.now,
-      },
-      update: {
-        chatId,
-        telegramUserId: BigInt(input.chat.telegramUserId),
-        username: input.chat.username,
-        createdAt: input.now,
-      },
-    });
+    const claimed = await claimLinkToken(tx, tokenHash, input.now);
+    if (!claimed.ok) return claimed;
+    const { userId } = claimed;
+    const replaced = await moveLinkToChat(tx, userId, input.chat, input.now);
     await recordSecurityEvent(
       tx,
       {
-        userId: row.userId,
+        userId,
         type: "TELEGRAM_LINKED",
         method: "telegram",
         detail: input.chat.username ? `@${input.chat.username}` : null,
@@ -135,23 +101,76 @@ export async function linkChatWithToken(
       { afterRecord: input.afterRecord },
     );
     const user = await tx.user.findUniqueOrThrow({
-      where: { id: row.userId },
+      where: { id: userId },
       select: { email: true, name: true },
     });
     const accountName = user.email ?? user.name ?? "your account";
-    const replaced = previous && previous.chatId !== chatId ? Number(previous.chatId) : null;
     // The chat that used to get this account's alerts is told they moved: if that was not
     // its owner's doing, they learn it there.
     if (replaced !== null) {
       await queueNotification(tx, {
-        userId: row.userId,
+        userId,
         kind: MOVED_AWAY_KIND,
         payload: { chatId: replaced, accountName },
         at: input.now,
       });
     }
-    return { ok: true, userId: row.userId, accountName, replacedChatId: replaced };
+    return { ok: true, userId, accountName, replacedChatId: replaced };
   });
+}
+
+/** Marks the token used; only an unused, unexpired one changes, so of two racing uses one wins. */
+async function claimLinkToken(
+  tx: Prisma.TransactionClient,
+  tokenHash: string,
+  now: Date,
+): Promise<{ ok: true; userId: string } | Extract<LinkResult, { ok: false }>> {
+  const { count } = await tx.telegramLinkToken.updateMany({
+    where: { tokenHash, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
+  const row = await tx.telegramLinkToken.findUnique({
+    where: { tokenHash },
+    select: { userId: true, usedAt: true, expiresAt: true },
+  });
+  if (count === 0) {
+    if (!row) return { ok: false, reason: "unknown" };
+    return { ok: false, reason: row.usedAt !== null ? "used" : "expired" };
+  }
+  if (!row) throw new Error("link token vanished inside its transaction");
+  return { ok: true, userId: row.userId };
+}
+
+/**
+ * Points the user's link at `chat`, taking the chat from any other user. Returns the chat
+ * the user's alerts went to until now when it was another one, else null.
+ */
+async function moveLinkToChat(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  chat: TelegramChat,
+  now: Date,
+): Promise<number | null> {
+  const chatId = BigInt(chat.chatId);
+  const previous = await tx.telegramLink.findUnique({
+    where: { userId },
+    select: { chatId: true },
+  });
+  // The chat may be linked to someone else (a shared family phone, a second account):
+  // the person holding a fresh token from a signed-in account page wins.
+  await tx.telegramLink.deleteMany({ where: { chatId, userId: { not: userId } } });
+  const link = {
+    chatId,
+    telegramUserId: BigInt(chat.telegramUserId),
+    username: chat.username,
+    createdAt: now,
+  };
+  await tx.telegramLink.upsert({
+    where: { userId },
+    create: { userId, ...link },
+    update: link,
+  });
+  return previous && previous.chatId !== chatId ? Number(previous.chatId) : null;
 }
 
 /**

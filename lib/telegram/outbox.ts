@@ -148,126 +148,34 @@ interface ClaimedRow {
   securityEventId: string | null;
 }
 
+/** OutboxDeps with its defaults applied: what each step of a delivery works with. */
+type Delivery = Required<OutboxDeps>;
+
 export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
-  const {
-    prisma,
-    sender,
-    logger,
-    maxAttempts,
-    now = () => new Date(),
-    sleep = realSleep,
-    maxInlineWaitMs = 5_000,
-    leaseMs = 60_000,
-    batchSize = 20,
-  } = deps;
-
-  /** Claims up to batchSize due rows by pushing their next attempt past the lease. */
-  async function claim(): Promise<ClaimedRow[]> {
-    const at = now();
-    const leaseUntil = new Date(at.getTime() + leaseMs);
-    // One statement: rows another deliverer holds (FOR UPDATE) are skipped, not waited for.
-    // Instants go in as ISO strings cast with their offset (as recordSignIn does), so the
-    // stored UTC values do not depend on the session's TimeZone.
-    return prisma.$queryRaw<ClaimedRow[]>`
-      UPDATE "NotificationOutbox"
-      SET "nextAttemptAt" = (${leaseUntil.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-      WHERE id IN (
-        SELECT id FROM "NotificationOutbox"
-        WHERE status = 'PENDING'
-          AND "nextAttemptAt" <= (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-        ORDER BY "nextAttemptAt" LIMIT ${batchSize}::int
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id, "userId", kind, attempts, payload, "securityEventId"`;
-  }
-
-  async function render(
-    row: ClaimedRow,
-  ): Promise<{ chatId: number; text: string; keyboard?: InlineKeyboardMarkup } | null> {
-    if (row.kind === MOVED_AWAY_KIND) {
-      const payload = row.payload as { chatId?: unknown; accountName?: unknown };
-      if (typeof payload.chatId !== "number") return null;
-      const name = typeof payload.accountName === "string" ? payload.accountName : "your account";
-      return { chatId: payload.chatId, text: movedAwayText(name) };
-    }
-    const link = await prisma.telegramLink.findUnique({
-      where: { userId: row.userId },
-      select: { chatId: true },
-    });
-    if (!link || !row.securityEventId) return null;
-    const event = await prisma.securityEvent.findUnique({ where: { id: row.securityEventId } });
-    if (!event) return null;
-    return { chatId: Number(link.chatId), text: alertText(event), keyboard: alertKeyboard(row.id) };
-  }
-
-  async function finish(id: string, data: Prisma.NotificationOutboxUpdateInput): Promise<void> {
-    await prisma.notificationOutbox.update({ where: { id }, data });
-  }
-
-  /** One row, with short retries; returns its outcome. */
-  async function deliver(row: ClaimedRow): Promise<"sent" | "failed" | "deferred"> {
-    const message = await render(row);
-    if (!message) {
-      await finish(row.id, { status: "FAILED", lastError: "no linked chat any more" });
-      return "failed";
-    }
-    for (let attempt = row.attempts + 1; ; attempt += 1) {
-      try {
-        const sent = await sender.sendMessage(message.chatId, message.text, {
-          ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
-        });
-        await finish(row.id, {
-          status: "SENT",
-          attempts: attempt,
-          externalId: String(sent.message_id),
-          sentAt: now(),
-          lastError: null,
-        });
-        return "sent";
-      } catch (error) {
-        const failure = classifyTelegramError(error, attempt);
-        const context = { notificationId: row.id, attempt, error: failure.description };
-        if (failure.retryAfterMs === null || attempt >= maxAttempts) {
-          logger.warn("telegram alert not delivered", context);
-          await finish(row.id, {
-            status: "FAILED",
-            attempts: attempt,
-            lastError: failure.description,
-          });
-          return "failed";
-        }
-        if (failure.retryAfterMs > maxInlineWaitMs) {
-          logger.info("telegram alert deferred", {
-            ...context,
-            retryAfterMs: failure.retryAfterMs,
-          });
-          await finish(row.id, {
-            attempts: attempt,
-            lastError: failure.description,
-            nextAttemptAt: new Date(now().getTime() + failure.retryAfterMs),
-          });
-          return "deferred";
-        }
-        // Keep the lease ahead of the wait, then try again in this run.
-        await finish(row.id, { attempts: attempt, lastError: failure.description });
-        await sleep(failure.retryAfterMs);
-      }
-    }
-  }
-
+  const delivery: Delivery = {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    sleep: deps.sleep ?? realSleep,
+    maxInlineWaitMs: deps.maxInlineWaitMs ?? 5_000,
+    leaseMs: deps.leaseMs ?? 60_000,
+    batchSize: deps.batchSize ?? 20,
+  };
   return {
     async deliverDue() {
       const totals = { sent: 0, failed: 0, deferred: 0 };
       // Bounded: a backlog bigger than a few batches is the sweeper's.
       for (let round = 0; round < 5; round += 1) {
-        const rows = await claim();
+        const rows = await claim(delivery);
         if (rows.length === 0) break;
         for (const row of rows) {
           try {
-            totals[await deliver(row)] += 1;
+            totals[await deliver(delivery, row)] += 1;
           } catch (error) {
             // The database failed while recording: the lease runs out and it is retried.
-            logger.error("telegram alert delivery failed", { notificationId: row.id, error });
+            delivery.logger.error("telegram alert delivery failed", {
+              notificationId: row.id,
+              error,
+            });
             totals.deferred += 1;
           }
         }
@@ -275,4 +183,123 @@ export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
       return totals;
     },
   };
+}
+
+/** Claims up to batchSize due rows by pushing their next attempt past the lease. */
+async function claim({ prisma, now, leaseMs, batchSize }: Delivery): Promise<ClaimedRow[]> {
+  const at = now();
+  const leaseUntil = new Date(at.getTime() + leaseMs);
+  // One statement: rows another deliverer holds (FOR UPDATE) are skipped, not waited for.
+  // Instants go in as ISO strings cast with their offset (as recordSignIn does), so the
+  // stored UTC values do not depend on the session's TimeZone.
+  return prisma.$queryRaw<ClaimedRow[]>`
+    UPDATE "NotificationOutbox"
+    SET "nextAttemptAt" = (${leaseUntil.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+    WHERE id IN (
+      SELECT id FROM "NotificationOutbox"
+      WHERE status = 'PENDING'
+        AND "nextAttemptAt" <= (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      ORDER BY "nextAttemptAt" LIMIT ${batchSize}::int
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, "userId", kind, attempts, payload, "securityEventId"`;
+}
+
+interface RenderedAlert {
+  chatId: number;
+  text: string;
+  keyboard?: InlineKeyboardMarkup;
+}
+
+/** The message a row stands for, or null when there is nowhere (or nothing) to send. */
+async function render(prisma: PrismaClient, row: ClaimedRow): Promise<RenderedAlert | null> {
+  if (row.kind === MOVED_AWAY_KIND) {
+    const payload = row.payload as { chatId?: unknown; accountName?: unknown };
+    if (typeof payload.chatId !== "number") return null;
+    const name = typeof payload.accountName === "string" ? payload.accountName : "your account";
+    return { chatId: payload.chatId, text: movedAwayText(name) };
+  }
+  const link = await prisma.telegramLink.findUnique({
+    where: { userId: row.userId },
+    select: { chatId: true },
+  });
+  if (!link || !row.securityEventId) return null;
+  const event = await prisma.securityEvent.findUnique({ where: { id: row.securityEventId } });
+  if (!event) return null;
+  return { chatId: Number(link.chatId), text: alertText(event), keyboard: alertKeyboard(row.id) };
+}
+
+async function finish(
+  prisma: PrismaClient,
+  id: string,
+  data: Prisma.NotificationOutboxUpdateInput,
+): Promise<void> {
+  await prisma.notificationOutbox.update({ where: { id }, data });
+}
+
+/** One row, with short retries; returns its outcome. */
+async function deliver(
+  delivery: Delivery,
+  row: ClaimedRow,
+): Promise<"sent" | "failed" | "deferred"> {
+  const { prisma, sender, now } = delivery;
+  const message = await render(prisma, row);
+  if (!message) {
+    await finish(prisma, row.id, { status: "FAILED", lastError: "no linked chat any more" });
+    return "failed";
+  }
+  for (let attempt = row.attempts + 1; ; attempt += 1) {
+    try {
+      const sent = await sender.sendMessage(message.chatId, message.text, {
+        ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
+      });
+      await finish(prisma, row.id, {
+        status: "SENT",
+        attempts: attempt,
+        externalId: String(sent.message_id),
+        sentAt: now(),
+        lastError: null,
+      });
+      return "sent";
+    } catch (error) {
+      const outcome = await afterFailedSend(delivery, row.id, attempt, error);
+      if (outcome !== "retry") return outcome;
+    }
+  }
+}
+
+/**
+ * Records a failed send: FAILED for good, deferred to the sweeper, or — for a short wait —
+ * "retry" once the wait is over, to try again in this run.
+ */
+async function afterFailedSend(
+  { prisma, logger, now, sleep, maxAttempts, maxInlineWaitMs }: Delivery,
+  id: string,
+  attempt: number,
+  error: unknown,
+): Promise<"failed" | "deferred" | "retry"> {
+  const failure = classifyTelegramError(error, attempt);
+  const context = { notificationId: id, attempt, error: failure.description };
+  if (failure.retryAfterMs === null || attempt >= maxAttempts) {
+    logger.warn("telegram alert not delivered", context);
+    await finish(prisma, id, {
+      status: "FAILED",
+      attempts: attempt,
+      lastError: failure.description,
+    });
+    return "failed";
+  }
+  if (failure.retryAfterMs > maxInlineWaitMs) {
+    logger.info("telegram alert deferred", { ...context, retryAfterMs: failure.retryAfterMs });
+    await finish(prisma, id, {
+      attempts: attempt,
+      lastError: failure.description,
+      nextAttemptAt: new Date(now().getTime() + failure.retryAfterMs),
+    });
+    return "deferred";
+  }
+  // Keep the lease ahead of the wait, then try again in this run.
+  await finish(prisma, id, { attempts: attempt, lastError: failure.description });
+  await sleep(failure.retryAfterMs);
+  return "retry";
 }

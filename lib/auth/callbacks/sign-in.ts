@@ -1,0 +1,98 @@
+// The signIn callback: for OAuth, applies the same-email policy (lib/auth/identity.ts),
+// creating or linking the user and identity in one transaction, so Auth.js's own account
+// lookup that follows always finds it. Password sign-ins were decided in authorize().
+import type { Account, User } from "next-auth";
+
+import { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
+import type { CurrentSession } from "@/lib/auth/dependencies";
+import {
+  recordSignInFailure,
+  resolveOAuthSignIn,
+  type OAuthIdentity,
+  type RefusalReason,
+} from "@/lib/auth/identity";
+import type { NormalizedProfile } from "@/lib/auth/providers";
+import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { RequestContext } from "@/lib/http/request-context";
+import type { Logger } from "@/lib/logger";
+import type { AfterRecordHook } from "@/lib/security/events";
+import type { SignInCallback } from "@/lib/auth/callbacks/types";
+
+export interface SignInCallbackDeps {
+  prisma: PrismaClient;
+  logger: Logger;
+  now: () => Date;
+  recentSignInMaxAgeSeconds: number;
+  requestContext: () => Promise<RequestContext>;
+  currentSession: () => Promise<CurrentSession | null>;
+  afterRecord?: AfterRecordHook;
+}
+
+/** The arriving identity as the policy reads it, from Auth.js's account and our profile. */
+export function oauthIdentity(account: Account, profile: NormalizedProfile): OAuthIdentity {
+  return {
+    provider: account.provider,
+    providerAccountId: account.providerAccountId,
+    type: account.type === "oidc" ? "oidc" : "oauth",
+    email: profile.email ?? null,
+    emailVerified: profile.emailVerified,
+    name: profile.name ?? null,
+    image: profile.image ?? null,
+    label: profile.label,
+    tokens: {
+      access_token: account.access_token,
+      refresh_token: account.refresh_token,
+      expires_at: account.expires_at,
+      token_type: account.token_type,
+      scope: account.scope,
+      id_token: account.id_token,
+      session_state: typeof account.session_state === "string" ? account.session_state : undefined,
+    },
+  };
+}
+
+/** Where a refused arrival is sent: re-proof, the account page while linking, else the error page. */
+export function refusalRedirect(reason: RefusalReason, provider: string, linking: boolean): string {
+  if (reason === "recent-sign-in-required") return reauthenticationPath(ACCOUNT_PATH);
+  const query = `error=${policyErrors[reason]}&provider=${provider}`;
+  // A refused link is explained on the account page, where it started.
+  return linking ? `${ACCOUNT_PATH}?${query}` : `/auth/error?${query}`;
+}
+
+export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
+  const { prisma, logger, now, afterRecord } = deps;
+  return async ({ user, account }) => {
+    if (!account || account.provider === PASSWORD_PROVIDER_ID) return true;
+    const profile = user as User & NormalizedProfile;
+    const context = await deps.requestContext();
+    // Signed in already: the account page is linking a provider (or the person is
+    // re-proving who they are with one they have). The sign-in page sends signed-in
+    // visitors away unless they came to sign in again, so there is no third case.
+    const current = await deps.currentSession();
+    const result = await resolveOAuthSignIn(
+      { prisma, logger, now, afterRecord },
+      {
+        identity: oauthIdentity(account, profile),
+        currentUser: current && {
+          id: current.userId,
+          recentSignIn: isRecentSignIn(current.authTime, now(), deps.recentSignInMaxAgeSeconds),
+        },
+        context,
+      },
+    );
+    if (result.outcome === "refused") {
+      await recordSignInFailure(prisma, {
+        // While linking, the refusal belongs in the signed-in user's own log.
+        userId: current?.userId ?? null,
+        method: account.provider,
+        reason: result.reason,
+        ...context,
+      });
+      return refusalRedirect(result.reason, account.provider, current !== null);
+    }
+    // Auth.js looks the identity up next and signs in as its owner.
+    user.id = result.userId;
+    return true;
+  };
+}
