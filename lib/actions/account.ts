@@ -1,8 +1,8 @@
 "use server";
 // The account page's server actions, wired to the real session, database and Auth.js.
-// The logic lives in lib/actions/account-actions.ts (tested without Next's runtime).
+// The logic lives in lib/actions/account/ (tested without Next's runtime).
 import { currentSession, signIn, signOut } from "@/lib/auth";
-import { createAccountActions } from "@/lib/actions/account-actions";
+import { createAccountActions } from "@/lib/actions/account/factory";
 import { requestContext } from "@/lib/http/request-context";
 import { getServices } from "@/lib/services";
 import { telegramAfterRecord } from "@/lib/telegram/service";
