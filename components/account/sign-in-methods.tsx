@@ -6,11 +6,12 @@ import { useId, useRef, useState, type ReactNode } from "react";
 
 import { ActionButton } from "@/components/account/action-button";
 import { EmailText } from "@/components/account/email-text";
-import { actionErrorMessage, FeedbackMessage, type Feedback } from "@/components/account/feedback";
+import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { InlineConfirm } from "@/components/account/inline-confirm";
 import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
 import type { IdentityView, ProviderChoice } from "@/components/account/view-models";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";

@@ -5,11 +5,12 @@ import { useAction } from "next-safe-action/hooks";
 import { useEffect, useId, useRef, useState, useTransition } from "react";
 
 import { ActionButton } from "@/components/account/action-button";
-import { actionErrorMessage, FeedbackMessage, type Feedback } from "@/components/account/feedback";
+import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { InlineConfirm } from "@/components/account/inline-confirm";
 import { RelativeTime } from "@/components/account/relative-time";
 import { focusSectionHeading } from "@/components/account/section";
 import type { TelegramConnectionView } from "@/components/account/view-models";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { connectTelegramAction, disconnectTelegramAction } from "@/lib/actions/account";
 import { buttonClasses } from "@/components/ui/button";
 

@@ -3,10 +3,10 @@
 import { unstable_rethrow } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-import { thrownActionMessage } from "@/components/action-failure";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
+import { thrownActionMessage } from "@/components/forms/action-failure";
 import { signInWithProviderAction } from "@/lib/actions/auth";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 

@@ -25,8 +25,10 @@ function asFieldError<Schema extends z.ZodObject>(
 ): never {
   const field = error instanceof AccountError ? fields[error.code] : undefined;
   if (field && error instanceof Error) {
-    const errors = { [field]: { _errors: [error.message] } };
-    returnValidationErrors(schema, errors as ValidationErrors<Schema>);
+    // A computed key types as a string index, which TypeScript cannot match to the
+    // schema's keys; `field` is one of them (the type of `fields` says so).
+    const errors = { [field]: { _errors: [error.message] } } as ValidationErrors<Schema>;
+    returnValidationErrors(schema, errors);
   }
   throw error;
 }
