@@ -54,7 +54,14 @@ export function SignUpForm({ callbackUrl, passwordHint }: SignUpFormProps) {
           required
           hint={passwordHint}
         />
-        <FormField {...form.field("name")} label="Name" optional type="text" autoComplete="name" />
+        <FormField
+          {...form.field("name")}
+          label="Name"
+          optional
+          type="text"
+          autoComplete="name"
+          defaultValue={form.values.name ?? ""}
+        />
         <SubmitButton busy={form.busy} busyText="Creating your account…">
           Create account
         </SubmitButton>
