@@ -4,72 +4,10 @@
 // live regions that exist from the first render (screen readers announce changes to a
 // region they already know, and may miss one that appears together with its text).
 //
-// A client module: the error helpers use Next's client-only action errors. The account
-// page's server components import only CheckIcon from here, which renders fine as a client
-// component.
-import { thrownActionMessage } from "@/components/action-failure";
+// A client module, for the sections' client components; the account page's server
+// components import only CheckIcon from here, which renders fine as a client component.
 
 export type Feedback = { kind: "success" | "error"; message: string } | null;
-
-/** What the server actions answer when they refuse (next-safe-action, flattened errors). */
-interface ActionErrorResult {
-  serverError?: string;
-  validationErrors?: {
-    formErrors: string[];
-    fieldErrors: Partial<Record<string, string[] | undefined>>;
-  };
-  thrownError?: Error;
-}
-
-/** One sentence for a refused or failed action; never the thrown error's own text. */
-export function actionErrorMessage(error: ActionErrorResult): string {
-  if (error.serverError) return error.serverError;
-  const validation = error.validationErrors;
-  const firstFieldError = Object.values(validation?.fieldErrors ?? {}).find(
-    (messages) => messages && messages.length > 0,
-  )?.[0];
-  const message = validation?.formErrors[0] ?? firstFieldError;
-  if (message) return message;
-  // A thrown error is a call that never reached the action (offline, refused in front of
-  // it, a page older than the server): the action itself answers every error with a message.
-  return thrownActionMessage(error.thrownError);
-}
-
-/** The first message of each field, as the forms show them. */
-export function fieldErrorsOf<Field extends string>(
-  error: ActionErrorResult,
-): Partial<Record<Field, string>> {
-  const out: Partial<Record<Field, string>> = {};
-  for (const [field, messages] of Object.entries(error.validationErrors?.fieldErrors ?? {})) {
-    const first = messages?.[0];
-    if (first) out[field as Field] = first;
-  }
-  return out;
-}
-
-/**
- * Shows a refused form action: field errors next to their fields (focusing the first, in
- * the form's order), anything else as the section's message.
- */
-export function showFormError<Field extends string>(
-  error: ActionErrorResult,
-  form: {
-    order: readonly Field[];
-    setErrors: (errors: Partial<Record<Field, string>>) => void;
-    focus: (field: Field) => void;
-    onFeedback: (feedback: Feedback) => void;
-  },
-): void {
-  const fieldErrors = fieldErrorsOf<Field>(error);
-  form.setErrors(fieldErrors);
-  const first = form.order.find((field) => fieldErrors[field]);
-  if (first) {
-    form.onFeedback(null);
-    form.focus(first);
-  } else {
-    form.onFeedback({ kind: "error", message: actionErrorMessage(error) });
-  }
-}
 
 /**
  * The section's message. Success in a polite status region, errors in an alert region;

@@ -3,7 +3,8 @@
 import { useAction } from "next-safe-action/hooks";
 import { useState } from "react";
 
-import { actionErrorMessage, type Feedback } from "@/components/account/feedback";
+import type { Feedback } from "@/components/account/feedback";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { ProviderButton } from "@/components/auth/provider-button";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
 import type { ProviderChoice } from "@/lib/account/view-models";

@@ -1,13 +1,14 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useAction } from "next-safe-action/hooks";
-import { useRef, useState, type FormEvent } from "react";
+import { useState } from "react";
 
-import { showFormError, FeedbackMessage, type Feedback } from "@/components/account/feedback";
+import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { focusSectionHeading } from "@/components/account/section";
 import { FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
+import { text } from "@/components/forms/form-data";
+import { useActionForm } from "@/components/forms/use-action-form";
 import { changePasswordAction, setPasswordAction } from "@/lib/actions/account";
 import type { ChangePasswordInput, SetPasswordInput } from "@/lib/account/schemas";
 
@@ -25,11 +26,11 @@ interface PasswordSectionProps {
  * "Set a password" or "Change password". The message lives here, above the forms, so it
  * survives the switch from one form to the other after a password is set.
  *
- * Passwords never go into React state: the inputs are uncontrolled, read once on submit,
- * and the form is reset after success. The action hook's own copy of the input is dropped
- * (reset) as soon as the answer is in. The schemas are not imported here (they would ship
- * zod and the common-password list to every visitor): the server validates and answers
- * per field, in the same words.
+ * Passwords never go into React state (useActionForm): the inputs are uncontrolled, read
+ * once on submit, and the form is reset after success; after a refusal they stay, to be
+ * corrected. The schemas are not imported here (they would ship zod and the
+ * common-password list to every visitor): the server validates and answers per field, in
+ * the same words.
  */
 export function PasswordSection({
   sectionId,
@@ -62,11 +63,6 @@ interface FormProps {
   onFeedback: (feedback: Feedback) => void;
 }
 
-function text(form: FormData, name: string): string {
-  const value = form.get(name);
-  return typeof value === "string" ? value : "";
-}
-
 /** Lets password managers file the new password under the right account. */
 function UsernameForManagers({ email }: { email: string | null }) {
   if (!email) return null;
@@ -84,9 +80,6 @@ function UsernameForManagers({ email }: { email: string | null }) {
   );
 }
 
-type SetField = keyof SetPasswordInput;
-const setFieldOrder: SetField[] = ["email", "password"];
-
 function SetPasswordForm({
   email,
   passwordHint,
@@ -94,15 +87,18 @@ function SetPasswordForm({
   onDone,
 }: FormProps & { onDone: () => void }) {
   const router = useRouter();
-  const formRef = useRef<HTMLFormElement>(null);
-  const inputs = useRef<Partial<Record<SetField, HTMLInputElement | null>>>({});
-  const [errors, setErrors] = useState<Partial<Record<SetField, string>>>({});
-
-  const { execute, isPending, reset } = useAction(setPasswordAction, {
-    onSuccess({ input }) {
-      formRef.current?.reset();
-      reset();
-      setErrors({});
+  const form = useActionForm({
+    action: setPasswordAction,
+    read: (data): SetPasswordInput =>
+      email
+        ? { password: text(data, "password") }
+        : {
+            email: text(data, "email"),
+            password: text(data, "password"),
+          },
+    fields: ["email", "password"],
+    onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
+    onSuccess(_data, input) {
       const address = email ?? input.email?.trim();
       onFeedback({
         kind: "success",
@@ -113,30 +109,10 @@ function SetPasswordForm({
       onDone();
       router.refresh();
     },
-    onError({ error }) {
-      reset();
-      showFormError(error, {
-        order: setFieldOrder,
-        setErrors,
-        focus: (field) => inputs.current[field]?.focus(),
-        onFeedback,
-      });
-    },
   });
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (isPending) return;
-    const form = new FormData(event.currentTarget);
-    const input: SetPasswordInput = { password: text(form, "password") };
-    if (!email) input.email = text(form, "email");
-    setErrors({});
-    onFeedback(null);
-    execute(input);
-  }
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-labelledby="set-password-title">
+    <form {...form.formProps} noValidate aria-labelledby="set-password-title">
       <h3 id="set-password-title" className="text-lg font-bold">
         Set a password
       </h3>
@@ -150,10 +126,7 @@ function SetPasswordForm({
           <UsernameForManagers email={email} />
         ) : (
           <FormField
-            ref={(element) => {
-              inputs.current.email = element;
-            }}
-            name="email"
+            {...form.field("email")}
             label="Email"
             type="email"
             autoComplete="email"
@@ -161,22 +134,17 @@ function SetPasswordForm({
             autoCapitalize="none"
             spellCheck={false}
             required
-            error={errors.email}
           />
         )}
         <FormField
-          ref={(element) => {
-            inputs.current.password = element;
-          }}
-          name="password"
+          {...form.field("password")}
           label="New password"
           type="password"
           autoComplete="new-password"
           required
           hint={passwordHint}
-          error={errors.password}
         />
-        <SubmitButton busy={isPending} busyText="Setting your password…">
+        <SubmitButton busy={form.busy} busyText="Setting your password…">
           Set password
         </SubmitButton>
       </div>
@@ -184,102 +152,77 @@ function SetPasswordForm({
   );
 }
 
-type ChangeField = keyof ChangePasswordInput;
-const changeFieldOrder: ChangeField[] = ["currentPassword", "newPassword"];
-
 function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
   const router = useRouter();
-  const formRef = useRef<HTMLFormElement>(null);
-  const inputs = useRef<Partial<Record<ChangeField, HTMLInputElement | null>>>({});
-  const [errors, setErrors] = useState<Partial<Record<ChangeField, string>>>({});
-
-  const { execute, isPending, reset } = useAction(changePasswordAction, {
-    onSuccess({ data, input }) {
-      // Back to empty fields and the box checked again (its default).
-      formRef.current?.reset();
-      reset();
-      setErrors({});
-      onFeedback({ kind: "success", message: changedMessage(input, data.signedOutSessions) });
+  const form = useActionForm({
+    action: changePasswordAction,
+    read: (data): ChangePasswordInput => ({
+      currentPassword: text(data, "currentPassword"),
+      newPassword: text(data, "newPassword"),
+      signOutOtherSessions: data.get("signOutOtherSessions") === "on",
+    }),
+    fields: ["currentPassword", "newPassword"],
+    onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
+    // The form is back to empty fields and the box checked again (its default).
+    onSuccess(data, input) {
+      onFeedback({ kind: "success", message: changedMessage(input, data?.signedOutSessions ?? 0) });
       // The devices list and the activity log have changed too.
       router.refresh();
     },
-    onError({ error }) {
-      reset();
-      showFormError(error, {
-        order: changeFieldOrder,
-        setErrors,
-        focus: (field) => inputs.current[field]?.focus(),
-        onFeedback,
-      });
-    },
   });
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (isPending) return;
-    const form = new FormData(event.currentTarget);
-    setErrors({});
-    onFeedback(null);
-    execute({
-      currentPassword: text(form, "currentPassword"),
-      newPassword: text(form, "newPassword"),
-      signOutOtherSessions: form.get("signOutOtherSessions") === "on",
-    });
-  }
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-labelledby="change-password-title">
+    <form {...form.formProps} noValidate aria-labelledby="change-password-title">
       <h3 id="change-password-title" className="text-lg font-bold">
         Change password
       </h3>
       <div className="mt-5 grid gap-5">
         <UsernameForManagers email={email} />
         <FormField
-          ref={(element) => {
-            inputs.current.currentPassword = element;
-          }}
-          name="currentPassword"
+          {...form.field("currentPassword")}
           label="Current password"
           type="password"
           autoComplete="current-password"
           required
-          error={errors.currentPassword}
         />
         <FormField
-          ref={(element) => {
-            inputs.current.newPassword = element;
-          }}
-          name="newPassword"
+          {...form.field("newPassword")}
           label="New password"
           type="password"
           autoComplete="new-password"
           required
           hint={passwordHint}
-          error={errors.newPassword}
         />
-        <div className="flex items-start gap-3">
-          <input
-            id="sign-out-other-sessions"
-            name="signOutOtherSessions"
-            type="checkbox"
-            defaultChecked
-            aria-describedby="sign-out-other-sessions-hint"
-            className="mt-0.5 size-5 shrink-0 cursor-pointer accent-brand"
-          />
-          <div className="min-w-0">
-            <label htmlFor="sign-out-other-sessions" className="cursor-pointer font-semibold">
-              Sign out my other sessions
-            </label>
-            <p id="sign-out-other-sessions-hint" className="text-sm text-pretty text-muted">
-              Every other device will need the new password. This one stays signed in.
-            </p>
-          </div>
-        </div>
-        <SubmitButton busy={isPending} busyText="Changing your password…">
+        <SignOutOthersCheckbox />
+        <SubmitButton busy={form.busy} busyText="Changing your password…">
           Change password
         </SubmitButton>
       </div>
     </form>
+  );
+}
+
+/** "Sign out my other sessions", checked by default (a changed password usually means worry). */
+function SignOutOthersCheckbox() {
+  return (
+    <div className="flex items-start gap-3">
+      <input
+        id="sign-out-other-sessions"
+        name="signOutOtherSessions"
+        type="checkbox"
+        defaultChecked
+        aria-describedby="sign-out-other-sessions-hint"
+        className="mt-0.5 size-5 shrink-0 cursor-pointer accent-brand"
+      />
+      <div className="min-w-0">
+        <label htmlFor="sign-out-other-sessions" className="cursor-pointer font-semibold">
+          Sign out my other sessions
+        </label>
+        <p id="sign-out-other-sessions-hint" className="text-sm text-pretty text-muted">
+          Every other device will need the new password. This one stays signed in.
+        </p>
+      </div>
+    </div>
   );
 }
 

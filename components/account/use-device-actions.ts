@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 
-import { actionErrorMessage, type Feedback } from "@/components/account/feedback";
+import type { Feedback } from "@/components/account/feedback";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { focusSectionHeading } from "@/components/account/section";
 import type { DeviceView } from "@/lib/account/view-models";
 import {

@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useState, useTransition } from "react";
 
-import { actionErrorMessage, type Feedback } from "@/components/account/feedback";
+import type { Feedback } from "@/components/account/feedback";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { focusSectionHeading } from "@/components/account/section";
 import { disconnectTelegramAction } from "@/lib/actions/account";
 

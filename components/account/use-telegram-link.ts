@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useAction } from "next-safe-action/hooks";
 import { useEffect, useRef, useState } from "react";
 
-import { actionErrorMessage, type Feedback } from "@/components/account/feedback";
+import type { Feedback } from "@/components/account/feedback";
+import { actionErrorMessage } from "@/components/forms/action-failure";
 import { connectTelegramAction } from "@/lib/actions/account";
 
 /** A link on screen. An object, so every new link restarts its expiry timer. */

@@ -3,7 +3,7 @@
 import { unstable_rethrow } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-import { thrownActionMessage } from "@/components/action-failure";
+import { thrownActionMessage } from "@/components/forms/action-failure";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
 import { signInWithProviderAction } from "@/lib/actions/auth";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";

@@ -36,6 +36,17 @@ export async function countSignInMethods(tx: DbClient, userId: string): Promise<
   return user._count.accounts + password;
 }
 
+/** Whether the user already has an identity at `provider` (one per provider and user). */
+export async function hasLinkedProvider(
+  db: DbClient,
+  input: { userId: string; provider: string },
+): Promise<boolean> {
+  const linked = await db.account.count({
+    where: { userId: input.userId, provider: input.provider },
+  });
+  return linked > 0;
+}
+
 export interface UnlinkInput {
   userId: string;
   /** The Account row's id, as the account page lists it. */

@@ -1,8 +1,8 @@
 "use server";
 // The account page's server actions, wired to the real session, database and Auth.js.
-// The logic lives in lib/actions/account-actions.ts (tested without Next's runtime).
+// The logic lives in lib/actions/account/ (tested without Next's runtime).
+import { createAccountActions } from "@/lib/actions/account/factory";
 import { currentSession, signIn, signOut } from "@/lib/root/auth";
-import { createAccountActions } from "@/lib/actions/account-actions";
 import { requestContext } from "@/lib/http/request-context";
 import { getServices } from "@/lib/root";
 
@@ -10,8 +10,6 @@ const actions = createAccountActions({
   services: getServices,
   getSession: currentSession,
   requestContext,
-  // Looked up per call: the services are built on first use, not when this module loads.
-  afterRecord: (tx, event) => getServices().afterRecord(tx, event),
   // Auth.js's signIn/signOut end by throwing Next's redirect; the action client lets it
   // through, and the browser follows it (to the provider, or to the sign-in page).
   startOAuth: async (provider, redirectTo) => {

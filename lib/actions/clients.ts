@@ -1,16 +1,18 @@
-// The two next-safe-action clients every state-changing action is built on.
+// The next-safe-action clients every server action is built on.
 //
-// - `actionClient` (base): validates input with the action's zod schema and turns errors
-//   into answers. Known refusals (AccountError) keep their own, safe message; anything
-//   else is logged with the request id and answered with a generic message quoting it,
-//   so the person can report it and the log has the details. Never a stack trace.
+// - `actionClient` (base, for sign-in, sign-up and sign-out too): validates input with the
+//   action's zod schema and turns errors into answers. Known refusals keep their own, safe
+//   message (an AccountError, or returnServerError() for the sign-in and sign-up refusals);
+//   anything else is logged with the request id and answered with a generic message
+//   quoting it, so the person can report it and the log has the details. Never a stack
+//   trace. Next's redirects (a finished sign-in, a sign-out) pass through as redirects.
 // - `authedActionClient`: loads the session and refuses to run without one (redirect to
 //   sign-in). Actions read who is asking from ctx.session, never from their input.
 // - `recentSignInActionClient`: also needs a sign-in from the last few minutes; otherwise
 //   the person is sent through sign-in again and brought back to the account page.
 //
-// Built by a factory so tests run actions against a real database with a fake session;
-// lib/actions/account.ts wires the real ones.
+// Built by factories so tests run actions against a real database with a fake session;
+// lib/actions/account.ts and lib/actions/auth.ts wire the real ones.
 import { redirect } from "next/navigation";
 import { createSafeActionClient } from "next-safe-action";
 
@@ -29,21 +31,31 @@ export interface ActionSession {
   authTime: number | null;
 }
 
-export interface ActionDependencies {
+/** What the base client needs; each group of actions adds its own. */
+export interface ActionClientDependencies {
   /** Resolved on each call: nothing is read at import time (next build imports actions). */
-  services: () => Pick<Services, "settings" | "logger" | "database" | "passwordGuard">;
-  /** The current, valid session (revocation checked), or null. */
-  getSession: () => Promise<ActionSession | null>;
+  services: () => Pick<Services, "settings" | "logger">;
   requestContext: () => Promise<RequestContext>;
   now?: () => Date;
 }
 
+export interface ActionDependencies extends ActionClientDependencies {
+  /** `afterRecord` runs in the transaction of each security event an action records (the
+   *  hooks the composition root registered: Telegram alerts). */
+  services: () => Pick<
+    Services,
+    "settings" | "logger" | "database" | "passwordGuard" | "afterRecord"
+  >;
+  /** The current, valid session (revocation checked), or null. */
+  getSession: () => Promise<ActionSession | null>;
+}
+
 export const GENERIC_ACTION_ERROR = "Something went wrong on our side. Please try again.";
 
-export function createActionClients(deps: ActionDependencies) {
+/** The base client: input validation, the request context and clock, error answers. */
+export function createActionClient(deps: ActionClientDependencies) {
   const now = deps.now ?? (() => new Date());
-
-  const actionClient = createSafeActionClient({
+  return createSafeActionClient({
     // { formErrors, fieldErrors: { field: [messages] } }: what a form shows next to inputs.
     defaultValidationErrorsShape: "flattened",
     async handleServerError(error) {
@@ -58,6 +70,11 @@ export function createActionClients(deps: ActionDependencies) {
       return `${GENERIC_ACTION_ERROR} (Reference: ${requestId})`;
     },
   }).use(async ({ next }) => next({ ctx: { context: await deps.requestContext(), now: now() } }));
+}
+
+/** The base client plus the two that need a signed-in (and recently signed-in) browser. */
+export function createActionClients(deps: ActionDependencies) {
+  const actionClient = createActionClient(deps);
 
   const authedActionClient = actionClient.use(async ({ next }) => {
     const session = await deps.getSession();

@@ -1,4 +1,4 @@
-// The account page's server actions (lib/actions/account-actions.ts) end to end, against
+// The account page's server actions (lib/actions/account/) end to end, against
 // freshly migrated databases, PostgreSQL and PGlite: the real next-safe-action clients,
 // the real services, Next's real redirect(), and a fake session that names a real Session
 // row. The clock is injected, so "a sign-in older than the limit" is an exact instant.
@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 
 import { accountErrorMessages } from "@/lib/account/errors";
 import type { PasswordHasher } from "@/lib/account/password";
-import { createAccountActions } from "@/lib/actions/account-actions";
+import { createAccountActions } from "@/lib/actions/account/factory";
 import { GENERIC_ACTION_ERROR, type ActionSession } from "@/lib/actions/clients";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
@@ -115,6 +115,8 @@ describe.each(backends)("account actions on $name", (backend) => {
           logger,
           database: client ? { ...db(), prisma: client } : db(),
           passwordGuard,
+          // No hooks registered: what they add (Telegram alerts) is tested with the outbox.
+          afterRecord: () => Promise.resolve(),
         }),
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),

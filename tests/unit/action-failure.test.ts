@@ -1,16 +1,16 @@
 // What a form says when its server action call fails before the action answers
-// (components/action-failure.ts). The browser side of the same, against the real server,
+// (components/forms/action-failure.ts). The browser side of the same, against the real server,
 // is in e2e/bad-input.test.ts.
 import { UnrecognizedActionError } from "next/dist/client/components/unrecognized-action-error";
 import { redirect } from "next/navigation";
 import { describe, expect, it } from "vitest";
 
 import {
+  actionErrorMessage,
   catchThrownAction,
   CONNECTION_ERROR,
   thrownActionMessage,
-} from "@/components/action-failure";
-import { actionErrorMessage } from "@/components/account/feedback";
+} from "@/components/forms/action-failure";
 import {
   BODY_TOO_LARGE_MESSAGE,
   CROSS_ORIGIN_MESSAGE,

@@ -1,0 +1,15 @@
+// The sign-in, sign-up and sign-out actions, built from injected dependencies (tested
+// without Next's runtime); lib/actions/auth.ts wires them to Auth.js and the request.
+import { createSignInActions, type SignInActionDependencies } from "@/lib/actions/auth/sign-in";
+import { createSignOutActions, type SignOutActionDependencies } from "@/lib/actions/auth/sign-out";
+import { createSignUpActions } from "@/lib/actions/auth/sign-up";
+
+export type AuthActionsDependencies = SignInActionDependencies & SignOutActionDependencies;
+
+export function createAuthActions(deps: AuthActionsDependencies) {
+  return {
+    ...createSignInActions(deps),
+    ...createSignUpActions(deps),
+    ...createSignOutActions(deps),
+  };
+}

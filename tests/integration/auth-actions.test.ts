@@ -1,0 +1,292 @@
+// The sign-in, sign-up and sign-out actions (lib/actions/auth/) against a freshly migrated
+// database (PGlite always, PostgreSQL when present): the real next-safe-action client, the
+// real registration and rate limiter, Next's real redirect(), and a fake Auth.js whose
+// signIn/signOut record their calls and answer as told.
+import { randomBytes } from "node:crypto";
+
+import { CredentialsSignin } from "next-auth";
+import { redirect } from "next/navigation";
+import { describe, expect, inject, it } from "vitest";
+
+import { createAuthActions } from "@/lib/actions/auth/factory";
+import { GENERIC_SIGN_IN_ERROR } from "@/lib/actions/auth/sign-in";
+import { FIX_FIELDS, type SignInOptions } from "@/lib/actions/auth/shared";
+import { GENERIC_ACTION_ERROR } from "@/lib/actions/clients";
+import { messages } from "@/lib/auth/schemas";
+import { PasswordSignInRefused } from "@/lib/auth/sign-in-refusal";
+import { parseSettings } from "@/lib/env";
+import type { RequestContext } from "@/lib/http/request-context";
+import { createRateLimiter } from "@/lib/rate-limit";
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
+import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
+import { memoryLogger } from "@/tests/support/logger";
+
+const serverUrl = inject("databaseUrl");
+const backends = databaseBackends(serverUrl);
+
+// GitHub is configured, Google and Stack Overflow are not.
+const settings = parseSettings(
+  { AUTH_GITHUB_ID: "github-client", AUTH_GITHUB_SECRET: "github-secret" },
+  { devSecret: () => "d".repeat(43) },
+);
+const context: RequestContext = {
+  ip: "203.0.113.9",
+  userAgent: "Firefox/141",
+  requestId: "req-auth",
+};
+const PASSWORD = "violet tram 71 under the pier";
+const uniqueEmail = () => `person-${randomBytes(4).toString("hex")}@example.com`;
+
+/** The URL of the Next redirect an action rejected with (digest NEXT_REDIRECT;type;url;…). */
+async function redirectOf(action: Promise<unknown>): Promise<string> {
+  const error = await action.then(
+    (result) => {
+      throw new Error(`expected a redirect, the action answered ${JSON.stringify(result)}`);
+    },
+    (error: unknown) => error,
+  );
+  const digest = (error as { digest?: unknown } | null)?.digest;
+  if (typeof digest !== "string" || !digest.startsWith("NEXT_REDIRECT;")) throw error;
+  return digest.split(";")[2] ?? "";
+}
+
+describe.each(backends)("auth actions on $name", (backend) => {
+  describe.runIf(backend.available)("createAuthActions", () => {
+    const db = migratedDatabase(backend);
+
+    function harness({
+      signIn = (_provider: string, options: SignInOptions) => redirect(options.redirectTo),
+      signUpLimit = 100,
+      hasSession = false,
+    }: {
+      signIn?: (provider: string, options: SignInOptions) => unknown;
+      signUpLimit?: number;
+      hasSession?: boolean;
+    } = {}) {
+      const logger = memoryLogger();
+      const limiter = createRateLimiter({
+        backend: createMemoryRateLimitBackend(),
+        now: Date.now,
+        logger,
+        settings: { ...settings.rateLimits, signUpIp: { limit: signUpLimit, windowMs: 3_600_000 } },
+      });
+      const calls = {
+        signIn: [] as { provider: string; options: SignInOptions }[],
+        signOut: [] as string[],
+        cookies: [] as { name: string; maxAge: number; secure: boolean }[],
+      };
+      const actions = createAuthActions({
+        services: () => ({ settings, logger, database: db(), limiter }),
+        requestContext: () => Promise.resolve(context),
+        // Promise-returning like Auth.js's: what they throw becomes a rejection.
+        signIn: (provider, options) => {
+          calls.signIn.push({ provider, options });
+          return Promise.resolve().then(() => signIn(provider, options));
+        },
+        signOut: ({ redirectTo }) => {
+          calls.signOut.push(redirectTo);
+          return Promise.resolve().then(() => redirect(redirectTo));
+        },
+        hasSession: () => Promise.resolve(hasSession),
+        cookies: () =>
+          Promise.resolve({
+            getAll: () => [{ name: "__Secure-authjs.session-token.0" }, { name: "theme" }],
+            set: (name: string, _value: string, options: { maxAge: number; secure: boolean }) =>
+              calls.cookies.push({ name, maxAge: options.maxAge, secure: options.secure }),
+          }),
+      });
+      return { actions, calls, logger };
+    }
+
+    describe("signInWithPassword", () => {
+      it("hands over to Auth.js and lets its redirect through, to a same-origin target only", async () => {
+        const { actions, calls } = harness();
+        const email = uniqueEmail();
+        await expect(
+          redirectOf(
+            actions.signInWithPassword({ email, password: PASSWORD, callbackUrl: "/account" }),
+          ),
+        ).resolves.toBe("/account");
+        await expect(
+          redirectOf(
+            actions.signInWithPassword({
+              email,
+              password: PASSWORD,
+              callbackUrl: "https://evil.example/steal",
+            }),
+          ),
+        ).resolves.toBe("/");
+        expect(calls.signIn[0]).toEqual({
+          provider: "password",
+          options: { email, password: PASSWORD, redirectTo: "/account" },
+        });
+      });
+
+      it("answers every refused credential with the one generic message", async () => {
+        const { actions } = harness({
+          signIn: () => {
+            throw new CredentialsSignin();
+          },
+        });
+        await expect(
+          actions.signInWithPassword({ email: uniqueEmail(), password: PASSWORD }),
+        ).resolves.toEqual({ serverError: GENERIC_SIGN_IN_ERROR });
+        // The policy's own words would tell a guesser which passwords are nobody's.
+        await expect(
+          actions.signInWithPassword({ email: "not an email", password: "x".repeat(129) }),
+        ).resolves.toEqual({
+          validationErrors: { formErrors: [GENERIC_SIGN_IN_ERROR], fieldErrors: {} },
+        });
+      });
+
+      it("names a control character at its field", async () => {
+        const { actions, calls } = harness();
+        await expect(
+          actions.signInWithPassword({ email: uniqueEmail(), password: "pass\u0000word" }),
+        ).resolves.toEqual({
+          validationErrors: {
+            formErrors: [FIX_FIELDS],
+            fieldErrors: { password: [messages.passwordNul] },
+          },
+        });
+        expect(calls.signIn).toEqual([]);
+      });
+
+      it("says when to come back after too many attempts", async () => {
+        const { actions } = harness({
+          signIn: () => {
+            throw new PasswordSignInRefused({
+              reason: "unavailable",
+              retryAfterSeconds: 5,
+              headers: {},
+            });
+          },
+        });
+        await expect(
+          actions.signInWithPassword({ email: uniqueEmail(), password: PASSWORD }),
+        ).resolves.toEqual({
+          serverError: "We can't sign you in right now. Please try again shortly.",
+        });
+      });
+
+      it("answers anything else with the generic message and the request id, and logs it", async () => {
+        const { actions, logger } = harness({
+          signIn: () => {
+            throw new Error("database is down");
+          },
+        });
+        await expect(
+          actions.signInWithPassword({ email: uniqueEmail(), password: PASSWORD }),
+        ).resolves.toEqual({ serverError: `${GENERIC_ACTION_ERROR} (Reference: req-auth)` });
+        expect(logger.lines).toEqual([
+          expect.objectContaining({ level: "error", message: "server action failed" }),
+        ]);
+      });
+    });
+
+    describe("signUp", () => {
+      it("creates the account, then signs it in and goes where the form was opened from", async () => {
+        const { actions, calls } = harness();
+        const email = uniqueEmail();
+        await expect(
+          redirectOf(
+            actions.signUp({ email, password: PASSWORD, name: "Ada", callbackUrl: "/account" }),
+          ),
+        ).resolves.toBe("/account");
+        const user = await db().prisma.user.findUnique({ where: { email } });
+        expect(user?.name).toBe("Ada");
+        expect(calls.signIn).toEqual([
+          { provider: "password", options: { email, password: PASSWORD, redirectTo: "/account" } },
+        ]);
+      });
+
+      it("refuses fields before spending any of the sign-up budget", async () => {
+        const { actions } = harness({ signUpLimit: 1 });
+        await expect(
+          actions.signUp({ email: uniqueEmail(), password: "password123", name: "Ada\u0000" }),
+        ).resolves.toEqual({
+          validationErrors: {
+            formErrors: [FIX_FIELDS],
+            fieldErrors: {
+              password: [messages.passwordTooCommon],
+              name: [messages.nameControlCharacters],
+            },
+          },
+        });
+        // The one sign-up of the budget is still there.
+        await expect(
+          redirectOf(actions.signUp({ email: uniqueEmail(), password: PASSWORD })),
+        ).resolves.toBe("/");
+        const refused = await actions.signUp({ email: uniqueEmail(), password: PASSWORD });
+        expect(refused.serverError).toMatch(/^Too many attempts/);
+      });
+
+      it("refuses a taken email, and says so when only the sign-in after it was refused", async () => {
+        const email = uniqueEmail();
+        const { actions } = harness({
+          signIn: () => {
+            throw new PasswordSignInRefused({
+              reason: "unavailable",
+              retryAfterSeconds: 5,
+              headers: {},
+            });
+          },
+        });
+        await expect(actions.signUp({ email, password: PASSWORD })).resolves.toEqual({
+          serverError:
+            "Your account is ready, but we couldn't sign you in yet. We can't sign you in right now. Please try again shortly.",
+        });
+        await expect(actions.signUp({ email, password: PASSWORD })).resolves.toEqual({
+          serverError: messages.emailTaken,
+        });
+      });
+    });
+
+    describe("signInWithProvider", () => {
+      const form = (fields: Record<string, string>) => {
+        const data = new FormData();
+        for (const [name, value] of Object.entries(fields)) data.set(name, value);
+        return data;
+      };
+
+      it("drops a dead session cookie, then hands over to the provider", async () => {
+        const { actions, calls } = harness({ signIn: () => redirect("https://github.com/login") });
+        await expect(
+          redirectOf(
+            actions.signInWithProvider(form({ provider: "github", callbackUrl: "/account" })),
+          ),
+        ).resolves.toBe("https://github.com/login");
+        expect(calls.cookies).toEqual([
+          { name: "__Secure-authjs.session-token.0", maxAge: 0, secure: true },
+        ]);
+        expect(calls.signIn).toEqual([{ provider: "github", options: { redirectTo: "/account" } }]);
+      });
+
+      it("keeps a live session's cookie (linking) and sends an unknown provider to the error page", async () => {
+        const { actions, calls } = harness({ hasSession: true, signIn: () => redirect("/x") });
+        await redirectOf(actions.signInWithProvider(form({ provider: "github" })));
+        expect(calls.cookies).toEqual([]);
+        await expect(
+          redirectOf(actions.signInWithProvider(form({ provider: "google" }))),
+        ).resolves.toBe("/auth/error?error=UnknownProvider");
+      });
+
+      it("throws a failure, with the generic message, for the button to show", async () => {
+        const { actions } = harness({
+          signIn: () => {
+            throw new Error("adapter failed");
+          },
+        });
+        await expect(actions.signInWithProvider(form({ provider: "github" }))).rejects.toBe(
+          `${GENERIC_ACTION_ERROR} (Reference: req-auth)`,
+        );
+      });
+    });
+
+    it("signOut hands over to Auth.js, which ends on the home page", async () => {
+      const { actions, calls } = harness();
+      await expect(redirectOf(actions.signOut())).resolves.toBe("/");
+      expect(calls.signOut).toEqual(["/"]);
+    });
+  });
+});
