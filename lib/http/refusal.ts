@@ -4,7 +4,7 @@
 // - "action": a server action called by the page's JavaScript (it sends `Next-Action`).
 //   Next's client turns a 4xx `text/plain` answer into an Error carrying the text — the
 //   content type must be exactly "text/plain" for that — and the forms show that text when
-//   it is one of ours (components/action-failure.ts). Anything else would surface as
+//   it is one of ours (components/forms/action-failure.ts). Anything else would surface as
 //   "An unexpected response was received from the server."
 // - "html": a browser navigation (a form posted before the page's scripts ran): a small
 //   page with no script and no asset, like the rate limit's.

@@ -56,7 +56,7 @@ export async function forwardUpdates(setup: BotSetup, options: ForwardOptions = 
   const { pollSeconds = 25, signal, log = console.log, sleep = realSleep } = options;
   const post = options.fetch ?? fetch;
   const api = new Api(setup.token, { apiRoot: setup.apiRoot });
-  // getUpdates refuses to run while a webhook is set; this is why the README asks for a
+  // getUpdates refuses to run while a webhook is set; this is why docs/telegram.md asks for a
   // separate development bot.
   await api.deleteWebhook();
   await api.setMyCommands([...BOT_COMMANDS]);
