@@ -119,8 +119,12 @@ export const DURATION_DEFAULTS = {
 const variables = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 
-  /** Public origin of the app, used for OAuth callbacks and links in Telegram messages. */
+  /** Public origin of the app, used for OAuth callbacks and links in Telegram messages.
+   *  Outside production it defaults to http://localhost:$PORT. */
   APP_URL: httpUrl.optional(),
+  /** The port `next dev` / `npm start` listen on (they read it themselves); here only the
+   *  default APP_URL follows it, so `PORT=3001 npm run dev` needs nothing else. */
+  PORT: int(1, 65_535).optional(),
   /** Encrypts session JWTs and signs CSRF tokens. At least 32 characters of randomness. */
   AUTH_SECRET: z
     .string()
@@ -455,7 +459,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
   return {
     nodeEnv: v.NODE_ENV,
     isProduction,
-    appUrl: canonicalOrigin(v.APP_URL ?? "http://localhost:3000"),
+    appUrl: canonicalOrigin(v.APP_URL ?? defaultAppUrl(v.PORT)),
     dataDir: v.GATEHOUSE_DATA_DIR,
     logLevel: v.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     auth: {
@@ -524,7 +528,7 @@ function parseVariables(env: Env): Variables {
   for (const name of ["AUTH_TEST_IDP_URL", "TELEGRAM_TEST_API_URL"] as const) {
     const override = result.success ? result.data[name] : undefined;
     if (!result.success || !override) continue;
-    const appUrl = result.data.APP_URL ?? "http://localhost:3000";
+    const appUrl = result.data.APP_URL ?? defaultAppUrl(result.data.PORT);
     if (!isLoopbackUrl(override) || !isLoopbackUrl(appUrl)) {
       problems.push(`${name}: only for tests — it and APP_URL must both be loopback addresses`);
     }
@@ -579,6 +583,11 @@ function telegramSettings(v: Variables): Settings["telegram"] {
     handlerTimeoutMs: v.TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS,
     apiTimeoutSeconds: v.TELEGRAM_API_TIMEOUT_SECONDS,
   };
+}
+
+/** Where the app answers on this machine when APP_URL is not set (development, tests). */
+function defaultAppUrl(port: number | undefined): string {
+  return `http://localhost:${port ?? 3000}`;
 }
 
 /**

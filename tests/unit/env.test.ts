@@ -42,6 +42,14 @@ describe("settings in development", () => {
     expect(settings.auth.deviceCookieMaxAgeSeconds).toBe(365 * 86_400);
   });
 
+  it("lets the default APP_URL follow PORT, and an explicit APP_URL win", () => {
+    expect(parseSettings({ PORT: "3001" }, { devSecret }).appUrl).toBe("http://localhost:3001");
+    expect(
+      parseSettings({ PORT: "3001", APP_URL: "http://127.0.0.1:4000" }, { devSecret }).appUrl,
+    ).toBe("http://localhost:4000");
+    expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
+  });
+
   it("treats empty values as unset", () => {
     const settings = parseSettings({ DATABASE_URL: "", REDIS_URL: "  " }, { devSecret });
     expect(settings.database.kind).toBe("pglite");
