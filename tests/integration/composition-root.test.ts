@@ -1,7 +1,7 @@
 // The composition root builds the same graph the app runs on; here it is built from
 // settings (no Next runtime) and checked where features meet: a security event recorded
 // with services.afterRecord reaches Telegram's outbox only when a bot is configured.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { parseSettings, type Settings } from "@/lib/env";
 import { applyMigrations } from "@/lib/migrations/runner";
@@ -25,6 +25,7 @@ function settingsFor(env: Record<string, string>): Settings {
 
 const opened: Services[] = [];
 
+/** Services built from `env`, their database migrated; what they hand to after() is kept. */
 async function servicesFor(env: Record<string, string>) {
   const afterResponse: unknown[] = [];
   const services = createServices(createProtection(settingsFor(env)), {
@@ -55,13 +56,21 @@ async function signInOfLinkedUser(services: Services) {
   return prisma.notificationOutbox.findMany({ where: { userId: user.id } });
 }
 
-afterEach(async () => {
+// Built once, in hooks (which have room for a slow machine): opening and migrating PGlite
+// is the slow part, not what is checked.
+let withBot: Awaited<ReturnType<typeof servicesFor>>;
+let withoutBot: Awaited<ReturnType<typeof servicesFor>>;
+beforeAll(async () => {
+  withBot = await servicesFor(bot);
+  withoutBot = await servicesFor({});
+});
+afterAll(async () => {
   await Promise.all(opened.splice(0).map((s) => s.database.close()));
 });
 
 describe("composition root", () => {
   it("with a bot configured, an event recorded through services.afterRecord queues its alert and delivers after the response", async () => {
-    const { services, afterResponse } = await servicesFor(bot);
+    const { services, afterResponse } = withBot;
     expect(services.telegram?.botUsername).toBe("gatehouse_bot");
 
     const queued = await signInOfLinkedUser(services);
@@ -71,7 +80,7 @@ describe("composition root", () => {
   });
 
   it("without a bot there is no Telegram feature and events queue nothing", async () => {
-    const { services, afterResponse } = await servicesFor({});
+    const { services, afterResponse } = withoutBot;
     expect(services.telegram).toBeNull();
     await expect(signInOfLinkedUser(services)).resolves.toEqual([]);
     expect(afterResponse).toEqual([]);
