@@ -81,12 +81,16 @@ function ioredisOptions(url: string, logger: RedisLogger): IoRedisStoreOptions {
   };
 }
 
+/** The TTL the real-time stores are tested with. */
+const REAL_TTL_MS = 1_000;
+
 function ioredisHarness(url: string): StoreHarness {
   const { logger, warnings } = recordingLogger();
   return {
     store: createIoRedisStore(ioredisOptions(url, logger)),
-    // Real time: short, but long enough that loopback round trips never outlive it.
-    ttlMs: 150,
+    // Real time: long enough that loopback round trips never outlive it, even on a busy CI
+    // machine (150 ms was not, with other test files building the app at the same time).
+    ttlMs: REAL_TTL_MS,
     passTime: (ms) => sleep(ms),
     warnings,
   };
@@ -103,7 +107,7 @@ function upstashHarness(url: string): StoreHarness {
   return {
     store: createUpstashStore(upstashOptions(url, logger)),
     // Real time, as for ioredis; an HTTP round trip on loopback is a millisecond or two.
-    ttlMs: 150,
+    ttlMs: REAL_TTL_MS,
     passTime: (ms) => sleep(ms),
     warnings,
   };
