@@ -327,6 +327,63 @@ describe("the account page", () => {
     }
   });
 
+  test("failed password attempts on the account show in its security activity, a run as one line", async () => {
+    const email = uniqueEmail("guessed");
+    const owner = await open("/sign-up", { viewport: "phone" });
+    const stranger = await open("/sign-in");
+    try {
+      await signUp(owner.page, email);
+
+      /** One wrong password for the owner's email, from the stranger's browser. */
+      const guess = async () => {
+        const { page } = stranger;
+        await page.goto(`${r().app.url}/sign-in`);
+        const main = page.getByRole("main");
+        await main.getByLabel("Email", { exact: true }).fill(email);
+        await main.getByLabel("Password", { exact: true }).fill("not the right password");
+        await main.getByRole("button", { name: "Sign in", exact: true }).click();
+        const alert = main.getByRole("alert");
+        await expect.poll(async () => (await alert.textContent())?.trim() ?? "").not.toBe("");
+      };
+      // One attempt, an event, then three in a row: one plain line, then one summed up.
+      await guess();
+      await signInWithPassword(stranger.page, email);
+      await signOut(stranger.page);
+      for (let attempt = 0; attempt < 3; attempt += 1) await guess();
+
+      const { page } = owner;
+      await gotoAccount(page);
+      const activity = section(page, "Security activity");
+      const lines = (await activity.getByRole("listitem").allTextContents()).map((line) =>
+        line.replaceAll("\u00a0", " "),
+      );
+      expect(lines[0]).toMatch(
+        /^3 failed password attempts from 1 address, the last one (just now|1 minute ago)$/,
+      );
+      expect(lines[1]).toMatch(/^Signed out — /);
+      expect(lines[2]).toMatch(/^Signed in with email and password — /);
+      expect(lines[3]).toMatch(/^Failed password attempt — .+ — just now$/);
+      expect(lines.slice(4).join("\n")).toContain("Account created");
+      expect(owner.consoleErrors).toEqual([]);
+
+      // The section at a phone's width and a desktop's, light and dark.
+      for (const [width, colorScheme] of [
+        [360, "light"],
+        [360, "dark"],
+        [1280, "light"],
+        [1280, "dark"],
+      ] as const) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.emulateMedia({ colorScheme });
+        await assertNoHorizontalOverflow(page);
+        await elementScreenshot(activity, `account-activity-${width}-${colorScheme}`);
+      }
+    } finally {
+      await owner.close();
+      await stranger.close();
+    }
+  });
+
   for (const viewport of ["phone", "desktop"] as const) {
     for (const colorScheme of ["light", "dark"] as const) {
       test(`looks right at ${viewport} size, ${colorScheme}`, async () => {

@@ -1,10 +1,22 @@
 // Everything the account page shows, read in one place so the page stays a renderer.
+import {
+  loadAccountActivity,
+  type AccountEvent,
+  type FailedAttemptRun,
+} from "@/lib/account/activity";
 import { listSessions, type ActiveSession } from "@/lib/auth/sessions";
-import type { SecurityEventType } from "@/lib/generated/prisma/client";
 import type { DbClient } from "@/lib/security/events";
 
-/** How many security events the page lists (newest first). */
+export type { AccountEvent, FailedAttemptRun } from "@/lib/account/activity";
+
+/**
+ * How many security events the page lists (newest first), not counting failed password
+ * attempts: those are summed up between them, a line per run (lib/account/activity.ts).
+ */
 export const ACCOUNT_EVENT_LIMIT = 50;
+
+/** A run's attempts are counted up to this; beyond, the page says "more than 1,000". */
+export const FAILED_ATTEMPT_COUNT_CAP = 1_000;
 
 export interface LinkedIdentity {
   id: string;
@@ -17,16 +29,6 @@ export interface LinkedIdentity {
 export interface AccountSession extends ActiveSession {
   /** The session of the browser looking at the page. */
   current: boolean;
-}
-
-export interface AccountEvent {
-  id: string;
-  type: SecurityEventType;
-  method: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  detail: string | null;
-  createdAt: Date;
 }
 
 export interface AccountOverview {
@@ -42,13 +44,22 @@ export interface AccountOverview {
   telegram: { username: string | null; linkedAt: Date } | null;
   identities: LinkedIdentity[];
   sessions: AccountSession[];
+  /** The latest ACCOUNT_EVENT_LIMIT events other than failed password attempts. */
   events: AccountEvent[];
+  /** The failed password attempts between (and after) those events, a run per gap. */
+  failedAttempts: FailedAttemptRun[];
 }
 
 /** The signed-in user's account, or null when the user no longer exists. */
 export async function getAccountOverview(
   db: DbClient,
-  input: { userId: string; currentSessionId: string | null; now: Date; eventLimit?: number },
+  input: {
+    userId: string;
+    currentSessionId: string | null;
+    now: Date;
+    eventLimit?: number;
+    failedAttemptCountCap?: number;
+  },
 ): Promise<AccountOverview | null> {
   const user = await db.user.findUnique({
     where: { id: input.userId },
@@ -67,21 +78,12 @@ export async function getAccountOverview(
     },
   });
   if (!user) return null;
-  const [sessions, events] = await Promise.all([
+  const [sessions, activity] = await Promise.all([
     listSessions(db, { userId: user.id, now: input.now }),
-    db.securityEvent.findMany({
-      where: { userId: user.id },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: input.eventLimit ?? ACCOUNT_EVENT_LIMIT,
-      select: {
-        id: true,
-        type: true,
-        method: true,
-        ip: true,
-        userAgent: true,
-        detail: true,
-        createdAt: true,
-      },
+    loadAccountActivity(db, {
+      userId: user.id,
+      limit: input.eventLimit ?? ACCOUNT_EVENT_LIMIT,
+      countCap: input.failedAttemptCountCap ?? FAILED_ATTEMPT_COUNT_CAP,
     }),
   ]);
   return {
@@ -106,6 +108,7 @@ export async function getAccountOverview(
       ...session,
       current: session.id === input.currentSessionId,
     })),
-    events,
+    events: activity.events,
+    failedAttempts: activity.failedAttempts,
   };
 }

@@ -3,8 +3,9 @@
 // words against the page's one `now`, devices and events are named by the security
 // presenter (lib/security/presenter.ts), and the current device comes first. Pure: the page
 // passes everything in, so tests need no database, no request and no fake timers.
-import type { AccountOverview } from "@/lib/account/overview";
+import type { AccountEvent, AccountOverview, FailedAttemptRun } from "@/lib/account/overview";
 import type {
+  ActivityEventItem,
   ActivityItem,
   DeviceView,
   IdentityView,
@@ -13,7 +14,13 @@ import type {
   TimeView,
 } from "@/lib/account/view-models";
 import { describeAuthError, type AuthErrorCopy } from "@/lib/auth/error-messages";
-import { describeDevice, describeEvent, relativeTime } from "@/lib/security/presenter";
+import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
+import {
+  describeDevice,
+  describeEvent,
+  describeFailedAttempts,
+  relativeTime,
+} from "@/lib/security/presenter";
 import { isOAuthProviderId, methodName, providerDisplayName } from "@/lib/sign-in-methods";
 
 // UTC, said so: the server does not know the reader's time zone, and a tooltip that names
@@ -80,17 +87,71 @@ export function presentAccount(
           linkedAt: timeView(overview.telegram.linkedAt, now),
         }
       : null,
-    activity: overview.events.map((event) => {
-      const described = describeEvent(event, now);
-      return {
-        id: event.id,
-        title: described.title,
-        warning: event.type === "SIGN_IN_FAILED" || event.type === "PASSWORD_REMOVED",
-        device: described.device,
-        ip: described.ip,
-        when: timeView(event.createdAt, now),
-      };
-    }),
+    activity: presentActivity(overview, now),
+  };
+}
+
+/**
+ * The events and the runs of failed password attempts between them, in one list, newest
+ * first. A run of one reads like any event ("Failed password attempt — Chrome on Linux —
+ * 203.0.113.5 — 3 minutes ago"); longer runs are one line each.
+ */
+export function presentActivity(
+  overview: Pick<AccountOverview, "events" | "failedAttempts">,
+  now: Date,
+): ActivityItem[] {
+  // Both lists come newest first; merging keeps each one's own order and puts every run
+  // where the query found it (ties by id, descending, as the query sorts).
+  const items: ActivityItem[] = [];
+  const runs = [...overview.failedAttempts];
+  for (const event of overview.events) {
+    while (runs[0] && isNewer(runs[0].last.createdAt, runs[0].id, event.createdAt, event.id)) {
+      items.push(runItem(runs[0], now));
+      runs.shift();
+    }
+    items.push(eventItem(event, now));
+  }
+  return [...items, ...runs.map((run) => runItem(run, now))];
+}
+
+function isNewer(at: Date, id: string, thanAt: Date, thanId: string): boolean {
+  const difference = at.getTime() - thanAt.getTime();
+  return difference > 0 || (difference === 0 && id > thanId);
+}
+
+function eventItem(event: AccountEvent, now: Date): ActivityEventItem {
+  const described = describeEvent(event, now);
+  return {
+    kind: "event",
+    id: event.id,
+    title: described.title,
+    warning: event.type === "SIGN_IN_FAILED" || event.type === "PASSWORD_REMOVED",
+    device: described.device,
+    ip: described.ip,
+    when: timeView(event.createdAt, now),
+  };
+}
+
+function runItem(run: FailedAttemptRun, now: Date): ActivityItem {
+  if (run.attempts === 1 && !run.countCapped) {
+    return eventItem(
+      {
+        id: run.id,
+        type: "SIGN_IN_FAILED",
+        method: PASSWORD_PROVIDER_ID,
+        detail: null,
+        ...run.last,
+      },
+      now,
+    );
+  }
+  const described = describeFailedAttempts({ ...run, last: run.last.createdAt }, now);
+  return {
+    kind: "failed-attempts",
+    id: run.id,
+    title: described.title,
+    sources: described.sources,
+    when: timeView(run.last.createdAt, now),
   };
 }
 

@@ -52,8 +52,12 @@ export interface TelegramConnectionView {
   linkedAt: TimeView;
 }
 
-/** One line of the security activity. */
-export interface ActivityItem {
+/** One line of the security activity: an event, or a run of failed password attempts. */
+export type ActivityItem = ActivityEventItem | FailedAttemptsItem;
+
+/** "Signed in with GitHub — Chrome on Android — 203.0.113.5 — 3 minutes ago" */
+export interface ActivityEventItem {
+  kind: "event";
   id: string;
   /** "Signed in with GitHub" */
   title: string;
@@ -61,5 +65,18 @@ export interface ActivityItem {
   warning: boolean;
   device: string | null;
   ip: string | null;
+  when: TimeView;
+}
+
+/** "12 failed password attempts from 3 addresses, the last one 5 minutes ago" */
+export interface FailedAttemptsItem {
+  kind: "failed-attempts";
+  /** The latest attempt's event id. */
+  id: string;
+  /** "12 failed password attempts" */
+  title: string;
+  /** "from 3 addresses"; null when no address was recorded. */
+  sources: string | null;
+  /** The latest attempt. */
   when: TimeView;
 }

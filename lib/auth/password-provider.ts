@@ -54,9 +54,11 @@ export function passwordProvider(deps: PasswordProviderDeps) {
       const result = await verifyCredentials({ prisma, email, password });
       if (!result.ok) {
         await passwordGuard.failed(email, admission);
-        // The reason stays on the server; the person sees one message for every failure.
+        // The reason stays on the server; the person sees one message for every failure. The
+        // attempt goes into the log of the account whose password was tried, whose owner
+        // sees it on the account page (docs/account.md, "Failed password attempts").
         await recordSignInFailure(prisma, {
-          userId: null,
+          userId: result.userId,
           method: PASSWORD_PROVIDER_ID,
           reason: "wrong email or password",
           ...context,

@@ -130,8 +130,12 @@ export interface CredentialsInput {
   password: string;
 }
 
-/** No reason on failure: callers show one message for an unknown email and a wrong password. */
-export type CredentialsResult = { ok: true; userId: string } | { ok: false };
+/**
+ * No reason on failure: callers show one message for an unknown email and a wrong password.
+ * A failure names the user whose password was tried (null when the email has none), for
+ * that user's security log only — never for the person asking.
+ */
+export type CredentialsResult = { ok: true; userId: string } | { ok: false; userId: string | null };
 
 export interface PasswordVerifierDependencies {
   /** Checks a password against a hash; tests pass a counting wrapper of the real one. */
@@ -161,7 +165,7 @@ export function createPasswordVerifier(
     if (credential === null) {
       // Unknown email, or a user who signs in only with a provider: same work, same answer.
       await check(await dummy(), password);
-      return { ok: false };
+      return { ok: false, userId: null };
     }
 
     let matches: boolean;
@@ -170,7 +174,7 @@ export function createPasswordVerifier(
     } catch (error) {
       throw new Error(`Password check failed for user ${credential.userId}`, { cause: error });
     }
-    return matches ? { ok: true, userId: credential.userId } : { ok: false };
+    return { ok: matches, userId: credential.userId };
   };
 }
 

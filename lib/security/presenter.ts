@@ -12,6 +12,7 @@
 import Bowser from "bowser";
 
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
+import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
 import { methodName } from "@/lib/sign-in-methods";
 import { CLAIM_DETAIL } from "@/lib/security/events";
 
@@ -89,8 +90,10 @@ function baseTitle(event: DescribableEvent): string {
     case "SIGN_IN":
       return withMethod("Signed in");
     case "SIGN_IN_FAILED":
-      // The detail is a code for the server's logs ("recent-sign-in-required" …); what went
-      // wrong was already explained on the sign-in page, so the log only says that it did.
+      // A wrong password (or an unknown email's) is the one failure a stranger can cause;
+      // it says so. The detail is a code for the server's logs ("recent-sign-in-required"
+      // …); what went wrong was already explained on the sign-in page.
+      if (event.method === PASSWORD_PROVIDER_ID) return "Failed password attempt";
       return withMethod("Sign-in failed");
     case "SIGN_UP":
       return withMethod("Account created");
@@ -182,4 +185,53 @@ export function describeEvent(
   const when = relativeTime(event.createdAt, now);
   const line = [title, device, ip, when].filter((part) => part !== null).join(" — ");
   return { title, device, ip, when, line };
+}
+
+/** Consecutive failed password attempts, as lib/account/activity.ts sums them up. */
+export interface FailedAttemptsSummary {
+  attempts: number;
+  /** There were more than `attempts` (the count stopped there). */
+  countCapped: boolean;
+  /** Distinct client addresses among the counted attempts; 0 when none was recorded. */
+  addresses: number;
+  /** When the latest attempt was made. */
+  last: Date;
+}
+
+export interface DescribedFailedAttempts {
+  /** "12 failed password attempts", "More than 1,000 failed password attempts" */
+  title: string;
+  /** "from 3 addresses", "from at least 40 addresses"; null when no address was recorded. */
+  sources: string | null;
+  /** When the latest was made: "5 minutes ago", "yesterday", "just now" … */
+  when: string;
+  /** "12 failed password attempts from 3 addresses, the last one 5 minutes ago" */
+  line: string;
+}
+
+const countFormat = new Intl.NumberFormat("en");
+
+/**
+ * A run of two or more failed password attempts in one line. "The last one" (not "last")
+ * because the time may read "yesterday" or "last month".
+ */
+export function describeFailedAttempts(
+  summary: FailedAttemptsSummary,
+  now: Date,
+): DescribedFailedAttempts {
+  const count = countFormat.format(summary.attempts);
+  const plural = summary.attempts === 1 && !summary.countCapped ? "attempt" : "attempts";
+  const title = summary.countCapped
+    ? `More than ${count} failed password ${plural}`
+    : `${count} failed password ${plural}`;
+  const addresses = `${countFormat.format(summary.addresses)} ${summary.addresses === 1 ? "address" : "addresses"}`;
+  const sources =
+    summary.addresses === 0
+      ? null
+      : summary.countCapped
+        ? `from at least ${addresses}`
+        : `from ${addresses}`;
+  const when = relativeTime(summary.last, now);
+  const line = `${[title, sources].filter((part) => part !== null).join(" ")}, the last one ${when}`;
+  return { title, sources, when, line };
 }

@@ -244,6 +244,169 @@ describe.each(backends)("account services on $name", (backend) => {
       expect(later?.sessions.map((session) => session.id)).toEqual([newer.sessionId]);
     });
 
+    // ---- failed password attempts --------------------------------------------------------
+
+    /** Failed password attempts on `userId`, `count` of them, one a second from `start`. */
+    async function failures(
+      userId: string | null,
+      start: number,
+      count: number,
+      ip: (index: number) => string | null = (index) => `203.0.113.${index % 3}`,
+      method = "password",
+    ) {
+      await prisma().securityEvent.createMany({
+        data: Array.from({ length: count }, (_, index) => ({
+          userId,
+          type: "SIGN_IN_FAILED" as const,
+          method,
+          detail: "wrong email or password",
+          ip: ip(index),
+          userAgent: `attacker ${index}`,
+          createdAt: at(start + index),
+        })),
+      });
+    }
+
+    async function realEvents(userId: string, start: number, count: number) {
+      await prisma().securityEvent.createMany({
+        data: Array.from({ length: count }, (_, index) => ({
+          userId,
+          type: "SIGN_IN" as const,
+          method: "google",
+          detail: `real ${index}`,
+          createdAt: at(start + index),
+        })),
+      });
+    }
+
+    const overviewOf = (userId: string, options: { eventLimit?: number } = {}) =>
+      getAccountOverview(prisma(), { userId, currentSessionId: null, now: T, ...options });
+
+    it("getAccountOverview: 500 failed password attempts newer than 10 real events leave all 10 shown, plus one summed-up run", async () => {
+      const user = await newUser({ password: true });
+      await realEvents(user.id, -2 * HOUR, 10);
+      await failures(user.id, -HOUR, 500);
+      // Someone else's attempts, and ones that named no account, are never counted.
+      const other = await newUser({ password: true });
+      await failures(other.id, -HOUR + 1000, 20);
+      await failures(null, -HOUR + 2000, 20);
+
+      for (const eventLimit of [ACCOUNT_EVENT_LIMIT, 10]) {
+        const overview = await overviewOf(user.id, { eventLimit });
+        expect(overview?.events.map((event) => event.detail)).toEqual(
+          Array.from({ length: 10 }, (_, index) => `real ${9 - index}`),
+        );
+        expect(overview?.failedAttempts).toEqual([
+          {
+            id: expect.any(String) as string,
+            attempts: 500,
+            countCapped: false,
+            addresses: 3,
+            last: { ip: "203.0.113.1", userAgent: "attacker 499", createdAt: at(-HOUR + 499) },
+          },
+        ]);
+      }
+      const latest = await prisma().securityEvent.findFirst({
+        where: { userId: user.id, type: "SIGN_IN_FAILED" },
+        orderBy: { createdAt: "desc" },
+      });
+      expect((await overviewOf(user.id))?.failedAttempts[0]?.id).toBe(latest?.id);
+    });
+
+    it("getAccountOverview sums up each run between two events; runs older than a cut history are left out with it", async () => {
+      const user = await newUser({ password: true });
+      await failures(user.id, -10 * HOUR, 2, () => "192.0.2.1"); // before every event
+      await realEvents(user.id, -9 * HOUR, 1); // real 0
+      await failures(user.id, -8 * HOUR, 3, (index) => (index === 0 ? null : `192.0.2.${index}`));
+      await realEvents(user.id, -7 * HOUR, 1); // real 0 again, a later one
+      await failures(user.id, -6 * HOUR, 1, () => "192.0.2.9");
+      // A failure of another method (a refused link) is an event of its own, not a run.
+      await failures(user.id, -5 * HOUR, 1, () => "192.0.2.10", "github");
+      await failures(user.id, -4 * HOUR, 4, () => "192.0.2.11");
+
+      const overview = await overviewOf(user.id);
+      expect(overview?.events.map((event) => [event.type, event.method])).toEqual([
+        ["SIGN_IN_FAILED", "github"],
+        ["SIGN_IN", "google"],
+        ["SIGN_IN", "google"],
+      ]);
+      expect(
+        overview?.failedAttempts.map((run) => [
+          run.attempts,
+          run.addresses,
+          run.last.ip,
+          run.last.createdAt,
+        ]),
+      ).toEqual([
+        [4, 1, "192.0.2.11", at(-4 * HOUR + 3)],
+        [1, 1, "192.0.2.9", at(-6 * HOUR)],
+        // An attempt with no recorded address counts as an attempt, not as an address.
+        [3, 2, "192.0.2.2", at(-8 * HOUR + 2)],
+        [2, 1, "192.0.2.1", at(-10 * HOUR + 1)],
+      ]);
+
+      // With only the newest two events shown, the attempts before them are not either.
+      const cut = await overviewOf(user.id, { eventLimit: 2 });
+      expect(cut?.events).toHaveLength(2);
+      expect(cut?.failedAttempts.map((run) => run.attempts)).toEqual([4, 1]);
+    });
+
+    it("getAccountOverview counts a run up to the cap and says there were more", async () => {
+      const user = await newUser({ password: true });
+      await failures(user.id, -HOUR, 8, (index) => `198.51.100.${index}`);
+      const overview = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: null,
+        now: T,
+        failedAttemptCountCap: 5,
+      });
+      expect(overview?.events).toEqual([]);
+      expect(overview?.failedAttempts).toEqual([
+        {
+          id: expect.any(String) as string,
+          attempts: 5,
+          countCapped: true,
+          // The newest six counted: 198.51.100.2 to .7.
+          addresses: 6,
+          last: { ip: "198.51.100.7", userAgent: "attacker 7", createdAt: at(-HOUR + 7) },
+        },
+      ]);
+      const exact = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: null,
+        now: T,
+        failedAttemptCountCap: 8,
+      });
+      expect(exact?.failedAttempts.map((run) => [run.attempts, run.countCapped])).toEqual([
+        [8, false],
+      ]);
+    });
+
+    it("getAccountOverview puts an attempt made in the same millisecond as an event on the side its id sorts to", async () => {
+      const user = await newUser({ password: true });
+      const moment = at(-HOUR);
+      const ids = ["evt-m", "evt-a", "evt-z"];
+      await prisma().securityEvent.createMany({
+        data: [
+          { id: ids[0], userId: user.id, type: "SIGN_IN", method: "google", createdAt: moment },
+          ...[ids[1], ids[2]].map((id) => ({
+            id,
+            userId: user.id,
+            type: "SIGN_IN_FAILED" as const,
+            method: "password",
+            createdAt: moment,
+          })),
+        ],
+      });
+      const overview = await overviewOf(user.id);
+      expect(overview?.events.map((event) => event.id)).toEqual(["evt-m"]);
+      // Newest first, ties by id descending: evt-z, then the event, then evt-a.
+      expect(overview?.failedAttempts.map((run) => [run.id, run.attempts])).toEqual([
+        ["evt-z", 1],
+        ["evt-a", 1],
+      ]);
+    });
+
     it("getAccountOverview of an account with no email, password, identities, sessions or events", async () => {
       const user = await newUser({ email: null });
 
@@ -262,6 +425,7 @@ describe.each(backends)("account services on $name", (backend) => {
         identities: [],
         sessions: [],
         events: [],
+        failedAttempts: [],
       });
     });
 

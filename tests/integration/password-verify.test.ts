@@ -78,23 +78,24 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
       for (const password of ["analytical engine 1842", PASSWORD.toUpperCase(), "", " "]) {
         await expect(
           verifyCredentials({ prisma: prisma(), email: withPassword.email, password }),
-        ).resolves.toStrictEqual({ ok: false });
+          // The user whose password was tried, for their own security log.
+        ).resolves.toStrictEqual({ ok: false, userId: withPassword.id });
       }
     });
 
     it("refuses an unknown email with the same answer", async () => {
       await expect(
         verifyCredentials({ prisma: prisma(), email: unique("nobody"), password: PASSWORD }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: null });
     });
 
     it("refuses a user who has no password (OAuth only) with the same answer", async () => {
       await expect(
         verifyCredentials({ prisma: prisma(), email: oauthOnly.email, password: PASSWORD }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: null });
       await expect(
         verifyCredentials({ prisma: prisma(), email: oauthOnly.email, password: "" }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: null });
     });
 
     it("runs exactly one argon2 verify against the user's hash for a known email", async () => {
@@ -103,7 +104,7 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
 
       await expect(
         check({ prisma: prisma(), email: withPassword.email, password: "wrong" }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: withPassword.id });
       expect(counter.calls).toEqual([
         { storedHash: withPassword.hash, plain: "wrong", result: false },
       ]);
@@ -121,7 +122,7 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
         // Even the dummy hash's own password would not let anyone in.
         await expect(
           check({ prisma: prisma(), email: email(), password: PASSWORD }),
-        ).resolves.toStrictEqual({ ok: false });
+        ).resolves.toStrictEqual({ ok: false, userId: null });
 
         const dummy = await getDummyHash();
         expect(counter.calls).toEqual([{ storedHash: dummy, plain: PASSWORD, result: false }]);
@@ -135,7 +136,7 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
       const check = createPasswordVerifier({ verify: () => Promise.resolve(true) });
       await expect(
         check({ prisma: prisma(), email: unique("nobody"), password: PASSWORD }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: null });
       // …while the same always-true verifier does sign in a known email (the test can fail).
       await expect(
         check({ prisma: prisma(), email: withPassword.email, password: "anything" }),
@@ -155,7 +156,7 @@ describe.each(backends)("verifyCredentials on $name", (backend) => {
 
       await expect(
         verifyCredentials({ prisma: prisma(), email, password: PASSWORD }),
-      ).resolves.toStrictEqual({ ok: false });
+      ).resolves.toStrictEqual({ ok: false, userId: null });
     });
 
     it("reports a stored hash that cannot be decoded as an error naming the user, not as a wrong password", async () => {

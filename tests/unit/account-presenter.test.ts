@@ -3,7 +3,12 @@
 import { describe, expect, it } from "vitest";
 
 import type { AccountOverview } from "@/lib/account/overview";
-import { presentAccount, presentLinkNotices, timeView } from "@/lib/account/presenter";
+import {
+  presentAccount,
+  presentActivity,
+  presentLinkNotices,
+  timeView,
+} from "@/lib/account/presenter";
 import { describeAuthError } from "@/lib/auth/error-messages";
 
 const now = new Date("2026-06-01T10:00:00.000Z");
@@ -26,6 +31,7 @@ function overview(overrides: Partial<AccountOverview> = {}): AccountOverview {
     identities: [],
     sessions: [],
     events: [],
+    failedAttempts: [],
     ...overrides,
   };
 }
@@ -151,6 +157,7 @@ describe("presentAccount", () => {
     );
     expect(view.activity).toEqual([
       {
+        kind: "event",
         id: "e1",
         title: "Signed in with GitHub",
         warning: false,
@@ -159,6 +166,7 @@ describe("presentAccount", () => {
         when: timeView(minutesAgo(3), now),
       },
       {
+        kind: "event",
         id: "e2",
         title: "Sign-in failed with GitHub",
         warning: true,
@@ -167,6 +175,7 @@ describe("presentAccount", () => {
         when: timeView(minutesAgo(3), now),
       },
       {
+        kind: "event",
         id: "e3",
         title: "Password removed",
         warning: true,
@@ -175,6 +184,72 @@ describe("presentAccount", () => {
         when: timeView(minutesAgo(3), now),
       },
     ]);
+  });
+});
+
+describe("presentActivity", () => {
+  const LINUX_CHROME =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+  const signIn = (id: string, minutes: number) => ({
+    id,
+    type: "SIGN_IN" as const,
+    method: "github",
+    ip: "198.51.100.7",
+    userAgent: CHROME_ANDROID,
+    detail: null,
+    createdAt: minutesAgo(minutes),
+  });
+  const run = (id: string, minutes: number, attempts: number, addresses: number) => ({
+    id,
+    attempts,
+    countCapped: false,
+    addresses,
+    last: { ip: "203.0.113.5", userAgent: LINUX_CHROME, createdAt: minutesAgo(minutes) },
+  });
+
+  it("puts each run of failed attempts between the events it fell between, newest first", () => {
+    const items = presentActivity(
+      {
+        events: [signIn("s2", 10), signIn("s1", 120)],
+        failedAttempts: [run("f2", 5, 12, 3), run("f1", 60, 4, 1)],
+      },
+      now,
+    );
+    expect(items.map((item) => item.id)).toEqual(["f2", "s2", "f1", "s1"]);
+    expect(items[0]).toEqual({
+      kind: "failed-attempts",
+      id: "f2",
+      title: "12 failed password attempts",
+      sources: "from 3 addresses",
+      when: timeView(minutesAgo(5), now),
+    });
+    expect(items[2]).toMatchObject({
+      kind: "failed-attempts",
+      title: "4 failed password attempts",
+      sources: "from 1 address",
+    });
+  });
+
+  it("words a single failed attempt like any other event", () => {
+    expect(presentActivity({ events: [], failedAttempts: [run("f1", 3, 1, 1)] }, now)).toEqual([
+      {
+        kind: "event",
+        id: "f1",
+        title: "Failed password attempt",
+        warning: true,
+        device: "Chrome on Linux",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+    ]);
+  });
+
+  it("orders an event and a run made in the same millisecond by id, as the query does", () => {
+    const items = presentActivity(
+      { events: [signIn("b", 1)], failedAttempts: [run("c", 1, 2, 1), run("a", 1, 2, 1)] },
+      now,
+    );
+    expect(items.map((item) => item.id)).toEqual(["c", "b", "a"]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   describeDevice,
   describeEvent,
   describeEventTitle,
+  describeFailedAttempts,
   relativeTime,
   UNKNOWN_DEVICE,
 } from "@/lib/security/presenter";
@@ -93,6 +94,7 @@ describe("describeEventTitle", () => {
     ["SIGN_IN_FAILED", "google", "recent-sign-in-required", "Sign-in failed with Google"],
     ["SIGN_IN_FAILED", "github", "identity-linked-to-another-user", "Sign-in failed with GitHub"],
     ["SIGN_IN_FAILED", null, "unknown email", "Sign-in failed"],
+    ["SIGN_IN_FAILED", "password", "wrong email or password", "Failed password attempt"],
     ["SIGN_UP", "github", null, "Account created with GitHub"],
     ["SIGN_UP", "password", null, "Account created with email and password"],
     ["SIGN_UP", null, null, "Account created"],
@@ -276,8 +278,73 @@ describe("describeEvent", () => {
       now,
     );
     expect(described.device).toBe("Unknown device");
-    expect(described.line).toBe(
-      "Sign-in failed with email and password — Unknown device — 3 minutes ago",
+    expect(described.line).toBe("Failed password attempt — Unknown device — 3 minutes ago");
+  });
+});
+
+describe("describeFailedAttempts", () => {
+  const now = new Date("2025-06-15T12:00:00Z");
+  const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
+
+  it("sums up a run: how many, from how many addresses, when the last one was", () => {
+    expect(
+      describeFailedAttempts(
+        { attempts: 12, countCapped: false, addresses: 3, last: ago(5 * 60) },
+        now,
+      ),
+    ).toEqual({
+      title: "12 failed password attempts",
+      sources: "from 3 addresses",
+      when: "5 minutes ago",
+      line: "12 failed password attempts from 3 addresses, the last one 5 minutes ago",
+    });
+  });
+
+  it("says address and attempt in the singular when there is one", () => {
+    expect(
+      describeFailedAttempts({ attempts: 2, countCapped: false, addresses: 1, last: ago(10) }, now)
+        .line,
+    ).toBe("2 failed password attempts from 1 address, the last one just now");
+    expect(
+      describeFailedAttempts({ attempts: 1, countCapped: false, addresses: 1, last: ago(90) }, now)
+        .line,
+    ).toBe("1 failed password attempt from 1 address, the last one 1 minute ago");
+  });
+
+  it("reads well whatever the relative time says (yesterday, last month)", () => {
+    const day = 24 * 3600;
+    expect(
+      describeFailedAttempts({ attempts: 4, countCapped: false, addresses: 2, last: ago(day) }, now)
+        .line,
+    ).toBe("4 failed password attempts from 2 addresses, the last one yesterday");
+    expect(
+      describeFailedAttempts(
+        { attempts: 4, countCapped: false, addresses: 2, last: ago(40 * day) },
+        now,
+      ).line,
+    ).toBe("4 failed password attempts from 2 addresses, the last one last month");
+  });
+
+  it("says more than the cap, and at least so many addresses, when the count stopped", () => {
+    expect(
+      describeFailedAttempts(
+        { attempts: 1000, countCapped: true, addresses: 41, last: ago(2 * 3600) },
+        now,
+      ),
+    ).toEqual({
+      title: "More than 1,000 failed password attempts",
+      sources: "from at least 41 addresses",
+      when: "2 hours ago",
+      line: "More than 1,000 failed password attempts from at least 41 addresses, the last one 2 hours ago",
+    });
+  });
+
+  it("leaves out the addresses when none was recorded", () => {
+    const described = describeFailedAttempts(
+      { attempts: 3, countCapped: false, addresses: 0, last: ago(3 * 60) },
+      now,
     );
+    expect(described.sources).toBeNull();
+    expect(described.line).toBe("3 failed password attempts, the last one 3 minutes ago");
   });
 });
