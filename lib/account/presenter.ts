@@ -87,7 +87,12 @@ export function presentAccount(
           linkedAt: timeView(overview.telegram.linkedAt, now),
         }
       : null,
-    activity: presentActivity(overview, now),
+    activity: presentActivity(overview, now, {
+      // Until the address is proven, the account may be a squatter's (docs/sign-in.md, the
+      // claim rule), and the attempts on it the real owner's: their browser and address are
+      // not the squatter's to see.
+      attemptDetails: overview.user.emailVerified,
+    }),
   };
 }
 
@@ -99,6 +104,7 @@ export function presentAccount(
 export function presentActivity(
   overview: Pick<AccountOverview, "events" | "failedAttempts">,
   now: Date,
+  { attemptDetails = true }: { attemptDetails?: boolean } = {},
 ): ActivityItem[] {
   // Both lists come newest first; merging keeps each one's own order and puts every run
   // where the query found it (ties by id, descending, as the query sorts).
@@ -106,12 +112,12 @@ export function presentActivity(
   const runs = [...overview.failedAttempts];
   for (const event of overview.events) {
     while (runs[0] && isNewer(runs[0].last.createdAt, runs[0].id, event.createdAt, event.id)) {
-      items.push(runItem(runs[0], now));
+      items.push(runItem(runs[0], now, attemptDetails));
       runs.shift();
     }
     items.push(eventItem(event, now));
   }
-  return [...items, ...runs.map((run) => runItem(run, now))];
+  return [...items, ...runs.map((run) => runItem(run, now, attemptDetails))];
 }
 
 function isNewer(at: Date, id: string, thanAt: Date, thanId: string): boolean {
@@ -132,9 +138,10 @@ function eventItem(event: AccountEvent, now: Date): ActivityEventItem {
   };
 }
 
-function runItem(run: FailedAttemptRun, now: Date): ActivityItem {
+/** `details`: false leaves out the browser and address a single attempt came from. */
+function runItem(run: FailedAttemptRun, now: Date, details: boolean): ActivityItem {
   if (run.attempts === 1 && !run.countCapped) {
-    return eventItem(
+    const item = eventItem(
       {
         id: run.id,
         type: "SIGN_IN_FAILED",
@@ -144,6 +151,7 @@ function runItem(run: FailedAttemptRun, now: Date): ActivityItem {
       },
       now,
     );
+    return details ? item : { ...item, device: null, ip: null };
   }
   const described = describeFailedAttempts({ ...run, last: run.last.createdAt }, now);
   return {

@@ -244,6 +244,14 @@ describe("presentActivity", () => {
     ]);
   });
 
+  it("leaves out the browser and address of a single attempt when asked (an unproven email)", () => {
+    const [item] = presentActivity({ events: [], failedAttempts: [run("f1", 3, 1, 1)] }, now, {
+      attemptDetails: false,
+    });
+    expect(item).toMatchObject({ kind: "event", title: "Failed password attempt" });
+    expect(item).toMatchObject({ device: null, ip: null });
+  });
+
   it("orders an event and a run made in the same millisecond by id, as the query does", () => {
     const items = presentActivity(
       { events: [signIn("b", 1)], failedAttempts: [run("c", 1, 2, 1), run("a", 1, 2, 1)] },
