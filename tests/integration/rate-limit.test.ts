@@ -332,7 +332,6 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
     // (Counted from the moment the limiter decided, somewhere between these two.)
     expect(decisions[3]?.retryAfterSeconds).toBeGreaterThanOrEqual(secondsLeft(after[3]!));
     expect(decisions[3]?.retryAfterSeconds).toBeLessThanOrEqual(secondsLeft(after[2]!));
-    expect(secondsLeft(at)).toBeGreaterThan(1);
     const wait = String(secondsLeft(at));
     expect(rateLimitHeaders(decisions[3]!, at)).toEqual({
       "RateLimit-Limit": "3",
