@@ -8,10 +8,12 @@
 // its own through X-Forwarded-For (as a reverse proxy would add it) and start from empty
 // counters; the spoofing test runs without it, where that header must change nothing.
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Browser, Page } from "playwright-core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { waitInWords } from "@/lib/security/password-guard";
 import {
   redisServerInstalled,
   startPrivateRedis,
@@ -137,6 +139,68 @@ async function expectRefusedJson(
   return body;
 }
 
+/** "Too many attempts. Please wait <wait> and try again." → the wait's words. */
+const TOO_MANY_ATTEMPTS =
+  /^Too many attempts\. Please wait (\d+ (?:second|minute)s?) and try again\.$/;
+
+/**
+ * Checks a form's "please wait" against the waits the limiter announced over HTTP for the
+ * same limit just before (`most` seconds) and just after (`least`) the form was sent: the
+ * instant the next attempt is allowed does not move while everything is refused, so the
+ * form's wait lies between the two, in the limiter's own words (rounded up).
+ */
+function expectWaitBetween(text: string | null, { least, most }: { least: number; most: number }) {
+  const said = TOO_MANY_ATTEMPTS.exec(text ?? "")?.[1];
+  expect(said, `not a "please wait" message: ${text}`).toBeDefined();
+  const possible = new Set<string>();
+  for (let seconds = Math.max(1, least); seconds <= most; seconds += 1) {
+    possible.add(waitInWords(seconds));
+  }
+  expect([...possible]).toContain(said);
+}
+
+/** A password attempt from a new address with a wrong password. */
+function guessFromAnywhere(app: AppServer, email: string, label: string): Promise<Response> {
+  return postCredentials(app, { ip: freshIp(), email, password: `guess ${label}` });
+}
+
+/**
+ * The account's limit, refusing for at least `seconds` more: guesses from new addresses until
+ * it refuses, and answers that refusal and its announced wait. The run may come just before
+ * the window slides on, when the wait is short (even 1 s, whatever the time of day): then it
+ * waits that out and uses the limit up again — from then on the previous window's count
+ * weighs, and the limiter announces minutes.
+ */
+async function accountLimitHeld(
+  app: AppServer,
+  email: string,
+  { seconds, attempts }: { seconds: number; attempts: number },
+): Promise<{ refused: Response; wait: number }> {
+  for (let round = 0; round < 3; round += 1) {
+    for (let n = 0; n <= attempts; n += 1) {
+      const response = await guessFromAnywhere(app, email, `${round}.${n}`);
+      if (response.status !== 429) {
+        expectWrongPasswordRedirect(response);
+        continue;
+      }
+      const wait = Number(response.headers.get("retry-after"));
+      if (wait >= seconds) return { refused: response, wait };
+      await response.body?.cancel();
+      await sleep(wait * 1_000);
+      break;
+    }
+  }
+  throw new Error(`the account's limit never held for ${seconds} s`);
+}
+
+/** The wait the account's limit announces now, over HTTP (its refusal counts nothing). */
+async function accountWait(app: AppServer, email: string): Promise<number> {
+  const response = await guessFromAnywhere(app, email, "probe");
+  expect(response.status).toBe(429);
+  await response.body?.cancel();
+  return Number(response.headers.get("retry-after"));
+}
+
 let browser: Browser | undefined;
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -234,10 +298,31 @@ describe("rate limits behind a trusted proxy", () => {
     expect((await get(app, "/", { ip: freshIp() })).status).toBe(200);
   });
 
+  /**
+   * An address the global limit refuses for at least `seconds` more: a new one, its quota used
+   * up. Just before the minute's window slides on the wait is short, and once it has slid the
+   * fading count frees a request every second; so a short wait is waited out and a new
+   * address used up, which then has the whole new window ahead.
+   */
+  async function refusedAddress(app: AppServer, seconds: number): Promise<string> {
+    for (let round = 0; round < 3; round += 1) {
+      const ip = freshIp();
+      for (let n = 0; n <= 2 * GLOBAL; n += 1) {
+        const response = await get(app, "/", { ip });
+        await response.body?.cancel();
+        if (response.status !== 429) continue;
+        const wait = Number(response.headers.get("retry-after"));
+        if (wait >= seconds) return ip;
+        await sleep(wait * 1_000);
+        break;
+      }
+    }
+    throw new Error(`no address stayed refused for ${seconds} s`);
+  }
+
   test("a browser sent over the global limit sees a small readable page (360 px and desktop)", async () => {
     const app = running();
-    const ip = freshIp();
-    for (let n = 0; n < GLOBAL; n += 1) await (await get(app, "/", { ip })).body?.cancel();
+    const ip = await refusedAddress(app, 30);
     for (const viewport of ["phone", "desktop"] as ViewportName[]) {
       const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
         viewport,
@@ -257,51 +342,64 @@ describe("rate limits behind a trusted proxy", () => {
         await opened.close();
       }
     }
-  });
+    // A run just before the minute's window slides on waits that out (refusedAddress).
+  }, 120_000);
 
-  test("guessing one account's password from many addresses still stops at the per-account limit", async () => {
-    const app = running();
-    const email = uniqueEmail("victim");
-    expect(await signUpFrom(app, freshIp(), email)).toBeNull();
+  test(
+    "guessing one account's password from many addresses still stops at the per-account limit",
+    async () => {
+      const app = running();
+      const email = uniqueEmail("victim");
+      expect(await signUpFrom(app, freshIp(), email)).toBeNull();
 
-    // One wrong guess per address: no address comes near its own limit… (the sign-in that
-    // followed the sign-up used one of the account's attempts)
-    for (let n = 2; n <= SIGN_IN_ACCOUNT; n += 1) {
-      expectWrongPasswordRedirect(
-        await postCredentials(app, { ip: freshIp(), email, password: `guess number ${n}` }),
-      );
-    }
-    // …but the account's limit is used up, for every address, in any letter case.
-    const refused = await postCredentials(app, {
-      ip: freshIp(),
-      email: email.toUpperCase(),
-      password: "guess number 7",
-    });
-    await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
-    expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
-    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+      // One wrong guess per address: no address comes near its own limit… (the sign-in that
+      // followed the sign-up used one of the account's attempts)
+      for (let n = 2; n <= SIGN_IN_ACCOUNT; n += 1) {
+        expectWrongPasswordRedirect(
+          await postCredentials(app, { ip: freshIp(), email, password: `guess number ${n}` }),
+        );
+      }
+      // …but the account's limit is used up, for every address, in any letter case.
+      const refused = await postCredentials(app, {
+        ip: freshIp(),
+        email: email.toUpperCase(),
+        password: "guess number 7",
+      });
+      await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
+      expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+      expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+      // The wait goes to the header that says when the quota is back, too.
+      expect(refused.headers.get("ratelimit-reset")).toBe(refused.headers.get("retry-after"));
 
-    // While it holds, even the right password is refused from a browser that never signed
-    // in to the account, in the sign-in form too, with a message that says how long to
-    // wait — and nobody is signed in.
-    const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
-      headers: from(freshIp()),
-    });
-    try {
-      await fillSignIn(opened.page, email, PASSWORD);
-      const alert = opened.page.getByRole("main").getByRole("alert").first();
-      await alert.getByText("Too many attempts").waitFor();
-      expect(await alert.textContent()).toMatch(
-        /Too many attempts\. Please wait \d+ minutes? and try again\./,
-      );
-      await screenshot(opened.page, "sign-in-too-many-attempts");
-      expect(
-        await opened.page.getByRole("banner").getByRole("link", { name: "Sign in" }).count(),
-      ).toBe(1);
-    } finally {
-      await opened.close();
-    }
-  });
+      // While it holds, even the right password is refused from a browser that never signed
+      // in to the account, in the sign-in form too, with a message that says how long to
+      // wait — the wait the limiter announces — and nobody is signed in.
+      const { wait: most } = await accountLimitHeld(app, email, {
+        seconds: 60,
+        attempts: SIGN_IN_ACCOUNT,
+      });
+      const opened = await openPage(requireBrowser(), `${app.url}/sign-in`, {
+        headers: from(freshIp()),
+      });
+      try {
+        await fillSignIn(opened.page, email, PASSWORD);
+        const alert = opened.page.getByRole("main").getByRole("alert").first();
+        await alert.getByText("Too many attempts").waitFor();
+        expectWaitBetween(await alert.textContent(), {
+          least: await accountWait(app, email),
+          most,
+        });
+        await screenshot(opened.page, "sign-in-too-many-attempts");
+        expect(
+          await opened.page.getByRole("banner").getByRole("link", { name: "Sign in" }).count(),
+        ).toBe(1);
+      } finally {
+        await opened.close();
+      }
+    },
+    // A run just before the account's window slides on waits that out (accountLimitHeld).
+    150_000,
+  );
 
   test(
     "guessing never locks the owner out of a browser that signed in before, while new browsers stay limited",
@@ -360,20 +458,14 @@ describe("rate limits behind a trusted proxy", () => {
         if (!refused) throw new Error("the shared address was never refused");
         await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
         expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_IP));
-        // …then from new addresses until the account's limit refuses.
-        refused = undefined;
-        for (let n = 0; n <= SIGN_IN_ACCOUNT && !refused; n += 1) {
-          const response = await postCredentials(app, {
-            ip: freshIp(),
-            email,
-            password: `rotating guess ${n}`,
-          });
-          if (response.status === 429) refused = response;
-          else expectWrongPasswordRedirect(response);
-        }
-        if (!refused) throw new Error("the account's limit never refused");
-        await expectRefusedJson(refused, { status: 429, error: "rate_limited" });
-        expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
+        // …then from new addresses until the account's limit refuses — for long enough for
+        // the rest of this test, whenever it runs.
+        const guessed = await accountLimitHeld(app, email, {
+          seconds: 120,
+          attempts: SIGN_IN_ACCOUNT,
+        });
+        await expectRefusedJson(guessed.refused, { status: 429, error: "rate_limited" });
+        expect(guessed.refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_ACCOUNT));
 
         // A new browser B with the right password is refused, and told how long to wait.
         const newBrowser = await openPage(requireBrowser(), `${app.url}/sign-in`, {
@@ -383,9 +475,10 @@ describe("rate limits behind a trusted proxy", () => {
           await fillSignIn(newBrowser.page, email, PASSWORD);
           const alert = newBrowser.page.getByRole("main").getByRole("alert").first();
           await alert.getByText("Too many attempts").waitFor();
-          expect(await alert.textContent()).toMatch(
-            /Too many attempts\. Please wait \d+ minutes? and try again\./,
-          );
+          expectWaitBetween(await alert.textContent(), {
+            least: await accountWait(app, email),
+            most: guessed.wait,
+          });
         } finally {
           await newBrowser.close();
         }
@@ -434,8 +527,9 @@ describe("rate limits behind a trusted proxy", () => {
         await ownerBrowser.close();
       }
     },
-    // Three browser sign-ins and a dozen HTTP ones, some throttled; a slow CI box needs room.
-    180_000,
+    // Three browser sign-ins and a dozen HTTP ones, some throttled; a slow CI box needs room,
+    // and a run just before the account's window slides on waits that out (accountLimitHeld).
+    300_000,
   );
 
   test("ten parallel guesses at one account get no more password checks than its limit allows", async () => {
@@ -495,12 +589,14 @@ describe("rate limits behind a trusted proxy", () => {
       expect(await signUpFrom(app, ip, uniqueEmail("signup"))).toBeNull();
     }
     const email = uniqueEmail("signup");
-    expect(await signUpFrom(app, ip, email)).toMatch(
-      /Too many attempts\. Please wait \d+ minutes? and try again\./,
-    );
+    // The wait counts to when the next sign-up from this address is allowed, which may be
+    // seconds away if the hour's window ends just then — any wait within the window.
+    const refusal = await signUpFrom(app, ip, email);
+    expectWaitBetween(refusal, { least: 1, most: 3_600 });
     // Nothing was created: that email can still sign up from elsewhere.
     expect(await signUpFrom(app, freshIp(), email)).toBeNull();
-  });
+    // Four sign-ups in a browser; a loaded 2-core machine needs more than the default minute.
+  }, 120_000);
 });
 
 describe("rate limits without a trusted proxy", () => {

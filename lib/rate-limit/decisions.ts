@@ -14,9 +14,14 @@ export interface RateLimitDecision {
   limit: number;
   /** Requests left in the window after this one (0 when refused). */
   remaining: number;
-  /** When the current window ends, in ms since the epoch (a hint with a sliding window). */
+  /**
+   * When the quota is back, in ms since the epoch. Allowed: the end of the current window (a
+   * hint: a sliding window frees room gradually). Refused: the first millisecond at which the
+   * next request is allowed (backends/sliding-window.ts), or the end of a failed-closed wait.
+   */
   resetAt: number;
-  /** Seconds a refused client should wait (at least 1); 0 when allowed. */
+  /** Seconds a refused client must wait for its next request to be allowed, rounded up (at
+   *  least 1); 0 when allowed. */
   retryAfterSeconds: number;
   /** Set when the backend failed or timed out and the policy's failure mode decided. */
   failure?: "open" | "closed";
@@ -29,14 +34,19 @@ export function secondsUntil(at: number, now: number): number {
 
 /** The decision for a window result the backend gave at `now`. */
 export function decisionFromResult(result: WindowResult, now: number): RateLimitDecision {
+  const { limit, remaining } = result;
+  if (result.success) {
+    return { allowed: true, limit, remaining, resetAt: result.reset, retryAfterSeconds: 0 };
+  }
   return {
-    allowed: result.success,
-    limit: result.limit,
-    remaining: result.remaining,
-    resetAt: result.reset,
-    // At least one second: "Retry-After: 0" invites an immediate retry that will be refused
-    // again (the reset is a hint, see backends/memory.ts).
-    retryAfterSeconds: result.success ? 0 : Math.max(1, secondsUntil(result.reset, now)),
+    allowed: false,
+    limit,
+    remaining,
+    resetAt: result.retryAt,
+    // Rounded up, so that waiting that long is enough; and at least one second, since
+    // "Retry-After: 0" invites a retry at once (the backend's clock and ours may differ a
+    // little, and the backend may have answered a moment ago).
+    retryAfterSeconds: Math.max(1, secondsUntil(result.retryAt, now)),
   };
 }
 

@@ -3,8 +3,10 @@ import { secondsUntil, type RateLimitDecision } from "@/lib/rate-limit/decisions
 
 /**
  * Response headers for a decision, as of `now`: `RateLimit-Limit`, `RateLimit-Remaining` and
- * `RateLimit-Reset` (seconds until the window resets, as draft-ietf-httpapi-ratelimit-headers
- * defines it — not a timestamp), plus `Retry-After` (seconds, RFC 9110) when refused.
+ * `RateLimit-Reset` (seconds until the quota is back, as draft-ietf-httpapi-ratelimit-headers
+ * defines it — not a timestamp), plus `Retry-After` (seconds, RFC 9110) when refused. For a
+ * refusal both count to the same instant, the first at which the next request is allowed
+ * (decision.resetAt), rounded up.
  *
  * A decision the failure mode made has no counts to report: one that failed open gets no
  * headers (advertising a full quota would be made up), one that failed closed only

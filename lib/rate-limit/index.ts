@@ -15,9 +15,11 @@
 // Algorithm: @upstash/ratelimit's sliding window everywhere — its Lua script on a Redis
 // server (Upstash over REST, or self-hosted through ioredis with a thin adapter), and a
 // line-by-line transcription of that script in process for the embedded backend
-// (backends/memory.ts). A sliding window (two counters per key, the previous one weighted
-// by its overlap) avoids the fixed window's burst of 2× the limit across a boundary at the
-// same storage cost, and is the library's own recommendation.
+// (backends/sliding-window.ts, kept by backends/memory.ts). A sliding window (two counters per
+// key, the previous one weighted by its overlap) avoids the fixed window's burst of 2× the
+// limit across a boundary at the same storage cost, and is the library's own recommendation.
+// A refusal's wait (Retry-After) is worked out with the same arithmetic on every backend: the
+// first instant at which the next request is allowed, not the fixed window's end.
 //
 // When the backend fails or is slow: a decision waits settings.rateLimits.timeoutMs for
 // Redis — counted so that time our own busy event loop held the answer up does not count
@@ -47,8 +49,8 @@
 //
 // The files: policies.ts (names, failure modes, where the global limit applies), keys.ts,
 // decisions.ts and headers.ts (what a decision is and says over HTTP), incidents.ts (one log
-// line per outage), limiter.ts (createRateLimiter) and backends/ (what a backend is, one file
-// per backend, and index.ts choosing one). The timeout is lib/timeout.ts. Code outside
+// line per outage), limiter.ts (createRateLimiter) and backends/ (what a backend is, the
+// sliding window's arithmetic, one file per backend, and index.ts choosing one). The timeout is lib/timeout.ts. Code outside
 // lib/rate-limit imports from here; the files in it import each other.
 export type { SlidingWindowBackend, WindowResult } from "@/lib/rate-limit/backends/backend";
 export { createRateLimitBackend } from "@/lib/rate-limit/backends";

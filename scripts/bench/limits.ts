@@ -37,8 +37,9 @@ export interface LimitRow {
   failures: number;
 }
 
-// The bench must never hit the limit: a refusal costs the same round trip, but a limit that
-// is used up part-way through would mix two kinds of decision in one figure.
+// The bench must never hit the limit: a refusal on Redis costs a second round trip (reading the
+// key's counters for its Retry-After), and a limit that is used up part-way through would mix
+// two kinds of decision in one figure.
 const ROOMY: RateLimitRule = { limit: 100_000_000, windowMs: 60_000 };
 /** Limits no bench run reaches (the Telegram section uses them too). */
 export const ROOMY_LIMITS: RateLimitSettings = {

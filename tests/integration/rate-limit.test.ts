@@ -297,7 +297,11 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
     const windowEnd = (Math.floor(harness.now() / windowMs) + 1) * windowMs;
 
     const decisions: RateLimitDecision[] = [];
-    for (let i = 0; i < 5; i++) decisions.push(await limiter.limit("signInIp", "203.0.113.7"));
+    const after: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      decisions.push(await limiter.limit("signInIp", "203.0.113.7"));
+      after.push(harness.now());
+    }
     const at = harness.now();
 
     expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([
@@ -309,22 +313,36 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
     ]);
     for (const decision of decisions) {
       expect(decision.limit).toBe(3);
-      expect(decision.resetAt).toBe(windowEnd);
       expect(decision.failure).toBeUndefined();
     }
+    // Allowed: the quota is back at the window's end (a hint). Refused: the window holds the
+    // whole limit, which still weighs in full at the next window's first millisecond, so the
+    // next request is allowed one millisecond after that.
+    expect(decisions.map((d) => d.resetAt)).toEqual([
+      windowEnd,
+      windowEnd,
+      windowEnd,
+      windowEnd + 1,
+      windowEnd + 1,
+    ]);
     expect(decisions[0]?.retryAfterSeconds).toBe(0);
-    // Less than a second of the 2 s window has gone: the reset is over 1 s away, rounded up.
-    expect(decisions[3]?.retryAfterSeconds).toBe(2);
+    // Less than a second of the 2 s window has gone: over 1 s to wait, rounded up — 3 s when
+    // the requests came at the window's very first millisecond (the in-process clock).
+    const secondsLeft = (from: number) => Math.ceil((windowEnd + 1 - from) / 1_000);
+    // (Counted from the moment the limiter decided, somewhere between these two.)
+    expect(decisions[3]?.retryAfterSeconds).toBeGreaterThanOrEqual(secondsLeft(after[3]!));
+    expect(decisions[3]?.retryAfterSeconds).toBeLessThanOrEqual(secondsLeft(after[2]!));
+    const wait = String(secondsLeft(at));
     expect(rateLimitHeaders(decisions[3]!, at)).toEqual({
       "RateLimit-Limit": "3",
       "RateLimit-Remaining": "0",
-      "RateLimit-Reset": "2",
-      "Retry-After": "2",
+      "RateLimit-Reset": wait,
+      "Retry-After": wait,
     });
     expect(rateLimitHeaders(decisions[0]!, at)).toEqual({
       "RateLimit-Limit": "3",
       "RateLimit-Remaining": "2",
-      "RateLimit-Reset": "2",
+      "RateLimit-Reset": String(Math.ceil((windowEnd - at) / 1_000)),
     });
     expect(logger.lines).toEqual([]);
   });
@@ -356,10 +374,11 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
 
     // Just past the reset, the previous window's 2 requests still weigh floor(0.95 × 2) = 1
     // (anything up to half-way through the window gives 1): room for exactly one more.
-    await harness.passTime(refused.resetAt - harness.now() + 50);
+    const windowEnd = refused.resetAt - 1;
+    await harness.passTime(windowEnd - harness.now() + 50);
     const again = await limiter.limit("global", "ip");
     expect(again).toMatchObject({ allowed: true, remaining: 0 });
-    expect(again.resetAt).toBe(refused.resetAt + windowMs);
+    expect(again.resetAt).toBe(windowEnd + windowMs);
     expect((await limiter.limit("global", "ip")).allowed).toBe(false);
 
     // One window later the 2 requests are gone and the 1 weighs floor(0.95 × 1) = 0.
@@ -640,6 +659,126 @@ describe.runIf(redisUrl !== null)("in-process sliding window and @upstash/rateli
       }
     },
   );
+});
+
+// ---------------------------------------------------------------------------------------
+// Retry-After tells the truth: waiting that long is enough, a second less is not
+// ---------------------------------------------------------------------------------------
+
+describe("the wait a refusal announces, on every backend", () => {
+  let fake: FakeUpstash | undefined;
+  beforeAll(async () => {
+    if (redisUrl !== null) {
+      fake = await startFakeUpstash({ redisUrl, token: UPSTASH_TOKEN });
+    }
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const upstashFake = () => {
+    if (!fake) throw new Error("the fake Upstash did not start");
+    return fake;
+  };
+  // The Redis backends need the redis-server of the test setup (always there under
+  // `npm test`; a run without one has only the in-process case).
+  const stores: [string, () => RedisStore][] = [
+    ["in-memory", () => createMemoryStore()],
+    ...(redisUrl === null
+      ? []
+      : ([
+          [
+            "ioredis on redis-server",
+            () =>
+              createIoRedisStore({
+                url: redisUrl,
+                connectTimeoutMs: 1_000,
+                commandTimeoutMs: 1_000,
+                maxReconnectAttempts: 3,
+                logger: silentLogger(),
+              }),
+          ],
+          [
+            "Upstash REST",
+            () =>
+              createUpstashStore({
+                url: upstashFake().url,
+                token: UPSTASH_TOKEN,
+                commandTimeoutMs: 1_000,
+                logger: silentLogger(),
+              }),
+          ],
+        ] as [string, () => RedisStore][])),
+  ];
+
+  it.each(stores)("is exactly long enough (%s)", async (_, makeStore) => {
+    const store = makeStore();
+    // Only Date is faked: @upstash/ratelimit reads its clock from Date.now(), and the
+    // in-process backend and the limiter are given the same one. Sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const minute = 60_000;
+    const start = 1_900_000_020_000 - (1_900_000_020_000 % minute); // a window boundary
+    vi.setSystemTime(start);
+    const prefix = `gatehouse-test:${randomUUID()}:rl`;
+    const limiter = createRateLimiter({
+      backend: createRateLimitBackend(store, { now: () => Date.now() }),
+      now: () => Date.now(),
+      logger: memoryLogger(),
+      // Generous: this is about what is decided, not how fast.
+      settings: settingsWith({
+        signInAccount: rule(4, minute),
+        signUpIp: rule(6, minute),
+        timeoutMs: 5_000,
+      }),
+      keyPrefix: prefix,
+    });
+    /** Hits at `at`; returns the decision. */
+    const hit = async (policy: RateLimitPolicy, at: number) => {
+      vi.setSystemTime(at);
+      const decision = await limiter.limit(policy, "victim@example.com");
+      expect(decision.failure).toBeUndefined();
+      return decision;
+    };
+    /** The announced wait, checked by trying one second before it, then at it. */
+    const announcedWaitHolds = async (policy: RateLimitPolicy, refusedAt: number) => {
+      const refused = await hit(policy, refusedAt);
+      expect(refused.allowed).toBe(false);
+      const wait = refused.retryAfterSeconds;
+      expect(rateLimitHeaders(refused, refusedAt)["Retry-After"]).toBe(String(wait));
+      expect((await hit(policy, refusedAt + (wait - 1) * 1_000)).allowed).toBe(false);
+      expect((await hit(policy, refusedAt + wait * 1_000)).allowed).toBe(true);
+      return wait;
+    };
+    try {
+      // The whole limit in this window, refused 10 s in: it still weighs in full at the next
+      // window's first millisecond, so the wait is the 50 s to the window's end, and then
+      // one more second (rounded up from 1 ms).
+      for (let n = 0; n < 4; n++) {
+        expect((await hit("signInAccount", start + 1_000 + n)).allowed).toBe(true);
+      }
+      expect(await announcedWaitHolds("signInAccount", start + 10_000)).toBe(51);
+
+      // 6 in one window; 6 s into the next, floor(0.9 × 6) = 5 of them weigh: one more fits,
+      // then it is the fading weight that refuses. The next request fits once
+      // floor((1 - e) × 6) ≤ 4, just past 10 s into the window: 5 s after the refusal, not
+      // the 54 s to the window's end.
+      for (let n = 0; n < 6; n++) {
+        expect((await hit("signUpIp", start + 2 * minute + n)).allowed).toBe(true);
+      }
+      expect((await hit("signUpIp", start + 3 * minute + 6_000)).allowed).toBe(true);
+      expect(await announcedWaitHolds("signUpIp", start + 3 * minute + 6_000)).toBe(5);
+    } finally {
+      vi.useRealTimers();
+      if (direct) {
+        const keys = await scanKeys(direct, prefix);
+        if (keys.length > 0) await direct.del(...keys);
+      }
+      await store.close();
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------

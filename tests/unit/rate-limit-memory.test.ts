@@ -1,13 +1,15 @@
-// The in-process sliding window on an injected clock. (That it answers exactly as
-// @upstash/ratelimit's Lua script does is checked against the script itself in
+// The sliding window's arithmetic and the in-process backend, on an injected clock. (That
+// they answer exactly as @upstash/ratelimit's Lua script does, and that the announced wait
+// holds on every backend, is checked against the script itself in
 // tests/integration/rate-limit.test.ts.)
 import { describe, expect, it } from "vitest";
 
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import {
-  createMemoryRateLimitBackend,
+  nextAllowedAt,
   slidingWindowHit,
   type SlidingWindowState,
-} from "@/lib/rate-limit/backends/memory";
+} from "@/lib/rate-limit/backends/sliding-window";
 
 const W = 10_000;
 const T0 = 1_800_000_000_000; // a window boundary
@@ -71,6 +73,70 @@ describe("slidingWindowHit", () => {
 
   it("refuses everything with a limit of 0", () => {
     expect(run([T0], { limit: 0, windowMs: W })[0]?.success).toBe(false);
+  });
+});
+
+describe("nextAllowedAt", () => {
+  const full = [T0, T0 + 1, T0 + 2, T0 + 3];
+
+  /** The refusal of one more hit at `at` after `instants`, and its retryAt. */
+  const refusedAt = (instants: number[], at: number, limits = rule) => {
+    const step = run([...instants, at], limits).at(-1);
+    if (step?.success !== false) throw new Error(`expected a refusal at ${at}`);
+    return step;
+  };
+
+  it("is the window's end + 1 ms when this window holds the whole limit", () => {
+    // At the first millisecond of the next window all 4 still count (floor(1 × 4) = 4): the
+    // window's end, which a wait used to be counted to, is still refused.
+    const refused = refusedAt(full, T0 + 5);
+    expect(refused.retryAt).toBe(T0 + W + 1);
+    expect(run([...full, T0 + W]).at(-1)?.success).toBe(false);
+    expect(run([...full, T0 + W + 1]).at(-1)?.success).toBe(true);
+  });
+
+  it("comes before the window's end when the previous window's weight is what refuses", () => {
+    // 4 in the previous window; a tenth into this one floor(0.9 × 4) = 3 weigh, 1 more fits…
+    const refused = refusedAt([...full, T0 + W + W / 10], T0 + W + W / 10 + 1);
+    // …and the next one once floor((1 - e) × 4) ≤ 2, i.e. just past a quarter: 2 501 ms in,
+    // long before the window's end.
+    expect(refused.retryAt).toBe(T0 + W + W / 4 + 1);
+    expect(refused.reset).toBe(T0 + 2 * W);
+  });
+
+  it("is the earliest instant the window allows, on any history (checked millisecond by millisecond)", () => {
+    // A small, seeded pseudo-random generator: the same cases on every run.
+    let seed = 42;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % below;
+    };
+    const windowMs = 1_000;
+    let refusals = 0;
+    for (let history = 0; history < 60; history++) {
+      const limits = { limit: 1 + random(6), windowMs };
+      let state: SlidingWindowState | undefined;
+      let at = T0 + random(windowMs);
+      for (let hit = 0; hit < 25; hit++) {
+        at += random(200);
+        const step = slidingWindowHit(state, at, limits);
+        state = step.state;
+        if (step.success) continue;
+        refusals += 1;
+        expect(step.retryAt).toBeGreaterThan(at);
+        expect(step.retryAt).toBeLessThanOrEqual(step.reset + 1);
+        // Refused at every millisecond before it (refused hits change nothing), allowed at it.
+        let firstAllowed = at;
+        while (!slidingWindowHit(state, firstAllowed, limits).success) firstAllowed += 1;
+        expect(firstAllowed).toBe(step.retryAt);
+        expect(nextAllowedAt(state, at, limits)).toBe(step.retryAt);
+      }
+    }
+    expect(refusals).toBeGreaterThan(100);
+  });
+
+  it("answers the window's end for a limit of 0, which never allows", () => {
+    expect(nextAllowedAt(undefined, T0 + 5, { limit: 0, windowMs: W })).toBe(T0 + W);
   });
 });
 

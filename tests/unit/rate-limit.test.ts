@@ -25,6 +25,7 @@ import {
   type SlidingWindowBackend,
   type WindowResult,
 } from "@/lib/rate-limit";
+import { retryAtAfterRefusal } from "@/lib/rate-limit/backends/upstash-ratelimit";
 import { createMemoryStore } from "@/lib/redis";
 import { lateTimerMs, TimeoutError as RateLimitTimeoutError, withTimeout } from "@/lib/timeout";
 import { memoryLogger } from "@/tests/support/logger";
@@ -125,7 +126,7 @@ describe("rate-limit keys", () => {
 
 describe("decisions", () => {
   it("copies an allowed result, with no Retry-After", () => {
-    const result = { success: true, limit: 5, remaining: 3, reset: NOW + 1_500 };
+    const result = { success: true, limit: 5, remaining: 3, reset: NOW + 1_500 } as const;
     expect(decisionFromResult(result, NOW)).toEqual({
       allowed: true,
       limit: 5,
@@ -135,13 +136,32 @@ describe("decisions", () => {
     });
   });
 
+  it("counts a refusal's wait to when the next request is allowed, not to the window's end", () => {
+    const refused = { success: false, limit: 5, remaining: 0, reset: NOW + 50_000 } as const;
+    expect(decisionFromResult({ ...refused, retryAt: NOW + 7_250 }, NOW)).toEqual({
+      allowed: false,
+      limit: 5,
+      remaining: 0,
+      resetAt: NOW + 7_250,
+      retryAfterSeconds: 8,
+    });
+    // And past the window's end (its count still weighs at the first millisecond after).
+    expect(decisionFromResult({ ...refused, retryAt: NOW + 50_001 }, NOW)).toMatchObject({
+      resetAt: NOW + 50_001,
+      retryAfterSeconds: 51,
+    });
+  });
+
   it("rounds Retry-After up to whole seconds, and never to 0", () => {
-    const refused = (reset: number) =>
-      decisionFromResult({ success: false, limit: 5, remaining: 0, reset }, NOW);
+    const refused = (retryAt: number) =>
+      decisionFromResult(
+        { success: false, limit: 5, remaining: 0, reset: NOW + 60_000, retryAt },
+        NOW,
+      );
     expect(refused(NOW + 1_001).retryAfterSeconds).toBe(2);
     expect(refused(NOW + 1_000).retryAfterSeconds).toBe(1);
     expect(refused(NOW + 1).retryAfterSeconds).toBe(1);
-    // A reset already past (clocks differ a little between instances): still 1, not 0.
+    // Already past (clocks differ a little between instances): still 1, not 0.
     expect(refused(NOW - 500).retryAfterSeconds).toBe(1);
   });
 
@@ -174,6 +194,45 @@ describe("decisions", () => {
       retryAfterSeconds: 3,
       failure: "closed",
     });
+  });
+});
+
+describe("the wait after a refusal on Redis (retryAtAfterRefusal)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const windowMs = 60_000;
+  const limits = { limit: 6, windowMs };
+  const window = NOW / windowMs; // NOW is a window boundary
+
+  it("reads the library's two counters and works the instant out from them", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(NOW + 6_000);
+    const read: string[] = [];
+    const counters = new Map([
+      [`rl:global:abc:${window}`, "1"],
+      [`rl:global:abc:${window - 1}`, "6"],
+    ]);
+    const readCounter = (key: string) => {
+      read.push(key);
+      return Promise.resolve(counters.get(key) ?? null);
+    };
+    // floor(0.9 × 6) + 1 = 6 refuses; floor((1 - e) × 6) + 1 < 6 once e is past 10 s.
+    expect(await retryAtAfterRefusal(readCounter, "rl:global", "abc", limits)).toBe(NOW + 10_001);
+    expect(read.sort()).toEqual([`rl:global:abc:${window - 1}`, `rl:global:abc:${window}`]);
+    // Keys the library never wrote count as 0 (then this one would not have been refused).
+    expect(await retryAtAfterRefusal(() => Promise.resolve(null), "rl", "x", limits)).toBe(
+      NOW + 6_000,
+    );
+  });
+
+  it("falls back to the window's end + 1 ms when the counters cannot be read", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(NOW + 6_000);
+    const failing = () => Promise.reject(new Error("connection reset"));
+    expect(await retryAtAfterRefusal(failing, "rl", "x", limits)).toBe(NOW + windowMs + 1);
+    const garbage = () => Promise.resolve("not a number");
+    expect(await retryAtAfterRefusal(garbage, "rl", "x", limits)).toBe(NOW + windowMs + 1);
   });
 });
 
@@ -453,7 +512,13 @@ describe("createRateLimiter", () => {
 
   it("turns a refusal into a decision with Retry-After", async () => {
     const { backend } = stubBackend((call) =>
-      Promise.resolve({ success: false, limit: call.rule.limit, remaining: 0, reset: NOW + 2_500 }),
+      Promise.resolve({
+        success: false,
+        limit: call.rule.limit,
+        remaining: 0,
+        reset: NOW + 60_000,
+        retryAt: NOW + 2_500,
+      }),
     );
     expect(await limiterOn(backend).limit("signUpIp", "203.0.113.1")).toEqual({
       allowed: false,

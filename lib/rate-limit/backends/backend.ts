@@ -4,14 +4,23 @@
 import type { RateLimitRule } from "@/lib/env";
 import type { RedisStore } from "@/lib/redis";
 
-/** One request counted by a backend's sliding window (@upstash/ratelimit's answer). */
-export interface WindowResult {
-  success: boolean;
+interface WindowCounts {
   limit: number;
   remaining: number;
-  /** End of the current fixed window, ms since the epoch. */
+  /** End of the current fixed window, ms since the epoch (a hint: see sliding-window.ts). */
   reset: number;
 }
+
+/** One request counted by a backend's sliding window (@upstash/ratelimit's answer, and when
+ *  refused the instant from which the next request is allowed). */
+export type WindowResult =
+  | (WindowCounts & { success: true })
+  | (WindowCounts & {
+      success: false;
+      /** The first millisecond at which the next request for the key is allowed, if nothing
+       *  else is counted for it meanwhile (sliding-window.ts, nextAllowedAt). */
+      retryAt: number;
+    });
 
 /** A sliding-window counter store: @upstash/ratelimit on Redis, or the in-process one. */
 export interface SlidingWindowBackend {

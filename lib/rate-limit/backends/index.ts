@@ -22,9 +22,17 @@ export function createRateLimitBackend(
   store: RedisStore,
   { now = Date.now }: { now?: () => number } = {},
 ): SlidingWindowBackend {
-  if (isUpstashStore(store)) return createRatelimitLibraryBackend("upstash", store.client);
+  // The counters a refusal's wait is worked out from are read with the store's own GET.
+  const readCounter = (key: string) => store.get(key);
+  if (isUpstashStore(store)) {
+    return createRatelimitLibraryBackend("upstash", store.client, readCounter);
+  }
   if (isIoRedisStore(store)) {
-    return createRatelimitLibraryBackend("ioredis", createIoRedisRatelimitAdapter(store));
+    return createRatelimitLibraryBackend(
+      "ioredis",
+      createIoRedisRatelimitAdapter(store),
+      readCounter,
+    );
   }
   if (store.kind === "memory") return createMemoryRateLimitBackend({ now });
   throw new TypeError(
