@@ -24,9 +24,11 @@ export function SignInLink() {
 }
 
 /**
- * The header's sign-out button. While the sign-out runs it says so ("Signing out…"); the
- * longer label's room is kept from the start (an invisible copy under the visible one), so
- * the header does not shift, and the button's name stays "Sign out".
+ * The header's sign-out button. While the sign-out runs it says so ("Signing out…"), from
+ * tablet width up: there the longer label's room is kept from the start (an invisible copy
+ * under the visible one), so the header does not shift. A 360 px phone has no room for it
+ * beside the logo and the account link, so there it stays "Sign out" and only aria-busy
+ * changes. The button's name is "Sign out" throughout.
  */
 export function SignOutButton() {
   const { pending } = useFormStatus();
@@ -48,11 +50,11 @@ export function SignOutButton() {
       <span className="grid">
         <span
           aria-hidden="true"
-          className={`col-start-1 row-start-1 ${pending ? "" : "invisible"}`}
+          className={`col-start-1 row-start-1 max-sm:hidden ${pending ? "" : "invisible"}`}
         >
           Signing out…
         </span>
-        <span className={`col-start-1 row-start-1 ${pending ? "sr-only" : ""}`}>Sign out</span>
+        <span className={`col-start-1 row-start-1 ${pending ? "sm:sr-only" : ""}`}>Sign out</span>
       </span>
     </button>
   );

@@ -457,7 +457,7 @@ describe("every account action answers on screen, on a phone", () => {
     } finally {
       await opened.close();
     }
-  });
+  }, 240_000);
 
   test("setting a password, and a refused one, on an account made with GitHub", async () => {
     r().idp.setIdentity("github", freshGitHubIdentity("phone-setter"));
@@ -493,7 +493,7 @@ describe("every account action answers on screen, on a phone", () => {
     } finally {
       await opened.close();
     }
-  });
+  }, 120_000);
 });
 
 describe("Telegram alerts", () => {

@@ -582,7 +582,9 @@ describe("the pending spinner", () => {
       await expect.poll(() => submit.getAttribute("aria-busy")).toBe("true");
       expect(await submit.locator("[data-spinner]").count()).toBe(1);
       // It says what it is doing, on the button (its name stays "Sign in") and aloud.
-      expect(await submit.innerText()).toBe("Signing in…");
+      const shown = submit.locator('span[aria-hidden="true"]');
+      expect(await shown.textContent()).toBe("Signing in…");
+      expect(await shown.isVisible()).toBe(true);
       expect(await page.locator('[aria-live="polite"]').allTextContents()).toContain("Signing in…");
       await screenshot(page, "sign-in-password-pending-1280-light");
       await page.evaluate(() => {
@@ -590,6 +592,7 @@ describe("the pending spinner", () => {
       });
       await expect.poll(() => submit.getAttribute("aria-busy")).toBe("false");
       expect(await page.locator("[data-spinner]").count()).toBe(0);
+      expect(await shown.count()).toBe(0);
       expect(await submit.innerText()).toBe("Sign in");
     } finally {
       await opened.close();
