@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { unstable_rethrow } from "next/navigation";
 
+import { SignInLink, SignOutButton } from "@/components/header-links";
 import { signOutAction } from "@/lib/actions/auth";
 import { auth } from "@/lib/root/auth";
 import { getServices } from "@/lib/root";
@@ -73,7 +74,7 @@ export async function SiteHeader() {
 
   return (
     <header className="border-b border-border">
-      <div className="mx-auto flex w-full max-w-page items-center justify-between gap-4 px-5 py-4 sm:px-8">
+      <div className="mx-auto flex w-full max-w-page items-center justify-between gap-3 px-5 py-4 sm:gap-4 sm:px-8">
         <Link
           href="/"
           className="-m-1 flex shrink-0 items-center gap-2 rounded-control p-1 text-lg font-black tracking-tight"
@@ -82,16 +83,20 @@ export async function SiteHeader() {
           Gatehouse
         </Link>
         {user ? (
-          <div className="flex min-w-0 items-center gap-3 sm:gap-4">
-            {/* On a phone there is room for an initial, not for an email (it would truncate
-                to two letters), so the name is read out but not shown there, and the
-                initial is the way to the account page. */}
+          <div className="flex min-w-0 items-center gap-2 sm:gap-4">
+            {/* On a phone there is room for an initial and a word, not for an email (it
+                would truncate to two letters), so the name is read out but not shown there. */}
             <Link
               href="/account"
-              aria-label="Your account"
-              className="inline-flex size-11 shrink-0 items-center justify-center rounded-full bg-brand/12 text-lg font-bold text-brand hover:bg-brand/20 sm:hidden"
+              className="-my-1 inline-flex min-h-11 shrink-0 flex-col items-center justify-center gap-0.5 rounded-control px-1 text-brand hover:bg-brand/8 sm:hidden"
             >
-              <span aria-hidden="true">{user.initial}</span>
+              <span
+                aria-hidden="true"
+                className="inline-flex size-7 items-center justify-center rounded-full bg-brand/12 text-sm leading-none font-bold"
+              >
+                {user.initial}
+              </span>
+              <span className="text-xs leading-none font-semibold">Account</span>
             </Link>
             <p className="min-w-0 text-right leading-tight max-sm:sr-only">
               <span className="sr-only">Signed in as </span>
@@ -111,20 +116,11 @@ export async function SiteHeader() {
               Account
             </Link>
             <form action={signOutAction} className="shrink-0">
-              <button type="submit" className={buttonClasses({ variant: "secondary", size: "md" })}>
-                Sign out
-              </button>
+              <SignOutButton />
             </form>
           </div>
         ) : (
-          <Link
-            href="/sign-in"
-            // Outlined, not filled: on the sign-in page the form's own button is the one
-            // primary action.
-            className={buttonClasses({ variant: "outline", size: "md", className: "shrink-0" })}
-          >
-            Sign in
-          </Link>
+          <SignInLink />
         )}
       </div>
     </header>

@@ -12,6 +12,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { accountErrorMessages } from "@/lib/account/errors";
+import { messages } from "@/lib/auth/schemas";
 
 import {
   assertNoHorizontalOverflow,
@@ -22,6 +23,8 @@ import {
   type OpenedPage,
   type OpenPageOptions,
   type ViewportName,
+  viewportPlacement,
+  viewportScreenshot,
 } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import {
@@ -412,6 +415,146 @@ describe("the account page", () => {
   }
 });
 
+/** Waits for `element`, checks all of it is on screen, and saves what the screen shows. */
+async function expectOnScreen(page: Page, element: Locator, name: string): Promise<void> {
+  await element.waitFor();
+  await expect.poll(() => viewportPlacement(element)).toBe("visible");
+  await viewportScreenshot(page, name);
+}
+
+/** Signs `email` in from a browser of its own, which then goes away: one more device. */
+async function signInElsewhere(email: string, password = PASSWORD): Promise<void> {
+  const other = await open("/sign-in");
+  try {
+    const main = other.page.getByRole("main");
+    await main.getByLabel("Email", { exact: true }).fill(email);
+    await main.getByLabel("Password", { exact: true }).fill(password);
+    await main.getByRole("button", { name: "Sign in", exact: true }).click();
+    await other.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+  } finally {
+    await other.close();
+  }
+}
+
+describe("every account action answers on screen, on a phone", () => {
+  const NEW_PASSWORD = "amber kite 42 over the dunes";
+
+  test("link, unlink, change password, sign out one device, all others, everywhere; Connect Telegram", async () => {
+    r().idp.setIdentity("github", freshGitHubIdentity("phone-linker"));
+    const email = uniqueEmail("phone-feedback");
+    const opened = await open("/sign-up", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      await signUp(page, email);
+      await signInElsewhere(email);
+      await signInElsewhere(email);
+      await gotoAccount(page);
+
+      // Back from the provider the page opens at its top; the notice is brought into view.
+      const methods = section(page, "Sign-in methods");
+      await methods.getByRole("button", { name: "Link GitHub" }).click();
+      await authorizeAtProvider(page);
+      const linked = methods.getByRole("status").filter({ hasText: "GitHub is now linked." });
+      await expectOnScreen(page, linked, "feedback-linked-360-light");
+
+      await methods.getByRole("button", { name: "Unlink GitHub" }).click();
+      await methods
+        .getByRole("group", { name: "Unlink GitHub?" })
+        .getByRole("button", { name: "Unlink GitHub" })
+        .click();
+      const unlinked = methods
+        .getByRole("status")
+        .filter({ hasText: "GitHub is no longer linked." });
+      await expectOnScreen(page, unlinked, "feedback-unlinked-360-light");
+
+      // The message the person used to miss: it shows under the button that was pressed.
+      const password = section(page, "Password");
+      await password.getByLabel("Current password").fill(PASSWORD);
+      await password.getByLabel("New password").fill(NEW_PASSWORD);
+      await password.getByRole("button", { name: "Change password" }).click();
+      const changed = password.getByRole("status").filter({
+        hasText: "Password changed, and 2 other devices were signed out.",
+      });
+      await expectOnScreen(page, changed, "feedback-password-changed-360-light");
+      // No second "Change password" heading under "Password".
+      expect(await password.getByRole("heading").allTextContents()).toEqual(["Password"]);
+
+      for (let device = 0; device < 3; device++) await signInElsewhere(email, NEW_PASSWORD);
+      await page.reload();
+      const devices = section(page, "Devices");
+      const others = devices.getByRole("listitem").filter({ hasNotText: "This device" });
+      await expect.poll(() => others.count()).toBe(3);
+      await others.first().getByRole("button", { name: "Sign out" }).click();
+      const one = devices.getByRole("status").filter({ hasText: "It will need to sign in again." });
+      await expectOnScreen(page, one, "feedback-device-signed-out-360-light");
+
+      await devices.getByRole("button", { name: "Sign out all other devices" }).click();
+      const all = devices.getByRole("status").filter({ hasText: "Signed out 2 other devices." });
+      await expectOnScreen(page, all, "feedback-others-signed-out-360-light");
+
+      const telegram = section(page, "Telegram alerts");
+      await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+      await expectOnScreen(
+        page,
+        telegram.getByRole("link", { name: /^Open Telegram/ }),
+        "feedback-telegram-link-360-light",
+      );
+
+      await devices.getByRole("button", { name: "Sign out everywhere" }).click();
+      await devices
+        .getByRole("group", { name: "Sign out everywhere?" })
+        .getByRole("button", { name: "Sign out everywhere" })
+        .click();
+      await page.waitForURL((url) => url.pathname === "/sign-in");
+      await expectOnScreen(
+        page,
+        page.getByRole("heading", { level: 1 }),
+        "feedback-signed-out-everywhere-360-light",
+      );
+      await assertNoHorizontalOverflow(page);
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  }, 240_000);
+
+  test("setting a password, and a refused one, on an account made with GitHub", async () => {
+    r().idp.setIdentity("github", freshGitHubIdentity("phone-setter"));
+    const opened = await open("/sign-in", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      await page.getByRole("button", { name: "Continue with GitHub" }).click();
+      await authorizeAtProvider(page);
+      await gotoAccount(page);
+      const password = section(page, "Password");
+      const email = password.getByLabel("Email", { exact: true });
+      await email.fill(uniqueEmail("phone-setter"));
+      await password.getByLabel("New password").fill("short");
+      await password.getByRole("button", { name: "Set password" }).click();
+      // A refused field: the caret goes to it, with its reason beside it.
+      const field = password.getByLabel("New password");
+      await expect.poll(() => field.getAttribute("aria-invalid")).toBe("true");
+      await expectOnScreen(
+        page,
+        password.getByText(messages.passwordTooShort),
+        "feedback-set-password-refused-360-light",
+      );
+
+      await field.fill(NEW_PASSWORD);
+      await password.getByRole("button", { name: "Set password" }).click();
+      const set = password.getByRole("status").filter({ hasText: "Password set." });
+      await expectOnScreen(page, set, "feedback-password-set-360-light");
+      // The form became "Change password", still under the one "Password" heading.
+      await password.getByRole("button", { name: "Change password" }).waitFor();
+      expect(await viewportPlacement(set)).toBe("visible");
+      expect(await password.getByRole("heading").allTextContents()).toEqual(["Password"]);
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  }, 120_000);
+});
+
 describe("Telegram alerts", () => {
   test("Connect Telegram shows a single-use link; 'Get a new link' replaces it", async () => {
     const opened = await open("/sign-up");
@@ -659,6 +802,38 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         expect(await linkRows(email)).toBe(0);
         const activity = section(page, "Security activity");
         await expect.poll(() => activity.textContent()).toContain("Telegram disconnected");
+        expect(opened.consoleErrors).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
+
+    test("on a phone, 'connected' and 'disconnected' show where the person is looking", async () => {
+      const email = uniqueEmail("telegram-phone");
+      const opened = await signedUp(email, { viewport: "phone" });
+      try {
+        const { page } = opened;
+        await gotoAccount(page, app().url);
+        const telegram = section(page, "Telegram alerts");
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+        await telegram.getByRole("link", { name: /^Open Telegram/ }).waitFor();
+
+        await linkChat(email, "alerts_phone");
+        await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+        const connected = telegram
+          .getByRole("status")
+          .filter({ hasText: "Telegram is connected." });
+        await expectOnScreen(page, connected, "feedback-telegram-connected-360-light");
+
+        await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+        await telegram
+          .getByRole("group", { name: "Stop alerts in that chat?" })
+          .getByRole("button", { name: "Disconnect" })
+          .click();
+        const disconnected = telegram
+          .getByRole("status")
+          .filter({ hasText: "Telegram is disconnected." });
+        await expectOnScreen(page, disconnected, "feedback-telegram-disconnected-360-light");
         expect(opened.consoleErrors).toEqual([]);
       } finally {
         await opened.close();

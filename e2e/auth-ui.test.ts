@@ -19,6 +19,7 @@ import {
   type OpenedPage,
   type OpenPageOptions,
   type ViewportName,
+  viewportScreenshot,
 } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure, type AppServer } from "./support/server";
@@ -97,6 +98,13 @@ async function submitSignIn(page: Page, email: string, password: string): Promis
   await main.getByLabel("Email", { exact: true }).fill(email);
   await main.getByLabel("Password", { exact: true }).fill(password);
   await main.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** The signed-in user as Auth.js's session endpoint sees it, or null. */
+async function sessionUser(page: Page): Promise<unknown> {
+  const response = await page.request.get(`${server().url}/api/auth/session`);
+  const body = (await response.json()) as { user?: unknown } | null;
+  return body?.user ?? null;
 }
 
 /** Creates an account through the sign-up page and waits until the header shows it. */
@@ -304,7 +312,11 @@ describe("password accounts", () => {
       expect(wrongPassword).toBe(SIGN_IN_FAILED);
       expect(unknownEmail).toBe(wrongPassword);
       expect(new URL(page.url()).pathname).toBe("/sign-in");
-      expect(await page.getByRole("banner").getByRole("link", { name: "Sign in" }).count()).toBe(1);
+      // Still signed out. The header offers no "Sign in" on the sign-in page itself.
+      const banner = page.getByRole("banner");
+      expect(await banner.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+      expect(await banner.getByRole("link", { name: "Sign in" }).count()).toBe(0);
+      expect(await sessionUser(page)).toBeNull();
     } finally {
       await opened.close();
     }
@@ -344,6 +356,71 @@ describe("password accounts", () => {
       // Still signed out: nothing was created.
       expect(await page.getByRole("banner").getByRole("link", { name: "Sign in" }).count()).toBe(1);
       await assertNoHorizontalOverflow(page);
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe("the header and the words", () => {
+  test("the header offers Sign in everywhere but on the sign-in page", async () => {
+    const opened = await open("/sign-in", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      const banner = page.getByRole("banner");
+      await page.getByRole("main").getByRole("button", { name: "Sign in", exact: true }).waitFor();
+      expect(await banner.getByRole("link", { name: "Sign in" }).count()).toBe(0);
+      for (const path of ["/", "/sign-up"]) {
+        await page.goto(`${server().url}${path}`);
+        expect(await banner.getByRole("link", { name: "Sign in" }).isVisible()).toBe(true);
+      }
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("on a phone the account link says 'Account' next to the initial, without overflow", async () => {
+    const email = uniqueEmail("header-label");
+    const opened = await open("/", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      await signUp(page, email);
+      const account = page.getByRole("banner").getByRole("link", { name: "Account" });
+      expect(await account.isVisible()).toBe(true);
+      expect(await account.innerText()).toMatch(/^[A-Z]\s*Account$/);
+      const box = await account.boundingBox();
+      expect(box?.height).toBeGreaterThanOrEqual(44);
+      await assertNoHorizontalOverflow(page);
+      await viewportScreenshot(page, "header-account-360-light");
+      expect(opened.consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("sign-up with an email that has an account says so, shows its progress, and creates nothing", async () => {
+    const email = uniqueEmail("taken");
+    const setup = await open("/");
+    try {
+      await signUp(setup.page, email);
+    } finally {
+      await setup.close();
+    }
+    const opened = await open("/sign-up", { viewport: "phone" });
+    try {
+      const { page } = opened;
+      const main = page.getByRole("main");
+      await main.getByLabel("Email", { exact: true }).fill(email);
+      await main.getByLabel("Password", { exact: true }).fill(`${GOOD_PASSWORD} again`);
+      const submit = main.getByRole("button", { name: "Create account" });
+      await submit.click();
+      expect(await alertText(page)).toBe(messages.emailTaken);
+      expect(messages.emailTaken).toBe("An account already uses that email. Sign in instead.");
+      expect(await sessionUser(page)).toBeNull();
+      expect(await submit.innerText()).toBe("Create account");
+      await viewportScreenshot(page, "sign-up-taken-360-light");
       expect(opened.consoleErrors).toEqual([]);
     } finally {
       await opened.close();
@@ -504,11 +581,19 @@ describe("the pending spinner", () => {
       await submitSignIn(page, uniqueEmail("slow"), GOOD_PASSWORD);
       await expect.poll(() => submit.getAttribute("aria-busy")).toBe("true");
       expect(await submit.locator("[data-spinner]").count()).toBe(1);
+      // It says what it is doing, on the button (its name stays "Sign in") and aloud.
+      const shown = submit.locator('span[aria-hidden="true"]');
+      expect(await shown.textContent()).toBe("Signing in…");
+      expect(await shown.isVisible()).toBe(true);
+      expect(await page.locator('[aria-live="polite"]').allTextContents()).toContain("Signing in…");
+      await screenshot(page, "sign-in-password-pending-1280-light");
       await page.evaluate(() => {
         window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }));
       });
       await expect.poll(() => submit.getAttribute("aria-busy")).toBe("false");
       expect(await page.locator("[data-spinner]").count()).toBe(0);
+      expect(await shown.count()).toBe(0);
+      expect(await submit.innerText()).toBe("Sign in");
     } finally {
       await opened.close();
     }

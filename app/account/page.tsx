@@ -12,7 +12,7 @@ import { TelegramSection } from "@/components/account/telegram-section";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
 import { presentAccount, presentLinkNotices } from "@/lib/account/presenter";
 import { configuredProviders } from "@/lib/auth/providers";
-import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
+import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
 import { currentSession } from "@/lib/root/auth";
@@ -23,9 +23,6 @@ export const metadata: Metadata = { title: "Your account" };
 export const dynamic = "force-dynamic";
 
 const SIGN_IN_PATH = "/sign-in?callbackUrl=/account";
-
-// The rules in words, from the constants the server enforces (as on the sign-up page).
-const passwordHint = `At least ${PASSWORD_MIN_LENGTH} characters. Spaces and symbols are fine; very common passwords and your email address are refused.`;
 
 const sections = {
   methods: { id: "sign-in-methods", title: "Sign-in methods" },
@@ -108,7 +105,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
                 sectionId={sections.password.id}
                 hasPassword={hasPassword}
                 email={user.email}
-                passwordHint={passwordHint}
+                passwordHint={PASSWORD_HINT}
               />
             </AccountSection>
           ) : null}

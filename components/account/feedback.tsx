@@ -2,10 +2,15 @@
 
 // What a section says after one of its actions: one success or one error at a time, in
 // live regions that exist from the first render (screen readers announce changes to a
-// region they already know, and may miss one that appears together with its text).
+// region they already know, and may miss one that appears together with its text). A new
+// message is scrolled into view (useRevealMessage); focus stays where the action put it.
 //
 // A client module, for the sections' client components; the account page's server
-// components import only CheckIcon from here, which renders fine as a client component.
+// components import only CheckIcon and RevealOnMount from here.
+
+import { useEffect, useRef, type ReactNode } from "react";
+
+import { useRevealMessage } from "@/components/forms/use-reveal-message";
 
 export type Feedback = { kind: "success" | "error"; message: string } | null;
 
@@ -22,8 +27,10 @@ export function FeedbackMessage({
 }) {
   const success = feedback?.kind === "success" ? feedback.message : null;
   const error = feedback?.kind === "error" ? feedback.message : null;
+  const region = useRef<HTMLDivElement>(null);
+  useRevealMessage(region, feedback ? `${feedback.kind}:${feedback.message}` : null);
   return (
-    <>
+    <div ref={region} data-feedback="">
       <div role="status" aria-atomic="true">
         {success ? (
           <p
@@ -43,7 +50,26 @@ export function FeedbackMessage({
           </p>
         ) : null}
       </div>
-    </>
+    </div>
+  );
+}
+
+/**
+ * For a message that arrives with the page (the end of a linking flow, back from the
+ * provider): the page opens at its top, which on a phone is a screen or more above it. On
+ * first render it takes the focus (so a screen reader reads it: a live region's content
+ * that arrives with the page is not announced) and is scrolled to the middle of the view.
+ */
+export function RevealOnMount({ children, className }: { children: ReactNode; className: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    box.current?.focus({ preventScroll: true });
+    box.current?.scrollIntoView({ block: "center" });
+  }, []);
+  return (
+    <div ref={box} tabIndex={-1} className={className}>
+      {children}
+    </div>
   );
 }
 

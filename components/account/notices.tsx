@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 
-import { CheckIcon } from "@/components/account/feedback";
+import { CheckIcon, RevealOnMount } from "@/components/account/feedback";
 import type { AuthErrorCopy } from "@/lib/auth/error-messages";
 
 /**
@@ -19,7 +19,7 @@ export function LinkNotices({
 }) {
   if (!linkedName && !error) return null;
   return (
-    <div className="mb-5 grid gap-3">
+    <RevealOnMount className="mb-5 grid gap-3 rounded-control">
       {linkedName ? (
         <Notice tone="success">
           <div role="status" className="flex min-w-0 items-start gap-2.5">
@@ -38,7 +38,7 @@ export function LinkNotices({
           </div>
         </Notice>
       ) : null}
-    </div>
+    </RevealOnMount>
   );
 }
 

@@ -23,8 +23,11 @@ interface PasswordSectionProps {
 }
 
 /**
- * "Set a password" or "Change password". The message lives here, above the forms, so it
- * survives the switch from one form to the other after a password is set.
+ * "Set a password" or "Change password", under the section's "Password" heading. The
+ * message lives here, outside the forms, so it survives the switch from one form to the
+ * other after a password is set. It shows where the eyes are: under the button that was
+ * pressed — except after a password is set, when the form is replaced by a taller one and
+ * focus goes to the section's heading: then it shows under that heading.
  *
  * Passwords never go into React state (useActionForm): the inputs are uncontrolled, read
  * once on submit, and the form is reset after success; after a refusal they stay, to be
@@ -39,20 +42,26 @@ export function PasswordSection({
   passwordHint,
 }: PasswordSectionProps) {
   const [feedback, setFeedback] = useState<Feedback>(null);
+  const [underHeading, setUnderHeading] = useState(false);
+  const show = (next: Feedback, atHeading = false) => {
+    setUnderHeading(atHeading);
+    setFeedback(next);
+  };
   return (
     <div className="max-w-md">
-      <FeedbackMessage feedback={feedback} className="mb-5" />
+      <FeedbackMessage feedback={underHeading ? feedback : null} className="mb-5" />
       {hasPassword ? (
-        <ChangePasswordForm email={email} passwordHint={passwordHint} onFeedback={setFeedback} />
+        <ChangePasswordForm email={email} passwordHint={passwordHint} onFeedback={show} />
       ) : (
         <SetPasswordForm
           email={email}
           passwordHint={passwordHint}
-          onFeedback={setFeedback}
+          onFeedback={show}
           // The refreshed page swaps this form for "Change password", focused button and all.
           onDone={() => focusSectionHeading(sectionId)}
         />
       )}
+      <FeedbackMessage feedback={underHeading ? null : feedback} className="mt-5" />
     </div>
   );
 }
@@ -60,7 +69,8 @@ export function PasswordSection({
 interface FormProps {
   email: string | null;
   passwordHint: string;
-  onFeedback: (feedback: Feedback) => void;
+  /** `atHeading`: show it under the section's heading instead of under the form. */
+  onFeedback: (feedback: Feedback, atHeading?: boolean) => void;
 }
 
 /** Lets password managers file the new password under the right account. */
@@ -100,23 +110,23 @@ function SetPasswordForm({
     onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
     onSuccess(_data, input) {
       const address = email ?? input.email?.trim();
-      onFeedback({
-        kind: "success",
-        message: address
-          ? `Password set. You can now sign in with ${address} and your password.`
-          : "Password set. You can now sign in with your email and password.",
-      });
+      onFeedback(
+        {
+          kind: "success",
+          message: address
+            ? `Password set. You can now sign in with ${address} and your password.`
+            : "Password set. You can now sign in with your email and password.",
+        },
+        true,
+      );
       onDone();
       router.refresh();
     },
   });
 
   return (
-    <form {...form.formProps} noValidate aria-labelledby="set-password-title">
-      <h3 id="set-password-title" className="text-lg font-bold">
-        Set a password
-      </h3>
-      <p className="mt-1 text-pretty text-muted">
+    <form {...form.formProps} noValidate aria-label="Set a password">
+      <p className="text-pretty text-muted">
         {email
           ? `Sign in with ${email} and a password, as well as your linked accounts.`
           : "Add an email address and a password to sign in without a provider."}
@@ -144,7 +154,7 @@ function SetPasswordForm({
           required
           hint={passwordHint}
         />
-        <SubmitButton busy={form.busy} busyText="Setting your password…">
+        <SubmitButton busy={form.busy} busyText="Setting password…">
           Set password
         </SubmitButton>
       </div>
@@ -172,11 +182,9 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
   });
 
   return (
-    <form {...form.formProps} noValidate aria-labelledby="change-password-title">
-      <h3 id="change-password-title" className="text-lg font-bold">
-        Change password
-      </h3>
-      <div className="mt-5 grid gap-5">
+    // The section's heading already says "Password": the form is named, not titled again.
+    <form {...form.formProps} noValidate aria-label="Change password">
+      <div className="grid gap-5">
         <UsernameForManagers email={email} />
         <FormField
           {...form.field("currentPassword")}
@@ -194,7 +202,7 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
           hint={passwordHint}
         />
         <SignOutOthersCheckbox />
-        <SubmitButton busy={form.busy} busyText="Changing your password…">
+        <SubmitButton busy={form.busy} busyText="Changing password…">
           Change password
         </SubmitButton>
       </div>

@@ -62,7 +62,7 @@ export function SignUpForm({ callbackUrl, passwordHint }: SignUpFormProps) {
           autoComplete="name"
           defaultValue={form.values.name ?? ""}
         />
-        <SubmitButton busy={form.busy} busyText="Creating your account…">
+        <SubmitButton busy={form.busy} busyText="Creating account…">
           Create account
         </SubmitButton>
       </div>

@@ -6,15 +6,16 @@ import { buttonClasses } from "@/components/ui/button";
 interface SubmitButtonProps {
   children: ReactNode;
   busy: boolean;
-  /** Said by the live region while busy, e.g. "Signing in…". */
+  /** Shown on the button and said by the live region while busy, e.g. "Signing in…". */
   busyText: string;
 }
 
 /**
- * The primary submit button of the password forms. While busy it shows a spinner and says
- * so (aria-busy plus a polite live region outside the button, so its name stays the
- * same). It is not `disabled`: that would drop keyboard focus to the page; the form
- * ignores a second submit instead.
+ * The primary submit button of the password forms. While busy it shows a spinner and what
+ * is happening ("Signing in…") instead of its label, and says so to screen readers
+ * (aria-busy plus a polite live region outside the button); its accessible name stays the
+ * label, so the control does not seem to change into another one. It is not `disabled`:
+ * that would drop keyboard focus to the page; the form ignores a second submit instead.
  */
 export function SubmitButton({ children, busy, busyText }: SubmitButtonProps) {
   return (
@@ -29,7 +30,14 @@ export function SubmitButton({ children, busy, busyText }: SubmitButtonProps) {
         })}
       >
         {busy ? <Spinner /> : null}
-        <span>{children}</span>
+        {busy ? (
+          <>
+            <span aria-hidden="true">{busyText}</span>
+            <span className="sr-only">{children}</span>
+          </>
+        ) : (
+          <span>{children}</span>
+        )}
       </button>
       <p aria-live="polite" className="sr-only">
         {busy ? busyText : ""}

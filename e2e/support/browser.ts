@@ -7,6 +7,7 @@ import {
   chromium,
   type Browser,
   type BrowserContext,
+  type Locator,
   type Page,
   type Response,
 } from "playwright-core";
@@ -138,4 +139,32 @@ export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
         `elements past the right edge: ${overflow.offenders.join(", ") || "(none found)"}`,
     );
   }
+}
+
+/**
+ * Saves what the person sees right now (the viewport, not the whole page) to
+ * test-results/screenshots/<name>.png: for feedback, where being on screen is the point.
+ */
+export async function viewportScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name.replace(/[^A-Za-z0-9._-]+/g, "-")}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+/**
+ * Where `element` is, against the viewport: "visible" when all of it is inside (and it has a
+ * size), otherwise a description of where it is, for the failure message.
+ */
+export async function viewportPlacement(element: Locator): Promise<string> {
+  return element.evaluate((node) => {
+    const box = node.getBoundingClientRect();
+    const { innerWidth, innerHeight } = window;
+    if (box.width === 0 || box.height === 0) return "no size";
+    const inside =
+      box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+    return inside
+      ? "visible"
+      : `at ${Math.round(box.top)}..${Math.round(box.bottom)} of a ${innerHeight} px tall view`;
+  });
 }

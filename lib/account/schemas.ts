@@ -15,12 +15,12 @@ import {
  * Row ids are cuids; the bounds only keep junk out of queries and logs. A control character
  * (a NUL reached PostgreSQL as error 22021) answers like any id that is not ours.
  */
-const rowId = withoutControlCharacters(z.string().trim(), "Unknown id")
-  .min(1, "Missing id")
-  .max(64, "Unknown id");
+const rowId = withoutControlCharacters(z.string().trim(), "Unknown id.")
+  .min(1, "Missing id.")
+  .max(64, "Unknown id.");
 
 export const providerIdSchema = z.enum(OAUTH_PROVIDER_IDS, {
-  error: "Unknown sign-in method",
+  error: "Unknown sign-in method.",
 });
 
 export const linkProviderSchema = z.object({ provider: providerIdSchema });

@@ -13,6 +13,7 @@ import { providerDisplayName } from "@/lib/sign-in-methods";
 
 type PolicyErrorCode = (typeof policyErrors)[keyof typeof policyErrors];
 
+/** Titles are headlines, without a full stop; message and next step are sentences, with one. */
 export interface AuthErrorCopy {
   /** A short headline. */
   title: string;
@@ -138,6 +139,9 @@ const copyByCode = {
 } satisfies Record<string, CopyFor> & Record<PolicyErrorCode, CopyFor>;
 
 export type AuthErrorCode = keyof typeof copyByCode;
+
+/** Every known code (for the tests that read all the copy). */
+export const authErrorCodes = Object.keys(copyByCode) as AuthErrorCode[];
 
 /** The known code for `raw`, or "Default". Own keys only, so "constructor" is not a code. */
 export function authErrorCode(raw: string | undefined): AuthErrorCode {

@@ -27,25 +27,37 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 export const NAME_MAX_LENGTH = 100;
 
+/**
+ * Every refusal is a sentence and ends with a full stop, as do the other message catalogues
+ * (tests/unit/message-style.test.ts checks them all).
+ */
 export const messages = {
-  emailRequired: "Enter your email address",
-  emailInvalid: "Enter a valid email address, like name@example.com",
-  emailTooLong: `An email address has at most ${EMAIL_MAX_LENGTH} characters`,
-  passwordRequired: "Enter your password",
-  passwordTooShort: `Use at least ${PASSWORD_MIN_LENGTH} characters`,
-  passwordTooLong: `Use at most ${PASSWORD_MAX_LENGTH} characters`,
-  passwordTooCommon: "This password is too common — pick something less guessable",
-  passwordIsEmail: "Don't use your email address as your password",
-  nameTooLong: `Use at most ${NAME_MAX_LENGTH} characters for your name`,
+  emailRequired: "Enter your email address.",
+  emailInvalid: "Enter a valid email address, like name@example.com.",
+  emailTooLong: `An email address has at most ${EMAIL_MAX_LENGTH} characters.`,
+  passwordRequired: "Enter your password.",
+  passwordTooShort: `Use at least ${PASSWORD_MIN_LENGTH} characters.`,
+  passwordTooLong: `Use at most ${PASSWORD_MAX_LENGTH} characters.`,
+  passwordTooCommon: "This password is too common. Pick something less guessable.",
+  passwordIsEmail: "Don't use your email address as your password.",
+  nameTooLong: `Use at most ${NAME_MAX_LENGTH} characters for your name.`,
   emailControlCharacters:
-    "An email address can't contain invisible characters such as tabs or line breaks",
-  nameControlCharacters: "Your name can't contain invisible characters such as tabs or line breaks",
+    "An email address can't contain invisible characters such as tabs or line breaks.",
+  nameControlCharacters:
+    "Your name can't contain invisible characters such as tabs or line breaks.",
   passwordControlCharacters:
-    "A password can't contain invisible control characters such as tabs or line breaks",
-  passwordNul: "A password can't contain a NUL character",
-  emailTaken:
-    "An account with this email exists — sign in, then add a password from your account page",
+    "A password can't contain invisible control characters such as tabs or line breaks.",
+  passwordNul: "A password can't contain a NUL character.",
+  // Says that the account exists, as sign-up has to until it confirms addresses by email.
+  emailTaken: "An account already uses that email. Sign in instead.",
 } as const;
+
+/**
+ * The password rule as people read it, wherever a new password is chosen (sign-up, set and
+ * change password), from the constants newPasswordSchema enforces. NIST SP 800-63B: length,
+ * not composition, plus a check against commonly used passwords.
+ */
+export const PASSWORD_HINT = `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. Spaces and symbols are fine; no mix of letters, numbers or symbols is required. Very common passwords and your email address are refused.`;
 
 /** Length as a person counts it: Unicode code points (an emoji is one, not two). */
 export function codePointLength(value: string): number {

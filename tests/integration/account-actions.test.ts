@@ -347,22 +347,22 @@ describe.each(backends)("account actions on $name", (backend) => {
       // Row ids: empty (or blank) and longer than any cuid.
       for (const accountId of ["", "   "]) {
         await expect(actions.unlinkIdentity({ accountId })).resolves.toEqual(
-          fieldErrors({ accountId: ["Missing id"] }),
+          fieldErrors({ accountId: ["Missing id."] }),
         );
       }
       await expect(actions.unlinkIdentity({ accountId: "c".repeat(65) })).resolves.toEqual(
-        fieldErrors({ accountId: ["Unknown id"] }),
+        fieldErrors({ accountId: ["Unknown id."] }),
       );
       await expect(actions.revokeSession({ sessionId: "" })).resolves.toEqual(
-        fieldErrors({ sessionId: ["Missing id"] }),
+        fieldErrors({ sessionId: ["Missing id."] }),
       );
       await expect(actions.revokeSession({ sessionId: "s".repeat(65) })).resolves.toEqual(
-        fieldErrors({ sessionId: ["Unknown id"] }),
+        fieldErrors({ sessionId: ["Unknown id."] }),
       );
 
       // A provider that does not exist at all (not merely unconfigured).
       await expect(actions.linkProvider({ provider: "facebook" as never })).resolves.toEqual(
-        fieldErrors({ provider: ["Unknown sign-in method"] }),
+        fieldErrors({ provider: ["Unknown sign-in method."] }),
       );
 
       // New passwords follow the sign-up policy.

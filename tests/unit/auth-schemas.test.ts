@@ -115,14 +115,14 @@ describe("newPasswordSchema", () => {
     "refuses the common password %j, whatever its case",
     (password) => {
       expect(messagesOf(newPasswordSchema.safeParse(password))).toEqual({
-        "": ["This password is too common — pick something less guessable"],
+        "": ["This password is too common. Pick something less guessable."],
       });
     },
   );
 
   it("says why with one message per password, the first rule broken", () => {
     expect(messages.passwordTooCommon).toBe(
-      "This password is too common — pick something less guessable",
+      "This password is too common. Pick something less guessable.",
     );
     // "123456" is common, but too short comes first.
     expect(messagesOf(newPasswordSchema.safeParse("123456"))).toEqual({
@@ -341,10 +341,10 @@ describe("control characters, in every text field of the shared schemas", () => 
     ).toEqual({ email: [messages.emailControlCharacters] });
     // Row ids answer like any id that is not ours; a NUL never reaches the database.
     expect(messagesOf(unlinkIdentitySchema.safeParse({ accountId: "ckx\u0000" }))).toEqual({
-      accountId: ["Unknown id"],
+      accountId: ["Unknown id."],
     });
     expect(messagesOf(revokeSessionSchema.safeParse({ sessionId: "\u0000" }))).toEqual({
-      sessionId: ["Unknown id"],
+      sessionId: ["Unknown id."],
     });
   });
 });

@@ -6,17 +6,13 @@ import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/sear
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { auth } from "@/lib/root/auth";
 import { safeRedirectPath } from "@/lib/auth/redirect";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
+import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { getServices } from "@/lib/root";
 
 export const metadata: Metadata = { title: "Create an account" };
 
 // Reads the session cookie and the settings on every request (see the sign-in page).
 export const dynamic = "force-dynamic";
-
-// The rules as people should read them, from the constants the server enforces. NIST
-// SP 800-63B: length, not composition, plus a check against commonly used passwords.
-const passwordHint = `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. Spaces and any symbols are fine; no mix of letters, numbers or symbols is required. Very common passwords, and your email address, are refused.`;
 
 interface SignUpPageProps {
   searchParams: Promise<SearchParams>;
@@ -63,7 +59,7 @@ export default async function SignUpPage({ searchParams }: SignUpPageProps) {
         account page.
       </p>
       <div className="mt-8">
-        <SignUpForm callbackUrl={callbackUrl} passwordHint={passwordHint} />
+        <SignUpForm callbackUrl={callbackUrl} passwordHint={PASSWORD_HINT} />
       </div>
       <p className="mt-6 text-muted">
         Already have an account?{" "}
