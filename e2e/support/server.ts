@@ -38,7 +38,7 @@ const inheritedVariables = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "S
 // Backend variables a developer's `.env` file might set. Next loads `.env*` files only for
 // variables missing from the process environment, and lib/env.ts reads "" as "not set", so
 // passing them empty keeps a local `.env` from pointing e2e servers at a real database.
-const blankedBackendVariables: ServerEnv = {
+export const blankedBackendVariables: ServerEnv = {
   DATABASE_URL: "",
   REDIS_URL: "",
   UPSTASH_REDIS_REST_URL: "",
@@ -55,7 +55,7 @@ const generousRateLimits: ServerEnv = {
   RATE_LIMIT_TIMEOUT_MS: "1000",
 };
 
-function baseEnv(): ServerEnv {
+export function baseEnv(): ServerEnv {
   const env: ServerEnv = {};
   for (const name of inheritedVariables) {
     const value = process.env[name];
@@ -189,7 +189,7 @@ export function ensureBuilt(): Promise<void> {
 // Server
 
 /** Interleaved stdout/stderr of a child process, kept for assertions. */
-class OutputBuffer {
+export class OutputBuffer {
   private readonly chunks: string[] = [];
 
   attach(child: ChildProcess): void {
@@ -206,7 +206,7 @@ class OutputBuffer {
   }
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     // Negative pid: the whole process group (`detached: true` made the child its leader),
