@@ -1,5 +1,11 @@
 import type { ReactNode } from "react";
 
+import { ProviderSetupNote } from "@/components/dev/provider-setup-note";
+import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
+import type { Settings } from "@/lib/env";
+import { getServices } from "@/lib/root";
+import { OAUTH_PROVIDER_NAME } from "@/lib/sign-in-methods";
+
 interface Feature {
   title: string;
   body: string;
@@ -19,10 +25,21 @@ const iconProps = {
   className: "size-6",
 } as const;
 
-const features: Feature[] = [
+/** The first feature names only the sign-in methods this site has turned on. */
+function signInMethods(settings: Settings): string {
+  const names = configuredProviders(settings.auth).map((p) => OAUTH_PROVIDER_NAME[p.id]);
+  if (settings.auth.passwordEnabled) names.push("an email and password");
+  if (names.length === 0) return "With the sign-in methods the people who run this site turn on.";
+  const list =
+    names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")}, or ${names.at(-1)}`;
+  const sentence = `${list.charAt(0).toUpperCase()}${list.slice(1)}`;
+  return names.length < 2 ? `${sentence}.` : `${sentence} — linked to one account.`;
+}
+
+const features = (settings: Settings): Feature[] => [
   {
     title: "Sign in your way",
-    body: "Google, GitHub, Stack Overflow, or an email and password — linked to one account.",
+    body: signInMethods(settings),
     icon: (
       <svg {...iconProps}>
         <circle cx="8" cy="15" r="4" />
@@ -63,9 +80,12 @@ const features: Feature[] = [
   },
 ];
 
-// The page itself queries nothing, so it keeps working while a backing service is down;
-// it is still rendered per request because the header in the layout reads the session.
+// The page itself queries nothing (settings only), so it keeps working while a backing
+// service is down; it is still rendered per request because the header in the layout reads
+// the session.
 export default function HomePage() {
+  const { settings } = getServices();
+  const setupNote = providerSetupNote(settings);
   return (
     <div className="mx-auto w-full max-w-page px-5 py-14 sm:px-8 sm:py-24">
       <section aria-labelledby="home-title" className="max-w-3xl">
@@ -86,7 +106,7 @@ export default function HomePage() {
           What Gatehouse does
         </h2>
         <ul className="grid gap-4 sm:grid-cols-2">
-          {features.map((feature) => (
+          {features(settings).map((feature) => (
             <li
               key={feature.title}
               className="rounded-card border border-border bg-raised p-6 sm:p-7"
@@ -99,6 +119,7 @@ export default function HomePage() {
             </li>
           ))}
         </ul>
+        {setupNote ? <ProviderSetupNote note={setupNote} className="mt-6 max-w-2xl" /> : null}
       </section>
     </div>
   );

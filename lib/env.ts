@@ -9,6 +9,7 @@
 // secret file is read through process.getBuiltinModule, only when it is needed).
 import { z } from "zod";
 
+import { STAND_IN_CLIENTS } from "@/lib/auth/stand-ins";
 import { parseIpRange } from "@/lib/ip-range";
 
 export type Env = Record<string, string | undefined>;
@@ -173,6 +174,13 @@ const variables = z.object({
    * domain can never turn it on by accident.
    */
   AUTH_TEST_IDP_URL: httpUrl.optional(),
+  /**
+   * DEVELOPMENT ONLY, set by `npm run dev` (scripts/dev.ts) when no provider is configured:
+   * the local stand-in that plays Google, GitHub and Stack Overflow. Refused unless
+   * NODE_ENV=development in a development build and both it and APP_URL are loopback
+   * addresses, and alongside any real provider (see standInProblems).
+   */
+  AUTH_DEV_IDP_URL: httpUrl.optional(),
   /** Email + password sign-in. */
   AUTH_PASSWORD_ENABLED: flag.default(true),
 
@@ -393,8 +401,14 @@ export interface Settings {
     secretIsGenerated: boolean;
     passwordEnabled: boolean;
     providerTimeoutMs: number;
-    /** Base URL of the test-only fake identity provider; null outside tests. */
-    testIdpUrl: string | null;
+    /**
+     * Base URL of a local identity provider that plays all three providers: the tests' fake
+     * (AUTH_TEST_IDP_URL) or the development stand-ins (AUTH_DEV_IDP_URL); null for the real
+     * providers.
+     */
+    localIdpUrl: string | null;
+    /** True when the three providers are `npm run dev`'s stand-ins (development only). */
+    standIns: boolean;
     google: OAuthClient | null;
     github: OAuthClient | null;
     stackOverflow: (OAuthClient & { key: string }) | null;
@@ -443,18 +457,21 @@ export interface Settings {
 export interface ParseOptions {
   /** Returns the development AUTH_SECRET, creating it on first use. Injected by tests. */
   devSecret?: (dataDir: string) => string;
+  /**
+   * The NODE_ENV the running code was built for. getSettings passes the literal
+   * `process.env.NODE_ENV`, which Next's compiler replaces with "production" in every
+   * production bundle: such a build refuses the development stand-ins whatever NODE_ENV it
+   * is later started with. Scripts run by tsx are not compiled and pass the runtime value.
+   */
+  builtFor?: string;
 }
 
 /** Parses an environment into Settings, or throws SettingsError listing every problem. */
 export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
-  const v = parseVariables(env);
+  const v = parseVariables(env, options.builtFor);
   const isProduction = v.NODE_ENV === "production";
   const devSecret = options.devSecret ?? readOrCreateDevSecret;
   const secret = v.AUTH_SECRET ?? devSecret(v.GATEHOUSE_DATA_DIR);
-
-  const oauth = (id?: string, secret?: string): OAuthClient | null =>
-    id && secret ? { clientId: id, clientSecret: secret } : null;
-  const stackOverflowClient = oauth(v.AUTH_STACKOVERFLOW_ID, v.AUTH_STACKOVERFLOW_SECRET);
 
   return {
     nodeEnv: v.NODE_ENV,
@@ -467,13 +484,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       secretIsGenerated: v.AUTH_SECRET === undefined,
       passwordEnabled: v.AUTH_PASSWORD_ENABLED,
       providerTimeoutMs: v.AUTH_PROVIDER_TIMEOUT_MS,
-      testIdpUrl: v.AUTH_TEST_IDP_URL ?? null,
-      google: oauth(v.AUTH_GOOGLE_ID, v.AUTH_GOOGLE_SECRET),
-      github: oauth(v.AUTH_GITHUB_ID, v.AUTH_GITHUB_SECRET),
-      stackOverflow:
-        stackOverflowClient && v.AUTH_STACKOVERFLOW_KEY
-          ? { ...stackOverflowClient, key: v.AUTH_STACKOVERFLOW_KEY }
-          : null,
+      ...providerSettings(v),
       sessionMaxAgeSeconds: v.SESSION_MAX_AGE_DAYS * 86_400,
       sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
@@ -511,7 +522,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
 type Variables = z.infer<typeof variables>;
 
 /** The variables, checked one by one and together, or a SettingsError listing every problem. */
-function parseVariables(env: Env): Variables {
+function parseVariables(env: Env, builtFor: string | undefined): Variables {
   // An empty value in a .env file means "not set", not "set to nothing".
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
@@ -533,8 +544,71 @@ function parseVariables(env: Env): Variables {
       problems.push(`${name}: only for tests — it and APP_URL must both be loopback addresses`);
     }
   }
+  if (result.success) problems.push(...standInProblems(result.data, builtFor));
   if (!result.success || problems.length > 0) throw new SettingsError(problems);
   return result.data;
+}
+
+/** Whether any real provider has its variables (the pairs are checked in crossChecks). */
+const anyProviderConfigured = (v: Variables): boolean =>
+  Boolean(v.AUTH_GOOGLE_ID ?? v.AUTH_GITHUB_ID ?? v.AUTH_STACKOVERFLOW_ID);
+
+/**
+ * AUTH_DEV_IDP_URL lets anyone sign in as anyone, so it is refused everywhere but a
+ * developer's own machine: a development build run with NODE_ENV=development, the app and
+ * the stand-in both on loopback. `npm run dev` sets it only when no provider is configured;
+ * set by hand next to a real one it is refused rather than silently hiding that provider.
+ */
+function standInProblems(v: Variables, builtFor: string | undefined): string[] {
+  if (v.AUTH_DEV_IDP_URL === undefined) return [];
+  const name = "AUTH_DEV_IDP_URL";
+  if (v.NODE_ENV !== "development" || (builtFor !== undefined && builtFor !== "development")) {
+    return [
+      `${name}: development only — refused with NODE_ENV=${v.NODE_ENV} and in a ${builtFor ?? v.NODE_ENV} build`,
+    ];
+  }
+  const problems: string[] = [];
+  if (!isLoopbackUrl(v.AUTH_DEV_IDP_URL) || !isLoopbackUrl(v.APP_URL ?? "http://localhost:3000")) {
+    problems.push(`${name}: development only — it and APP_URL must both be loopback addresses`);
+  }
+  if (anyProviderConfigured(v) || v.AUTH_TEST_IDP_URL !== undefined) {
+    problems.push(
+      `${name}: stand-ins replace the providers only when none is configured — unset it or the AUTH_GOOGLE_/AUTH_GITHUB_/AUTH_STACKOVERFLOW_ and AUTH_TEST_IDP_URL variables`,
+    );
+  }
+  return problems;
+}
+
+type ProviderSettings = Pick<
+  Settings["auth"],
+  "localIdpUrl" | "standIns" | "google" | "github" | "stackOverflow"
+>;
+
+/** The OAuth clients: the configured ones, or `npm run dev`'s stand-ins (lib/auth/stand-ins.ts). */
+function providerSettings(v: Variables): ProviderSettings {
+  if (v.AUTH_DEV_IDP_URL !== undefined) {
+    const { google, github, stackoverflow } = STAND_IN_CLIENTS;
+    return {
+      localIdpUrl: v.AUTH_DEV_IDP_URL,
+      standIns: true,
+      google: { ...google },
+      github: { ...github },
+      stackOverflow: { ...stackoverflow },
+    };
+  }
+  const oauth = (id?: string, secret?: string): OAuthClient | null =>
+    id && secret ? { clientId: id, clientSecret: secret } : null;
+  const stackOverflowClient = oauth(v.AUTH_STACKOVERFLOW_ID, v.AUTH_STACKOVERFLOW_SECRET);
+  return {
+    localIdpUrl: v.AUTH_TEST_IDP_URL ?? null,
+    standIns: false,
+    google: oauth(v.AUTH_GOOGLE_ID, v.AUTH_GOOGLE_SECRET),
+    github: oauth(v.AUTH_GITHUB_ID, v.AUTH_GITHUB_SECRET),
+    stackOverflow:
+      stackOverflowClient && v.AUTH_STACKOVERFLOW_KEY
+        ? { ...stackOverflowClient, key: v.AUTH_STACKOVERFLOW_KEY }
+        : null,
+  };
 }
 
 function databaseSettings(v: Variables): DatabaseSettings {
@@ -601,7 +675,8 @@ function canonicalOrigin(url: string): string {
   return parsed.toString().replace(/\/+$/, "");
 }
 
-function isLoopbackUrl(url: string): boolean {
+/** Whether a URL names this machine (localhost, 127.x.x.x, [::1]). */
+export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -639,7 +714,9 @@ let cached: Settings | undefined;
 /** The app's settings, parsed from process.env on first use and cached. */
 export function getSettings(): Settings {
   if (!cached) {
-    cached = parseSettings(process.env);
+    // `process.env.NODE_ENV` written out: Next's compiler replaces exactly this expression
+    // with the build's mode (see ParseOptions.builtFor).
+    cached = parseSettings(process.env, { builtFor: process.env.NODE_ENV });
     // Auth.js reads AUTH_URL from the environment itself and then builds every URL (OAuth
     // redirect_uri, callbacks, server-action sign-in) from it instead of from the request's
     // Host / X-Forwarded-Host headers, which a client can forge. Pinning it to APP_URL here

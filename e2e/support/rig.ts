@@ -1,7 +1,7 @@
 // An app wired to a local fake identity provider that speaks Google, GitHub and Stack
 // Exchange OAuth. The fake's clients must name the app's callback URLs, so the app's port
 // is chosen first, then the fake starts, then the app starts pointed at it.
-import { startFakeIdp, type FakeIdp } from "@/tests/support/fake-idp";
+import { startFakeIdp, type FakeIdp } from "@/scripts/dev-idp";
 
 import {
   freePort,

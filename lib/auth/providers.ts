@@ -1,5 +1,7 @@
 // The OAuth providers. Each is the real provider's protocol with its real endpoints; tests
-// change only the base URLs (AUTH_TEST_IDP_URL, refused outside loopback — see lib/env.ts).
+// and `npm run dev`'s stand-ins change only the base URLs (AUTH_TEST_IDP_URL and
+// AUTH_DEV_IDP_URL, both refused outside loopback and the latter outside development — see
+// lib/env.ts): the same code signs in against the real providers and the local one.
 //
 // Every profile is validated with zod and reduced to the same shape, with the one fact the
 // same-email policy depends on: whether the provider vouches for the email.
@@ -9,6 +11,7 @@ import type { OAuthConfig } from "next-auth/providers";
 import { z } from "zod";
 import { OAUTH_PROVIDER_NAME, OAUTH_PROVIDERS, type OAuthProviderId } from "@/lib/sign-in-methods";
 import type { Settings } from "@/lib/env";
+import { PROVIDER_VARIABLES, standInName } from "@/lib/auth/stand-ins";
 
 /** What every provider's profile() returns (Auth.js passes it to the signIn callback). */
 export interface NormalizedProfile {
@@ -34,8 +37,8 @@ export const realEndpoints: ProviderEndpoints = {
   stackoverflow: { web: "https://stackoverflow.com", api: "https://api.stackexchange.com" },
 };
 
-/** Every endpoint under one local base URL: the layout of tests/support/fake-idp.ts. */
-export function testEndpoints(base: string): ProviderEndpoints {
+/** Every endpoint under one local base URL: the layout of scripts/dev-idp/index.ts. */
+export function localEndpoints(base: string): ProviderEndpoints {
   return {
     google: { issuer: `${base}/google` },
     github: { web: `${base}/github`, api: `${base}/github/api` },
@@ -332,7 +335,7 @@ function stackOverflow(
 }
 
 export function oauthProviders(settings: Settings["auth"]) {
-  const endpoints = settings.testIdpUrl ? testEndpoints(settings.testIdpUrl) : realEndpoints;
+  const endpoints = settings.localIdpUrl ? localEndpoints(settings.localIdpUrl) : realEndpoints;
   return [
     google(settings, endpoints),
     github(settings, endpoints),
@@ -340,7 +343,10 @@ export function oauthProviders(settings: Settings["auth"]) {
   ].filter((provider) => provider !== null);
 }
 
-/** What the sign-in page shows: the configured providers, in a stable order. */
+/**
+ * What the sign-in and account pages show: the configured providers, in a stable order.
+ * Development stand-ins say so in their name ("Google (dev stand-in)").
+ */
 export function configuredProviders(
   settings: Settings["auth"],
 ): { id: OAuthProviderId; name: string }[] {
@@ -349,7 +355,10 @@ export function configuredProviders(
     github: settings.github !== null,
     stackoverflow: settings.stackOverflow !== null,
   };
-  return OAUTH_PROVIDERS.filter((p) => enabled[p.id]).map(({ id, name }) => ({ id, name }));
+  return OAUTH_PROVIDERS.filter((p) => enabled[p.id]).map(({ id, name }) => ({
+    id,
+    name: settings.standIns ? standInName(name) : name,
+  }));
 }
 
 /**
@@ -358,7 +367,7 @@ export function configuredProviders(
  * must be listed or the OAuth flow stops at the first hop. Only configured providers.
  */
 export function authorizationOrigins(settings: Settings["auth"]): string[] {
-  if (settings.testIdpUrl) return [new URL(settings.testIdpUrl).origin];
+  if (settings.localIdpUrl) return [new URL(settings.localIdpUrl).origin];
   const origins: string[] = [];
   if (settings.google) origins.push(new URL(realEndpoints.google.issuer).origin);
   if (settings.github) origins.push(new URL(realEndpoints.github.web).origin);
@@ -367,4 +376,28 @@ export function authorizationOrigins(settings: Settings["auth"]): string[] {
     origins.push(new URL(realEndpoints.stackoverflow.web).origin, "https://stackexchange.com");
   }
   return origins;
+}
+
+export interface ProviderSetupNote {
+  /** The provider buttons are `npm run dev`'s stand-ins (scripts/dev.ts). */
+  standIns: boolean;
+  /** Each provider without its real app, with the variables that turn it on. */
+  missing: { id: OAuthProviderId; name: string; variables: readonly string[] }[];
+}
+
+/**
+ * Development only: what the home, sign-in and sign-up pages tell the developer about the
+ * providers (stand-ins, or none, and which variables turn on the real ones). Null in
+ * production and tests, and once all three real providers are configured.
+ */
+export function providerSetupNote(settings: Settings): ProviderSetupNote | null {
+  if (settings.nodeEnv !== "development") return null;
+  const { auth } = settings;
+  const real = new Set(auth.standIns ? [] : configuredProviders(auth).map((p) => p.id));
+  const missing = OAUTH_PROVIDERS.filter((p) => !real.has(p.id)).map(({ id, name }) => ({
+    id,
+    name,
+    variables: PROVIDER_VARIABLES[id],
+  }));
+  return missing.length === 0 ? null : { standIns: auth.standIns, missing };
 }

@@ -12,7 +12,7 @@ import {
   type Clients,
   type FakeIdp,
   type FakeIdpOptions,
-} from "@/tests/support/fake-idp";
+} from "@/scripts/dev-idp";
 
 const APP = "http://127.0.0.1:3999";
 const clients = {

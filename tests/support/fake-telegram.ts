@@ -37,7 +37,7 @@ import type {
   WebhookInfo,
 } from "grammy/types";
 
-import { readBody } from "@/tests/support/fake-idp/http";
+import { readBody } from "@/scripts/dev-idp/http";
 
 export interface FakeTelegramCall {
   method: string;

@@ -32,7 +32,7 @@ import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import { Redis } from "ioredis";
 
-import { readBody } from "@/tests/support/fake-idp/http";
+import { readBody } from "@/scripts/dev-idp/http";
 
 export type FakeUpstashFailure = "500" | "drop" | "hang";
 

@@ -252,8 +252,8 @@ describe(".env.example", () => {
     const text = readFileSync(join(import.meta.dirname, "..", "..", ".env.example"), "utf8");
     const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
     // Set by the platform, not by people: NODE_ENV by Next, VERCEL by Vercel, the peer
-    // secret by server.mjs.
-    const platform = new Set(["NODE_ENV", "VERCEL", "GATEHOUSE_PEER_SECRET"]);
+    // secret by server.mjs, the development stand-ins' URL by `npm run dev` (scripts/dev.ts).
+    const platform = new Set(["NODE_ENV", "VERCEL", "GATEHOUSE_PEER_SECRET", "AUTH_DEV_IDP_URL"]);
     const expected = variableNames.filter((name) => !platform.has(name));
     expect([...documented].sort()).toEqual([...expected].sort());
   });
@@ -265,7 +265,7 @@ describe("the test-only identity provider override", () => {
       { AUTH_TEST_IDP_URL: "http://127.0.0.1:4999", APP_URL: "http://127.0.0.1:3000" },
       { devSecret },
     );
-    expect(settings.auth.testIdpUrl).toBe("http://127.0.0.1:4999");
+    expect(settings.auth.localIdpUrl).toBe("http://127.0.0.1:4999");
   });
 
   it("cannot be switched on for a deployment with a real domain", () => {

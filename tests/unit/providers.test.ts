@@ -3,7 +3,7 @@ import {
   conformStackOverflowToken,
   decodeHtmlEntities,
   realEndpoints,
-  testEndpoints,
+  localEndpoints,
 } from "@/lib/auth/providers";
 
 const json = (body: unknown, status = 200) =>
@@ -69,7 +69,7 @@ describe("provider endpoints", () => {
       web: "https://stackoverflow.com",
       api: "https://api.stackexchange.com",
     });
-    expect(testEndpoints("http://127.0.0.1:4000").google.issuer).toBe(
+    expect(localEndpoints("http://127.0.0.1:4000").google.issuer).toBe(
       "http://127.0.0.1:4000/google",
     );
   });

@@ -7,7 +7,8 @@ import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
 import { ProviderButtons } from "@/components/auth/provider-buttons";
 import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
 import { auth } from "@/lib/root/auth";
-import { configuredProviders } from "@/lib/auth/providers";
+import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
+import { ProviderSetupNote } from "@/components/dev/provider-setup-note";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { getServices } from "@/lib/root";
 
@@ -35,6 +36,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   if (session?.user && !reauth) redirect(callbackUrl);
 
   const providers = configuredProviders(settings.auth);
+  const setupNote = reauth ? null : providerSetupNote(settings);
   const passwordEnabled = settings.auth.passwordEnabled;
   // Auth.js sends sign-in failures back here as `?error=<code>`. Only the mapped copy is
   // shown, never the raw parameter.
@@ -76,6 +78,10 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
         <div className="mt-8">
           <ProviderButtons providers={providers} callbackUrl={callbackUrl} />
         </div>
+      ) : null}
+
+      {setupNote ? (
+        <ProviderSetupNote note={setupNote} className={providers.length > 0 ? "mt-4" : "mt-8"} />
       ) : null}
 
       {providers.length > 0 && passwordEnabled ? (

@@ -8,11 +8,19 @@ import { auth } from "@/lib/root/auth";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { getServices } from "@/lib/root";
+import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
+import { ProviderSetupNote } from "@/components/dev/provider-setup-note";
+import { OAUTH_PROVIDER_NAME } from "@/lib/sign-in-methods";
 
 export const metadata: Metadata = { title: "Create an account" };
 
 // Reads the session cookie and the settings on every request (see the sign-in page).
 export const dynamic = "force-dynamic";
+
+/** "Google", "Google or GitHub", "Google, GitHub or Stack Overflow". */
+function orList(names: string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+}
 
 interface SignUpPageProps {
   searchParams: Promise<SearchParams>;
@@ -27,6 +35,9 @@ export default async function SignUpPage({ searchParams }: SignUpPageProps) {
   if (session?.user) redirect(callbackUrl);
 
   const signInHref = withCallbackUrl("/sign-in", callbackUrl);
+  // Only the providers this site has (their plain names: a stand-in is still "Google" here).
+  const providerNames = configuredProviders(settings.auth).map((p) => OAUTH_PROVIDER_NAME[p.id]);
+  const setupNote = providerSetupNote(settings);
   const linkClass =
     "rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline";
 
@@ -55,9 +66,12 @@ export default async function SignUpPage({ searchParams }: SignUpPageProps) {
         Create an account
       </h1>
       <p className="mt-3 text-muted">
-        With an email and a password. You can link Google, GitHub or Stack Overflow later from your
-        account page.
+        With an email and a password.
+        {providerNames.length > 0
+          ? ` You can link ${orList(providerNames)} later from your account page.`
+          : null}
       </p>
+      {setupNote ? <ProviderSetupNote note={setupNote} className="mt-4" /> : null}
       <div className="mt-8">
         <SignUpForm callbackUrl={callbackUrl} passwordHint={PASSWORD_HINT} />
       </div>

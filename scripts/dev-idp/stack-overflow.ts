@@ -28,6 +28,7 @@ import {
   sendPng,
   type ParsedRequest,
 } from "./http";
+import { stackOverflowStandIn } from "./stand-in";
 import type { ModuleContext, ProviderModule } from "./module";
 import type { StackOverflowIdentity } from "./types";
 
@@ -64,6 +65,7 @@ export function createStackOverflow(context: ModuleContext<"stackoverflow">): Pr
     store,
     consentPath: "/stackoverflow/consent",
     currentIdentity: context.currentIdentity,
+    standIn: context.standIn ? stackOverflowStandIn : undefined,
     describe: (identity) => [
       ["Display name", identity.display_name],
       ["User id", String(identity.user_id)],

@@ -29,6 +29,7 @@ import {
   sendPng,
   type ParsedRequest,
 } from "./http";
+import { googleStandIn } from "./stand-in";
 import type { ModuleContext, ProviderModule } from "./module";
 import type { GoogleIdentity } from "./types";
 
@@ -91,6 +92,7 @@ export async function createGoogle(context: ModuleContext<"google">): Promise<Pr
     store,
     consentPath: "/google/consent",
     currentIdentity: context.currentIdentity,
+    standIn: context.standIn ? googleStandIn : undefined,
     describe: (identity) => [
       ["Name", identity.name],
       ["Email", `${identity.email}${identity.email_verified ? " (verified)" : " (unverified)"}`],

@@ -30,4 +30,6 @@ export interface ModuleContext<P extends ProviderId> {
   client: Clients[P];
   now: () => number;
   currentIdentity: () => Identities[P];
+  /** `npm run dev`'s stand-in: consent pages let the person choose the identity. */
+  standIn: boolean;
 }

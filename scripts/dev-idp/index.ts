@@ -1,34 +1,32 @@
-// A local fake identity provider for tests: Google (OpenID Connect), GitHub and Stack
-// Overflow (OAuth 2), each speaking its real provider's protocol — quirks included — so
-// Auth.js's own code paths run against it and only the base URLs differ from production.
+// A local fake identity provider: Google (OpenID Connect), GitHub and Stack Overflow (OAuth
+// 2), each speaking its real provider's protocol — quirks included — so Auth.js's own code
+// paths run against it and only the base URLs differ from production. The tests drive it,
+// and `npm run dev` (scripts/dev.ts) starts it as the development stand-in for all three
+// when none is configured (`standIn: true`: consent pages that let a person pick who signs
+// in). It is never part of the Next.js build: nothing under app/, lib/ or components/
+// imports it.
 //
-// Layout under the base URL `<fake>` (see lib/auth/providers.ts `testEndpoints`):
+// Layout under the base URL `<fake>` (see lib/auth/providers.ts `localEndpoints`):
 //   Google         <fake>/google (issuer: discovery, authorize, token, userinfo, jwks)
 //   GitHub         <fake>/github/login/oauth/{authorize,access_token}, <fake>/github/api/user[/emails]
 //   Stack Overflow <fake>/stackoverflow/oauth[/access_token[/json]], <fake>/stackexchange/2.3/me
 //
 // Each authorize endpoint shows a small consent page ("Fake GitHub — authorize Gatehouse")
-// with "Authorize" and "Cancel" buttons; a browser test clicks one. Tests steer it in-process:
+// with "Authorize" and "Cancel" buttons; a browser test clicks one. The stand-in's page is
+// "Development stand-in for GitHub", with ready-made identities and a form. Tests steer it in-process:
 // `setIdentity` picks who signs in next, `failNext` breaks the next matching request, and
 // `calls` records every request (to assert, say, that PKCE was used).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { createGitHub } from "./fake-idp/github";
-import { createGoogle } from "./fake-idp/google";
-import { formToRecord, readBody, sendJson, sendText, type ParsedRequest } from "./fake-idp/http";
-import type { ModuleContext, ProviderModule, Route } from "./fake-idp/module";
-import { createStackOverflow } from "./fake-idp/stack-overflow";
-import type {
-  Clients,
-  Endpoint,
-  FailureSpec,
-  Identities,
-  ProviderId,
-  RecordedCall,
-} from "./fake-idp/types";
+import { createGitHub } from "./github";
+import { createGoogle } from "./google";
+import { formToRecord, readBody, sendJson, sendText, type ParsedRequest } from "./http";
+import type { ModuleContext, ProviderModule, Route } from "./module";
+import { createStackOverflow } from "./stack-overflow";
+import type { Clients, Endpoint, FailureSpec, Identities, ProviderId, RecordedCall } from "./types";
 
-export type * from "./fake-idp/types";
-export { CODE_LIFETIME_MS } from "./fake-idp/grants";
+export type * from "./types";
+export { CODE_LIFETIME_MS } from "./grants";
 
 export interface FakeIdpOptions {
   clients: Clients;
@@ -38,6 +36,10 @@ export interface FakeIdpOptions {
   identities?: Partial<Identities>;
   /** Epoch milliseconds; a test may move it to expire codes and tokens. */
   now?: () => number;
+  /** `npm run dev`'s stand-in: consent pages offer a choice of identity (scripts/dev-idp/stand-in.ts). */
+  standIn?: boolean;
+  /** Loopback port to listen on; 0 (the default) takes any free one. */
+  port?: number;
 }
 
 export interface FakeIdpEndpoints {
@@ -106,7 +108,7 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
   });
   const address = await new Promise<ReturnType<typeof server.address>>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server.address()));
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve(server.address()));
   });
   if (address === null || typeof address === "string") throw new Error("fake-idp has no port");
   const url = `http://127.0.0.1:${address.port}`;
@@ -117,6 +119,7 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
     client: options.clients[provider],
     now,
     currentIdentity: () => identities[provider],
+    standIn: options.standIn ?? false,
   });
   const modules: Record<ProviderId, ProviderModule> = {
     google: await createGoogle(context("google")),

@@ -32,6 +32,7 @@ import {
   sendText,
   type ParsedRequest,
 } from "./http";
+import { gitHubStandIn } from "./stand-in";
 import type { ModuleContext, ProviderModule, Route } from "./module";
 import type { GitHubIdentity } from "./types";
 
@@ -61,6 +62,7 @@ export function createGitHub(context: ModuleContext<"github">): ProviderModule {
     store,
     consentPath: "/github/consent",
     currentIdentity: context.currentIdentity,
+    standIn: context.standIn ? gitHubStandIn : undefined,
     describe: (identity) => [
       ["Login", identity.login],
       ["Name", identity.name ?? "(none)"],
