@@ -568,7 +568,7 @@ function standInProblems(v: Variables, builtFor: string | undefined): string[] {
     ];
   }
   const problems: string[] = [];
-  if (!isLoopbackUrl(v.AUTH_DEV_IDP_URL) || !isLoopbackUrl(v.APP_URL ?? "http://localhost:3000")) {
+  if (!isLoopbackUrl(v.AUTH_DEV_IDP_URL) || !isLoopbackUrl(v.APP_URL ?? defaultAppUrl(v.PORT))) {
     problems.push(`${name}: development only — it and APP_URL must both be loopback addresses`);
   }
   if (anyProviderConfigured(v) || v.AUTH_TEST_IDP_URL !== undefined) {
