@@ -9,7 +9,7 @@
 // secret file is read through process.getBuiltinModule, only when it is needed).
 import { z } from "zod";
 
-import { STAND_IN_CLIENTS } from "@/lib/auth/stand-ins";
+import { STAND_IN_CLIENTS } from "@/lib/stand-ins";
 import { parseIpRange } from "@/lib/ip-range";
 
 export type Env = Record<string, string | undefined>;
@@ -584,7 +584,7 @@ type ProviderSettings = Pick<
   "localIdpUrl" | "standIns" | "google" | "github" | "stackOverflow"
 >;
 
-/** The OAuth clients: the configured ones, or `npm run dev`'s stand-ins (lib/auth/stand-ins.ts). */
+/** The OAuth clients: the configured ones, or `npm run dev`'s stand-ins (lib/stand-ins.ts). */
 function providerSettings(v: Variables): ProviderSettings {
   if (v.AUTH_DEV_IDP_URL !== undefined) {
     const { google, github, stackoverflow } = STAND_IN_CLIENTS;

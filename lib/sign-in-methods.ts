@@ -28,8 +28,12 @@ export const OAUTH_PROVIDER_NAME = Object.fromEntries(
 ) as Record<OAuthProviderId, string>;
 
 /** Sign-in methods that are not OAuth providers, as security events name them. */
+/** The email + password method's id: Auth.js's Credentials provider id and the method
+ *  recorded in security events. */
+export const PASSWORD_PROVIDER_ID = "password";
+
 const OTHER_METHODS = [
-  { id: "password", name: "email and password" },
+  { id: PASSWORD_PROVIDER_ID, name: "email and password" },
   { id: "telegram", name: "Telegram" },
 ] as const;
 

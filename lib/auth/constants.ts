@@ -1,7 +1,7 @@
 // Names the Auth.js configuration shares with the pages and actions around it.
 import type { RefusalReason } from "@/lib/auth/identity";
 
-export const PASSWORD_PROVIDER_ID = "password";
+export { PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 /** Error codes our callbacks add to Auth.js's own (see app/auth/error/page.tsx). */
 export const policyErrors = {

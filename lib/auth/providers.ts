@@ -11,7 +11,7 @@ import type { OAuthConfig } from "next-auth/providers";
 import { z } from "zod";
 import { OAUTH_PROVIDER_NAME, OAUTH_PROVIDERS, type OAuthProviderId } from "@/lib/sign-in-methods";
 import type { Settings } from "@/lib/env";
-import { PROVIDER_VARIABLES, standInName } from "@/lib/auth/stand-ins";
+import { PROVIDER_VARIABLES, standInName } from "@/lib/stand-ins";
 
 /** What every provider's profile() returns (Auth.js passes it to the signIn callback). */
 export interface NormalizedProfile {

@@ -12,8 +12,7 @@
 import Bowser from "bowser";
 
 import type { SecurityEventType } from "@/lib/generated/prisma/client";
-import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
-import { methodName } from "@/lib/sign-in-methods";
+import { methodName, PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
 import { CLAIM_DETAIL } from "@/lib/security/events";
 
 /** What describeDevice says when the user agent names no browser or system it knows. */

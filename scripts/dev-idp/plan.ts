@@ -1,6 +1,6 @@
 // Whether `npm run dev` starts the development stand-ins, decided from the settings the app
 // itself will read, so the two can never disagree about the origin or the providers.
-import { STAND_IN_CLIENTS } from "@/lib/auth/stand-ins";
+import { STAND_IN_CLIENTS } from "@/lib/stand-ins";
 import { isLoopbackUrl, parseSettings, SettingsError, type Env } from "@/lib/env";
 import type { Clients } from "./types";
 

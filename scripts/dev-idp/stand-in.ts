@@ -3,7 +3,7 @@
 // email, login or display name), so typing the same identity again signs in to the same
 // Gatehouse account, as the same person at the real provider would.
 import { createHash } from "node:crypto";
-import { PROVIDER_VARIABLES } from "@/lib/auth/stand-ins";
+import { PROVIDER_VARIABLES } from "@/lib/stand-ins";
 import type { StandInForm } from "./authorize";
 import type { GitHubIdentity, GoogleIdentity, StackOverflowIdentity } from "./types";
 

@@ -1,7 +1,7 @@
 // The development stand-ins' switch (AUTH_DEV_IDP_URL, lib/env.ts), what the pages say about
 // it (providerSetupNote), and when `npm run dev` turns it on (scripts/dev-idp/plan.ts).
 import { describe, expect, it } from "vitest";
-import { STAND_IN_CLIENTS } from "@/lib/auth/stand-ins";
+import { STAND_IN_CLIENTS } from "@/lib/stand-ins";
 import { authorizationOrigins, configuredProviders, providerSetupNote } from "@/lib/auth/providers";
 import { parseSettings, SettingsError, type Env, type ParseOptions } from "@/lib/env";
 import { planStandIns, standInClients } from "@/scripts/dev-idp/plan";
