@@ -14,21 +14,23 @@ const redisUrl = inject("redisUrl");
 const closedPostgres = "postgres://postgres@127.0.0.1:1/none";
 const closedRedis = "redis://127.0.0.1:1";
 
+// Generous bounds: the servers that are up must answer "ok" however busy the CI machine is
+// (a 1 s connect timeout did not, once); the closed ports refuse at once and never wait.
 const pgConfig = (url: string) =>
   ({
     kind: "postgres",
     url,
     poolMax: 2,
-    connectionTimeoutMs: 1_000,
+    connectionTimeoutMs: 15_000,
     idleTimeoutMs: 1_000,
-    statementTimeoutMs: 1_000,
+    statementTimeoutMs: 15_000,
   }) as const;
 const ioredisConfig = (url: string) =>
   ({
     kind: "ioredis",
     url,
-    connectTimeoutMs: 500,
-    commandTimeoutMs: 500,
+    connectTimeoutMs: 15_000,
+    commandTimeoutMs: 15_000,
     maxReconnectAttempts: 1,
   }) as const;
 
