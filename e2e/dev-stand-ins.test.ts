@@ -155,6 +155,13 @@ describe("npm run dev with no provider configured", () => {
           const note = page.getByRole("complementary", { name: /Development stand-ins/ });
           await expect(note.textContent()).resolves.toContain("AUTH_GOOGLE_ID");
           await expect(note.textContent()).resolves.toContain("AUTH_STACKOVERFLOW_KEY");
+          // next dev compiles the page's scripts on first request: wait until React has
+          // hydrated the buttons, or the screenshot (which hides the caret by styling inputs)
+          // changes the DOM under React's feet and hydration reports a mismatch.
+          await page.waitForFunction(() => {
+            const form = document.querySelector("main form");
+            return form !== null && Object.keys(form).some((key) => key.startsWith("__react"));
+          });
           await screenshot(page, `dev-stand-ins-sign-in-${viewport}-${colorScheme}`);
           await page.getByRole("button", { name: "Continue with Google (dev stand-in)" }).click();
           await page.getByRole("heading", { name: "Development stand-in for Google" }).waitFor();
