@@ -555,6 +555,48 @@ describe("every account action answers on screen, on a phone", () => {
   }, 120_000);
 });
 
+describe("a password form used before the page's scripts have run", () => {
+  test("keeps the passwords out of the address, and is sent once the scripts are there", async () => {
+    const email = uniqueEmail("early-submit");
+    const newPassword = "cobalt ferry 19 past the lock";
+    const opened = await open("/sign-up");
+    try {
+      const { page } = opened;
+      await signUp(page, email);
+      // The page's scripts are held back until the form has been submitted: what a person on
+      // a slow connection does when they type faster than the page loads.
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/_next\/static\/chunks\/.+\.js$/, async (route) => {
+        await released;
+        await route.continue();
+      });
+      const addresses: string[] = [];
+      page.on("request", (request) => addresses.push(request.url()));
+      // Not waiting for any load event: those wait for the scripts held back above.
+      await page.goto(`${r().app.url}/account`, { waitUntil: "commit" });
+      const password = section(page, "Password");
+      await password.getByLabel("Current password").fill(PASSWORD);
+      await password.getByLabel("New password").fill(newPassword);
+      await password.getByRole("button", { name: "Change password" }).click();
+      release();
+
+      await page.waitForLoadState("load");
+      // A browser submitting the form itself would have sent both passwords in the address.
+      for (const address of [...addresses, page.url()]) {
+        expect(address).not.toContain("Password=");
+        expect(decodeURIComponent(address.replaceAll("+", " "))).not.toContain(newPassword);
+      }
+      // React sent the early submit once the scripts had run.
+      await password.getByRole("status").filter({ hasText: "Password changed" }).waitFor();
+      // The new password is the one that works now.
+      await signInElsewhere(email, newPassword);
+    } finally {
+      await opened.close();
+    }
+  }, 120_000);
+});
+
 describe("Telegram alerts", () => {
   test("Connect Telegram shows a single-use link; 'Get a new link' replaces it", async () => {
     const opened = await open("/sign-up");

@@ -107,6 +107,9 @@ function SetPasswordForm({
             password: text(data, "password"),
           },
     fields: ["email", "password"],
+    // Submitted as a form action: a submit made before the page's scripts run is replayed
+    // by React, never sent by the browser with the password in the address.
+    forget: ["password"],
     onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
     onSuccess(_data, input) {
       const address = email ?? input.email?.trim();
@@ -137,6 +140,8 @@ function SetPasswordForm({
         ) : (
           <FormField
             {...form.field("email")}
+            // React resets a form action's fields after each answer; the email comes back.
+            defaultValue={form.values.email ?? ""}
             label="Email"
             type="email"
             autoComplete="email"
@@ -164,6 +169,9 @@ function SetPasswordForm({
 
 function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
   const router = useRouter();
+  // Controlled: React resets a form action's uncontrolled fields after every answer, and a
+  // refused attempt must not quietly tick the box again.
+  const [signOutOthers, setSignOutOthers] = useState(true);
   const form = useActionForm({
     action: changePasswordAction,
     read: (data): ChangePasswordInput => ({
@@ -172,9 +180,12 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
       signOutOtherSessions: data.get("signOutOtherSessions") === "on",
     }),
     fields: ["currentPassword", "newPassword"],
+    // As above: a form action, so no early submit puts either password in the address.
+    forget: ["currentPassword", "newPassword"],
     onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
     // The form is back to empty fields and the box checked again (its default).
     onSuccess(data, input) {
+      setSignOutOthers(true);
       onFeedback({ kind: "success", message: changedMessage(input, data?.signedOutSessions ?? 0) });
       // The devices list and the activity log have changed too.
       router.refresh();
@@ -201,7 +212,7 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
           required
           hint={passwordHint}
         />
-        <SignOutOthersCheckbox />
+        <SignOutOthersCheckbox checked={signOutOthers} onChange={setSignOutOthers} />
         <SubmitButton busy={form.busy} busyText="Changing password…">
           Change password
         </SubmitButton>
@@ -211,14 +222,15 @@ function ChangePasswordForm({ email, passwordHint, onFeedback }: FormProps) {
 }
 
 /** "Sign out my other sessions", checked by default (a changed password usually means worry). */
-function SignOutOthersCheckbox() {
+function SignOutOthersCheckbox(props: { checked: boolean; onChange: (checked: boolean) => void }) {
   return (
     <div className="flex items-start gap-3">
       <input
         id="sign-out-other-sessions"
         name="signOutOtherSessions"
         type="checkbox"
-        defaultChecked
+        checked={props.checked}
+        onChange={(event) => props.onChange(event.target.checked)}
         aria-describedby="sign-out-other-sessions-hint"
         className="mt-0.5 size-5 shrink-0 cursor-pointer accent-brand"
       />
