@@ -114,6 +114,16 @@ function baseTitle(event: DescribableEvent): string {
       return "Telegram connected";
     case "TELEGRAM_UNLINKED":
       return "Telegram disconnected";
+    case "EMAIL_VERIFIED":
+      return "Email verified";
+    case "PASSWORD_RESET_REQUESTED":
+      return "Password reset link requested";
+    case "PASSWORD_RESET":
+      return "Password reset with an emailed link";
+    case "EMAIL_CHANGE_REQUESTED":
+      return "Email change requested";
+    case "EMAIL_CHANGED":
+      return "Email changed";
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

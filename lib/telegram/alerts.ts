@@ -16,6 +16,10 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   "PASSWORD_SET",
   "PASSWORD_CHANGED",
   "PASSWORD_REMOVED",
+  // A reset signs every device out and an address change moves where reset links go: both
+  // are how an account is taken over, so the chat hears of them at once.
+  "PASSWORD_RESET",
+  "EMAIL_CHANGED",
 ]);
 
 export interface AlertEvent {
@@ -43,6 +47,10 @@ function headline(event: AlertEvent): string {
       return "Your password was changed.";
     case "PASSWORD_REMOVED":
       return "Your password was removed.";
+    case "PASSWORD_RESET":
+      return "Your password was reset with a link sent to your email, and every device was signed out.";
+    case "EMAIL_CHANGED":
+      return "The email address of your account was changed.";
     default:
       return "Something changed on your account.";
   }

@@ -124,6 +124,11 @@ describe("describeEventTitle", () => {
     ["SESSION_REVOKED", null, "all sessions revoked (3 sessions)", "Signed out everywhere"],
     ["TELEGRAM_LINKED", "telegram", null, "Telegram connected"],
     ["TELEGRAM_UNLINKED", "telegram", null, "Telegram disconnected"],
+    ["EMAIL_VERIFIED", null, null, "Email verified"],
+    ["PASSWORD_RESET_REQUESTED", null, null, "Password reset link requested"],
+    ["PASSWORD_RESET", "password", null, "Password reset with an emailed link"],
+    ["EMAIL_CHANGE_REQUESTED", null, null, "Email change requested"],
+    ["EMAIL_CHANGED", null, null, "Email changed"],
     // What the claim rule took away says when (lib/auth/claim.ts writes these details).
     [
       "ACCOUNT_UNLINKED",
@@ -170,6 +175,11 @@ describe("describeEventTitle", () => {
       SESSION_REVOKED: true,
       TELEGRAM_LINKED: true,
       TELEGRAM_UNLINKED: true,
+      EMAIL_VERIFIED: true,
+      PASSWORD_RESET_REQUESTED: true,
+      PASSWORD_RESET: true,
+      EMAIL_CHANGE_REQUESTED: true,
+      EMAIL_CHANGED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });

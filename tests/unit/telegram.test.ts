@@ -2,8 +2,11 @@
 // what a Bot API error means for a retry.
 import { describe, expect, it } from "vitest";
 
+import type { SecurityEventType } from "@/lib/generated/prisma/client";
+
 import {
   ALERT_CALLBACK,
+  ALERT_EVENT_TYPES,
   alertKeyboard,
   alertText,
   answeredAlertText,
@@ -41,6 +44,23 @@ describe("alerts", () => {
     expect(alertText({ ...event, type: "ACCOUNT_LINKED", method: "github" })).toMatch(
       /^GitHub was linked to your account/,
     );
+  });
+
+  it("cover a reset password and a changed address, not the requests for them", () => {
+    expect(alertText({ ...event, type: "PASSWORD_RESET", method: "password" })).toMatch(
+      /^Your password was reset with a link sent to your email, and every device was signed out\./,
+    );
+    expect(alertText({ ...event, type: "EMAIL_CHANGED", method: null })).toMatch(
+      /^The email address of your account was changed\./,
+    );
+    expect(ALERT_EVENT_TYPES.has("PASSWORD_RESET")).toBe(true);
+    expect(ALERT_EVENT_TYPES.has("EMAIL_CHANGED")).toBe(true);
+    const quiet: SecurityEventType[] = [
+      "EMAIL_VERIFIED",
+      "PASSWORD_RESET_REQUESTED",
+      "EMAIL_CHANGE_REQUESTED",
+    ];
+    for (const type of quiet) expect(ALERT_EVENT_TYPES.has(type)).toBe(false);
   });
 
   it("formats times in UTC with a 24-hour clock", () => {
