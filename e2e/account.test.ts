@@ -26,6 +26,7 @@ import {
   viewportPlacement,
   viewportScreenshot,
 } from "./support/browser";
+import { createPasswordAccount } from "./support/accounts";
 import { startRig, type Rig } from "./support/rig";
 import {
   appForSuite,
@@ -100,12 +101,7 @@ async function sessionOf(page: Page): Promise<{ user?: { id?: string } } | null>
 }
 
 async function signUp(page: Page, email: string, origin = r().app.url): Promise<void> {
-  await page.goto(`${origin}/sign-up`);
-  const main = page.getByRole("main");
-  await main.getByLabel("Email", { exact: true }).fill(email);
-  await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await main.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+  await createPasswordAccount(page, origin, { email, password: PASSWORD });
 }
 
 async function signInWithPassword(page: Page, email: string, path = "/sign-in"): Promise<void> {

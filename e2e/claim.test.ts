@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
+import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure } from "./support/server";
@@ -159,11 +160,7 @@ describe("pre-registration takeover: the claimant keeps the account, the squatte
     const malloryAgain = await open();
     const vera = await open();
     try {
-      const main = mallory.page.getByRole("main");
-      await main.getByLabel("Email", { exact: true }).fill(email);
-      await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await main.getByRole("button", { name: "Create account" }).click();
-      await mallory.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+      await createPasswordAccount(mallory.page, r().app.url, { email, password: PASSWORD });
       const accountId = await sessionUserId(mallory.page);
       expect(accountId).toEqual(expect.any(String));
 

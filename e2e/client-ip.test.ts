@@ -7,6 +7,7 @@ import { request } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser } from "./support/browser";
 import { appForSuite, startEmbeddedApp, type AppServer } from "./support/server";
 
@@ -26,14 +27,10 @@ async function devicesSeenWithForgedHeader(app: AppServer): Promise<string> {
   const context = await browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": FORGED } });
   try {
     const page = await context.newPage();
-    await page.goto(`${app.url}/sign-up`);
-    const main = page.getByRole("main");
-    await main
-      .getByLabel("Email", { exact: true })
-      .fill(`ip-${randomBytes(4).toString("hex")}@example.com`);
-    await main.getByLabel("Password", { exact: true }).fill("violet tram 71 under the pier");
-    await main.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+    await createPasswordAccount(page, app.url, {
+      email: `ip-${randomBytes(4).toString("hex")}@example.com`,
+      password: "violet tram 71 under the pier",
+    });
     await page.goto(`${app.url}/account`);
     return (await page.getByRole("region", { name: "Devices" }).textContent()) ?? "";
   } finally {

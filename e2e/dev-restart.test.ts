@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser } from "./support/browser";
 import { startDevServer, type DevServer } from "./support/dev-server";
 import { freePort } from "./support/server";
@@ -97,12 +98,7 @@ describe("development server restarted with its cache kept", () => {
       // cache, then stops the server.
       const first = await start();
       const earlier = await newPage(browser);
-      await earlier.goto(`${first.url}/sign-up`);
-      const form = earlier.getByRole("main");
-      await form.getByLabel("Email", { exact: true }).fill(email);
-      await form.getByLabel("Password", { exact: true }).fill(password);
-      await form.getByRole("button", { name: "Create account" }).click();
-      await earlier.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+      await createPasswordAccount(earlier, first.url, { email, password });
       await earlier.context().close();
       await first.stop();
       expect(existsSync(join(root, ".next", "dev")), "the first run left .next/dev").toBe(true);

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure } from "./support/server";
@@ -129,12 +130,10 @@ describe("pages in Chromium under the CSP", () => {
       }
       // Hydrated: the sign-up form's client-side behaviour runs, which needs Next's scripts.
       const email = `csp-${randomBytes(4).toString("hex")}@example.com`;
-      await page.goto(`${appUrl()}/sign-up`);
-      const main = page.getByRole("main");
-      await main.getByLabel("Email", { exact: true }).fill(email);
-      await main.getByLabel("Password", { exact: true }).fill("violet tram 71 under the pier");
-      await main.getByRole("button", { name: "Create account" }).click();
-      await page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+      await createPasswordAccount(page, appUrl(), {
+        email,
+        password: "violet tram 71 under the pier",
+      });
       expect(await violationsOn(page, "/account")).toEqual([]);
       expect(opened.consoleErrors).toEqual([]);
     } finally {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
+import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
 import { appForSuite, startPostgresApp, type AppServer } from "./support/server";
 
@@ -50,11 +51,7 @@ function botEnv(apiRoot: string, telegram: FakeTelegram) {
 async function signUp(app: AppServer, email: string): Promise<OpenedPage> {
   if (!browser) throw new Error("the browser did not launch");
   const opened = await openPage(browser, `${app.url}/sign-up`);
-  const main = opened.page.getByRole("main");
-  await main.getByLabel("Email", { exact: true }).fill(email);
-  await main.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await main.getByRole("button", { name: "Create account" }).click();
-  await opened.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+  await createPasswordAccount(opened.page, app.url, { email, password: PASSWORD });
   return opened;
 }
 
