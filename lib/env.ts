@@ -279,6 +279,14 @@ const variables = z.object({
   /** /api/health: longest wait for each dependency. */
   HEALTH_TIMEOUT_MS: int(50, 30_000).default(2_000),
 
+  // Email links (lib/auth/email-tokens.ts).
+  /** How long an address-verification link works, in hours. */
+  EMAIL_VERIFY_TTL_HOURS: int(1, 168).default(24),
+  /** How long a password-reset link works, in minutes: short, it is a way into the account. */
+  PASSWORD_RESET_TTL_MINUTES: int(5, 240).default(30),
+  /** How long the link confirming a new address works, in hours. */
+  EMAIL_CHANGE_TTL_HOURS: int(1, 168).default(24),
+
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 
@@ -452,6 +460,15 @@ export interface Settings {
   requests: { bodyLimitBytes: number };
   startup: { maxAttempts: number; retryBaseMs: number };
   health: { timeoutMs: number };
+  /** Lifetime of each kind of emailed link, in seconds (lib/auth/email-tokens.ts). */
+  emailTokens: { lifetimeSeconds: EmailTokenLifetimes };
+}
+
+/** Seconds each kind of emailed link works; the keys are EmailToken's kinds. */
+export interface EmailTokenLifetimes {
+  VERIFY_EMAIL: number;
+  RESET_PASSWORD: number;
+  CHANGE_EMAIL: number;
 }
 
 export interface ParseOptions {
@@ -516,6 +533,13 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     requests: { bodyLimitBytes: v.REQUEST_BODY_LIMIT_KB * 1_024 },
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
+    emailTokens: {
+      lifetimeSeconds: {
+        VERIFY_EMAIL: v.EMAIL_VERIFY_TTL_HOURS * 3_600,
+        RESET_PASSWORD: v.PASSWORD_RESET_TTL_MINUTES * 60,
+        CHANGE_EMAIL: v.EMAIL_CHANGE_TTL_HOURS * 3_600,
+      },
+    },
   };
 }
 

@@ -213,6 +213,54 @@ describe("settings in production", () => {
   });
 });
 
+describe("emailed links", () => {
+  it("default to 24 h, 30 min and 24 h", () => {
+    const settings = parseSettings({}, { devSecret });
+    expect(settings.emailTokens.lifetimeSeconds).toEqual({
+      VERIFY_EMAIL: 86_400,
+      RESET_PASSWORD: 1_800,
+      CHANGE_EMAIL: 86_400,
+    });
+  });
+
+  it("take each lifetime in its own unit", () => {
+    const settings = parseSettings(
+      {
+        EMAIL_VERIFY_TTL_HOURS: "48",
+        PASSWORD_RESET_TTL_MINUTES: "15",
+        EMAIL_CHANGE_TTL_HOURS: "2",
+      },
+      { devSecret },
+    );
+    expect(settings.emailTokens.lifetimeSeconds).toEqual({
+      VERIFY_EMAIL: 48 * 3_600,
+      RESET_PASSWORD: 15 * 60,
+      CHANGE_EMAIL: 2 * 3_600,
+    });
+  });
+
+  it("refuse lifetimes out of bounds, naming each", () => {
+    expect(
+      problemsOf({
+        ...production,
+        EMAIL_VERIFY_TTL_HOURS: "0",
+        PASSWORD_RESET_TTL_MINUTES: "600",
+        EMAIL_CHANGE_TTL_HOURS: "1.5",
+      }),
+    ).toEqual([
+      "EMAIL_VERIFY_TTL_HOURS: must be at least 1",
+      "PASSWORD_RESET_TTL_MINUTES: must be at most 240",
+      "EMAIL_CHANGE_TTL_HOURS: must be a whole number",
+    ]);
+    expect(problemsOf({ ...production, PASSWORD_RESET_TTL_MINUTES: "4" })).toEqual([
+      "PASSWORD_RESET_TTL_MINUTES: must be at least 5",
+    ]);
+    expect(problemsOf({ ...production, EMAIL_VERIFY_TTL_HOURS: "169" })).toEqual([
+      "EMAIL_VERIFY_TTL_HOURS: must be at most 168",
+    ]);
+  });
+});
+
 describe("TRUSTED_PROXIES", () => {
   const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
 
