@@ -17,8 +17,11 @@
 //   lib/account/password.ts calls deleteEmailTokens), and by the claim rule (all kinds:
 //   lib/auth/claim.ts).
 // Landing pages call inspectEmailToken on GET (mail scanners prefetch links, so a GET must
-// never use a token up) and consumeEmailToken in the POST that acts. Never log a token or a
-// link built from it.
+// never use a token up) and consumeEmailToken in the POST that acts. A valid result's
+// `email` is the address the link proves: the flow checks it still fits what it acts on (a
+// VERIFY_EMAIL link for an address the account no longer has verifies nothing). A flow that
+// sets a password from a RESET_PASSWORD link deletes the user's other reset links too
+// (deleteEmailTokens), like every password change. Never log a token or a link built from it.
 //
 // API (for the flows):
 //   issueEmailToken(db, { userId, kind, email, now, lifetimes }) → { token, expiresAt }
