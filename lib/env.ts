@@ -279,6 +279,19 @@ const variables = z.object({
   /** /api/health: longest wait for each dependency. */
   HEALTH_TIMEOUT_MS: int(50, 30_000).default(2_000),
 
+  // Email links and the mail they travel in (lib/auth/email-tokens.ts,
+  // lib/rate-limit/mail-budget.ts).
+  /** How long an address-verification link works, in hours. */
+  EMAIL_VERIFY_TTL_HOURS: int(1, 168).default(24),
+  /** How long a password-reset link works, in minutes: short, it is a way into the account. */
+  PASSWORD_RESET_TTL_MINUTES: int(5, 240).default(30),
+  /** How long the link confirming a new address works, in hours. */
+  EMAIL_CHANGE_TTL_HOURS: int(1, 168).default(24),
+  /** Mail sent per address typed (normalized), whether or not an account uses it. */
+  RATE_LIMIT_MAIL_ADDRESS: rateLimit.default({ limit: 3, windowMs: 900_000 }),
+  /** Mail-sending requests per client IP (IPv6: per /64). */
+  RATE_LIMIT_MAIL_IP: rateLimit.default({ limit: 10, windowMs: 900_000 }),
+
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 
@@ -442,6 +455,8 @@ export interface Settings {
     signInDevice: RateLimitRule;
     signUpIp: RateLimitRule;
     telegram: RateLimitRule;
+    mailAddress: RateLimitRule;
+    mailIp: RateLimitRule;
     timeoutMs: number;
     trustedProxies: string[];
     onVercel: boolean;
@@ -452,6 +467,15 @@ export interface Settings {
   requests: { bodyLimitBytes: number };
   startup: { maxAttempts: number; retryBaseMs: number };
   health: { timeoutMs: number };
+  /** Lifetime of each kind of emailed link, in seconds (lib/auth/email-tokens.ts). */
+  emailTokens: { lifetimeSeconds: EmailTokenLifetimes };
+}
+
+/** Seconds each kind of emailed link works; the keys are EmailToken's kinds. */
+export interface EmailTokenLifetimes {
+  VERIFY_EMAIL: number;
+  RESET_PASSWORD: number;
+  CHANGE_EMAIL: number;
 }
 
 export interface ParseOptions {
@@ -508,6 +532,8 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       signInDevice: v.RATE_LIMIT_SIGN_IN_DEVICE,
       signUpIp: v.RATE_LIMIT_SIGN_UP_IP,
       telegram: v.RATE_LIMIT_TELEGRAM,
+      mailAddress: v.RATE_LIMIT_MAIL_ADDRESS,
+      mailIp: v.RATE_LIMIT_MAIL_IP,
       timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,
       trustedProxies: v.TRUSTED_PROXIES,
       onVercel: v.VERCEL !== undefined,
@@ -516,6 +542,13 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     requests: { bodyLimitBytes: v.REQUEST_BODY_LIMIT_KB * 1_024 },
     startup: { maxAttempts: v.STARTUP_MAX_ATTEMPTS, retryBaseMs: v.STARTUP_RETRY_BASE_MS },
     health: { timeoutMs: v.HEALTH_TIMEOUT_MS },
+    emailTokens: {
+      lifetimeSeconds: {
+        VERIFY_EMAIL: v.EMAIL_VERIFY_TTL_HOURS * 3_600,
+        RESET_PASSWORD: v.PASSWORD_RESET_TTL_MINUTES * 60,
+        CHANGE_EMAIL: v.EMAIL_CHANGE_TTL_HOURS * 3_600,
+      },
+    },
   };
 }
 

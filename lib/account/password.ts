@@ -3,6 +3,7 @@
 // that long would stall the user's other requests for nothing.
 import { AccountError } from "@/lib/account/errors";
 import { lockUser } from "@/lib/account/methods";
+import { deleteEmailTokens } from "@/lib/auth/email-tokens";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { passwordMatchesEmail } from "@/lib/auth/schemas";
@@ -18,6 +19,13 @@ export interface PasswordHasher {
   hash: (plain: string) => Promise<string>;
   verify: (storedHash: string, plain: string) => Promise<boolean>;
 }
+
+/**
+ * A reset link asked for before the password changed must not undo the change (someone who
+ * read the old mail could set a password of their own), so every password change or set
+ * deletes the pending ones.
+ */
+const RESET_INVALIDATED_BY_PASSWORD = ["RESET_PASSWORD"] as const;
 
 const argon2: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
 
@@ -67,6 +75,7 @@ export async function setPassword(
         await tx.user.update({ where: { id: input.userId }, data: { email, emailVerified: null } });
       }
       await tx.passwordCredential.create({ data: { userId: input.userId, hash } });
+      await deleteEmailTokens(tx, input.userId, RESET_INVALIDATED_BY_PASSWORD);
       await recordSecurityEvent(
         tx,
         {
@@ -156,6 +165,7 @@ export async function changePassword(
       data: { hash },
     });
     if (count === 0) throw new AccountError("wrong-password");
+    await deleteEmailTokens(tx, input.userId, RESET_INVALIDATED_BY_PASSWORD);
     let signedOutSessions = 0;
     if (input.signOutOtherSessions) {
       signedOutSessions = await revokeAllSessions(tx, {

@@ -15,6 +15,7 @@
 // decision against the schema's relations and tests/integration/claim.test.ts checks that
 // claimAccount does what the rule says, model by model.
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { deleteEmailTokens, EMAIL_TOKEN_KINDS } from "@/lib/auth/email-tokens";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import {
   CLAIM_DETAIL,
@@ -52,6 +53,9 @@ export const CLAIM_RULE = {
   NotificationOutbox: "cancel-pending",
   SecurityEvent: "keep-history",
   VerificationToken: "delete-by-email",
+  // A pending reset or change-of-address link the previous holder asked for would be a way
+  // back in; a verification link sent to the address is the owner's no longer needed.
+  EmailToken: "delete",
 } as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
 
 export { CLAIM_DETAIL };
@@ -138,7 +142,7 @@ export async function claimAccount(
 /**
  * Views of the account: the chat that gets its alerts (and answers /sessions, "Not me"),
  * alerts still queued for it, links to connect another chat, and single-use tokens sent to
- * the address.
+ * the address (Auth.js's by address; Gatehouse's emailed links by user, every kind).
  */
 async function removeViews(tx: Prisma.TransactionClient, { userId, email }: ClaimInput) {
   const telegram = await tx.telegramLink.deleteMany({ where: { userId } });
@@ -151,6 +155,7 @@ async function removeViews(tx: Prisma.TransactionClient, { userId, email }: Clai
   });
   await tx.telegramLinkToken.deleteMany({ where: { userId } });
   await tx.verificationToken.deleteMany({ where: { identifier: email } });
+  await deleteEmailTokens(tx, userId, EMAIL_TOKEN_KINDS);
   return { removedTelegram: telegram.count > 0, cancelledNotifications: cancelled.count };
 }
 

@@ -1,4 +1,4 @@
-// Rate limiting: one limiter, six policies, three backends (docs/protection.md, "Rate
+// Rate limiting: one limiter, eight policies, three backends (docs/protection.md, "Rate
 // limiting").
 //
 // Policies (their limits and windows come from settings.rateLimits):
@@ -10,7 +10,10 @@
 //                   of a browser that signed in to the account before
 //                   (lib/security/password-guard.ts);
 // - signUpIp      — registrations per client IP;
-// - telegram      — Telegram webhook updates.
+// - telegram      — Telegram webhook updates;
+// - mailAddress   — mail sent per address typed (normalized email), account or not;
+// - mailIp        — mail-sending requests per client IP (both through checkMailBudget,
+//                   lib/rate-limit/mail-budget.ts).
 //
 // Algorithm: @upstash/ratelimit's sliding window everywhere — its Lua script on a Redis
 // server (Upstash over REST, or self-hosted through ioredis with a thin adapter), and a
@@ -25,8 +28,8 @@
 // Redis — counted so that time our own busy event loop held the answer up does not count
 // against Redis (lib/timeout.ts), and never longer than maxDecisionWaitMs (4 × the timeout) in
 // all. Then the global and Telegram limits fail OPEN (a Redis outage must not take the whole
-// site, or Telegram's retries, down with it) and the sign-in and sign-up limits fail CLOSED
-// (an outage must not switch brute-force protection off: a few seconds of "try again" on
+// site, or Telegram's retries, down with it) and the sign-in, sign-up and mail limits fail
+// CLOSED (an outage must not switch brute-force or mail-bombing protection off: a few seconds of "try again" on
 // sign-in is the cheaper failure). Each outage is logged when it starts and when it ends, not
 // once per request.
 //
@@ -49,7 +52,7 @@
 //
 // The files: policies.ts (names, failure modes, where the global limit applies), keys.ts,
 // decisions.ts and headers.ts (what a decision is and says over HTTP), incidents.ts (one log
-// line per outage), limiter.ts (createRateLimiter) and backends/ (what a backend is, the
+// line per outage), limiter.ts (createRateLimiter), mail-budget.ts (checkMailBudget) and backends/ (what a backend is, the
 // sliding window's arithmetic, one file per backend, and index.ts choosing one). The timeout is lib/timeout.ts. Code outside
 // lib/rate-limit imports from here; the files in it import each other.
 export type { SlidingWindowBackend, WindowResult } from "@/lib/rate-limit/backends/backend";
@@ -76,6 +79,11 @@ export {
   type RateLimiter,
   type RateLimiterDeps,
 } from "@/lib/rate-limit/limiter";
+export {
+  checkMailBudget,
+  type MailBudget,
+  type MailBudgetRequest,
+} from "@/lib/rate-limit/mail-budget";
 export {
   DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS,
   DEFAULT_RATE_LIMIT_PREFIX,

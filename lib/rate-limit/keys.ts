@@ -25,7 +25,7 @@ export function rateLimitKey(
   // Emails differing only in case or surrounding spaces are one account, so they share a
   // counter; otherwise "Victim@x.com" and "victim@x.com" would each get the full limit.
   const normalized =
-    policy === "signInAccount"
+    policy === "signInAccount" || policy === "mailAddress"
       ? normalizeEmail(key)
       : ADDRESS_POLICIES.has(policy)
         ? addressBucket(key)
@@ -34,7 +34,12 @@ export function rateLimitKey(
 }
 
 /** Policies keyed by the client's address. */
-const ADDRESS_POLICIES: ReadonlySet<RateLimitPolicy> = new Set(["global", "signInIp", "signUpIp"]);
+const ADDRESS_POLICIES: ReadonlySet<RateLimitPolicy> = new Set([
+  "global",
+  "signInIp",
+  "signUpIp",
+  "mailIp",
+]);
 
 /**
  * The bucket an address is counted in: an IPv4 address itself; an IPv6 address's /64.

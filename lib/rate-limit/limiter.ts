@@ -66,7 +66,7 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
     logger,
     openedMessage:
       "Rate limiting is unavailable: the global and Telegram limits let requests through, " +
-      "sign-in and sign-up are refused until it is back",
+      "sign-in, sign-up and mail are refused until it is back",
     recoveredMessage: "Rate limiting is working again",
     data: { backend: backend.kind },
   });

@@ -1,4 +1,4 @@
-// The six policies (see index.ts): their names, what each does when the backend cannot
+// The eight policies (see index.ts): their names, what each does when the backend cannot
 // answer in time, the settings they read, and where the global one applies.
 import type { Settings } from "@/lib/env";
 
@@ -9,6 +9,8 @@ export const RATE_LIMIT_POLICIES = [
   "signInDevice",
   "signUpIp",
   "telegram",
+  "mailAddress",
+  "mailIp",
 ] as const;
 
 export type RateLimitPolicy = (typeof RATE_LIMIT_POLICIES)[number];
@@ -21,6 +23,9 @@ export const FAILURE_MODE: Readonly<Record<RateLimitPolicy, "open" | "closed">> 
   signInAccount: "closed",
   signInDevice: "closed",
   signUpIp: "closed",
+  // No mail bombing while Redis is down: a person asking for a link waits a few seconds.
+  mailAddress: "closed",
+  mailIp: "closed",
 };
 
 /** Every Redis key of the limiter starts with this (then `:<policy>:`). */

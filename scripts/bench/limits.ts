@@ -49,6 +49,8 @@ export const ROOMY_LIMITS: RateLimitSettings = {
   signInDevice: ROOMY,
   signUpIp: ROOMY,
   telegram: ROOMY,
+  mailAddress: ROOMY,
+  mailIp: ROOMY,
   // Far above the app's default (50 ms), so a slow decision shows as slow instead of being
   // cut off and failed open; `failures` counts any that still were.
   timeoutMs: 1_000,

@@ -11,6 +11,7 @@ import { describe, expect, inject, it } from "vitest";
 
 import { CLAIM_RULE } from "@/lib/auth/claim";
 import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
+import { consumeEmailToken, EMAIL_TOKEN_KINDS, issueEmailToken } from "@/lib/auth/email-tokens";
 import { createSession, validateSession } from "@/lib/auth/sessions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { recordSecurityEvent } from "@/lib/security/events";
@@ -23,6 +24,7 @@ const serverUrl = inject("databaseUrl");
 const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
 const T0 = new Date("2026-06-01T09:00:00.000Z");
 const T = new Date("2026-06-01T10:00:00.000Z");
+const lifetimes = { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 7_200, CHANGE_EMAIL: 86_400 };
 const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
 
 describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
@@ -90,7 +92,29 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           expires: new Date(T.getTime() + 3.6e6),
         },
       });
-      return { user, sessions };
+      // A link of every kind pending (a reset, a change to an address of the squatter's),
+      // and one verification link already used.
+      const emailLinks: Record<string, string> = {};
+      for (const kind of EMAIL_TOKEN_KINDS) {
+        const to = kind === "CHANGE_EMAIL" ? `${unique("elsewhere")}@example.com` : email;
+        const issued = await issueEmailToken(prisma(), {
+          userId: user.id,
+          kind,
+          email: to,
+          now: T0,
+          lifetimes,
+        });
+        emailLinks[kind] = issued.token;
+      }
+      await consumeEmailToken(prisma(), emailLinks.VERIFY_EMAIL, "VERIFY_EMAIL", T0);
+      await issueEmailToken(prisma(), {
+        userId: user.id,
+        kind: "VERIFY_EMAIL",
+        email,
+        now: T0,
+        lifetimes,
+      });
+      return { user, sessions, emailLinks };
     }
 
     async function snapshot(userId: string, email: string) {
@@ -112,12 +136,16 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         verificationTokens: await prisma().verificationToken.findMany({
           where: { identifier: email },
         }),
+        emailTokens: await prisma().emailToken.findMany({
+          where: { userId },
+          orderBy: { tokenHash: "asc" },
+        }),
       };
     }
 
     it("strips the account back to the claimant, model by model, and leaves a bystander alone", async () => {
       const email = `${unique("victim")}@example.com`;
-      const { user, sessions } = await fullySetUp(email);
+      const { user, sessions, emailLinks } = await fullySetUp(email);
       const before = await snapshot(user.id, email);
       const bystanderEmail = `${unique("bystander")}@example.com`;
       const bystander = await fullySetUp(bystanderEmail);
@@ -234,6 +262,18 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           expect(before.verificationTokens).toHaveLength(1);
           expect(after.verificationTokens).toEqual([]);
         },
+        EmailToken: () => {
+          expect(CLAIM_RULE.EmailToken).toBe("delete");
+          expect(before.emailTokens.map((t) => [t.kind, t.usedAt !== null]).sort()).toEqual([
+            ["CHANGE_EMAIL", false],
+            ["RESET_PASSWORD", false],
+            ["VERIFY_EMAIL", false],
+            ["VERIFY_EMAIL", true],
+          ]);
+          expect(after.emailTokens).toEqual([]);
+          // The bystander's pending links still exist (the snapshot check below) and work.
+          expect(bystanderBefore.emailTokens).toHaveLength(4);
+        },
       };
       for (const check of Object.values(checks)) check();
       expect(queued).toEqual([
@@ -256,6 +296,14 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         ).resolves.toBeNull();
       }
       await expect(snapshot(bystander.user.id, bystanderEmail)).resolves.toEqual(bystanderBefore);
+
+      // The squatter's reset link is dead; the bystander's still works.
+      await expect(
+        consumeEmailToken(prisma(), emailLinks.RESET_PASSWORD, "RESET_PASSWORD", T),
+      ).resolves.toEqual({ status: "unknown" });
+      await expect(
+        consumeEmailToken(prisma(), bystander.emailLinks.RESET_PASSWORD, "RESET_PASSWORD", T),
+      ).resolves.toMatchObject({ status: "valid", userId: bystander.user.id });
     });
 
     it("the identity removed by the claim no longer reaches the account: it starts a new one", async () => {

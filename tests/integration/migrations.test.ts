@@ -668,6 +668,14 @@ describe.each(backends)("migrations on $name", (backend) => {
         });
       });
 
+      const emailToken = {
+        tokenHash: "b".repeat(64),
+        userId,
+        kind: "RESET_PASSWORD",
+        email: "a@b.com",
+        createdAt: T0,
+        expiresAt: T1,
+      };
       const cases: {
         constraint: string;
         table: string;
@@ -788,6 +796,40 @@ describe.each(backends)("migrations on $name", (backend) => {
           table: "TelegramLinkToken",
           valid: { tokenHash: "a".repeat(64), userId, createdAt: T0, expiresAt: T1, usedAt: T0 },
           invalid: [{ usedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "email_tokens_hash_format",
+          table: "EmailToken",
+          valid: emailToken,
+          invalid: [
+            { tokenHash: "B".repeat(64) },
+            { tokenHash: "b".repeat(65) },
+            { tokenHash: "z".repeat(64) },
+            { tokenHash: "A".repeat(43) },
+          ],
+        },
+        {
+          constraint: "email_tokens_expires_after_created",
+          table: "EmailToken",
+          valid: emailToken,
+          invalid: [{ expiresAt: T0 }, { expiresAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "email_tokens_used_after_created",
+          table: "EmailToken",
+          valid: { ...emailToken, usedAt: T0 },
+          invalid: [{ usedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "email_tokens_email_normalized",
+          table: "EmailToken",
+          valid: emailToken,
+          invalid: [
+            { email: "A@b.com" },
+            { email: " a@b.com" },
+            { email: "a@b.com " },
+            { email: "" },
+          ],
         },
         {
           constraint: "notification_outbox_attempts_nonnegative",

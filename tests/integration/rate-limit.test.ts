@@ -28,6 +28,7 @@ import {
 
 import type { RateLimitRule } from "@/lib/env";
 import {
+  checkMailBudget,
   createRateLimitBackend,
   createRateLimiter,
   maxDecisionWaitMs,
@@ -216,6 +217,8 @@ function settingsWith(overrides: Partial<RateLimitSettings> = {}): RateLimitSett
     signInDevice: roomy,
     signUpIp: roomy,
     telegram: roomy,
+    mailAddress: roomy,
+    mailIp: roomy,
     timeoutMs: TIMEOUT_MS,
     ...overrides,
   };
@@ -362,6 +365,48 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
     expect((await limiter.limit("signUpIp", "203.0.113.1")).allowed).toBe(false);
   });
 
+  it("budgets mail per address typed, whatever its spelling, and per IP, with a Retry-After that is enough", async () => {
+    const windowMs = 2_000;
+    const limiter = limiterWith({ mailAddress: rule(3, windowMs), mailIp: rule(4, windowMs) });
+    await startOfWindow(windowMs, 1_500);
+    // One address from rotating IPs: three mails, then no more.
+    const spellings = ["victim@example.com", " Victim@Example.com", "VICTIM@EXAMPLE.COM "];
+    const byAddress = [];
+    for (let i = 0; i < 4; i++) {
+      byAddress.push(
+        await checkMailBudget(limiter, { email: spellings[i % 3] ?? "", ip: `198.51.100.${i}` }),
+      );
+    }
+    expect(byAddress.slice(0, 3)).toEqual([
+      { allowed: true },
+      { allowed: true },
+      { allowed: true },
+    ]);
+    const refused = byAddress[3];
+    expect(refused).toMatchObject({ allowed: false, unavailable: false });
+    // One IP spraying addresses: four, then no more (an IPv6 client by its /64).
+    const byIp = [];
+    for (let i = 0; i < 5; i++) {
+      byIp.push(
+        await checkMailBudget(limiter, { email: `person${i}@example.com`, ip: `2001:db8::${i}` }),
+      );
+    }
+    expect(byIp.map((budget) => budget.allowed)).toEqual([true, true, true, true, false]);
+
+    // Waiting the announced time is enough.
+    if (refused?.allowed !== false) throw new Error("expected a refusal");
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(3);
+    await harness.passTime(refused.retryAfterSeconds * 1_000);
+    await expect(
+      checkMailBudget(limiter, { email: "victim@example.com", ip: "192.0.2.1" }),
+    ).resolves.toEqual({ allowed: true });
+    // Only hashed keys under the two mail namespaces: no address is stored.
+    const keys = await harness.keys(prefix);
+    expect(keys.every((key) => /:(mailAddress|mailIp):/.test(key))).toBe(true);
+    expect(keys.join(" ")).not.toMatch(/victim|example|2001|198\.51/i);
+  });
+
   it("lets requests through again as the window slides", async () => {
     const windowMs = 1_000;
     const limiter = limiterWith({ global: rule(2, windowMs) });
@@ -501,7 +546,7 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
       return { decision, elapsedMs: performance.now() - started };
     };
 
-    it("fails open for global and Telegram, closed for sign-in and sign-up, within the timeout", async () => {
+    it("fails open for global and Telegram, closed for sign-in, sign-up and mail, within the timeout", async () => {
       const limiter = limiterWith({ timeoutMs: TIMEOUT_MS });
       // Connected and healthy first (with all the time that takes), so what follows is an
       // outage, not a cold start.
@@ -525,6 +570,16 @@ describe.each(backends)("rate limiter on $name", ({ available, network: isNetwor
           expect(rateLimitHeaders(decision, at)).toEqual({ "Retry-After": "5" });
         }
       }
+    });
+
+    it("sends no mail while the backend is down: the budget refuses, says so, and names the wait", async () => {
+      const limiter = limiterWith({ timeoutMs: TIMEOUT_MS });
+      expect((await limiterWith().limit("global", "warm-up")).failure).toBeUndefined();
+      network().cut();
+      await expect(
+        checkMailBudget(limiter, { email: "victim@example.com", ip: "203.0.113.50" }),
+      ).resolves.toEqual({ allowed: false, retryAfterSeconds: 5, unavailable: true });
+      network().restore();
     });
 
     it("decides by the timeout when Redis accepts requests and never answers", async () => {

@@ -213,6 +213,60 @@ describe("settings in production", () => {
   });
 });
 
+describe("emailed links and the mail limits", () => {
+  it("default to 24 h, 30 min and 24 h, and 3 mails per address and 10 per IP in 15 min", () => {
+    const settings = parseSettings({}, { devSecret });
+    expect(settings.emailTokens.lifetimeSeconds).toEqual({
+      VERIFY_EMAIL: 86_400,
+      RESET_PASSWORD: 1_800,
+      CHANGE_EMAIL: 86_400,
+    });
+    expect(settings.rateLimits.mailAddress).toEqual({ limit: 3, windowMs: 900_000 });
+    expect(settings.rateLimits.mailIp).toEqual({ limit: 10, windowMs: 900_000 });
+  });
+
+  it("take each lifetime in its own unit", () => {
+    const settings = parseSettings(
+      {
+        EMAIL_VERIFY_TTL_HOURS: "48",
+        PASSWORD_RESET_TTL_MINUTES: "15",
+        EMAIL_CHANGE_TTL_HOURS: "2",
+      },
+      { devSecret },
+    );
+    expect(settings.emailTokens.lifetimeSeconds).toEqual({
+      VERIFY_EMAIL: 48 * 3_600,
+      RESET_PASSWORD: 15 * 60,
+      CHANGE_EMAIL: 2 * 3_600,
+    });
+  });
+
+  it("refuse lifetimes out of bounds and malformed limits, naming each", () => {
+    expect(
+      problemsOf({
+        ...production,
+        EMAIL_VERIFY_TTL_HOURS: "0",
+        PASSWORD_RESET_TTL_MINUTES: "600",
+        EMAIL_CHANGE_TTL_HOURS: "1.5",
+        RATE_LIMIT_MAIL_ADDRESS: "3 per hour",
+        RATE_LIMIT_MAIL_IP: "0/15m",
+      }),
+    ).toEqual([
+      "EMAIL_VERIFY_TTL_HOURS: must be at least 1",
+      "PASSWORD_RESET_TTL_MINUTES: must be at most 240",
+      "EMAIL_CHANGE_TTL_HOURS: must be a whole number",
+      'RATE_LIMIT_MAIL_ADDRESS: must look like "120/60s" (requests / window)',
+      "RATE_LIMIT_MAIL_IP: needs at least 1 request and a window of 1s or more",
+    ]);
+    expect(problemsOf({ ...production, PASSWORD_RESET_TTL_MINUTES: "4" })).toEqual([
+      "PASSWORD_RESET_TTL_MINUTES: must be at least 5",
+    ]);
+    expect(problemsOf({ ...production, EMAIL_VERIFY_TTL_HOURS: "169" })).toEqual([
+      "EMAIL_VERIFY_TTL_HOURS: must be at most 168",
+    ]);
+  });
+});
+
 describe("TRUSTED_PROXIES", () => {
   const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
 

@@ -39,6 +39,8 @@ const settings: RateLimitSettings = {
   signInDevice: { limit: 4, windowMs: 900_000 },
   signUpIp: { limit: 5, windowMs: 3_600_000 },
   telegram: { limit: 120, windowMs: 60_000 },
+  mailAddress: { limit: 3, windowMs: 900_000 },
+  mailIp: { limit: 10, windowMs: 900_000 },
   timeoutMs: 50,
 };
 
@@ -97,7 +99,7 @@ describe("rate-limit keys", () => {
     // IPv4 and anything that is not an address stay as they are.
     expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
     expect(addressBucket("unknown")).toBe("unknown");
-    for (const policy of ["global", "signInIp", "signUpIp"] as const) {
+    for (const policy of ["global", "signInIp", "signUpIp", "mailIp"] as const) {
       expect(rateLimitKey(policy, "2001:db8:1:2::1").id).toBe(
         rateLimitKey(policy, "2001:db8:1:2:ffff::9").id,
       );
@@ -115,6 +117,11 @@ describe("rate-limit keys", () => {
     expect(id).toBe(hashKey("victim@example.com"));
     expect(id).not.toContain("victim");
     expect(rateLimitKey("signInAccount", "other@example.com").id).not.toBe(id);
+    // The mail limit per address: the same normal form, its own namespace.
+    expect(rateLimitKey("mailAddress", " Victim@Example.COM").id).toBe(id);
+    expect(rateLimitKey("mailAddress", "victim@example.com").namespace).toBe(
+      "gatehouse:rl:mailAddress",
+    );
   });
 
   it("caps the length of a key whatever a client sends", () => {
@@ -165,7 +172,7 @@ describe("decisions", () => {
     expect(refused(NOW - 500).retryAfterSeconds).toBe(1);
   });
 
-  it("fails global and Telegram open, sign-in and sign-up closed", () => {
+  it("fails global and Telegram open, sign-in, sign-up and mail closed", () => {
     const rule = { limit: 7, windowMs: 60_000 };
     const modes = Object.fromEntries(
       RATE_LIMIT_POLICIES.map((policy) => [policy, failureDecision(policy, rule, NOW).failure]),
@@ -177,6 +184,8 @@ describe("decisions", () => {
       signInAccount: "closed",
       signInDevice: "closed",
       signUpIp: "closed",
+      mailAddress: "closed",
+      mailIp: "closed",
     });
     expect(failureDecision("global", rule, NOW)).toEqual({
       allowed: true,
@@ -502,10 +511,14 @@ describe("createRateLimiter", () => {
     expect(calls.map((call) => [call.namespace, call.rule])).toEqual(
       RATE_LIMIT_POLICIES.map((policy) => [`gatehouse:rl:${policy}`, settings[policy]]),
     );
-    // Only the account key is normalized; the others are hashed as given.
+    // Only the keys that are email addresses are normalized; the others are hashed as given.
     expect(calls.map((call) => call.id)).toEqual(
       RATE_LIMIT_POLICIES.map((policy) =>
-        hashKey(policy === "signInAccount" ? "key@example.com" : "Key@Example.com"),
+        hashKey(
+          policy === "signInAccount" || policy === "mailAddress"
+            ? "key@example.com"
+            : "Key@Example.com",
+        ),
       ),
     );
   });
