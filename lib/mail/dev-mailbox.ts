@@ -50,6 +50,9 @@ export function createDevMailbox(deps: {
   };
 }
 
+/** The file names send() writes: the time (sortable), then 8 hex digits. */
+const MAIL_FILE = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}\.json$/;
+
 const isStoredMail = (value: unknown): value is StoredMail => {
   const v = value as Partial<Record<keyof StoredMail, unknown>>;
   return (
@@ -71,7 +74,8 @@ export async function listDevMail(dir: string, limit = 50): Promise<StoredMail[]
     throw error;
   }
   const latest = names
-    .filter((name) => name.endsWith(".json"))
+    // Only the mailbox's own names: anything else in the folder takes no place in the list.
+    .filter((name) => MAIL_FILE.test(name))
     .sort()
     .reverse()
     .slice(0, limit);
