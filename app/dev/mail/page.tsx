@@ -8,7 +8,18 @@ import { DevMailList } from "@/components/dev/dev-mail-list";
 import { listDevMail } from "@/lib/mail/dev-mailbox";
 import { getServices } from "@/lib/root";
 
-export const metadata: Metadata = { title: "Development mailbox", robots: { index: false } };
+/** The mailbox's folder; a 404 (page and metadata alike) wherever there is no mailbox. */
+function mailboxDir(): string {
+  const { settings, mail } = getServices();
+  if (settings.nodeEnv !== "development" || mail.devMailboxDir === null) notFound();
+  return mail.devMailboxDir;
+}
+
+// Not a static `metadata`: that would name the page in the 404's head too.
+export function generateMetadata(): Metadata {
+  mailboxDir();
+  return { title: "Development mailbox", robots: { index: false } };
+}
 
 // Reads the mailbox folder on every request; never prerendered.
 export const dynamic = "force-dynamic";
@@ -16,9 +27,7 @@ export const dynamic = "force-dynamic";
 const LATEST = 50;
 
 export default async function DevMailPage() {
-  const { settings, mail } = getServices();
-  const dir = mail.devMailboxDir;
-  if (settings.nodeEnv !== "development" || dir === null) notFound();
+  const dir = mailboxDir();
   const mails = await listDevMail(dir, LATEST);
   return (
     <div className="mx-auto w-full max-w-page px-5 py-10 sm:px-8 sm:py-14">
