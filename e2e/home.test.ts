@@ -192,6 +192,13 @@ for (const backend of backends) {
       });
     });
 
+    test("the development mailbox's page does not exist in a production build", async () => {
+      // The e2e servers send through SMTP; the mailbox and its page are development-only.
+      const response = await fetch(`${server().url}/dev/mail`);
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain("Development mailbox");
+    });
+
     test("an unknown address shows the not-found page with status 404", async () => {
       const path = `/no-such-page-${randomBytes(4).toString("hex")}`;
       const response = await fetch(`${server().url}${path}`);

@@ -286,7 +286,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("with Telegram unreach
 
   test("the cron sweep route wants CRON_SECRET, then tries due alerts again", async () => {
     const app = running();
-    const sweepUrl = `${app.url}/api/telegram/sweep`;
+    const sweepUrl = `${app.url}/api/outbox/sweep`;
     const refused = await fetch(sweepUrl);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: "unauthorized" });

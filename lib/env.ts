@@ -89,6 +89,29 @@ const ipList = z.string().transform((value, ctx) => {
   return items;
 });
 
+// ---- Mail (lib/mail) ----
+// The SMTP URL carries the password: messages name the variable, never echo its value.
+const smtpUrl = z
+  .url({
+    protocol: /^smtps?$/,
+    error: "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.com:465",
+  })
+  .refine((u) => new URL(u).hostname !== "", "must name the SMTP server's host");
+
+// "address@domain" or "Display Name <address@domain>"; no line breaks (header injection).
+const EMAIL_FROM_PATTERN =
+  /^(?:[^<>\r\n"]*\s*<[^<>\s@]+@[A-Za-z0-9.-]+>|[^<>\s@]+@[A-Za-z0-9.-]+)$/;
+const emailFrom = z
+  .string()
+  .trim()
+  .regex(
+    EMAIL_FROM_PATTERN,
+    'must be an address, e.g. no-reply@example.com or "Gatehouse <no-reply@example.com>"',
+  );
+
+/** EMAIL_FROM outside production when unset: the development mailbox does not care. */
+const DEV_EMAIL_FROM = "Gatehouse <no-reply@localhost>";
+
 // Telegram's webhook secret: 1–256 characters of A-Z a-z 0-9 _ - (Bot API setWebhook).
 /** Telegram's Bot API. */
 export const TELEGRAM_API_ROOT = "https://api.telegram.org";
@@ -236,6 +259,12 @@ const variables = z.object({
   OUTBOX_SWEEP_INTERVAL_SECONDS: int(0, 3_600).default(60),
   OUTBOX_MAX_ATTEMPTS: int(1, 50).default(8),
 
+  /** Outgoing mail server (lib/mail): smtp://user:pass@host:587 (STARTTLS) or smtps://…:465.
+   *  Unset in development → the development mailbox (.data/mail/, /dev/mail). */
+  SMTP_URL: smtpUrl.optional(),
+  /** Sender of every mail: "Gatehouse <no-reply@example.com>" or a bare address. */
+  EMAIL_FROM: emailFrom.optional(),
+
   /** Rate limits, "requests/window". */
   RATE_LIMIT_GLOBAL: rateLimit.default({ limit: 300, windowMs: 60_000 }),
   RATE_LIMIT_SIGN_IN_IP: rateLimit.default({ limit: 20, windowMs: 300_000 }),
@@ -334,6 +363,7 @@ function crossChecks(raw: Env): string[] {
     if (!v.AUTH_SECRET)
       problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!v.APP_URL) problems.push("APP_URL: required in production (the public https:// origin)");
+    problems.push(...productionMailProblems(raw));
     if (!v.GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION) {
       if (!v.DATABASE_URL) {
         problems.push("DATABASE_URL: required in production (postgres://user:pass@host:5432/db)");
@@ -342,6 +372,26 @@ function crossChecks(raw: Env): string[] {
         problems.push("REDIS_URL: required in production (or UPSTASH_REDIS_REST_URL and _TOKEN)");
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * Password accounts need mail (verification, reset), so production sends it for real; and
+ * whatever production sends has a real sender, never the development default.
+ */
+function productionMailProblems(raw: Env): string[] {
+  const passwordEnabled = flag.safeParse(raw.AUTH_PASSWORD_ENABLED ?? "true").data !== false;
+  const problems: string[] = [];
+  if (raw.SMTP_URL === undefined && passwordEnabled) {
+    problems.push(
+      "SMTP_URL: required in production while password sign-in is on (AUTH_PASSWORD_ENABLED), e.g. smtps://user:pass@smtp.example.com:465",
+    );
+  }
+  if (raw.EMAIL_FROM === undefined && (passwordEnabled || raw.SMTP_URL !== undefined)) {
+    problems.push(
+      'EMAIL_FROM: required in production with SMTP_URL or password sign-in, e.g. "Gatehouse <no-reply@example.com>"',
+    );
   }
   return problems;
 }
@@ -391,6 +441,16 @@ export type RedisSettings =
       commandTimeoutMs: number;
     }
   | { kind: "memory" };
+
+/**
+ * How mail leaves (lib/mail): a real SMTP server, or — only in a development build run with
+ * NODE_ENV=development and no SMTP_URL — the development mailbox, files under `dir`.
+ * Null: no mail at all (tests without SMTP_URL, production with password sign-in off).
+ */
+export type MailSettings =
+  | { kind: "smtp"; url: string; from: string }
+  | { kind: "dev-mailbox"; dir: string; from: string }
+  | null;
 
 export interface OAuthClient {
   clientId: string;
@@ -448,6 +508,7 @@ export interface Settings {
     apiTimeoutSeconds: number;
   } | null;
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
+  mail: MailSettings;
   rateLimits: {
     global: RateLimitRule;
     signInIp: RateLimitRule;
@@ -525,6 +586,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sweepIntervalSeconds: v.OUTBOX_SWEEP_INTERVAL_SECONDS,
       maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
     },
+    mail: mailSettings(v, options.builtFor),
     rateLimits: {
       global: v.RATE_LIMIT_GLOBAL,
       signInIp: v.RATE_LIMIT_SIGN_IN_IP,
@@ -690,6 +752,19 @@ function telegramSettings(v: Variables): Settings["telegram"] {
     handlerTimeoutMs: v.TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS,
     apiTimeoutSeconds: v.TELEGRAM_API_TIMEOUT_SECONDS,
   };
+}
+
+/**
+ * The mail transport. The development mailbox shows every link to whoever reads the server
+ * log or /dev/mail, so it exists only where the stand-ins may (standInProblems): NODE_ENV
+ * development in a development build. Anywhere else, no SMTP_URL means no mail.
+ */
+function mailSettings(v: Variables, builtFor: string | undefined): MailSettings {
+  const from = v.EMAIL_FROM ?? DEV_EMAIL_FROM;
+  if (v.SMTP_URL !== undefined) return { kind: "smtp", url: v.SMTP_URL, from };
+  const developmentBuild = builtFor === undefined || builtFor === "development";
+  if (v.NODE_ENV !== "development" || !developmentBuild) return null;
+  return { kind: "dev-mailbox", dir: joinPath(v.GATEHOUSE_DATA_DIR, "mail"), from };
 }
 
 /** Where the app answers on this machine when APP_URL is not set (development, tests). */

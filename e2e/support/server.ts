@@ -124,6 +124,16 @@ function buildIsFresh(fingerprint: string): boolean {
   }
 }
 
+/**
+ * Production requires SMTP while password sign-in is on. Suites that read mail start a
+ * sink (tests/support/smtp-sink.ts) and pass its SMTP_URL; for the others mail goes to a
+ * loopback port where nothing listens (the discard port): queued, retried, never delivered.
+ */
+const mailDefaults: ServerEnv = {
+  SMTP_URL: "smtp://127.0.0.1:9",
+  EMAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
+};
+
 /** Env for `next build`: production settings that pass lib/env.ts, with no backend. */
 function buildEnv(dataDir: string): ServerEnv {
   return {
@@ -134,6 +144,7 @@ function buildEnv(dataDir: string): ServerEnv {
     APP_URL: "http://127.0.0.1:3000",
     GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
     GATEHOUSE_DATA_DIR: dataDir,
+    ...mailDefaults,
   };
 }
 
@@ -273,6 +284,7 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
     // the shared redis-server share its counters; e2e/rate-limit.test.ts sets the limits it
     // tests itself.
     ...generousRateLimits,
+    ...mailDefaults,
     ...options.env,
   };
   // `npm start`'s server (server.mjs), so the tests see the client address as production does.

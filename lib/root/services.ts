@@ -1,6 +1,7 @@
 // The composition root: the one place that turns settings into every real dependency —
 // database, Redis, rate limiter, password guard (the proxy's slice, ./protection.ts), the
-// security-event hooks and the features that register on them (Telegram). Route handlers,
+// security-event hooks and the features that register on them (Telegram), and the
+// notification outbox every channel (Telegram, mail) delivers through. Route handlers,
 // server actions and pages call getServices(); services themselves receive what they need
 // as arguments, so tests wire real test infrastructure instead.
 //
@@ -10,6 +11,9 @@
 // This file builds; ./index.ts keeps the one instance. No `import "server-only"` here, so
 // the integration tests can build the same graph (the marker throws outside Next).
 import { createDatabase, type Database } from "@/lib/db";
+import { createMail, type MailService } from "@/lib/mail/service";
+import type { ChannelSenders } from "@/lib/notifications/outbox";
+import { createNotifications, type Notifications } from "@/lib/notifications/service";
 import type { Protection } from "@/lib/root/protection";
 import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
 import { createTelegram, type TelegramService } from "@/lib/telegram/service";
@@ -21,8 +25,12 @@ export interface Services extends Protection {
    * event's transaction (today the Telegram alert's outbox row).
    */
   afterRecord: AfterRecordHook;
-  /** The bot, its webhook and the alert outbox; null when no bot is configured. */
+  /** The bot, its webhook and its outbox channel; null when no bot is configured. */
   telegram: TelegramService | null;
+  /** The outbox of every channel: its deliverer (for the sweeper) and deliverSoon. */
+  notifications: Notifications;
+  /** queueMail for the flows (lib/mail/service.ts says what to use). */
+  mail: MailService;
 }
 
 export interface ServiceOptions {
@@ -35,20 +43,48 @@ export function createServices(protection: Protection, options: ServiceOptions):
   const { settings, logger, redis, limiter } = protection;
   const database = createDatabase(settings.database);
   const securityEvents = createSecurityEventHooks();
+  // The channels are looked up when a delivery first runs: both features below need the
+  // outbox's deliverSoon to be built, and the outbox needs their senders.
+  const notifications = createNotifications({
+    prisma: database.prisma,
+    logger,
+    maxAttempts: settings.outbox.maxAttempts,
+    channels: () => channels,
+    runAfter: options.runAfter,
+  });
+  const { deliverSoon } = notifications;
   const telegram = settings.telegram
     ? createTelegram({
         settings: settings.telegram,
         appUrl: settings.appUrl,
-        maxAttempts: settings.outbox.maxAttempts,
         database,
         redis,
         limiter,
         logger,
         // The bot records events too (a chat connected): it gets every hook, its own included.
         afterRecord: securityEvents.afterRecord,
+        deliverSoon,
         runAfter: options.runAfter,
       })
     : null;
+  const mail = createMail({
+    settings: settings.mail,
+    secret: settings.auth.secret,
+    appUrl: settings.appUrl,
+    logger,
+    deliverSoon,
+  });
+  const channels: ChannelSenders = {
+    ...(telegram ? { TELEGRAM: telegram.channel } : {}),
+    ...(mail.channel ? { EMAIL: mail.channel } : {}),
+  };
   if (telegram) securityEvents.register(telegram.alertHook);
-  return { ...protection, database, afterRecord: securityEvents.afterRecord, telegram };
+  return {
+    ...protection,
+    database,
+    afterRecord: securityEvents.afterRecord,
+    telegram,
+    notifications,
+    mail,
+  };
 }

@@ -1,41 +1,53 @@
 // What runs when the server starts (instrumentation.ts calls runServerStart once): the
 // start-up procedure of lib/startup.ts (reach the database and Redis with bounded retries,
 // migrate in development), wired to the composition root's real services, then the
-// warm-ups and the self-hosted outbox sweeper.
+// warm-ups, the self-hosted outbox sweeper and a line saying how mail leaves.
 import "server-only";
 import path from "node:path";
 import { getDummyHash } from "@/lib/auth/password";
 import { SettingsError, type Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
 import { applyMigrations } from "@/lib/migrations/runner";
-import { getServices } from "@/lib/root";
+import { getServices, type Services } from "@/lib/root";
 import { describeUrl, startServer, StartupError } from "@/lib/startup";
-import type { TelegramService } from "@/lib/telegram/service";
 
 /**
- * Self-hosted: deliver alerts an after() left behind, every OUTBOX_SWEEP_INTERVAL_SECONDS.
- * On Vercel there is no long-lived process; Vercel Cron calls /api/telegram/sweep instead.
+ * Self-hosted: deliver what an after() left behind (Telegram alerts, mails whose SMTP server
+ * was down), every OUTBOX_SWEEP_INTERVAL_SECONDS. On Vercel there is no long-lived process;
+ * Vercel Cron calls /api/outbox/sweep instead.
  */
-function startOutboxSweeper(
-  settings: Settings,
-  telegram: TelegramService | null,
-  logger: Logger,
-): void {
+function startOutboxSweeper(settings: Settings, services: Services, logger: Logger): void {
   const seconds = settings.outbox.sweepIntervalSeconds;
-  if (!telegram || settings.rateLimits.onVercel || seconds === 0) return;
+  const anyChannel = services.telegram !== null || services.mail.channel !== null;
+  if (!anyChannel || settings.rateLimits.onVercel || seconds === 0) return;
   const timer = setInterval(() => {
-    telegram.delivery
+    services.notifications.delivery
       .deliverDue()
       .catch((error: unknown) => logger.error("outbox sweep failed", { error }));
   }, seconds * 1_000);
   // The sweeper alone must not keep the process alive at shutdown.
   timer.unref();
-  logger.info("telegram outbox sweeper started", { intervalSeconds: seconds });
+  logger.info("outbox sweeper started", { intervalSeconds: seconds });
+}
+
+/** Says, once, how mail leaves this server (never the SMTP password). */
+function logMailTransport(settings: Settings, logger: Logger): void {
+  const mail = settings.mail;
+  if (mail?.kind === "smtp") {
+    logger.info("mail goes out through SMTP", { server: describeUrl(mail.url), from: mail.from });
+  } else if (mail?.kind === "dev-mailbox") {
+    logger.info("development mailbox: mails are written to files, see /dev/mail", {
+      dir: mail.dir,
+    });
+  } else if (settings.auth.passwordEnabled) {
+    logger.warn("no SMTP_URL: mails are queued but not sent from this server");
+  }
 }
 
 export async function runServerStart(): Promise<void> {
   try {
-    const { settings, logger, database, redis, limiter, telegram } = getServices();
+    const services = getServices();
+    const { settings, logger, database, redis, limiter } = services;
     const db = settings.database;
     const r = settings.redis;
     await startServer({
@@ -77,7 +89,8 @@ export async function runServerStart(): Promise<void> {
         { trustedProxies },
       );
     }
-    startOutboxSweeper(settings, telegram, logger);
+    startOutboxSweeper(settings, services, logger);
+    logMailTransport(settings, logger);
     if (settings.auth.secretIsGenerated) {
       logger.info("using the generated development AUTH_SECRET", {
         file: `${settings.dataDir}/dev-auth-secret`,

@@ -19,7 +19,8 @@ import {
   type AfterRecordHook,
   type EventContext,
 } from "@/lib/security/events";
-import { MOVED_AWAY_KIND, queueNotification } from "@/lib/telegram/outbox";
+import { queueNotification } from "@/lib/notifications/outbox";
+import { MOVED_AWAY_KIND } from "@/lib/telegram/outbox";
 
 /** What Telegram accepts as a start payload. */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -109,6 +110,7 @@ export async function linkChatWithToken(
     // its owner's doing, they learn it there.
     if (replaced !== null) {
       await queueNotification(tx, {
+        channel: "TELEGRAM",
         userId,
         kind: MOVED_AWAY_KIND,
         payload: { chatId: replaced, accountName },

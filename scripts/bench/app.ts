@@ -48,8 +48,15 @@ export function baseEnv(): Env {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  return { ...env, ...BLANK_BACKENDS, NEXT_TELEMETRY_DISABLED: "1" };
+  return { ...env, ...BLANK_BACKENDS, ...BENCH_MAIL, NEXT_TELEMETRY_DISABLED: "1" };
 }
+
+// Production requires SMTP while password sign-in is on; the bench measures no mail, so
+// mail goes to a loopback port where nothing listens (queued, never delivered).
+const BENCH_MAIL: Env = {
+  SMTP_URL: "smtp://127.0.0.1:9",
+  EMAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
+};
 
 export function randomSecret(): string {
   return randomBytes(32).toString("base64");

@@ -10,6 +10,7 @@ import { createServices, type Services } from "@/lib/root/services";
 import { recordSecurityEvent } from "@/lib/security/events";
 import { migrationsDir } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { startSmtpSink } from "@/tests/support/smtp-sink";
 
 const bot = {
   TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
@@ -95,5 +96,40 @@ describe("composition root", () => {
     expect(services.redis).toBe(protection.redis);
     expect(services.passwordGuard).toBe(protection.passwordGuard);
     expect(services.settings).toBe(settings);
+  });
+
+  it("mail queued through services.mail goes out after the response, with no bot configured", async () => {
+    const sink = await startSmtpSink();
+    try {
+      const { services, afterResponse } = await servicesFor({
+        SMTP_URL: sink.url,
+        EMAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
+      });
+      expect(services.telegram).toBeNull();
+      const prisma = services.database.prisma;
+      const user = await prisma.user.create({ data: { email: "grace@example.com" } });
+      const link = `${services.settings.appUrl}/verify-email?token=abc`;
+      await prisma.$transaction((tx) =>
+        services.mail.queueMail(tx, {
+          userId: user.id,
+          to: "grace@example.com",
+          kind: "VERIFY_EMAIL",
+          data: { expiresInMinutes: 60 },
+          link,
+        }),
+      );
+      // Nothing was sent in the request; the delivery was handed to after().
+      expect(sink.mails).toEqual([]);
+      expect(afterResponse).toHaveLength(1);
+      const work = afterResponse[0] as () => Promise<unknown>;
+      await work();
+      const mail = await sink.waitForMail((m) => m.to.includes("grace@example.com"));
+      expect(mail.links).toEqual([link]);
+      expect(
+        await prisma.notificationOutbox.findFirst({ where: { userId: user.id } }),
+      ).toMatchObject({ channel: "EMAIL", status: "SENT" });
+    } finally {
+      await sink.stop();
+    }
   });
 });

@@ -529,8 +529,9 @@ describe.each(backends)("Telegram data on $name", (backend) => {
       expect(sent).toEqual([]);
 
       await prisma().$transaction(async (tx) => {
-        const { queueNotification } = await import("@/lib/telegram/outbox");
+        const { queueNotification } = await import("@/lib/notifications/outbox");
         await queueNotification(tx, {
+          channel: "TELEGRAM",
           userId: user.id,
           kind: MOVED_AWAY_KIND,
           payload: { chatId: 4242, accountName: "ada@example.com" },

@@ -51,6 +51,8 @@ describe("AUTH_DEV_IDP_URL is refused", () => {
     APP_URL: "http://localhost:3000",
     AUTH_SECRET: "s".repeat(44),
     GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+    SMTP_URL: "smtp://127.0.0.1:2525",
+    EMAIL_FROM: "no-reply@example.com",
   };
 
   it("under NODE_ENV=production, even on loopback", () => {
@@ -124,6 +126,8 @@ describe("providerSetupNote", () => {
         APP_URL: "https://gatehouse.example.com",
         AUTH_SECRET: "s".repeat(44),
         GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+        SMTP_URL: "smtp://127.0.0.1:2525",
+        EMAIL_FROM: "no-reply@example.com",
       },
       { devSecret },
     );

@@ -22,6 +22,8 @@ const production: Env = {
   AUTH_SECRET: "s".repeat(44),
   DATABASE_URL: "postgres://app:pw@db.internal:5432/gatehouse",
   REDIS_URL: "redis://cache.internal:6379",
+  SMTP_URL: "smtps://mailer:pw@smtp.example.com:465",
+  EMAIL_FROM: "Gatehouse <no-reply@example.com>",
 };
 
 describe("settings in development", () => {
@@ -126,9 +128,11 @@ describe("settings in production", () => {
         expect.stringMatching(/^APP_URL: required in production/),
         expect.stringMatching(/^DATABASE_URL: required in production/),
         expect.stringMatching(/^REDIS_URL: required in production/),
+        expect.stringMatching(/^SMTP_URL: required in production while password sign-in is on/),
+        expect.stringMatching(/^EMAIL_FROM: required in production/),
       ]),
     );
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(6);
   });
 
   it("lists malformed and missing variables together, each with why", () => {
@@ -146,6 +150,8 @@ describe("settings in production", () => {
           TRUSTED_PROXIES: "10.0.0.0/99",
           AUTH_GOOGLE_ID: "only-the-id",
           TELEGRAM_WEBHOOK_SECRET: "has spaces in it!",
+          SMTP_URL: "smtps://mailer:pw@smtp.example.com:465",
+          EMAIL_FROM: "Gatehouse <no-reply@example.com>",
         },
         { devSecret },
       );
@@ -194,6 +200,7 @@ describe("settings in production", () => {
       APP_URL: "http://127.0.0.1:3000",
       AUTH_SECRET: "s".repeat(44),
       GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+      AUTH_PASSWORD_ENABLED: "false",
     });
     expect(settings.database.kind).toBe("pglite");
     expect(settings.redis.kind).toBe("memory");

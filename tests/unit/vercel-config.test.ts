@@ -17,8 +17,8 @@ const config = JSON.parse(readFileSync(join(root, "vercel.json"), "utf8")) as Ve
 describe("vercel.json", () => {
   const crons = config.crons ?? [];
 
-  it("schedules the Telegram outbox sweeper", () => {
-    expect(crons.map((cron) => cron.path)).toEqual(["/api/telegram/sweep"]);
+  it("schedules the outbox sweeper (Telegram alerts and mail)", () => {
+    expect(crons.map((cron) => cron.path)).toEqual(["/api/outbox/sweep"]);
   });
 
   it.each(crons)("$path runs at most once a day (Hobby plan)", ({ schedule }) => {

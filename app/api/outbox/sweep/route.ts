@@ -1,7 +1,8 @@
-// The outbox sweeper for Vercel Cron (vercel.json): delivers alerts left over from a
-// response whose after() did not finish (a crash, a deploy, a long retry_after). Vercel Cron
-// sends `Authorization: Bearer $CRON_SECRET`; self-hosted servers sweep on an interval
-// instead (lib/root/start.ts). 404 without a bot or a CRON_SECRET.
+// The outbox sweeper for Vercel Cron (vercel.json): delivers what a response's after() left
+// behind (a crash, a deploy, a long retry_after, an SMTP server that was down) — Telegram
+// alerts and mail alike. Vercel Cron sends `Authorization: Bearer $CRON_SECRET`; self-hosted
+// servers sweep on an interval instead (lib/root/start.ts). 404 without a CRON_SECRET or
+// without any channel (no bot, no mail transport).
 import { jsonError, withRouteErrors } from "@/lib/http/route";
 import { getServices } from "@/lib/root";
 import { secretMatches } from "@/lib/telegram/webhook";
@@ -9,13 +10,13 @@ import { secretMatches } from "@/lib/telegram/webhook";
 export const GET = withRouteErrors(
   () => getServices().logger,
   async (request, { requestId, logger }) => {
-    const { cronSecret } = getServices().settings.outbox;
-    const { telegram } = getServices();
-    if (!telegram || !cronSecret) {
+    const { settings, telegram, mail, notifications } = getServices();
+    const { cronSecret } = settings.outbox;
+    if ((!telegram && !mail.channel) || !cronSecret) {
       return jsonError(
         404,
         "not_found",
-        "No Telegram bot or CRON_SECRET is configured.",
+        "No CRON_SECRET, or nothing to deliver (no Telegram bot, no mail transport).",
         requestId,
       );
     }
@@ -24,7 +25,7 @@ export const GET = withRouteErrors(
     if (!secretMatches(given, cronSecret)) {
       return jsonError(401, "unauthorized", "Missing or wrong bearer token.", requestId);
     }
-    const result = await telegram.delivery.deliverDue();
+    const result = await notifications.delivery.deliverDue();
     logger.info("outbox swept", result);
     return Response.json(result, { headers: { "cache-control": "no-store" } });
   },

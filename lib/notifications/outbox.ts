@@ -1,0 +1,274 @@
+// The transactional outbox every notification channel shares (Telegram alerts, mail).
+//
+// Writing: `queueNotification` adds a NotificationOutbox row inside the caller's
+// transaction, so a rolled-back transaction leaves no row: nothing is announced for what
+// did not happen. The caller then asks for a delivery soon (./service.ts, deliverSoon) —
+// in the app that is Next's after(), so the request never waits for Telegram or SMTP.
+//
+// Delivering: `deliverDue()` claims due rows of the channels it has a sender for, with a
+// lease (so two deliverers — an after() and the sweeper — never send the same row at once),
+// hands each to its channel's sender and records the outcome:
+// - sent → SENT, with the message's id in the channel (Telegram edits that message later);
+// - the channel says "try again in N ms" (429 retry_after, a 4xx SMTP reply, no answer at
+//   all) → due again then, with an exponential backoff chosen by the channel;
+// - refused for good (Telegram 403, SMTP 550), nothing to send any more, or the attempts
+//   are used up (OUTBOX_MAX_ATTEMPTS) → FAILED, logged.
+// A short wait (≤ `maxInlineWaitMs`) is retried in the same run; longer ones are left to the
+// sweeper (a cron route on Vercel, an interval when self-hosted). A process dying mid-send
+// leaves a lease that expires: at least once, never lost.
+//
+// A row's payload may hold a sealed link (SEALED_LINK_KEY, lib/security/sealed-link.ts);
+// it is removed when the row is SENT or FAILED, so a used-up link does not stay at rest.
+import type { Logger } from "@/lib/logger";
+import { Prisma, type NotificationChannel, type PrismaClient } from "@/lib/generated/prisma/client";
+import { sleep as realSleep } from "@/lib/retry";
+
+/** The payload key of a sealed link, removed once the row is SENT or FAILED. */
+export const SEALED_LINK_KEY = "sealedLink";
+
+/** Queues an outbox row for `userId` (inside the caller's transaction); returns its id. */
+export async function queueNotification(
+  tx: Prisma.TransactionClient,
+  row: {
+    userId: string;
+    channel: NotificationChannel;
+    securityEventId?: string;
+    kind: string;
+    payload?: Prisma.InputJsonValue;
+    at?: Date;
+  },
+): Promise<string> {
+  const created = await tx.notificationOutbox.create({
+    data: {
+      userId: row.userId,
+      channel: row.channel,
+      securityEventId: row.securityEventId ?? null,
+      kind: row.kind,
+      payload: row.payload ?? {},
+      ...(row.at ? { createdAt: row.at, nextAttemptAt: row.at } : {}),
+    },
+    select: { id: true },
+  });
+  return created.id;
+}
+
+/** A claimed row, as a channel's sender sees it. */
+export interface OutboxRow {
+  id: string;
+  userId: string;
+  channel: NotificationChannel;
+  kind: string;
+  attempts: number;
+  payload: unknown;
+  securityEventId: string | null;
+}
+
+export interface DeliveryFailure {
+  /** Try again after this long; null = never (refused for good). */
+  retryAfterMs: number | null;
+  /** What went wrong, for the log and the row's lastError: never a secret or a link. */
+  description: string;
+}
+
+/** What sending one row gave: its id in the channel, or why it can never be sent. */
+export type SendOutcome = { externalId: string | null } | { undeliverable: string };
+
+/** One channel's delivery: how to send a row and what its errors mean. */
+export interface ChannelSender {
+  /** Names the channel's rows in the log, e.g. "telegram alert", "mail". */
+  label: string;
+  /** Sends `row`; throws what the channel threw (classified by classifyError). */
+  send(row: OutboxRow): Promise<SendOutcome>;
+  classifyError(error: unknown, attempt: number): DeliveryFailure;
+}
+
+export type ChannelSenders = Partial<Record<NotificationChannel, ChannelSender>>;
+
+export interface OutboxDeps {
+  prisma: PrismaClient;
+  /** The channels this deliverer sends; rows of other channels stay PENDING. */
+  channels: ChannelSenders;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+  maxAttempts: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Waits up to this long for a retry in the same run; longer ones go to the sweeper. */
+  maxInlineWaitMs?: number;
+  /** How long a claimed row stays invisible to other deliverers. */
+  leaseMs?: number;
+  /** Rows claimed per run. */
+  batchSize?: number;
+}
+
+// A record type, not an interface: the sweeper logs it as a plain record.
+export type DeliveryTotals = Record<"sent" | "failed" | "deferred", number>;
+
+export interface OutboxDelivery {
+  /** Delivers every due row (and short retries of them); resolves with what happened. */
+  deliverDue(): Promise<DeliveryTotals>;
+}
+
+/** OutboxDeps with its defaults applied: what each step of a delivery works with. */
+type Delivery = Required<OutboxDeps>;
+
+export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
+  const delivery: Delivery = {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    sleep: deps.sleep ?? realSleep,
+    maxInlineWaitMs: deps.maxInlineWaitMs ?? 5_000,
+    leaseMs: deps.leaseMs ?? 60_000,
+    batchSize: deps.batchSize ?? 20,
+  };
+  return {
+    async deliverDue() {
+      const totals: DeliveryTotals = { sent: 0, failed: 0, deferred: 0 };
+      // Bounded: a backlog bigger than a few batches is the sweeper's.
+      for (let round = 0; round < 5; round += 1) {
+        const rows = await claim(delivery);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const channel = delivery.channels[row.channel];
+          try {
+            // claim() only returns rows of channels with a sender.
+            if (channel) totals[await deliver(delivery, channel, row)] += 1;
+          } catch (error) {
+            // The database failed while recording: the lease runs out and it is retried.
+            delivery.logger.error(`${channel?.label ?? "notification"} delivery failed`, {
+              notificationId: row.id,
+              error,
+            });
+            totals.deferred += 1;
+          }
+        }
+      }
+      return totals;
+    },
+  };
+}
+
+/** Claims up to batchSize due rows by pushing their next attempt past the lease. */
+async function claim({
+  prisma,
+  now,
+  leaseMs,
+  batchSize,
+  channels,
+}: Delivery): Promise<OutboxRow[]> {
+  const names = Object.keys(channels);
+  if (names.length === 0) return [];
+  const at = now();
+  const leaseUntil = new Date(at.getTime() + leaseMs);
+  // One statement: rows another deliverer holds (FOR UPDATE) are skipped, not waited for.
+  // Instants go in as ISO strings cast with their offset (as recordSignIn does), so the
+  // stored UTC values do not depend on the session's TimeZone.
+  return prisma.$queryRaw<OutboxRow[]>`
+    UPDATE "NotificationOutbox"
+    SET "nextAttemptAt" = (${leaseUntil.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+    WHERE id IN (
+      SELECT id FROM "NotificationOutbox"
+      WHERE status = 'PENDING'
+        AND channel::text IN (${Prisma.join(names)})
+        AND "nextAttemptAt" <= (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      ORDER BY "nextAttemptAt" LIMIT ${batchSize}::int
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, "userId", channel::text AS channel, kind, attempts, payload, "securityEventId"`;
+}
+
+/** The payload without its sealed link: what a SENT or FAILED row keeps. */
+function withoutSealedLink(payload: unknown): Prisma.InputJsonValue | undefined {
+  if (typeof payload !== "object" || payload === null || !(SEALED_LINK_KEY in payload)) {
+    return undefined;
+  }
+  const { [SEALED_LINK_KEY]: _sealed, ...rest } = payload as Record<string, Prisma.InputJsonValue>;
+  return rest;
+}
+
+async function update(
+  prisma: PrismaClient,
+  id: string,
+  data: Prisma.NotificationOutboxUpdateInput,
+): Promise<void> {
+  await prisma.notificationOutbox.update({ where: { id }, data });
+}
+
+/** Ends a row for good (SENT or FAILED), dropping its sealed link. */
+async function finish(
+  prisma: PrismaClient,
+  row: OutboxRow,
+  data: Prisma.NotificationOutboxUpdateInput & { status: "SENT" | "FAILED" },
+): Promise<void> {
+  const payload = withoutSealedLink(row.payload);
+  await update(prisma, row.id, { ...data, ...(payload === undefined ? {} : { payload }) });
+}
+
+/** One row, with short retries; returns its outcome. */
+async function deliver(
+  delivery: Delivery,
+  channel: ChannelSender,
+  row: OutboxRow,
+): Promise<"sent" | "failed" | "deferred"> {
+  const { prisma, now, logger } = delivery;
+  for (let attempt = row.attempts + 1; ; attempt += 1) {
+    try {
+      const outcome = await channel.send(row);
+      if ("undeliverable" in outcome) {
+        logger.warn(`${channel.label} not delivered`, {
+          notificationId: row.id,
+          error: outcome.undeliverable,
+        });
+        await finish(prisma, row, { status: "FAILED", lastError: outcome.undeliverable });
+        return "failed";
+      }
+      await finish(prisma, row, {
+        status: "SENT",
+        attempts: attempt,
+        externalId: outcome.externalId,
+        sentAt: now(),
+        lastError: null,
+      });
+      return "sent";
+    } catch (error) {
+      const outcome = await afterFailedSend(delivery, channel, row, attempt, error);
+      if (outcome !== "retry") return outcome;
+    }
+  }
+}
+
+/**
+ * Records a failed send: FAILED for good, deferred to the sweeper, or — for a short wait —
+ * "retry" once the wait is over, to try again in this run.
+ */
+async function afterFailedSend(
+  { prisma, logger, now, sleep, maxAttempts, maxInlineWaitMs }: Delivery,
+  channel: ChannelSender,
+  row: OutboxRow,
+  attempt: number,
+  error: unknown,
+): Promise<"failed" | "deferred" | "retry"> {
+  const failure = channel.classifyError(error, attempt);
+  const context = { notificationId: row.id, attempt, error: failure.description };
+  if (failure.retryAfterMs === null || attempt >= maxAttempts) {
+    logger.warn(`${channel.label} not delivered`, context);
+    await finish(prisma, row, {
+      status: "FAILED",
+      attempts: attempt,
+      lastError: failure.description,
+    });
+    return "failed";
+  }
+  if (failure.retryAfterMs > maxInlineWaitMs) {
+    logger.info(`${channel.label} deferred`, { ...context, retryAfterMs: failure.retryAfterMs });
+    await update(prisma, row.id, {
+      attempts: attempt,
+      lastError: failure.description,
+      nextAttemptAt: new Date(now().getTime() + failure.retryAfterMs),
+    });
+    return "deferred";
+  }
+  // Keep the lease ahead of the wait, then try again in this run.
+  await update(prisma, row.id, { attempts: attempt, lastError: failure.description });
+  await sleep(failure.retryAfterMs);
+  return "retry";
+}

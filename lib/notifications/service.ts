@@ -1,0 +1,67 @@
+// The outbox's scheduling, shared by every channel: one deliverer for all channels that
+// are configured, and `deliverSoon`, which runs it once the current response has gone (or
+// at once outside a request: the self-hosted sweeper's interval, scripts). The composition
+// root (lib/root) builds the one instance; the sweeper (lib/root/start.ts, the cron route)
+// calls `delivery.deliverDue()` too.
+import type { Logger } from "@/lib/logger";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import {
+  createOutboxDelivery,
+  type ChannelSenders,
+  type OutboxDelivery,
+} from "@/lib/notifications/outbox";
+
+export interface Notifications {
+  delivery: OutboxDelivery;
+  /** Delivers due rows after the current response (or now, outside a request). */
+  deliverSoon: () => void;
+}
+
+export interface NotificationDeps {
+  prisma: PrismaClient;
+  logger: Logger;
+  maxAttempts: number;
+  /**
+   * The senders, looked up when a delivery runs: a channel may need the notifications'
+   * deliverSoon to be built first (the Telegram bot queues notes itself).
+   */
+  channels: () => ChannelSenders;
+  /**
+   * Keeps work going after the current response has gone (next/server's after()). Throws
+   * outside a request, where the work runs at once instead.
+   */
+  runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
+}
+
+export function createNotifications(deps: NotificationDeps): Notifications {
+  const log = deps.logger.child({ feature: "outbox" });
+  let delivery: OutboxDelivery | undefined;
+  const lazyDelivery: OutboxDelivery = {
+    deliverDue: () => {
+      delivery ??= createOutboxDelivery({
+        prisma: deps.prisma,
+        channels: deps.channels(),
+        logger: log,
+        maxAttempts: deps.maxAttempts,
+      });
+      return delivery.deliverDue();
+    },
+  };
+  const run = async () => {
+    await lazyDelivery
+      .deliverDue()
+      .catch((error: unknown) => log.error("outbox delivery failed", { error }));
+  };
+  return {
+    delivery: lazyDelivery,
+    deliverSoon: () => {
+      try {
+        // After the response: the request that queued the notification never waits for it.
+        deps.runAfter(run);
+      } catch {
+        // Outside a request (the sweeper's interval): there is no response to wait for.
+        void run();
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "NotificationChannel" ADD VALUE 'EMAIL';
