@@ -39,7 +39,8 @@ async function startDevServer(): Promise<DevServer> {
   });
   const child = spawn(
     process.execPath,
-    [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/dev.ts", "--port", `${port}`],
+    // What `npm run dev` runs (package.json).
+    ["--import", "tsx", "scripts/dev.ts", "--port", `${port}`],
     {
       cwd: root,
       env: {

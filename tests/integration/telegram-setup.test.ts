@@ -177,10 +177,11 @@ describe("forwardUpdates (npm run bot:dev)", () => {
 
 describe("the scripts themselves", () => {
   const root = fileURLToPath(new URL("../..", import.meta.url));
-  const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
 
   function runScript(script: string, env: Record<string, string>) {
-    const child = spawn(process.execPath, [tsx, join(root, "scripts", script)], {
+    // As package.json runs them: tsx as a loader in the one process, so Ctrl-C (SIGINT) reaches
+    // the script itself.
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "scripts", script)], {
       cwd: root,
       env: {
         ...process.env,
