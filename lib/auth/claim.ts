@@ -65,8 +65,11 @@ export interface ClaimInput {
   userId: string;
   /** That email (normalized), for the tokens keyed by address. */
   email: string;
-  /** The identity that proved the email: its Account row id, kept. */
-  claimantAccountId: string;
+  /**
+   * The identity that proved the email: its Account row id, kept. Null when the proof was
+   * a link mailed to the address (a password reset): then no identity is kept.
+   */
+  claimantAccountId: string | null;
   /** The claimant's profile, which replaces the one the previous holder typed. */
   profile: { name: string | null; image: string | null };
   /** How the claimant arrived ("google", "github" …), for the events. */
@@ -165,7 +168,7 @@ async function removeWaysIn(
   { userId, claimantAccountId }: ClaimInput,
 ) {
   const identities = await tx.account.findMany({
-    where: { userId, id: { not: claimantAccountId } },
+    where: { userId, ...(claimantAccountId === null ? {} : { id: { not: claimantAccountId } }) },
     select: { id: true, provider: true },
     orderBy: { createdAt: "asc" },
   });
