@@ -52,6 +52,10 @@ export function resetLink(appUrl: string, token: string): string {
   return `${appUrl}${RESET_PASSWORD_PATH}?${new URLSearchParams({ token })}`;
 }
 
+// Why deliverSoon once more after each commit: this runs after the answer, where Next's
+// after() runs work at once rather than later, so the delivery queueMail asks for inside the
+// transaction can look before the commit and find nothing (the sweeper would send it up to
+// a minute later).
 export interface ResetRequestDeps {
   prisma: PrismaClient;
   queueMail: QueueMail;
@@ -89,6 +93,7 @@ export async function requestPasswordReset(
     await deps.prisma.$transaction((tx) =>
       deps.queueMail(tx, { userId: user.id, to, kind: "NO_PASSWORD", data: { methods } }),
     );
+    deps.deliverSoon();
     return "no-password";
   }
 
@@ -127,6 +132,7 @@ export async function requestPasswordReset(
       await queueChatCopy(tx, deps, { userId: user.id, link, expiresInMinutes, now: input.now });
     }
   });
+  deps.deliverSoon();
   return "link-sent";
 }
 
@@ -146,7 +152,6 @@ async function queueChatCopy(
     payload: { ...payload },
     at: input.now,
   });
-  deps.deliverSoon();
 }
 
 export type ResetLinkState = "valid" | "expired" | "used" | "unknown";
