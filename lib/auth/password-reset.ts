@@ -15,7 +15,12 @@
 import { lockUser } from "@/lib/account/methods";
 import type { PasswordHasher } from "@/lib/account/password";
 import { claimAccount } from "@/lib/auth/claim";
-import { consumeEmailToken, inspectEmailToken, issueEmailToken } from "@/lib/auth/email-tokens";
+import {
+  consumeEmailToken,
+  hashEmailToken,
+  inspectEmailToken,
+  issueEmailToken,
+} from "@/lib/auth/email-tokens";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { passwordMatchesEmail } from "@/lib/auth/schemas";
 import { revokeAllSessions } from "@/lib/auth/sessions";
@@ -211,6 +216,8 @@ export async function resetPasswordWithLink(
         userId: link.userId,
         email: link.email,
         claimantAccountId: null,
+        // The link just used: it stays, used, so opening it again says so.
+        claimantEmailTokenHash: hashEmailToken(String(input.token)),
         profile: { name: null, image: null },
         method: PASSWORD_PROVIDER_ID,
         now: input.now,

@@ -401,6 +401,11 @@ describe.each(backends)("forgot password and reset on $name", (backend) => {
             "PASSWORD_RESET",
           ]),
         );
+        // The link that proved the address stays, used: a second click says so.
+        await expect(h.actions.resetPassword({ token, password: PASSWORD })).resolves.toEqual({
+          data: { reset: false, problem: "used" },
+        });
+        expect(await prisma().emailToken.count({ where: { userId: user.id } })).toBe(1);
         // The chat was the previous holder's: no alert was queued for it.
         const telegramRows = (await outboxOf(user.id)).filter(
           (row) => row.channel === "TELEGRAM" && row.status === "PENDING",
