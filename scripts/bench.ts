@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=pages,limits,password,signin] [-- --keep-builds=DIR]
+// npm run bench [-- --quick] [-- --only=pages,limits,password,forgot,signin] [-- --keep-builds=DIR]
 //
 // The figures docs/performance.md sets targets for, measured as ratios and percentiles
 // within one run on this machine, printed and never asserted: timing belongs here, not in tests.
@@ -10,6 +10,8 @@
 // - pages:    requests/s of "/" built with and without proxy.ts, and of signed-in pages vs
 //             an anonymous one, on production builds (`next build` in two copies of the
 //             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server;
+// - forgot:   the forgot-password answer for a member's address vs one nobody uses
+//             (in process, PGlite): the two medians and their ratio (scripts/bench/forgot.ts);
 // - signin:   correct-password sign-ins while "/" and "/sign-in" are under load, 40 at once,
 //             the global limit's overshoot under load, and the limiter's outage warnings
 //             with Redis healthy (scripts/bench/signin.ts; the build with proxy.ts is shared
@@ -24,6 +26,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { installSignalHandlers, onCleanup, runCleanups } from "./bench/cleanup";
+import { benchForgot, type ForgotResult } from "./bench/forgot";
 import { benchLimits, type LimitRow } from "./bench/limits";
 import { benchPages, type PagesResult } from "./bench/pages";
 import { benchPassword, type PasswordResult } from "./bench/password";
@@ -34,7 +37,7 @@ import { ms, ratio, table } from "./bench/stats";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const SECTIONS = ["limits", "password", "telegram", "pages", "signin"] as const;
+const SECTIONS = ["limits", "password", "forgot", "telegram", "pages", "signin"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -76,6 +79,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 2_000, warmUpMs: 3_000, rounds: 1 },
         limits: { decisions: 500, warmUp: 100, concurrencies: [1, 16] },
         passwordIterations: 10,
+        forgot: { requests: 30, warmUp: 5 },
         telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
         signin: { connections: 10, warmUpMs: 3_000, durationMs: 12_000, accounts: 40 },
       }
@@ -86,6 +90,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 4_000, warmUpMs: 15_000, rounds: 8 },
         limits: { decisions: 5_000, warmUp: 500, concurrencies: [1, 16] },
         passwordIterations: 30,
+        forgot: { requests: 300, warmUp: 30 },
         telegram: { updates: 300, warmUp: 30, farAwayMs: 100 },
         // 180 sign-ins at 1/s (enough to tell 99 % from 100 %), and at least two whole
         // windows of the default global limit (60 s).
@@ -112,6 +117,7 @@ function heading(title: string): void {
 interface Results {
   limits?: LimitRow[];
   password?: PasswordResult;
+  forgot?: ForgotResult;
   telegram?: TelegramRow[];
   pages?: PagesResult;
   signin?: SignInLoadResult;
@@ -165,6 +171,16 @@ function printSummary(options: Options, results: Results): void {
       beyond === null || beyond === undefined ? "n/a" : ms(beyond),
       "≤ 40 ms",
       atMost(beyond, 40),
+    ]);
+  }
+  if (options.only.has("forgot")) {
+    const forgot = results.forgot?.ratio;
+    const within = forgot === undefined ? "n/a" : Math.abs(forgot - 1) <= 0.1 ? "yes" : "NO";
+    rows.push([
+      "forgot-password answer, median nobody ÷ member",
+      forgot === undefined ? "n/a" : ratio(forgot),
+      "0.90–1.10",
+      within,
     ]);
   }
   if (options.only.has("telegram")) {
@@ -294,6 +310,15 @@ async function main(): Promise<number> {
   await section("password", "Password sign-in (scripts/bench-password.ts)", async () => {
     results.password = await benchPassword(root, settings.passwordIterations);
   });
+
+  await section(
+    "forgot",
+    `Forgot password: the answer for a member's address vs one nobody uses, ` +
+      `${settings.forgot.requests} each after ${settings.forgot.warmUp} warm-up, alternated`,
+    async () => {
+      results.forgot = await benchForgot(settings.forgot);
+    },
+  );
 
   await section(
     "telegram",

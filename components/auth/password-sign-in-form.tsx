@@ -1,5 +1,7 @@
 "use client";
 
+import Link from "next/link";
+
 import { FormAlert } from "@/components/auth/form-alert";
 import { FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
@@ -11,10 +13,13 @@ import { signInWithPasswordAction } from "@/lib/actions/auth";
 export function PasswordSignInForm({
   callbackUrl,
   email,
+  showForgotPassword = false,
 }: {
   callbackUrl: string;
   /** Prefilled when a signed-in person confirms it is them (reauth). */
   email?: string;
+  /** A "Forgot password?" link under the password (not when confirming it's you). */
+  showForgotPassword?: boolean;
 }) {
   // Only a control character is named at its field; every other refusal is one message.
   // After a failed attempt the email stays and the password must be typed again.
@@ -52,6 +57,16 @@ export function PasswordSignInForm({
           autoComplete="current-password"
           required
         />
+        {showForgotPassword ? (
+          <p className="-mt-2">
+            <Link
+              href="/forgot-password"
+              className="rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline"
+            >
+              Forgot password?
+            </Link>
+          </p>
+        ) : null}
         <SubmitButton busy={form.busy} busyText="Signing in…">
           Sign in
         </SubmitButton>

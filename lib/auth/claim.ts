@@ -65,8 +65,16 @@ export interface ClaimInput {
   userId: string;
   /** That email (normalized), for the tokens keyed by address. */
   email: string;
-  /** The identity that proved the email: its Account row id, kept. */
-  claimantAccountId: string;
+  /**
+   * The identity that proved the email: its Account row id, kept. Null when the proof was
+   * a link mailed to the address (a password reset): then no identity is kept.
+   */
+  claimantAccountId: string | null;
+  /**
+   * When the proof was a mailed link: its token's hash. That token (already used) is kept,
+   * so the link answers "already used" rather than "unknown"; every other token goes.
+   */
+  claimantEmailTokenHash?: string;
   /** The claimant's profile, which replaces the one the previous holder typed. */
   profile: { name: string | null; image: string | null };
   /** How the claimant arrived ("google", "github" …), for the events. */
@@ -144,7 +152,10 @@ export async function claimAccount(
  * alerts still queued for it, links to connect another chat, and single-use tokens sent to
  * the address (Auth.js's by address; Gatehouse's emailed links by user, every kind).
  */
-async function removeViews(tx: Prisma.TransactionClient, { userId, email }: ClaimInput) {
+async function removeViews(
+  tx: Prisma.TransactionClient,
+  { userId, email, claimantEmailTokenHash }: ClaimInput,
+) {
   const telegram = await tx.telegramLink.deleteMany({ where: { userId } });
   const cancelled = await tx.notificationOutbox.updateMany({
     where: { userId, status: "PENDING" },
@@ -155,7 +166,13 @@ async function removeViews(tx: Prisma.TransactionClient, { userId, email }: Clai
   });
   await tx.telegramLinkToken.deleteMany({ where: { userId } });
   await tx.verificationToken.deleteMany({ where: { identifier: email } });
-  await deleteEmailTokens(tx, userId, EMAIL_TOKEN_KINDS);
+  if (claimantEmailTokenHash === undefined) {
+    await deleteEmailTokens(tx, userId, EMAIL_TOKEN_KINDS);
+  } else {
+    await tx.emailToken.deleteMany({
+      where: { userId, tokenHash: { not: claimantEmailTokenHash } },
+    });
+  }
   return { removedTelegram: telegram.count > 0, cancelledNotifications: cancelled.count };
 }
 
@@ -165,7 +182,7 @@ async function removeWaysIn(
   { userId, claimantAccountId }: ClaimInput,
 ) {
   const identities = await tx.account.findMany({
-    where: { userId, id: { not: claimantAccountId } },
+    where: { userId, ...(claimantAccountId === null ? {} : { id: { not: claimantAccountId } }) },
     select: { id: true, provider: true },
     orderBy: { createdAt: "asc" },
   });

@@ -53,6 +53,13 @@ export function createServices(protection: Protection, options: ServiceOptions):
     runAfter: options.runAfter,
   });
   const { deliverSoon } = notifications;
+  const mail = createMail({
+    settings: settings.mail,
+    secret: settings.auth.secret,
+    appUrl: settings.appUrl,
+    logger,
+    deliverSoon,
+  });
   const telegram = settings.telegram
     ? createTelegram({
         settings: settings.telegram,
@@ -64,16 +71,11 @@ export function createServices(protection: Protection, options: ServiceOptions):
         // The bot records events too (a chat connected): it gets every hook, its own included.
         afterRecord: securityEvents.afterRecord,
         deliverSoon,
+        // The reset link's chat copy is sealed like the mail's.
+        sealer: mail.sealer,
         runAfter: options.runAfter,
       })
     : null;
-  const mail = createMail({
-    settings: settings.mail,
-    secret: settings.auth.secret,
-    appUrl: settings.appUrl,
-    logger,
-    deliverSoon,
-  });
   const channels: ChannelSenders = {
     ...(telegram ? { TELEGRAM: telegram.channel } : {}),
     ...(mail.channel ? { EMAIL: mail.channel } : {}),

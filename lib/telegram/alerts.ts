@@ -114,6 +114,21 @@ export function answeredAlertText(
   );
 }
 
+/**
+ * The copy of a password-reset link sent to the account's chat, next to the mail. Plain
+ * text: Telegram makes the link clickable itself.
+ */
+export function resetLinkText(link: string, expiresInMinutes: number): string {
+  return [
+    "Someone asked to reset the password of your Gatehouse account.",
+    "",
+    `To choose a new one, open this link. It works once, for ${expiresInMinutes} minutes, and signs out every device:`,
+    link,
+    "",
+    "If this wasn't you, ignore this message: your password stays as it is.",
+  ].join("\n");
+}
+
 /** Sent to a chat that stopped receiving an account's alerts because another took over. */
 export function movedAwayText(accountName: string): string {
   return (

@@ -13,10 +13,12 @@
 //   the user) → FAILED. A chat unlinked meanwhile → FAILED.
 import type { InlineKeyboardMarkup } from "grammy/types";
 
+import { RESET_LINK_CHAT_KIND } from "@/lib/auth/password-reset";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   createOutboxDelivery as createSharedDelivery,
   queueNotification,
+  SEALED_LINK_KEY,
   type ChannelSender,
   type DeliveryFailure,
   type OutboxDelivery,
@@ -25,7 +27,14 @@ import {
 } from "@/lib/notifications/outbox";
 import { backoffDelay } from "@/lib/retry";
 import type { AfterRecordHook } from "@/lib/security/events";
-import { ALERT_EVENT_TYPES, alertKeyboard, alertText, movedAwayText } from "@/lib/telegram/alerts";
+import type { LinkSealer } from "@/lib/security/sealed-link";
+import {
+  ALERT_EVENT_TYPES,
+  alertKeyboard,
+  alertText,
+  movedAwayText,
+  resetLinkText,
+} from "@/lib/telegram/alerts";
 
 /** Kinds of outbox rows: an event alert (the event's type) or a note to a replaced chat. */
 export const MOVED_AWAY_KIND = "TELEGRAM_MOVED";
@@ -99,8 +108,31 @@ interface RenderedAlert {
   keyboard?: InlineKeyboardMarkup;
 }
 
+/** The chat copy of a password-reset link (lib/auth/password-reset.ts), its link unsealed. */
+async function renderResetLink(
+  prisma: PrismaClient,
+  row: OutboxRow,
+  sealer: LinkSealer | undefined,
+): Promise<RenderedAlert | null> {
+  const payload = row.payload as { [SEALED_LINK_KEY]?: unknown; expiresInMinutes?: unknown };
+  const sealed = payload[SEALED_LINK_KEY];
+  const link = typeof sealed === "string" ? (sealer?.open(sealed, row.userId) ?? null) : null;
+  const minutes = payload.expiresInMinutes;
+  if (link === null || typeof minutes !== "number") return null;
+  const chat = await prisma.telegramLink.findUnique({
+    where: { userId: row.userId },
+    select: { chatId: true },
+  });
+  return chat ? { chatId: Number(chat.chatId), text: resetLinkText(link, minutes) } : null;
+}
+
 /** The message a row stands for, or null when there is nowhere (or nothing) to send. */
-async function render(prisma: PrismaClient, row: OutboxRow): Promise<RenderedAlert | null> {
+async function render(
+  prisma: PrismaClient,
+  row: OutboxRow,
+  sealer: LinkSealer | undefined,
+): Promise<RenderedAlert | null> {
+  if (row.kind === RESET_LINK_CHAT_KIND) return renderResetLink(prisma, row, sealer);
   if (row.kind === MOVED_AWAY_KIND) {
     const payload = row.payload as { chatId?: unknown; accountName?: unknown };
     if (typeof payload.chatId !== "number") return null;
@@ -117,13 +149,20 @@ async function render(prisma: PrismaClient, row: OutboxRow): Promise<RenderedAle
   return { chatId: Number(link.chatId), text: alertText(event), keyboard: alertKeyboard(row.id) };
 }
 
-/** The outbox's sender of TELEGRAM rows, through the Bot API (grammY's `bot.api`). */
-export function telegramChannel(prisma: PrismaClient, sender: AlertSender): ChannelSender {
+/**
+ * The outbox's sender of TELEGRAM rows, through the Bot API (grammY's `bot.api`). `sealer`
+ * opens the sealed link of a reset-link copy; without one such a row cannot be sent.
+ */
+export function telegramChannel(
+  prisma: PrismaClient,
+  sender: AlertSender,
+  sealer?: LinkSealer,
+): ChannelSender {
   return {
     label: "telegram alert",
     async send(row) {
-      const message = await render(prisma, row);
-      if (!message) return { undeliverable: "no linked chat any more" };
+      const message = await render(prisma, row, sealer);
+      if (!message) return { undeliverable: "no linked chat any more, or nothing to send" };
       const sent = await sender.sendMessage(message.chatId, message.text, {
         ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
       });

@@ -8,6 +8,7 @@ import type { Logger } from "@/lib/logger";
 import type { RateLimiter } from "@/lib/rate-limit";
 import type { RedisStore } from "@/lib/redis";
 import type { AfterRecordHook } from "@/lib/security/events";
+import type { LinkSealer } from "@/lib/security/sealed-link";
 import { createBot } from "@/lib/telegram/bot";
 import type { ChannelSender } from "@/lib/notifications/outbox";
 import { alertHook, telegramChannel, type AlertSender } from "@/lib/telegram/outbox";
@@ -33,6 +34,8 @@ export interface TelegramDeps {
   afterRecord: AfterRecordHook;
   /** Delivers due outbox rows once the current response has gone (lib/notifications). */
   deliverSoon: () => void;
+  /** Opens the sealed link of a password-reset copy (the mail's sealer). */
+  sealer: LinkSealer;
   /**
    * Keeps work going after the current response has gone (next/server's after()). Throws
    * outside a request, where the work runs at once instead.
@@ -73,7 +76,7 @@ export function createTelegram(deps: TelegramDeps): TelegramService {
       // Replies that outlast the acknowledgement finish after the response.
       runAfter: deps.runAfter,
     }),
-    channel: telegramChannel(prisma, sender),
+    channel: telegramChannel(prisma, sender, deps.sealer),
     alertHook: alertHook({ deliverSoon }),
     botUsername: settings.botUsername,
   };

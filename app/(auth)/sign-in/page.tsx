@@ -97,6 +97,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
           <PasswordSignInForm
             callbackUrl={callbackUrl}
             email={reauth ? (session?.user?.email ?? undefined) : undefined}
+            showForgotPassword={!reauth}
           />
           {reauth ? null : (
             <p className="mt-6 text-muted">
