@@ -10,6 +10,8 @@
 // - pages:    requests/s of "/" built with and without proxy.ts, and of signed-in pages vs
 //             an anonymous one, on production builds (`next build` in two copies of the
 //             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server;
+// - signup:   sign-up with a new address vs one that has an account (the same answer, so
+//             the same time): medians and their ratio (scripts/bench/signup.ts);
 // - signin:   correct-password sign-ins while "/" and "/sign-in" are under load, 40 at once,
 //             the global limit's overshoot under load, and the limiter's outage warnings
 //             with Redis healthy (scripts/bench/signin.ts; the build with proxy.ts is shared
@@ -29,12 +31,13 @@ import { benchPages, type PagesResult } from "./bench/pages";
 import { benchPassword, type PasswordResult } from "./bench/password";
 import { startServices, type Services } from "./bench/services";
 import { benchSignInLoad, type SignInLoadResult } from "./bench/signin";
+import { benchSignUp, type SignUpResult } from "./bench/signup";
 import { benchTelegram, type TelegramRow } from "./bench/telegram";
 import { ms, ratio, table } from "./bench/stats";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const SECTIONS = ["limits", "password", "telegram", "pages", "signin"] as const;
+const SECTIONS = ["limits", "password", "signup", "telegram", "pages", "signin"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -76,6 +79,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 2_000, warmUpMs: 3_000, rounds: 1 },
         limits: { decisions: 500, warmUp: 100, concurrencies: [1, 16] },
         passwordIterations: 10,
+        signup: { iterations: 10, warmUp: 2 },
         telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
         signin: { connections: 10, warmUpMs: 3_000, durationMs: 12_000, accounts: 40 },
       }
@@ -86,6 +90,7 @@ function plan(quick: boolean) {
         pages: { connections: 16, durationMs: 4_000, warmUpMs: 15_000, rounds: 8 },
         limits: { decisions: 5_000, warmUp: 500, concurrencies: [1, 16] },
         passwordIterations: 30,
+        signup: { iterations: 100, warmUp: 10 },
         telegram: { updates: 300, warmUp: 30, farAwayMs: 100 },
         // 180 sign-ins at 1/s (enough to tell 99 % from 100 %), and at least two whole
         // windows of the default global limit (60 s).
@@ -112,6 +117,7 @@ function heading(title: string): void {
 interface Results {
   limits?: LimitRow[];
   password?: PasswordResult;
+  signup?: SignUpResult;
   telegram?: TelegramRow[];
   pages?: PagesResult;
   signin?: SignInLoadResult;
@@ -165,6 +171,16 @@ function printSummary(options: Options, results: Results): void {
       beyond === null || beyond === undefined ? "n/a" : ms(beyond),
       "≤ 40 ms",
       atMost(beyond, 40),
+    ]);
+  }
+  if (options.only.has("signup")) {
+    const value = results.signup?.ratio;
+    const near = value === undefined ? "n/a" : Math.abs(value - 1) <= 0.1 ? "yes" : "NO";
+    rows.push([
+      "sign-up median, taken address ÷ new address",
+      value === undefined ? "n/a" : ratio(value),
+      "1.00 ± 0.10",
+      near,
     ]);
   }
   if (options.only.has("telegram")) {
@@ -265,7 +281,10 @@ async function main(): Promise<number> {
   const results: Results = { broken: [] };
   let services: Services | null = null;
   const needServices =
-    options.only.has("limits") || options.only.has("pages") || options.only.has("signin");
+    options.only.has("limits") ||
+    options.only.has("signup") ||
+    options.only.has("pages") ||
+    options.only.has("signin");
   if (needServices) {
     services = await startServices(root, join(workDir, "services"));
   }
@@ -294,6 +313,16 @@ async function main(): Promise<number> {
   await section("password", "Password sign-in (scripts/bench-password.ts)", async () => {
     results.password = await benchPassword(root, settings.passwordIterations);
   });
+
+  await section(
+    "signup",
+    `Sign-up, new vs taken address: ${settings.signup.iterations} of each after ` +
+      `${settings.signup.warmUp} warm-up, on PostgreSQL (lib/auth/registration.ts)`,
+    async () => {
+      if (!services) throw new Error("no PostgreSQL");
+      results.signup = await benchSignUp({ databaseUrl: services.databaseUrl, ...settings.signup });
+    },
+  );
 
   await section(
     "telegram",
