@@ -21,6 +21,7 @@ import {
   type ViewportName,
   viewportScreenshot,
 } from "./support/browser";
+import { createPasswordAccount } from "./support/accounts";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure, type AppServer } from "./support/server";
 
@@ -107,13 +108,9 @@ async function sessionUser(page: Page): Promise<unknown> {
   return body?.user ?? null;
 }
 
-/** Creates an account through the sign-up page and waits until the header shows it. */
+/** Creates an account through the sign-up page, signs in, waits until the header shows it. */
 async function signUp(page: Page, email: string, password = GOOD_PASSWORD): Promise<void> {
-  await page.goto(`${server().url}/sign-up`);
-  const main = page.getByRole("main");
-  await main.getByLabel("Email", { exact: true }).fill(email);
-  await main.getByLabel("Password", { exact: true }).fill(password);
-  await main.getByRole("button", { name: "Create account" }).click();
+  await createPasswordAccount(page, server().url, { email, password });
   const banner = page.getByRole("banner");
   await banner.getByRole("button", { name: "Sign out" }).waitFor();
   // The header says who is signed in (on a phone only to screen readers: see SiteHeader).
@@ -400,27 +397,29 @@ describe("the header and the words", () => {
     }
   });
 
-  test("sign-up with an email that has an account says so, shows its progress, and creates nothing", async () => {
-    const email = uniqueEmail("taken");
-    const setup = await open("/");
-    try {
-      await signUp(setup.page, email);
-    } finally {
-      await setup.close();
-    }
-    const opened = await open("/sign-up", { viewport: "phone" });
+  test("sign-up answers 'Check your inbox', signs nobody in, and shows its progress", async () => {
+    const email = uniqueEmail("inbox");
+    const opened = await open("/sign-up?callbackUrl=%2Faccount", { viewport: "phone" });
     try {
       const { page } = opened;
       const main = page.getByRole("main");
       await main.getByLabel("Email", { exact: true }).fill(email);
-      await main.getByLabel("Password", { exact: true }).fill(`${GOOD_PASSWORD} again`);
+      await main.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
       const submit = main.getByRole("button", { name: "Create account" });
       await submit.click();
-      expect(await alertText(page)).toBe(messages.emailTaken);
-      expect(messages.emailTaken).toBe("An account already uses that email. Sign in instead.");
+      const answer = main.getByRole("region", { name: "Check your inbox" });
+      await answer.waitFor();
+      expect(await answer.innerText()).toContain(`We've sent a link to ${email} to confirm it.`);
+      // The caret is on the answer (the form it replaced is gone), which is in view.
+      expect(await page.evaluate(() => document.activeElement?.textContent ?? null)).toBe(
+        "Check your inbox",
+      );
       expect(await sessionUser(page)).toBeNull();
-      expect(await submit.innerText()).toBe("Create account");
-      await viewportScreenshot(page, "sign-up-taken-360-light");
+      await assertNoHorizontalOverflow(page);
+      await viewportScreenshot(page, "sign-up-check-inbox-360-light");
+      // Its "Sign in" goes where the sign-up was opened from.
+      await answer.getByRole("link", { name: "Sign in" }).click();
+      await page.waitForURL(`${server().url}/sign-in?callbackUrl=%2Faccount`);
       expect(opened.consoleErrors).toEqual([]);
     } finally {
       await opened.close();

@@ -12,6 +12,8 @@
 //             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server;
 // - forgot:   the forgot-password answer for a member's address vs one nobody uses
 //             (in process, PGlite): the two medians and their ratio (scripts/bench/forgot.ts);
+// - signup:   sign-up with a new address vs one that has an account (the same answer, so
+//             the same time): medians and their ratio (scripts/bench/signup.ts);
 // - signin:   correct-password sign-ins while "/" and "/sign-in" are under load, 40 at once,
 //             the global limit's overshoot under load, and the limiter's outage warnings
 //             with Redis healthy (scripts/bench/signin.ts; the build with proxy.ts is shared
@@ -32,12 +34,13 @@ import { benchPages, type PagesResult } from "./bench/pages";
 import { benchPassword, type PasswordResult } from "./bench/password";
 import { startServices, type Services } from "./bench/services";
 import { benchSignInLoad, type SignInLoadResult } from "./bench/signin";
+import { benchSignUp, type SignUpResult } from "./bench/signup";
 import { benchTelegram, type TelegramRow } from "./bench/telegram";
 import { ms, ratio, table } from "./bench/stats";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const SECTIONS = ["limits", "password", "forgot", "telegram", "pages", "signin"] as const;
+const SECTIONS = ["limits", "password", "forgot", "signup", "telegram", "pages", "signin"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -80,6 +83,7 @@ function plan(quick: boolean) {
         limits: { decisions: 500, warmUp: 100, concurrencies: [1, 16] },
         passwordIterations: 10,
         forgot: { requests: 30, warmUp: 5 },
+        signup: { iterations: 10, warmUp: 2 },
         telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
         signin: { connections: 10, warmUpMs: 3_000, durationMs: 12_000, accounts: 40 },
       }
@@ -91,6 +95,7 @@ function plan(quick: boolean) {
         limits: { decisions: 5_000, warmUp: 500, concurrencies: [1, 16] },
         passwordIterations: 30,
         forgot: { requests: 300, warmUp: 30 },
+        signup: { iterations: 100, warmUp: 10 },
         telegram: { updates: 300, warmUp: 30, farAwayMs: 100 },
         // 180 sign-ins at 1/s (enough to tell 99 % from 100 %), and at least two whole
         // windows of the default global limit (60 s).
@@ -118,6 +123,7 @@ interface Results {
   limits?: LimitRow[];
   password?: PasswordResult;
   forgot?: ForgotResult;
+  signup?: SignUpResult;
   telegram?: TelegramRow[];
   pages?: PagesResult;
   signin?: SignInLoadResult;
@@ -181,6 +187,16 @@ function printSummary(options: Options, results: Results): void {
       forgot === undefined ? "n/a" : ratio(forgot),
       "0.90–1.10",
       within,
+    ]);
+  }
+  if (options.only.has("signup")) {
+    const value = results.signup?.ratio;
+    const near = value === undefined ? "n/a" : Math.abs(value - 1) <= 0.1 ? "yes" : "NO";
+    rows.push([
+      "sign-up median, taken address ÷ new address",
+      value === undefined ? "n/a" : ratio(value),
+      "1.00 ± 0.10",
+      near,
     ]);
   }
   if (options.only.has("telegram")) {
@@ -281,7 +297,10 @@ async function main(): Promise<number> {
   const results: Results = { broken: [] };
   let services: Services | null = null;
   const needServices =
-    options.only.has("limits") || options.only.has("pages") || options.only.has("signin");
+    options.only.has("limits") ||
+    options.only.has("signup") ||
+    options.only.has("pages") ||
+    options.only.has("signin");
   if (needServices) {
     services = await startServices(root, join(workDir, "services"));
   }
@@ -317,6 +336,16 @@ async function main(): Promise<number> {
       `${settings.forgot.requests} each after ${settings.forgot.warmUp} warm-up, alternated`,
     async () => {
       results.forgot = await benchForgot(settings.forgot);
+    },
+  );
+
+  await section(
+    "signup",
+    `Sign-up, new vs taken address: ${settings.signup.iterations} of each after ` +
+      `${settings.signup.warmUp} warm-up, on PostgreSQL (lib/auth/registration.ts)`,
+    async () => {
+      if (!services) throw new Error("no PostgreSQL");
+      results.signup = await benchSignUp({ databaseUrl: services.databaseUrl, ...settings.signup });
     },
   );
 

@@ -50,6 +50,9 @@ const generousRateLimits: ServerEnv = {
   RATE_LIMIT_SIGN_IN_IP: "10000/5m",
   RATE_LIMIT_SIGN_IN_ACCOUNT: "10000/15m",
   RATE_LIMIT_SIGN_UP_IP: "10000/1h",
+  // Every sign-up sends a mail: suites make many accounts from one address (loopback).
+  RATE_LIMIT_MAIL_IP: "10000/15m",
+  RATE_LIMIT_MAIL_ADDRESS: "10000/15m",
   // A busy 2-core CI machine can take longer than the 50 ms default to answer, which would
   // refuse sign-ins at random ("try again shortly"); speed is measured by `npm run bench`.
   RATE_LIMIT_TIMEOUT_MS: "1000",

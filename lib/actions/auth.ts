@@ -21,6 +21,7 @@ const actions = createAuthActions({
 export const signInWithPasswordAction = actions.signInWithPassword;
 export const signInWithProviderAction = actions.signInWithProvider;
 export const signUpAction = actions.signUp;
+export const verifyEmailAction = actions.verifyEmail;
 /** The header's form action: a form answers nothing, so nor does this (a failure throws). */
 export async function signOutAction(): Promise<void> {
   await actions.signOut();

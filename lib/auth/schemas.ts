@@ -49,7 +49,6 @@ export const messages = {
     "A password can't contain invisible control characters such as tabs or line breaks.",
   passwordNul: "A password can't contain a NUL character.",
   // Says that the account exists, as sign-up has to until it confirms addresses by email.
-  emailTaken: "An account already uses that email. Sign in instead.",
 } as const;
 
 /**

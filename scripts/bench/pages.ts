@@ -14,7 +14,6 @@ import { fileURLToPath } from "node:url";
 
 import { Redis } from "ioredis";
 
-import { registerWithPassword } from "@/lib/auth/registration";
 import { createDatabase } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
 
@@ -28,6 +27,7 @@ import {
   type Env,
 } from "./app";
 import { mergeRuns, runLoad, type LoadRun, type LoadTarget } from "./load";
+import { createBenchAccount } from "./accounts";
 import { freePort } from "./net";
 import type { Services } from "./services";
 import { distribution, ms, ratio, table } from "./stats";
@@ -179,16 +179,7 @@ async function createBenchUser(databaseUrl: string): Promise<void> {
   });
   try {
     await applyMigrations({ connection: database.sql, migrationsDir });
-    const result = await registerWithPassword(database.prisma, {
-      email: EMAIL,
-      name: NAME,
-      password: PASSWORD,
-      ip: null,
-      userAgent: "gatehouse-bench",
-      requestId: "bench",
-    });
-    // The cluster is new for every run, so the email is free unless something is wrong.
-    if (!result.ok) throw new Error(`could not create the bench user: ${result.reason}`);
+    await createBenchAccount(database.prisma, { email: EMAIL, name: NAME, password: PASSWORD });
   } finally {
     await database.close();
   }

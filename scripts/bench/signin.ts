@@ -39,7 +39,6 @@ import { fileURLToPath } from "node:url";
 
 import { Redis } from "ioredis";
 
-import { registerWithPassword } from "@/lib/auth/registration";
 import { createDatabase } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { hashKey } from "@/lib/rate-limit";
@@ -48,6 +47,7 @@ import { lateTimerMs } from "@/lib/timeout";
 import { killGroup, onCleanup, trackChild } from "./cleanup";
 import { baseEnv, prepareBuild, randomSecret, startServer, type AppServer, type Env } from "./app";
 import { runLoad, type LoadRun, type LoadTarget } from "./load";
+import { createBenchAccount } from "./accounts";
 import { freePort } from "./net";
 import type { Services } from "./services";
 import { distribution, ms, table } from "./stats";
@@ -153,15 +153,11 @@ async function createAccounts(databaseUrl: string, count: number): Promise<void>
   try {
     await applyMigrations({ connection: database.sql, migrationsDir });
     for (let index = 0; index < count; index++) {
-      const result = await registerWithPassword(database.prisma, {
+      await createBenchAccount(database.prisma, {
         email: emailFor(index),
         name: `Sign-in Bench ${index}`,
         password: PASSWORD,
-        ip: null,
-        userAgent: "gatehouse-bench",
-        requestId: "bench",
       });
-      if (!result.ok) throw new Error(`could not create ${emailFor(index)}: ${result.reason}`);
     }
   } finally {
     await database.close();

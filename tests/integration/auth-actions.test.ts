@@ -13,6 +13,7 @@ import { GENERIC_SIGN_IN_ERROR } from "@/lib/actions/auth/sign-in";
 import { FIX_FIELDS, type SignInOptions } from "@/lib/actions/auth/shared";
 import { GENERIC_ACTION_ERROR } from "@/lib/actions/clients";
 import { messages } from "@/lib/auth/schemas";
+import { createMail } from "@/lib/mail/service";
 import { PasswordSignInRefused } from "@/lib/auth/sign-in-refusal";
 import { parseSettings } from "@/lib/env";
 import type { RequestContext } from "@/lib/http/request-context";
@@ -57,10 +58,12 @@ describe.each(backends)("auth actions on $name", (backend) => {
     function harness({
       signIn = (_provider: string, options: SignInOptions) => redirect(options.redirectTo),
       signUpLimit = 100,
+      mailAddressLimit = 100,
       hasSession = false,
     }: {
       signIn?: (provider: string, options: SignInOptions) => unknown;
       signUpLimit?: number;
+      mailAddressLimit?: number;
       hasSession?: boolean;
     } = {}) {
       const logger = memoryLogger();
@@ -68,7 +71,20 @@ describe.each(backends)("auth actions on $name", (backend) => {
         backend: createMemoryRateLimitBackend(),
         now: Date.now,
         logger,
-        settings: { ...settings.rateLimits, signUpIp: { limit: signUpLimit, windowMs: 3_600_000 } },
+        settings: {
+          ...settings.rateLimits,
+          signUpIp: { limit: signUpLimit, windowMs: 3_600_000 },
+          mailAddress: { limit: mailAddressLimit, windowMs: 3_600_000 },
+          mailIp: { limit: 100, windowMs: 3_600_000 },
+        },
+      });
+      // Mail is queued for real (the outbox rows are what the tests read); nothing delivers it.
+      const mail = createMail({
+        settings: null,
+        secret: settings.auth.secret,
+        appUrl: settings.appUrl,
+        logger,
+        deliverSoon: () => {},
       });
       const calls = {
         signIn: [] as { provider: string; options: SignInOptions }[],
@@ -76,7 +92,14 @@ describe.each(backends)("auth actions on $name", (backend) => {
         cookies: [] as { name: string; maxAge: number; secure: boolean }[],
       };
       const actions = createAuthActions({
-        services: () => ({ settings, logger, database: db(), limiter }),
+        services: () => ({
+          settings,
+          logger,
+          database: db(),
+          limiter,
+          mail,
+          afterRecord: () => Promise.resolve(),
+        }),
         requestContext: () => Promise.resolve(context),
         // Promise-returning like Auth.js's: what they throw becomes a rejection.
         signIn: (provider, options) => {
@@ -185,19 +208,36 @@ describe.each(backends)("auth actions on $name", (backend) => {
     });
 
     describe("signUp", () => {
-      it("creates the account, then signs it in and goes where the form was opened from", async () => {
+      /** The kinds of the mails queued for `email`, oldest first. */
+      const mailsTo = async (email: string) =>
+        (
+          await db().prisma.notificationOutbox.findMany({
+            where: { channel: "EMAIL", payload: { path: ["to"], equals: email } },
+            orderBy: { createdAt: "asc" },
+          })
+        ).map((row) => row.kind);
+
+      it("creates the account, mails the link and answers 'check your inbox' without signing in", async () => {
         const { actions, calls } = harness();
         const email = uniqueEmail();
-        await expect(
-          redirectOf(
-            actions.signUp({ email, password: PASSWORD, name: "Ada", callbackUrl: "/account" }),
-          ),
-        ).resolves.toBe("/account");
+        await expect(actions.signUp({ email, password: PASSWORD, name: "Ada" })).resolves.toEqual({
+          data: { email },
+        });
         const user = await db().prisma.user.findUnique({ where: { email } });
-        expect(user?.name).toBe("Ada");
-        expect(calls.signIn).toEqual([
-          { provider: "password", options: { email, password: PASSWORD, redirectTo: "/account" } },
-        ]);
+        expect(user).toMatchObject({ name: "Ada", emailVerified: null });
+        expect(await mailsTo(email)).toEqual(["VERIFY_EMAIL"]);
+        expect(calls.signIn).toEqual([]);
+      });
+
+      it("answers a taken address exactly like a new one, creates nothing and tells the owner", async () => {
+        const { actions } = harness();
+        const email = uniqueEmail();
+        const first = await actions.signUp({ email, password: PASSWORD });
+        const users = await db().prisma.user.count();
+        const again = await actions.signUp({ email, password: "another fine passphrase 9" });
+        expect(again).toEqual(first);
+        expect(await db().prisma.user.count()).toBe(users);
+        expect(await mailsTo(email)).toEqual(["VERIFY_EMAIL", "SIGN_UP_EXISTING"]);
       });
 
       it("refuses fields before spending any of the sign-up budget", async () => {
@@ -214,31 +254,24 @@ describe.each(backends)("auth actions on $name", (backend) => {
           },
         });
         // The one sign-up of the budget is still there.
-        await expect(
-          redirectOf(actions.signUp({ email: uniqueEmail(), password: PASSWORD })),
-        ).resolves.toBe("/");
+        const email = uniqueEmail();
+        await expect(actions.signUp({ email, password: PASSWORD })).resolves.toEqual({
+          data: { email },
+        });
         const refused = await actions.signUp({ email: uniqueEmail(), password: PASSWORD });
         expect(refused.serverError).toMatch(/^Too many attempts/);
       });
 
-      it("refuses a taken email, and says so when only the sign-in after it was refused", async () => {
+      it("counts the owner's mail against the address's mail budget: no mail bombing through sign-up", async () => {
+        const { actions } = harness({ mailAddressLimit: 2 });
         const email = uniqueEmail();
-        const { actions } = harness({
-          signIn: () => {
-            throw new PasswordSignInRefused({
-              reason: "unavailable",
-              retryAfterSeconds: 5,
-              headers: {},
-            });
-          },
-        });
-        await expect(actions.signUp({ email, password: PASSWORD })).resolves.toEqual({
-          serverError:
-            "Your account is ready, but we couldn't sign you in yet. We can't sign you in right now. Please try again shortly.",
-        });
-        await expect(actions.signUp({ email, password: PASSWORD })).resolves.toEqual({
-          serverError: messages.emailTaken,
-        });
+        await actions.signUp({ email, password: PASSWORD });
+        await actions.signUp({ email, password: PASSWORD });
+        const refused = await actions.signUp({ email, password: PASSWORD });
+        expect(refused.serverError).toMatch(
+          /^Too many attempts\. Please wait \d+ minutes? and try again\.$/,
+        );
+        expect(await mailsTo(email)).toEqual(["VERIFY_EMAIL", "SIGN_UP_EXISTING"]);
       });
     });
 

@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 
 import { describe, expect, inject, it } from "vitest";
 
+import { issueEmailToken } from "@/lib/auth/email-tokens";
+import { verifyEmail } from "@/lib/auth/email-verification";
 import {
   CurrentUserNotFoundError,
   recordSignIn,
@@ -225,6 +227,37 @@ describe.each(backends)("same-email policy on $name", (backend) => {
           ...context,
         },
       ]);
+    });
+
+    it("email verified by our link (password sign-up, then the mailed link) | OAuth, same email, verified → linked, password kept", async () => {
+      const email = uniqueEmail();
+      const existing = await passwordUser(email);
+      const { token } = await issueEmailToken(prisma(), {
+        userId: existing.id,
+        kind: "VERIFY_EMAIL",
+        email,
+        now: T,
+        lifetimes: { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 1_800, CHANGE_EMAIL: 86_400 },
+      });
+      await expect(verifyEmail(prisma(), { token, now: T, ...context })).resolves.toMatchObject({
+        status: "verified",
+      });
+      const before = await rowsOf(existing.id);
+
+      const arriving = identity({ email, emailVerified: true });
+      await expect(arrive(arriving)).resolves.toEqual({
+        outcome: "sign-in",
+        userId: existing.id,
+        created: false,
+        linked: true,
+        takeover: false,
+      });
+      const after = await rowsOf(existing.id);
+      expect(after.accounts).toMatchObject([{ provider: "google" }]);
+      // The address was proven by the link: no claim, the password and sessions stay.
+      expect(after.password).toEqual(before.password);
+      expect(after.sessions).toEqual(before.sessions);
+      expect(after.events.map((event) => event.type)).toEqual(["EMAIL_VERIFIED", "ACCOUNT_LINKED"]);
     });
 
     it("email unverified (password-only, never proven) | OAuth, same email, verified → the claim rule: stripped back to the claimant (password deleted, sessions revoked, profile replaced); events say why", async () => {

@@ -73,7 +73,7 @@ export default async function SignUpPage({ searchParams }: SignUpPageProps) {
       </p>
       {setupNote ? <ProviderSetupNote note={setupNote} className="mt-4" /> : null}
       <div className="mt-8">
-        <SignUpForm callbackUrl={callbackUrl} passwordHint={PASSWORD_HINT} />
+        <SignUpForm signInHref={signInHref} passwordHint={PASSWORD_HINT} />
       </div>
       <p className="mt-6 text-muted">
         Already have an account?{" "}

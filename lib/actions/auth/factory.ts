@@ -3,6 +3,7 @@
 import { createSignInActions, type SignInActionDependencies } from "@/lib/actions/auth/sign-in";
 import { createSignOutActions, type SignOutActionDependencies } from "@/lib/actions/auth/sign-out";
 import { createSignUpActions } from "@/lib/actions/auth/sign-up";
+import { createVerifyEmailActions } from "@/lib/actions/auth/verify-email";
 
 export type AuthActionsDependencies = SignInActionDependencies & SignOutActionDependencies;
 
@@ -11,5 +12,6 @@ export function createAuthActions(deps: AuthActionsDependencies) {
     ...createSignInActions(deps),
     ...createSignUpActions(deps),
     ...createSignOutActions(deps),
+    ...createVerifyEmailActions(deps),
   };
 }

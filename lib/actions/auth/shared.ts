@@ -13,7 +13,10 @@ export interface SignInOptions {
 }
 
 export interface AuthActionDependencies extends ActionClientDependencies {
-  services: () => Pick<Services, "settings" | "logger" | "database" | "limiter">;
+  services: () => Pick<
+    Services,
+    "settings" | "logger" | "database" | "limiter" | "mail" | "afterRecord"
+  >;
   /**
    * Auth.js's signIn: ends by throwing Next's redirect, or throws why it could not sign in
    * (a CredentialsSignin, or PasswordSignInRefused when the password guard said no).

@@ -1,26 +1,23 @@
-// Email + password sign-up (the form on /sign-up), then signing the new account in.
-import { unstable_rethrow } from "next/navigation";
+// Email + password sign-up (the form on /sign-up). Every valid sign-up gets the same answer,
+// "check your inbox", whether the address is new or already has an account
+// (lib/auth/registration.ts): sign-up tells nobody who is a member. It does not sign the
+// browser in; the password works on /sign-in straight away, with the email unverified.
 import {
   flattenValidationErrors,
   returnServerError,
   type ValidationErrors,
 } from "next-safe-action";
 
-import {
-  callbackUrlSchema,
-  FIX_FIELDS,
-  redirectTarget,
-  type AuthActionDependencies,
-} from "@/lib/actions/auth/shared";
+import { FIX_FIELDS, type AuthActionDependencies } from "@/lib/actions/auth/shared";
 import { createActionClient } from "@/lib/actions/clients";
-import { PASSWORD_PROVIDER_ID } from "@/lib/auth/config";
 import { registerWithPassword } from "@/lib/auth/registration";
-import { messages, signUpSchema } from "@/lib/auth/schemas";
-import { PasswordSignInRefused } from "@/lib/auth/sign-in-refusal";
+import { signUpSchema } from "@/lib/auth/schemas";
+import { checkMailBudget } from "@/lib/rate-limit/mail-budget";
 import { refusalFrom, refusalMessage } from "@/lib/security/password-guard";
 
-// safeExtend: the schema's refinement (a password that is the email) stays.
-const signUpInput = signUpSchema.safeExtend({ callbackUrl: callbackUrlSchema });
+// Where the form was opened from is the page's business (its "Sign in" link), not the
+// action's: the browser is not signed in here.
+const signUpInput = signUpSchema;
 
 /** Every refused field says why next to it; the form's message asks to fix them. */
 function fixTheFields(errors: ValidationErrors<typeof signUpInput>) {
@@ -30,38 +27,50 @@ function fixTheFields(errors: ValidationErrors<typeof signUpInput>) {
   });
 }
 
+/** What the form shows: the same for a new address and a taken one. */
+export interface SignUpAnswer {
+  /** The address the link went to, as it was typed (trimmed). */
+  email: string;
+}
+
+const WHAT = "create your account";
+
 export function createSignUpActions(deps: AuthActionDependencies) {
   const actionClient = createActionClient(deps);
 
   return {
-    /** Ends in a redirect to where the form was opened from, signed in, or answers why not. */
+    /** Answers "check your inbox" (SignUpAnswer), or why not. */
     signUp: actionClient
-      // Validated before the sign-up limit below: a refused form (a control character in
-      // the name, say) spends none of the per-IP budget.
+      // Validated before the limits below: a refused form (a control character in the name,
+      // say) spends none of the budgets.
       .inputSchema(signUpInput, { handleValidationErrorsShape: fixTheFields })
-      .action(async ({ parsedInput: { callbackUrl, ...account }, ctx }) => {
-        const { limiter, database } = deps.services();
-        // Counted once the form is valid, taken emails included: probing which emails have
-        // an account through sign-up is what this limit slows down.
-        const decision = await limiter.limit("signUpIp", ctx.context.ip ?? "unknown");
+      .action(async ({ parsedInput: account, ctx }) => {
+        const { limiter, database, mail, settings } = deps.services();
+        const { ip } = ctx.context;
+        // Both paths send a mail (the link, or the owner's notice): the mail budget first,
+        // per address and per IP, so nobody can mail-bomb an address through this form.
+        const budget = await checkMailBudget(limiter, { email: account.email, ip });
+        if (!budget.allowed) {
+          const reason = budget.unavailable ? ("unavailable" as const) : ("limited" as const);
+          const refusal = { reason, retryAfterSeconds: budget.retryAfterSeconds, headers: {} };
+          returnServerError(refusalMessage(refusal, WHAT));
+        }
+        // Counted for taken addresses too: it slows down creating accounts in bulk.
+        const decision = await limiter.limit("signUpIp", ip ?? "unknown");
         if (!decision.allowed) {
-          const refusal = refusalFrom(decision, ctx.now.getTime());
-          returnServerError(refusalMessage(refusal, "create your account"));
+          returnServerError(refusalMessage(refusalFrom(decision, ctx.now.getTime()), WHAT));
         }
-        const result = await registerWithPassword(database.prisma, { ...account, ...ctx.context });
-        if (!result.ok) returnServerError(messages.emailTaken);
-        try {
-          const { email, password } = account;
-          const redirectTo = redirectTarget(deps, callbackUrl);
-          await deps.signIn(PASSWORD_PROVIDER_ID, { email, password, redirectTo });
-        } catch (error) {
-          unstable_rethrow(error);
-          // The account exists; only the sign-in that follows was refused (its IP limit is
-          // used up).
-          if (!(error instanceof PasswordSignInRefused)) throw error;
-          const refusal = refusalMessage(error.refusal, "sign you in");
-          returnServerError(`Your account is ready, but we couldn't sign you in yet. ${refusal}`);
-        }
+        await registerWithPassword(
+          {
+            prisma: database.prisma,
+            queueMail: mail.queueMail,
+            appUrl: settings.appUrl,
+            lifetimes: settings.emailTokens.lifetimeSeconds,
+            now: () => ctx.now,
+          },
+          { ...account, ...ctx.context },
+        );
+        return { email: account.email } satisfies SignUpAnswer;
       }),
   };
 }
