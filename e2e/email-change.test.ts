@@ -147,6 +147,8 @@ describe.each([
       const summary = page.getByRole("main").locator("header");
       await expect.poll(() => summary.textContent()).toContain(newEmail);
       expect(await summary.textContent()).toContain("Email verified");
+      // The header too: the session shows the account's address as it is now.
+      expect(await page.getByRole("banner").textContent()).toContain(newEmail);
       const activity = page.getByRole("region", { name: "Security activity" });
       expect(await activity.textContent()).toContain("Email changed");
       expect(await activity.textContent()).toContain("Email change requested");
@@ -239,7 +241,9 @@ describe.each([
       }
       await opened.page.goto(link);
       const main = opened.page.getByRole("main");
-      await main.getByRole("heading", { name: "This link has expired" }).waitFor();
+      await expect
+        .poll(() => main.getByRole("heading").first().textContent())
+        .toBe("This link has expired");
       expect(await main.getByRole("link", { name: "Go to your account" }).count()).toBe(1);
     } finally {
       await opened.close();
