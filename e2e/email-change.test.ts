@@ -231,7 +231,10 @@ describe.each([
       await client.connect();
       try {
         const aged = await client.query(
-          `UPDATE "EmailToken" SET "expiresAt" = "createdAt" + interval '1 second'
+          // Both moved a day and more into the past (the right side reads the old values), so
+          // the link is expired however fast the page is opened after this.
+          `UPDATE "EmailToken"
+           SET "createdAt" = "createdAt" - interval '2 days', "expiresAt" = "createdAt" - interval '1 day'
            WHERE kind = 'CHANGE_EMAIL' AND "userId" = (SELECT id FROM "User" WHERE email = $1)`,
           [oldEmail],
         );
