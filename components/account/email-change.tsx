@@ -20,6 +20,9 @@ import { changeEmailAction } from "@/lib/actions/email-change";
  */
 export function EmailChange({ email }: { email: string | null }) {
   const [open, setOpen] = useState(false);
+  // The message regions come with the form and then stay: live regions must exist before
+  // their message arrives, and empty ones on every page load would only add noise.
+  const [used, setUsed] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   const label = email ? "Change email" : "Add email";
@@ -45,6 +48,7 @@ export function EmailChange({ email }: { email: string | null }) {
           type="button"
           onClick={() => {
             setFeedback(null);
+            setUsed(true);
             setOpen(true);
           }}
           className={buttonClasses({ variant: "neutral", size: "md" })}
@@ -52,7 +56,7 @@ export function EmailChange({ email }: { email: string | null }) {
           {label}
         </button>
       )}
-      <FeedbackMessage feedback={feedback} className="mt-4" />
+      {used ? <FeedbackMessage feedback={feedback} className="mt-4" /> : null}
     </div>
   );
 }
