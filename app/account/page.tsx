@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { AccountSummary } from "@/components/account/account-summary";
 import { Activity } from "@/components/account/activity";
 import { Devices } from "@/components/account/devices";
+import { EmailChange } from "@/components/account/email-change";
 import { LinkNotices } from "@/components/account/notices";
 import { PasswordSection } from "@/components/account/password-section";
 import { AccountSection } from "@/components/account/section";
@@ -82,6 +83,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
           email={user.email}
           emailVerified={user.emailVerified}
           sections={shown}
+          emailAction={settings.mail ? <EmailChange email={user.email} /> : null}
         />
 
         <div className="grid max-w-3xl min-w-0 gap-16">

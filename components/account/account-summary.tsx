@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+
 import { EmailText } from "@/components/account/email-text";
 import { CheckIcon } from "@/components/account/feedback";
 
@@ -7,10 +9,18 @@ interface AccountSummaryProps {
   emailVerified: boolean;
   /** The page's sections, for the in-page navigation on wide screens. */
   sections: { id: string; title: string }[];
+  /** Under the address: changing it (or adding one). */
+  emailAction?: ReactNode;
 }
 
 /** The page's title, whose account it is, and (on wide screens) a list of its sections. */
-export function AccountSummary({ name, email, emailVerified, sections }: AccountSummaryProps) {
+export function AccountSummary({
+  name,
+  email,
+  emailVerified,
+  sections,
+  emailAction,
+}: AccountSummaryProps) {
   return (
     <header className="min-w-0 lg:sticky lg:top-8 lg:self-start">
       <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">Your account</h1>
@@ -35,6 +45,7 @@ export function AccountSummary({ name, email, emailVerified, sections }: Account
             </p>
           )
         ) : null}
+        {emailAction}
       </div>
 
       <nav aria-label="Account sections" className="mt-10 hidden lg:block">

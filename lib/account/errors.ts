@@ -13,6 +13,7 @@ export const accountErrorMessages = {
   "no-password": "Your account has no password yet. Set one instead.",
   "email-required": "Add an email address to sign in with a password.",
   "email-taken": "Another account already uses this email address.",
+  "same-email": "That is already the email address of your account.",
   "password-is-email": "Don't use your email address as your password.",
   "same-password": "Choose a password different from your current one.",
   "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",

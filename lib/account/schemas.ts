@@ -54,3 +54,11 @@ export const changePasswordSchema = z.object({
 
 export type SetPasswordInput = z.input<typeof setPasswordSchema>;
 export type ChangePasswordInput = z.input<typeof changePasswordSchema>;
+
+/** "Change email" / "Add email": the new address (a link to it confirms the change). */
+export const changeEmailSchema = z.object({ email: emailSchema });
+
+/** The confirmation link's token, as posted back by its landing page (checked when used). */
+export const confirmEmailChangeSchema = z.object({ token: z.string().max(128) });
+
+export type ChangeEmailInput = z.input<typeof changeEmailSchema>;

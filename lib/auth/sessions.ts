@@ -76,6 +76,8 @@ export interface ValidSession {
   userId: string;
   sessionId: string;
   createdAt: Date;
+  /** The account's address now (it may have changed since this browser signed in). */
+  email: string | null;
 }
 
 /**
@@ -102,6 +104,8 @@ export async function validateSession(
       lastSeenAt: true,
       expires: true,
       revokedAt: true,
+      // The same round trip: the page header shows the address of the account as it is.
+      user: { select: { email: true } },
     },
   });
   // Missing (undefined) or revoked (a date): either way, signed out.
@@ -117,7 +121,12 @@ export async function validateSession(
       data: { lastSeenAt: input.now, expires: addSeconds(input.now, input.maxAgeSeconds) },
     });
   }
-  return { userId: session.userId, sessionId: session.id, createdAt: session.createdAt };
+  return {
+    userId: session.userId,
+    sessionId: session.id,
+    createdAt: session.createdAt,
+    email: session.user.email,
+  };
 }
 
 /**

@@ -19,7 +19,12 @@ export interface MailData {
   /** Forgot password on an account without a password: how it signs in instead. */
   NO_PASSWORD: { methods: string[] };
   /** Change of email: the confirmation, sent to the new address. */
-  CHANGE_EMAIL_CONFIRM: { newEmail: string; expiresInMinutes: number };
+  CHANGE_EMAIL_CONFIRM: {
+    newEmail: string;
+    expiresInMinutes: number;
+    /** Another account has this address: its mailbox is the only place that may be told. */
+    addressInUse?: "verified" | "unverified";
+  };
   /** Change of email: the notice to the old address, with a way to secure the account. */
   CHANGE_EMAIL_NOTICE: { newEmail: string };
 }
@@ -87,6 +92,21 @@ const methodList = (methods: string[]): string =>
     ? (methods[0] ?? "a sign-in provider")
     : `${methods.slice(0, -1).join(", ")} or ${methods[methods.length - 1]}`;
 
+/** What the change-of-address confirmation says when another account has the address. */
+function addressInUse(state: MailData["CHANGE_EMAIL_CONFIRM"]["addressInUse"]): string[] {
+  if (state === "verified") {
+    return [
+      `This address already has a ${PRODUCT} account, so it cannot be confirmed for another one: an address belongs to one account only. Sign in to that account instead, or change its address first.`,
+    ];
+  }
+  if (state === "unverified") {
+    return [
+      `This address is also on another ${PRODUCT} account that never confirmed it. Confirming proves the address is yours: it moves to the account that asked, and the other account no longer has it.`,
+    ];
+  }
+  return [];
+}
+
 export const MAIL_TEMPLATES: { [K in MailKind]: Template<K> } = {
   VERIFY_EMAIL: ({ data, link }) => ({
     subject: `Confirm your email address for ${PRODUCT}`,
@@ -131,6 +151,7 @@ export const MAIL_TEMPLATES: { [K in MailKind]: Template<K> } = {
     subject: `Confirm your new email address for ${PRODUCT}`,
     intro: [
       `You asked to change the email address of your account to ${data.newEmail}. The change happens only when you confirm it.`,
+      ...addressInUse(data.addressInUse),
     ],
     action: { label: "Confirm the new address", url: required(link) },
     outro: [

@@ -83,6 +83,7 @@ describe.each(backends)("device sessions on $name", (backend) => {
         userId: user.id,
         sessionId: created.sessionId,
         createdAt: T,
+        email: user.email,
       });
       // Two sign-ins never share a token.
       const second = await signIn(user.id);

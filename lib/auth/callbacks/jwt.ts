@@ -70,6 +70,8 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
     // Returning null makes Auth.js treat the token as signed out (and clear the cookie
     // where it can): the row was revoked, deleted or expired.
     if (!valid || valid.userId !== token.sub) return null;
-    return token;
+    // A confirmed change of address shows at once (header, "Confirm it's you"), not only
+    // after the next sign-in.
+    return valid.email === token.email ? token : { ...token, email: valid.email };
   };
 }
