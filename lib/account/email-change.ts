@@ -13,7 +13,7 @@
 //   email"), which keeps its other ways in;
 // - otherwise the address is this account's, verified from now on.
 import { AccountError } from "@/lib/account/errors";
-import { lockUser } from "@/lib/account/methods";
+import { lockUser } from "@/lib/auth/user-lock";
 import {
   consumeEmailToken,
   deleteEmailTokens,

@@ -1,6 +1,7 @@
 // Sign-in methods of one account: the linked identities and the password. Linking happens
 // in the OAuth callback (lib/auth/identity.ts); this module removes.
 import { AccountError } from "@/lib/account/errors";
+import { lockUser } from "@/lib/auth/user-lock";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   recordSecurityEvent,
@@ -8,17 +9,6 @@ import {
   type DbClient,
   type EventContext,
 } from "@/lib/security/events";
-
-/**
- * Locks the user's row until the transaction ends. Every change to the set of sign-in
- * methods takes this lock first, so two parallel unlinks of the last two methods cannot
- * both see "one left" and leave the account with none.
- */
-export async function lockUser(tx: DbClient, userId: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT "id" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
-  return rows.length === 1;
-}
 
 /** How many ways the user can sign in: identities, plus the password when it has an email. */
 export async function countSignInMethods(tx: DbClient, userId: string): Promise<number> {

@@ -2,10 +2,10 @@
 // before the transaction opens: argon2id takes tens of milliseconds, and a row lock held
 // that long would stall the user's other requests for nothing.
 import { AccountError } from "@/lib/account/errors";
-import { lockUser } from "@/lib/account/methods";
+import { lockUser } from "@/lib/auth/user-lock";
 import { deleteEmailTokens } from "@/lib/auth/email-tokens";
 import { revokeAllSessions } from "@/lib/auth/sessions";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { argon2Hasher, type PasswordHasher } from "@/lib/auth/password";
 import { passwordMatchesEmail } from "@/lib/auth/schemas";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import {
@@ -15,10 +15,7 @@ import {
 } from "@/lib/security/events";
 import type { PasswordGuard } from "@/lib/security/password-guard";
 
-export interface PasswordHasher {
-  hash: (plain: string) => Promise<string>;
-  verify: (storedHash: string, plain: string) => Promise<boolean>;
-}
+export type { PasswordHasher };
 
 /**
  * A reset link asked for before the password changed must not undo the change (someone who
@@ -26,8 +23,6 @@ export interface PasswordHasher {
  * deletes the pending ones.
  */
 const RESET_INVALIDATED_BY_PASSWORD = ["RESET_PASSWORD"] as const;
-
-const argon2: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
 
 export interface SetPasswordInput {
   userId: string;
@@ -49,7 +44,7 @@ export interface SetPasswordInput {
 export async function setPassword(
   prisma: PrismaClient,
   input: SetPasswordInput,
-  hasher: PasswordHasher = argon2,
+  hasher: PasswordHasher = argon2Hasher,
 ): Promise<void> {
   const before = await prisma.user.findUnique({
     where: { id: input.userId },
@@ -128,7 +123,7 @@ export interface ChangePasswordInput {
 export async function changePassword(
   prisma: PrismaClient,
   input: ChangePasswordInput,
-  hasher: PasswordHasher = argon2,
+  hasher: PasswordHasher = argon2Hasher,
 ): Promise<{ signedOutSessions: number }> {
   const user = await prisma.user.findUnique({
     where: { id: input.userId },

@@ -12,8 +12,7 @@
 //   Telegram alert hangs on it). On an account whose address was never proven, following
 //   the link is the proof: the claim rule runs first (lib/auth/claim.ts), so whoever set the
 //   account up with someone else's address loses every way in, then the address is verified.
-import { lockUser } from "@/lib/account/methods";
-import type { PasswordHasher } from "@/lib/account/password";
+import { lockUser } from "@/lib/auth/user-lock";
 import { claimAccount } from "@/lib/auth/claim";
 import {
   consumeEmailToken,
@@ -21,7 +20,7 @@ import {
   inspectEmailToken,
   issueEmailToken,
 } from "@/lib/auth/email-tokens";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { argon2Hasher, type PasswordHasher } from "@/lib/auth/password";
 import { passwordMatchesEmail } from "@/lib/auth/schemas";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import { normalizeEmail } from "@/lib/email";
@@ -185,12 +184,10 @@ export type ResetWithLinkResult =
   /** The new password is the account's address: refused, the link stays usable. */
   | { status: "password-is-email" };
 
-const argon2: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
-
 export async function resetPasswordWithLink(
   prisma: PrismaClient,
   input: ResetWithLinkInput,
-  hasher: PasswordHasher = argon2,
+  hasher: PasswordHasher = argon2Hasher,
 ): Promise<ResetWithLinkResult> {
   // A look first, so a refused password leaves the link usable and the hash (tens of ms of
   // argon2) is computed outside the transaction.

@@ -180,3 +180,12 @@ export function createPasswordVerifier(
 
 /** Checks an email and password against the stored credential, in constant work. */
 export const verifyCredentials = createPasswordVerifier();
+
+/** Hashing and checking as a dependency, so tests can count or slow the calls. */
+export interface PasswordHasher {
+  hash: (plain: string) => Promise<string>;
+  verify: (storedHash: string, plain: string) => Promise<boolean>;
+}
+
+/** The real one: argon2id with the parameters above. */
+export const argon2Hasher: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
