@@ -4,17 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseSettings, SettingsError, variableNames, type Env } from "@/lib/env";
 
-const devSecret = () => "d".repeat(43);
-
-function problemsOf(env: Env): string[] {
-  try {
-    parseSettings(env, { devSecret });
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected parseSettings to throw");
-}
+import { devSecret, problemsOf } from "@/tests/support/settings";
 
 const production: Env = {
   NODE_ENV: "production",

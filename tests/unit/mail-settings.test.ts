@@ -4,19 +4,9 @@
 // NODE_ENV=development.
 import { describe, expect, it } from "vitest";
 
-import { parseSettings, SettingsError, type Env, type ParseOptions } from "@/lib/env";
+import { parseSettings, type Env } from "@/lib/env";
 
-const devSecret = () => "d".repeat(43);
-
-function problemsOf(env: Env, options: ParseOptions = {}): string[] {
-  try {
-    parseSettings(env, { devSecret, ...options });
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected parseSettings to throw");
-}
+import { devSecret, problemsOf } from "@/tests/support/settings";
 
 const production: Env = {
   NODE_ENV: "production",
