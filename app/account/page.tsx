@@ -7,6 +7,7 @@ import { Devices } from "@/components/account/devices";
 import { EmailChange } from "@/components/account/email-change";
 import { LinkNotices } from "@/components/account/notices";
 import { PasswordSection } from "@/components/account/password-section";
+import { ResendVerification } from "@/components/account/resend-verification";
 import { AccountSection } from "@/components/account/section";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TelegramSection } from "@/components/account/telegram-section";
@@ -84,6 +85,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
           emailVerified={user.emailVerified}
           sections={shown}
           emailAction={settings.mail ? <EmailChange email={user.email} /> : null}
+          resendAction={settings.mail ? <ResendVerification /> : null}
         />
 
         <div className="grid max-w-3xl min-w-0 gap-16">

@@ -11,6 +11,8 @@ interface AccountSummaryProps {
   sections: { id: string; title: string }[];
   /** Under the address: changing it (or adding one). */
   emailAction?: ReactNode;
+  /** Beside "Email not verified": sending a new confirmation link. */
+  resendAction?: ReactNode;
 }
 
 /** The page's title, whose account it is, and (on wide screens) a list of its sections. */
@@ -20,6 +22,7 @@ export function AccountSummary({
   emailVerified,
   sections,
   emailAction,
+  resendAction,
 }: AccountSummaryProps) {
   return (
     <header className="min-w-0 lg:sticky lg:top-8 lg:self-start">
@@ -40,9 +43,12 @@ export function AccountSummary({
               Email verified
             </p>
           ) : (
-            <p className="mt-3 inline-flex items-center gap-1.5 rounded-full border border-border px-3 py-1 text-sm font-semibold text-muted">
-              Email not verified
-            </p>
+            <>
+              <p className="mt-3 inline-flex items-center gap-1.5 rounded-full border border-border px-3 py-1 text-sm font-semibold text-muted">
+                Email not verified
+              </p>
+              {resendAction}
+            </>
           )
         ) : null}
         {emailAction}

@@ -10,7 +10,7 @@ import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { describeEmailChange, type EmailChangeCopy } from "@/lib/account/email-change-copy";
-import { confirmEmailChangeAction } from "@/lib/actions/email-change";
+import { confirmEmailChangeAction } from "@/lib/actions/email";
 
 interface ConfirmEmailChangeProps {
   token: string;

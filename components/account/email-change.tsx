@@ -10,7 +10,7 @@ import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { buttonClasses } from "@/components/ui/button";
 import type { ChangeEmailInput } from "@/lib/account/schemas";
-import { changeEmailAction } from "@/lib/actions/email-change";
+import { changeEmailAction } from "@/lib/actions/email";
 
 /**
  * "Change email" (or "Add email" when the account has none) under the account's address: a

@@ -11,6 +11,7 @@ import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { changePasswordAction, setPasswordAction } from "@/lib/actions/account";
 import type { ChangePasswordInput, SetPasswordInput } from "@/lib/account/schemas";
+import { normalizeEmail } from "@/lib/email";
 
 interface PasswordSectionProps {
   /** The section this belongs to (focus returns to its heading when the form is swapped). */
@@ -112,13 +113,16 @@ function SetPasswordForm({
     forget: ["password"],
     onMessage: (message) => onFeedback(message ? { kind: "error", message } : null),
     onSuccess(_data, input) {
-      const address = email ?? input.email?.trim();
+      const added = email || !input.email ? null : normalizeEmail(input.email);
+      const address = email ?? added;
       onFeedback(
         {
           kind: "success",
-          message: address
-            ? `Password set. You can now sign in with ${address} and your password.`
-            : "Password set. You can now sign in with your email and password.",
+          message: added
+            ? `Password set. You can now sign in with ${added} and your password. We've sent a link to that address to confirm it.`
+            : address
+              ? `Password set. You can now sign in with ${address} and your password.`
+              : "Password set. You can now sign in with your email and password.",
         },
         true,
       );

@@ -105,7 +105,8 @@ function CheckYourInbox({ email, signInHref }: { email: string; signInHref: stri
         We&apos;ve sent a link to <strong className="break-all">{email}</strong> to confirm it.
       </p>
       <p className="mt-3 text-muted">
-        You can sign in now; the link proves the address is yours. No mail? Check your spam folder.
+        You can sign in now; the link proves the address is yours. No mail? Check your spam folder,
+        or send a new link from your account page once signed in.
       </p>
       <Link href={signInHref} className={buttonClasses({ block: true, className: "mt-6" })}>
         Sign in

@@ -49,7 +49,8 @@ export function DeadVerifyLink({ status, signedIn }: { status: DeadLink } & Next
     <Outcome title={title}>
       <p className="mt-4 text-lg text-pretty text-muted">{body}</p>
       <p className="mt-4">
-        Your address stays unconfirmed for now; you can go on signing in with your password.
+        If your address is still unconfirmed, your account page sends a new link (“Resend link”
+        beside “Email not verified”). Until then you can go on signing in with your password.
       </p>
       <Link
         href={signedIn ? ACCOUNT_HREF : SIGN_IN_HREF}

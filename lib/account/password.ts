@@ -4,6 +4,7 @@
 import { AccountError } from "@/lib/account/errors";
 import { lockUser } from "@/lib/auth/user-lock";
 import { deleteEmailTokens } from "@/lib/auth/email-tokens";
+import { queueVerificationMail, type VerificationMailDeps } from "@/lib/auth/email-verification";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import { argon2Hasher, type PasswordHasher } from "@/lib/auth/password";
 import { passwordMatchesEmail } from "@/lib/auth/schemas";
@@ -33,12 +34,15 @@ export interface SetPasswordInput {
   now: Date;
   context?: EventContext;
   afterRecord?: AfterRecordHook;
+  /** For the confirmation link mailed to an address added here (the clock is `now`). */
+  verificationMail: Omit<VerificationMailDeps, "now">;
 }
 
 /**
  * Adds email + password sign-in to an account that has none. An account without an email
  * must bring one (stored unverified, exactly as a password sign-up would store it, so the
- * same-email policy treats it the same way). Refusals: "password-exists", "email-required",
+ * same-email policy treats it the same way, and sent a confirmation link, as a sign-up's
+ * is). Refusals: "password-exists", "email-required",
  * "email-taken", "password-is-email"; nothing changes.
  */
 export async function setPassword(
@@ -68,6 +72,11 @@ export async function setPassword(
       if (user.email !== null && user.email !== email) throw new AccountError("password-exists");
       if (user.email === null) {
         await tx.user.update({ where: { id: input.userId }, data: { email, emailVerified: null } });
+        await queueVerificationMail(
+          tx,
+          { ...input.verificationMail, now: input.now },
+          { userId: input.userId, email },
+        );
       }
       await tx.passwordCredential.create({ data: { userId: input.userId, hash } });
       await deleteEmailTokens(tx, input.userId, RESET_INVALIDATED_BY_PASSWORD);

@@ -5,6 +5,7 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { EmailTokenLifetimes } from "@/lib/env";
 import { consumeEmailToken, inspectEmailToken, issueEmailToken } from "@/lib/auth/email-tokens";
+import { lockUser } from "@/lib/auth/user-lock";
 import type { QueueMail } from "@/lib/mail/outbox";
 import {
   inTransaction,
@@ -46,6 +47,38 @@ export async function queueVerificationMail(
     kind: "VERIFY_EMAIL",
     data: { expiresInMinutes: Math.round(deps.lifetimes.VERIFY_EMAIL / 60) },
     link: `${deps.appUrl}${VERIFY_EMAIL_PATH}?token=${token}`,
+  });
+}
+
+/**
+ * The address "Resend" would send a link to: the account's, while it is unconfirmed; null
+ * when there is nothing to confirm (no address, or already verified).
+ */
+export async function unconfirmedAddress(db: DbClient, userId: string): Promise<string | null> {
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { email: true, emailVerified: true },
+  });
+  return user?.email && !user.emailVerified ? user.email : null;
+}
+
+/**
+ * "Resend" on the account page: a fresh VERIFY_EMAIL link to `email` (the older ones stop
+ * working), if it is still the account's unconfirmed address once the user's row is locked
+ * — a change of address or a confirmation may have landed since the caller looked.
+ */
+export async function resendVerification(
+  db: DbClient,
+  deps: VerificationMailDeps,
+  recipient: { userId: string; email: string },
+): Promise<"sent" | "nothing-to-confirm"> {
+  return inTransaction(db, async (tx) => {
+    if (!(await lockUser(tx, recipient.userId))) return "nothing-to-confirm";
+    if ((await unconfirmedAddress(tx, recipient.userId)) !== recipient.email) {
+      return "nothing-to-confirm";
+    }
+    await queueVerificationMail(tx, deps, recipient);
+    return "sent";
   });
 }
 

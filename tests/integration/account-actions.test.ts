@@ -11,6 +11,7 @@ import { accountErrorMessages } from "@/lib/account/errors";
 import type { PasswordHasher } from "@/lib/account/password";
 import { createAccountActions } from "@/lib/actions/account/factory";
 import { GENERIC_ACTION_ERROR, type ActionSession } from "@/lib/actions/clients";
+import { previewVerification } from "@/lib/auth/email-verification";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { messages } from "@/lib/auth/schemas";
@@ -18,9 +19,12 @@ import { createSession } from "@/lib/auth/sessions";
 import { parseSettings, type Settings } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
+import { createRateLimiter } from "@/lib/rate-limit";
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import type { PasswordGuard } from "@/lib/security/password-guard";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { testMail } from "@/tests/support/mail";
 import { testPasswordGuard } from "@/tests/support/password-guard";
 
 const serverUrl = inject("databaseUrl");
@@ -94,7 +98,12 @@ describe.each(backends)("account actions on $name", (backend) => {
       passwordGuard?: PasswordGuard;
       /** Default: GitHub configured, no Telegram bot. */
       settings?: Settings;
+      /** Replaces some of the settings' rate limits. */
+      rateLimits?: Partial<Settings["rateLimits"]>;
     }
+
+    // Queued mails (an address added with a password gets a confirmation link).
+    const { mail, mailsOf } = testMail(settings);
 
     function harness({
       session,
@@ -103,8 +112,15 @@ describe.each(backends)("account actions on $name", (backend) => {
       requestContext,
       passwordGuard = testPasswordGuard(settings).guard,
       settings: actionSettings = settings,
+      rateLimits,
     }: Harness) {
       const logger = memoryLogger();
+      const limiter = createRateLimiter({
+        backend: createMemoryRateLimitBackend(),
+        now: Date.now,
+        logger,
+        settings: { ...actionSettings.rateLimits, ...rateLimits },
+      });
       const calls = {
         startOAuth: [] as { provider: OAuthProviderId; redirectTo: string }[],
         signOut: [] as string[],
@@ -117,6 +133,8 @@ describe.each(backends)("account actions on $name", (backend) => {
           passwordGuard,
           // No hooks registered: what they add (Telegram alerts) is tested with the outbox.
           afterRecord: () => Promise.resolve(),
+          limiter,
+          mail,
         }),
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),
@@ -549,6 +567,8 @@ describe.each(backends)("account actions on $name", (backend) => {
           ...eventContext,
         },
       ]);
+      // The account's address was not added here: no confirmation link.
+      await expect(mailsOf(prisma(), user.id)).resolves.toEqual([]);
 
       // A second time: the account has one already.
       const before = await snapshot(user.id);
@@ -558,7 +578,7 @@ describe.each(backends)("account actions on $name", (backend) => {
       await expect(snapshot(user.id)).resolves.toEqual(before);
     });
 
-    it("setPassword on an account without an email needs one, stores it unverified, and refuses another user's", async () => {
+    it("setPassword on an account without an email needs one, stores it unverified, mails it a confirmation link, and refuses another user's", async () => {
       const user = await newUser({ email: null, identities: ["stackoverflow"] });
       const someoneElse = await newUser({ passwordHash: oldHash, identities: ["google"] });
       const { actions } = harness({ session: await signIn(user.id) });
@@ -598,11 +618,30 @@ describe.each(backends)("account actions on $name", (backend) => {
         },
       });
       await expect(snapshot(user.id, someoneElse.id)).resolves.toEqual(before);
+      // A refusal sends nothing.
+      await expect(mailsOf(prisma(), user.id)).resolves.toEqual([]);
 
       const email = uniqueEmail();
       await expect(
         actions.setPassword({ password: NEW_PASSWORD, email: `  ${email.toUpperCase()} ` }),
       ).resolves.toEqual({ data: { ok: true } });
+      // The address added is sent a link to confirm it, as a sign-up's is.
+      const mails = await mailsOf(prisma(), user.id);
+      expect(mails).toEqual([
+        {
+          kind: "VERIFY_EMAIL",
+          to: email,
+          data: { expiresInMinutes: 24 * 60 },
+          link: expect.stringMatching(
+            new RegExp(`^${settings.appUrl}/verify-email\\?token=[A-Za-z0-9_-]{43}$`),
+          ) as string,
+        },
+      ]);
+      const token = new URL(mails[0]?.link ?? "").searchParams.get("token");
+      await expect(previewVerification(prisma(), token, T)).resolves.toMatchObject({
+        status: "valid",
+        email,
+      });
       await expect(
         prisma().user.findUniqueOrThrow({ where: { id: user.id }, include: { password: true } }),
       ).resolves.toMatchObject({
@@ -626,6 +665,28 @@ describe.each(backends)("account actions on $name", (backend) => {
       await expect(
         actions.unlinkIdentity({ accountId: user.accounts[0]?.id ?? "" }),
       ).resolves.toEqual({ data: { provider: "stackoverflow" } });
+    });
+
+    it("setPassword with an address is held to the mail budget: refused once spent, nothing changes", async () => {
+      const user = await newUser({ email: null, identities: ["stackoverflow"] });
+      const { actions } = harness({
+        session: await signIn(user.id),
+        rateLimits: { mailAddress: { limit: 1, windowMs: 900_000 } },
+      });
+      const email = `ada.lovelace.${randomBytes(3).toString("hex")}@example.com`;
+      // A refused attempt still counts: it asked to mail that address.
+      await expect(
+        actions.setPassword({ password: email.split("@")[0] ?? "", email }),
+      ).resolves.toMatchObject({
+        validationErrors: { fieldErrors: { password: [expect.any(String)] } },
+      });
+      const before = await snapshot(user.id);
+      const refused = await actions.setPassword({ password: NEW_PASSWORD, email });
+      expect(refused.serverError).toMatch(
+        /^Too many mails asked for\. Please wait \d+ (minute|second)s? and try again\.$/,
+      );
+      await expect(snapshot(user.id)).resolves.toEqual(before);
+      await expect(mailsOf(prisma(), user.id)).resolves.toEqual([]);
     });
 
     it("setPassword refuses the account's own email address as the password", async () => {

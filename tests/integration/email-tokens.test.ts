@@ -264,7 +264,16 @@ describe.each(databaseBackends(serverUrl, { poolMax: 10 }))("email tokens on $na
         const verify = await issue(user.id, "VERIFY_EMAIL", user.email ?? "");
         await setPassword(
           prisma(),
-          { userId: user.id, password: "a long new password 1", now: at(1) },
+          {
+            userId: user.id,
+            password: "a long new password 1",
+            now: at(1),
+            verificationMail: {
+              queueMail: () => Promise.reject(new Error("the account has an address: no mail")),
+              appUrl: "http://localhost:3000",
+              lifetimes,
+            },
+          },
           fakeHasher,
         );
         expect(

@@ -2,8 +2,10 @@
 // confirm the change from the link mailed to the new address. Asking needs a recent
 // sign-in (whoever controls the address controls password resets) and the mail budget; the
 // confirmation needs no session — the link is the proof — but refuses to act while another
-// account is signed in in the same browser.
-import { returnServerError, returnValidationErrors } from "next-safe-action";
+// account is signed in in the same browser. "Resend" mails a fresh confirmation link to the
+// account's own unconfirmed address: a session and the mail budget, no recent sign-in (it
+// changes nothing and mails only an address the account already has).
+import { returnValidationErrors } from "next-safe-action";
 
 import { AccountError } from "@/lib/account/errors";
 import { confirmEmailChange, requestEmailChange } from "@/lib/account/email-change";
@@ -13,9 +15,9 @@ import {
   type ActionDependencies,
   type ActionSession,
 } from "@/lib/actions/clients";
-import { checkMailBudget } from "@/lib/rate-limit/mail-budget";
+import { requireMailBudget } from "@/lib/actions/mail-budget";
+import { resendVerification, unconfirmedAddress } from "@/lib/auth/email-verification";
 import type { Services } from "@/lib/root";
-import { waitInWords } from "@/lib/security/password-guard";
 
 export interface EmailActionDependencies extends ActionDependencies {
   services: () => Pick<
@@ -25,7 +27,7 @@ export interface EmailActionDependencies extends ActionDependencies {
 }
 
 export function createEmailActions(deps: EmailActionDependencies) {
-  const { actionClient, recentSignInActionClient } = createActionClients(deps);
+  const { actionClient, authedActionClient, recentSignInActionClient } = createActionClients(deps);
 
   return {
     /** Sends the confirmation to the new address and the notice to the old one. */
@@ -34,17 +36,7 @@ export function createEmailActions(deps: EmailActionDependencies) {
       .action(async ({ parsedInput, ctx }) => {
         const { settings, limiter, database, mail, afterRecord } = deps.services();
         // Before anything else: nobody may use this form to flood an inbox.
-        const budget = await checkMailBudget(limiter, {
-          email: parsedInput.email,
-          ip: ctx.context.ip,
-        });
-        if (!budget.allowed) {
-          returnServerError(
-            budget.unavailable
-              ? "We can't send mail right now. Please try again shortly."
-              : `Too many mails asked for. Please wait ${waitInWords(budget.retryAfterSeconds)} and try again.`,
-          );
-        }
+        await requireMailBudget(limiter, { email: parsedInput.email, ip: ctx.context.ip });
         try {
           return await requestEmailChange(database.prisma, {
             userId: ctx.session.userId,
@@ -63,6 +55,28 @@ export function createEmailActions(deps: EmailActionDependencies) {
           throw error;
         }
       }),
+
+    /**
+     * "Email not verified — Resend": `sent: false` when there is nothing to confirm any more
+     * (confirmed or changed in another tab), so the page can say so and refresh.
+     */
+    resendVerification: authedActionClient.action(async ({ ctx }) => {
+      const { settings, limiter, database, mail } = deps.services();
+      const email = await unconfirmedAddress(database.prisma, ctx.session.userId);
+      if (email === null) return { sent: false as const };
+      await requireMailBudget(limiter, { email, ip: ctx.context.ip });
+      const outcome = await resendVerification(
+        database.prisma,
+        {
+          queueMail: mail.queueMail,
+          appUrl: settings.appUrl,
+          lifetimes: settings.emailTokens.lifetimeSeconds,
+          now: ctx.now,
+        },
+        { userId: ctx.session.userId, email },
+      );
+      return outcome === "sent" ? { sent: true as const, email } : { sent: false as const };
+    }),
 
     /** The landing page's button: uses the link, whoever (if anyone) is signed in. */
     confirmEmailChange: actionClient

@@ -8,8 +8,15 @@ import { AccountError, type AccountErrorCode } from "@/lib/account/errors";
 import { changePassword, setPassword, type PasswordHasher } from "@/lib/account/password";
 import { changePasswordSchema, setPasswordSchema } from "@/lib/account/schemas";
 import { createActionClients, type ActionDependencies } from "@/lib/actions/clients";
+import { requireMailBudget } from "@/lib/actions/mail-budget";
+import type { Services } from "@/lib/root";
 
 export interface PasswordActionDependencies extends ActionDependencies {
+  /** An address added with a password gets a confirmation link: the mail and its budget. */
+  services: () => Pick<
+    Services,
+    "settings" | "logger" | "database" | "passwordGuard" | "afterRecord" | "limiter" | "mail"
+  >;
   /** argon2id by default; tests may pass the same functions wrapped. */
   hasher?: PasswordHasher;
 }
@@ -38,6 +45,12 @@ export function createPasswordActions(deps: PasswordActionDependencies) {
     setPassword: recentSignInActionClient
       .inputSchema(setPasswordSchema)
       .action(async ({ parsedInput, ctx }) => {
+        const { settings, limiter, mail, afterRecord } = deps.services();
+        // Only an account without an address sends one (the form asks for it only then); the
+        // confirmation link mailed to it is held to the mail budget like any other mail.
+        if (parsedInput.email) {
+          await requireMailBudget(limiter, { email: parsedInput.email, ip: ctx.context.ip });
+        }
         try {
           await setPassword(
             prisma(),
@@ -47,7 +60,12 @@ export function createPasswordActions(deps: PasswordActionDependencies) {
               email: parsedInput.email,
               now: ctx.now,
               context: ctx.context,
-              afterRecord: deps.services().afterRecord,
+              afterRecord,
+              verificationMail: {
+                queueMail: mail.queueMail,
+                appUrl: settings.appUrl,
+                lifetimes: settings.emailTokens.lifetimeSeconds,
+              },
             },
             deps.hasher,
           );
