@@ -8,6 +8,10 @@ const nextConfig = {
   // traced deployment (Vercel, standalone output) carries it.
   outputFileTracingIncludes: { "/*": ["./lib/auth/common-passwords.txt"] },
   poweredByHeader: false,
+  // `next dev` otherwise prints every server action call with its arguments, and those
+  // include the passwords typed into the sign-in, sign-up and account forms: secrets must
+  // not reach a terminal or a log file, even a developer's.
+  logging: { serverFunctions: false },
   reactStrictMode: true,
 };
 

@@ -37,14 +37,14 @@ export function FeedbackMessage({
             className={`flex items-start gap-2.5 rounded-control border border-success/50 bg-success/8 px-4 py-3 font-medium ${className}`}
           >
             <CheckIcon />
-            <span className="min-w-0">{success}</span>
+            <span className="min-w-0 wrap-anywhere">{success}</span>
           </p>
         ) : null}
       </div>
       <div role="alert" aria-atomic="true">
         {error ? (
           <p
-            className={`rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium ${className}`}
+            className={`rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium wrap-anywhere ${className}`}
           >
             {error}
           </p>
