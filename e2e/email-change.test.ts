@@ -9,24 +9,20 @@ import { randomBytes } from "node:crypto";
 
 import { decode, encode } from "next-auth/jwt";
 import pg from "pg";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-
-import { startSmtpSink, type SinkMail, type SmtpSink } from "@/tests/support/smtp-sink";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
 
 import { createPasswordAccount, signInWithPassword } from "./support/accounts";
 import {
   assertNoHorizontalOverflow,
-  launchBrowser,
-  openPage,
   screenshot,
   viewportPlacement,
   viewportScreenshot,
   type ColorScheme,
   type OpenedPage,
-  type OpenPageOptions,
   type ViewportName,
 } from "./support/browser";
+import { linkIn, mailRigForFile, uniqueEmail } from "./support/mail";
 import {
   appForSuite,
   startEmbeddedApp,
@@ -42,36 +38,11 @@ const SESSION_COOKIE = "authjs.session-token";
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
 
-let browser: Browser | undefined;
-let sink: SmtpSink | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  sink = await startSmtpSink();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await sink?.stop();
-});
-
-function mailSink(): SmtpSink {
-  if (!sink) throw new Error("the SMTP sink did not start (see beforeAll)");
-  return sink;
-}
+const rig = mailRigForFile();
 
 /** The app's env: mail to the sink, and a known secret (to age a session's sign-in). */
 function env(): ServerEnv {
-  return { SMTP_URL: mailSink().url, AUTH_SECRET };
-}
-
-const uniqueEmail = (label: string) => `${label}-${randomBytes(4).toString("hex")}@example.com`;
-
-function mailTo(address: string, subject: string): Promise<SinkMail> {
-  return mailSink().waitForMail(
-    (mail) => mail.to.includes(address) && mail.subject.includes(subject),
-    30_000,
-  );
+  return rig.mailEnv({ AUTH_SECRET });
 }
 
 /** Signs up as a new account and asks, from /account, to move it to `newEmail`. */
@@ -87,9 +58,8 @@ async function askForChange(page: Page, app: AppServer, oldEmail: string, newEma
   });
   await sent.waitFor();
   await expect.poll(() => viewportPlacement(sent)).toBe("visible");
-  const mail = await mailTo(newEmail, "Confirm your new email address");
-  const link = mail.links.find((url) => url.startsWith(`${app.url}/confirm-email-change?token=`));
-  if (!link) throw new Error(`no confirmation link in the mail:\n${mail.text}`);
+  const mail = await rig.mailTo(newEmail, /Confirm your new email address/);
+  const link = linkIn(mail, `${app.url}/confirm-email-change?token=`);
   return { link, mail };
 }
 
@@ -106,11 +76,7 @@ describe.each([
     : []),
 ])("change of email on $name", ({ name, start, pg: onPostgres }) => {
   const app = appForSuite(start);
-
-  async function open(path: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
-    if (!browser) throw new Error("the browser did not launch (see beforeAll)");
-    return openPage(browser, `${app().url}${path}`, options);
-  }
+  const open = rig.opener(app);
 
   test("ask → mail to the new address, notice to the old → confirm → the account has the new address", async () => {
     const oldEmail = uniqueEmail("before");
@@ -121,7 +87,7 @@ describe.each([
       const { link, mail } = await askForChange(page, app(), oldEmail, newEmail);
       expect(mail.text).toContain(`change the email address of your account to ${newEmail}`);
 
-      const notice = await mailTo(oldEmail, "is about to change");
+      const notice = await rig.mailTo(oldEmail, /is about to change/);
       expect(notice.text).toMatch(/to af•••@e•••\.com\./);
       expect(notice.text).not.toContain(newEmail);
       expect(notice.links).toContain(`${app().url}/forgot-password`);
@@ -286,7 +252,7 @@ describe.each([
       await assertNoHorizontalOverflow(page);
       await viewportScreenshot(page, `email-change-sent-${tag}`);
 
-      const mail = await mailTo(newEmail, "Confirm your new email address");
+      const mail = await rig.mailTo(newEmail, /Confirm your new email address/);
       const link = mail.links.find((url) => url.includes("/confirm-email-change?token="));
       await page.goto(link ?? "");
       await main.getByRole("button", { name: "Change my email" }).waitFor();

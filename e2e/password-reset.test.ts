@@ -3,26 +3,21 @@
 // /sign-in, the same answer for every address, the mail and its link, a new password that
 // signs out a browser that was signed in elsewhere, and links that are used or expired.
 // Screenshots at 360 and 1280 px, light and dark.
-import { randomBytes } from "node:crypto";
-
 import pg from "pg";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
 
-import { startSmtpSink, type SinkMail, type SmtpSink } from "@/tests/support/smtp-sink";
+import type { SinkMail } from "@/tests/support/smtp-sink";
 
 import {
   assertNoHorizontalOverflow,
-  launchBrowser,
-  openPage,
   screenshot,
   viewportPlacement,
   type ColorScheme,
-  type OpenedPage,
-  type OpenPageOptions,
   type ViewportName,
 } from "./support/browser";
 import { createPasswordAccount, signInWithPassword } from "./support/accounts";
+import { linkIn, mailRigForFile, uniqueEmail } from "./support/mail";
 import { appForSuite, startEmbeddedApp, startPostgresApp, type ServerEnv } from "./support/server";
 
 const PASSWORD = "violet tram 71 under the pier";
@@ -33,34 +28,15 @@ const RESET_SUBJECT = "Reset your Gatehouse password";
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
 
-let browser: Browser | undefined;
-let sink: SmtpSink | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  sink = await startSmtpSink();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await sink?.stop();
-});
-
-function mailSink(): SmtpSink {
-  if (!sink) throw new Error("the SMTP sink did not start (see beforeAll)");
-  return sink;
-}
+const rig = mailRigForFile();
 
 /** The app's mail goes to the sink; the mail limits are the product's, but not this suite's subject. */
 function env(): ServerEnv {
-  return {
-    SMTP_URL: mailSink().url,
+  return rig.mailEnv({
     RATE_LIMIT_MAIL_ADDRESS: "10000/15m",
     RATE_LIMIT_MAIL_IP: "10000/15m",
-  };
+  });
 }
-
-const uniqueEmail = (label: string) => `${label}-${randomBytes(4).toString("hex")}@example.com`;
 
 const backends = [
   { name: "embedded", available: true, start: () => startEmbeddedApp(env()) },
@@ -75,11 +51,7 @@ const backends = [
 describe.each(backends)("forgot password on $name", (backend) => {
   describe.runIf(backend.available)("forgot → mail → new password", () => {
     const app = appForSuite(backend.start);
-
-    async function open(path: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
-      if (!browser) throw new Error("the browser did not launch (see beforeAll)");
-      return openPage(browser, `${app().url}${path}`, options);
-    }
+    const open = rig.opener(app);
 
     /** Fills the forgot-password form on `page` and waits for the answer. */
     async function askForLink(page: Page, email: string): Promise<string> {
@@ -92,14 +64,13 @@ describe.each(backends)("forgot password on $name", (backend) => {
       return (await answer.innerText()).replace(/^Check your inbox\s*/, "");
     }
 
+    /** The reset mail to `email`, within 10 s (the sink's own default wait). */
     function resetMail(email: string): Promise<SinkMail> {
-      return mailSink().waitForMail((m) => m.to.includes(email) && m.subject === RESET_SUBJECT);
+      return rig.mailTo(email, RESET_SUBJECT, 10_000);
     }
 
     function linkOf(mail: SinkMail): string {
-      const link = mail.links.find((l) => l.startsWith(`${app().url}/reset-password?token=`));
-      if (!link) throw new Error(`no reset link in the mail: ${mail.links.join(", ")}`);
-      return link;
+      return linkIn(mail, `${app().url}/reset-password?token=`);
     }
 
     test("the link signs every browser out and the new password signs in; a second use says it was used", async () => {
@@ -177,7 +148,7 @@ describe.each(backends)("forgot password on $name", (backend) => {
 
         // The member's mail arrives; nothing was ever sent to the stranger's address.
         await resetMail(member);
-        expect(mailSink().mails.filter((m) => m.to.includes(stranger))).toEqual([]);
+        expect(rig.smtp().mails.filter((m) => m.to.includes(stranger))).toEqual([]);
       } finally {
         await opened.close();
       }
@@ -265,7 +236,7 @@ describe.each(backends)("forgot password on $name", (backend) => {
               const { page } = opened;
               await assertNoHorizontalOverflow(page);
               await screenshot(page, name("forgot-password"));
-              mailSink().clear();
+              rig.smtp().clear();
               await askForLink(page, member);
               await assertNoHorizontalOverflow(page);
               await screenshot(page, name("forgot-password-sent"));

@@ -8,23 +8,15 @@
 //   address, creates nothing, and the owner gets a mail;
 // - SMTP down during the sign-up: the same answer, and the mail goes out once it is back;
 // - an expired link (PostgreSQL: the test backdates the token's row) says what to do next.
-import { randomBytes } from "node:crypto";
-
 import pg from "pg";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
 
-import { startSmtpSink, type SinkMail, type SmtpSink } from "@/tests/support/smtp-sink";
+import type { SinkMail } from "@/tests/support/smtp-sink";
 
-import {
-  assertNoHorizontalOverflow,
-  launchBrowser,
-  openPage,
-  screenshot,
-  type OpenedPage,
-  type OpenPageOptions,
-} from "./support/browser";
+import { assertNoHorizontalOverflow, screenshot } from "./support/browser";
 import { createPasswordAccount, signInWithPassword } from "./support/accounts";
+import { mailRigForFile, uniqueEmail } from "./support/mail";
 import {
   appForSuite,
   startEmbeddedApp,
@@ -39,34 +31,10 @@ const redisUrl = inject("redisUrl");
 const VERIFY_SUBJECT = "Confirm your email address for Gatehouse";
 const OWNER_SUBJECT = "Someone tried to create a Gatehouse account with your address";
 
-let browser: Browser | undefined;
-let sink: SmtpSink | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  sink = await startSmtpSink();
-});
-afterAll(async () => {
-  await browser?.close();
-  await sink?.stop();
-});
-
-function smtp(): SmtpSink {
-  if (!sink) throw new Error("the SMTP sink did not start (see beforeAll)");
-  return sink;
-}
-
-function uniqueEmail(label: string): string {
-  return `${label}-${randomBytes(4).toString("hex")}@example.com`;
-}
+const rig = mailRigForFile();
 
 /** The app's mail settings: the sink, and a sweeper that runs every second. */
-const mailEnv = (): ServerEnv => ({ SMTP_URL: smtp().url, OUTBOX_SWEEP_INTERVAL_SECONDS: "1" });
-
-/** The first mail to `email` with `subject` (received already, or within `timeoutMs`). */
-function mailTo(email: string, subject: string, timeoutMs = 30_000): Promise<SinkMail> {
-  return smtp().waitForMail((m) => m.to.includes(email) && m.subject === subject, timeoutMs);
-}
+const mailEnv = (): ServerEnv => rig.mailEnv({ OUTBOX_SWEEP_INTERVAL_SECONDS: "1" });
 
 /** The one link of a verification mail, checked to be the app's /verify-email. */
 function verifyLink(app: AppServer, mail: SinkMail): string {
@@ -97,11 +65,7 @@ async function sessionUser(page: Page, app: AppServer): Promise<unknown> {
 function suite(name: string, start: () => Promise<AppServer>, withDatabase = false) {
   describe(`sign-up and verification (${name})`, () => {
     const app = appForSuite(start);
-
-    async function open(path: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
-      if (!browser) throw new Error("the browser did not launch (see beforeAll)");
-      return openPage(browser, path.startsWith("http") ? path : `${app().url}${path}`, options);
-    }
+    const open = rig.opener(app);
 
     test("sign up → mail → open the link → Confirm → the account shows the address verified", async () => {
       const email = uniqueEmail("verify");
@@ -114,7 +78,7 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
       } finally {
         await signUp.close();
       }
-      const mail = await mailTo(email, VERIFY_SUBJECT);
+      const mail = await rig.mailTo(email, VERIFY_SUBJECT);
       const link = verifyLink(app(), mail);
       expect(mail.text).toContain("This link works once and for 24 hours.");
 
@@ -214,7 +178,7 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
       }
       expect(answers[1]).toBe(answers[0]);
 
-      const notice = await mailTo(owner, OWNER_SUBJECT);
+      const notice = await rig.mailTo(owner, OWNER_SUBJECT);
       expect(notice.links).toEqual([`${app().url}/sign-in`, `${app().url}/forgot-password`]);
       expect(notice.text).toContain("No new account was created and nothing was changed.");
       // No second account, no new password: the typed one is refused, the owner's works.
@@ -234,7 +198,7 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
 
     test("SMTP down during the sign-up: the same answer, and the mail goes out once it is back", async () => {
       const email = uniqueEmail("smtp-down");
-      await smtp().stop();
+      await rig.smtp().stop();
       try {
         const opened = await open("/sign-up");
         try {
@@ -245,11 +209,11 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
           await opened.close();
         }
       } finally {
-        await smtp().restart();
+        await rig.smtp().restart();
       }
       // The first delivery failed; the retry is due about 30 s later (with jitter), and the
       // sweeper (every second here) sends it then.
-      const mail = await mailTo(email, VERIFY_SUBJECT, 120_000);
+      const mail = await rig.mailTo(email, VERIFY_SUBJECT, 120_000);
       verifyLink(app(), mail);
     }, 180_000);
     // Backdating the token needs the database: PostgreSQL only.
@@ -262,7 +226,7 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
         try {
           const { page } = opened;
           await submitSignUp(page, email);
-          const link = verifyLink(app(), await mailTo(email, VERIFY_SUBJECT));
+          const link = verifyLink(app(), await rig.mailTo(email, VERIFY_SUBJECT));
           // Its lifetime is hours (EMAIL_VERIFY_TTL_HOURS); the test moves its end into the past.
           const client = new pg.Client({ connectionString: databaseUrl });
           await client.connect();

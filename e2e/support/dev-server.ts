@@ -6,20 +6,13 @@
 // server's output, printed on failure, then says "Another next dev server is already
 // running"). Data (PGlite, the generated AUTH_SECRET) goes to a folder the caller owns, so
 // several starts can share it while the developer's `.data` stays untouched.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
 import {
   baseEnv,
   blankedBackendVariables,
-  killGroup,
-  OutputBuffer,
+  nextBin,
+  startNodeServer,
   type ServerEnv,
 } from "./server";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const nextBin = join(root, "node_modules", "next", "dist", "bin", "next");
 
 // Generous: `next dev` itself is ready in seconds, but a loaded 2-core machine is slow.
 const READY_TIMEOUT_MS = 3 * 60_000;
@@ -53,53 +46,16 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
     GATEHOUSE_DATA_DIR: options.dataDir,
     ...options.env,
   };
-  const child = spawn(process.execPath, [nextBin, "dev", "--port", String(options.port)], {
-    cwd: root,
+  const server = await startNodeServer({
+    what: "next dev",
+    args: [nextBin, "dev", "--port", String(options.port)],
     // `next dev` sets NODE_ENV itself; the type wants it named.
     env: { ...env, NODE_ENV: "development" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+    // Next prints "✓ Ready in …" once it listens; nothing is compiled before a request.
+    ready: (output) => output.text().includes("Ready in"),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    pollMs: 100,
+    stopGraceMs: STOP_GRACE_MS,
   });
-  const output = new OutputBuffer();
-  output.attach(child);
-  const exited = new Promise<string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`));
-    child.once("error", (error) => resolve(`spawn error: ${error.message}`));
-  });
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    killGroup(child, "SIGTERM");
-    const timer = setTimeout(() => killGroup(child, "SIGKILL"), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  try {
-    await waitForReady(output, exited);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, output: () => output.text(), stop };
-}
-
-/** Next prints "✓ Ready in …" once it listens; nothing is compiled before a request. */
-async function waitForReady(output: OutputBuffer, exited: Promise<string>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  // An object, not a `let`: TypeScript cannot see the callback assign it inside the loop.
-  const child: { exitReason: string | null } = { exitReason: null };
-  void exited.then((reason) => (child.exitReason = reason));
-  while (Date.now() < deadline) {
-    if (child.exitReason !== null) {
-      throw new Error(
-        `next dev exited (${child.exitReason}) before it was ready:\n${output.text()}`,
-      );
-    }
-    if (output.text().includes("Ready in")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`next dev was not ready within ${READY_TIMEOUT_MS} ms:\n${output.text()}`);
+  return { url, output: () => server.output.text(), stop: () => server.stop() };
 }

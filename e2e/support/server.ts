@@ -18,7 +18,8 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createPostgresDatabase } from "@/tests/support/databases";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const nextBin = join(root, "node_modules", "next", "dist", "bin", "next");
+/** Next's command line, for `node <nextBin> build|dev`. */
+export const nextBin = join(root, "node_modules", "next", "dist", "bin", "next");
 const buildDir = join(root, ".next");
 const buildMarker = join(buildDir, "gatehouse-e2e-build.json");
 
@@ -231,6 +232,86 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** A server process started by startNodeServer(), answering. */
+export interface NodeServer {
+  /** Its stdout/stderr so far. */
+  readonly output: OutputBuffer;
+  /**
+   * SIGTERM to its process group, SIGKILL after the grace period, then `onStop`; resolves
+   * once all that is done. Only the first call does anything.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartNodeServerOptions {
+  /** What starts, for errors: "next start", "next dev". */
+  what: string;
+  /** Arguments of `node`, e.g. [nextBin, "dev"]; it runs in the project's root. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Whether the server is ready: from what it printed, or by asking it. */
+  ready: (output: OutputBuffer) => boolean | Promise<boolean>;
+  readyTimeoutMs: number;
+  /** Pause between two `ready` checks. */
+  pollMs: number;
+  /** How long stop() lets the process exit on its own before it kills the group. */
+  stopGraceMs: number;
+  /** Clean-up once the process has stopped. */
+  onStop?: () => Promise<void> | void;
+}
+
+/**
+ * Starts `node` with `args` as the leader of a new process group (so stopping it ends the
+ * workers it forks too) and resolves once `ready` says so. When the process exits first or
+ * is not ready in time, it is stopped and this rejects with its output.
+ */
+export async function startNodeServer(options: StartNodeServerOptions): Promise<NodeServer> {
+  const { what, readyTimeoutMs } = options;
+  const child = spawn(process.execPath, options.args, {
+    cwd: root,
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const output = new OutputBuffer();
+  output.attach(child);
+  const exited = new Promise<string>((resolve) => {
+    child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`));
+    child.once("error", (error) => resolve(`spawn error: ${error.message}`));
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child, "SIGTERM");
+    const timer = setTimeout(() => killGroup(child, "SIGKILL"), options.stopGraceMs);
+    await exited;
+    clearTimeout(timer);
+    await options.onStop?.();
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  // An object, not a `let`: TypeScript cannot see the callback assign it inside the loop.
+  const state: { exitReason: string | null } = { exitReason: null };
+  void exited.then((reason) => (state.exitReason = reason));
+  try {
+    while (Date.now() < deadline) {
+      if (state.exitReason !== null) {
+        throw new Error(
+          `${what} exited (${state.exitReason}) before it was ready:\n${output.text()}`,
+        );
+      }
+      if (await options.ready(output)) return { output, stop };
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    }
+    throw new Error(`${what} was not ready within ${readyTimeoutMs} ms:\n${output.text()}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const server = createServer();
@@ -291,9 +372,9 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
     ...options.env,
   };
   // `npm start`'s server (server.mjs), so the tests see the client address as production does.
-  const args = [join(root, "server.mjs")];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
+  const server = await startNodeServer({
+    what: "next start",
+    args: [join(root, "server.mjs")],
     // Next's types make NODE_ENV a required literal; production is what these tests run.
     // HOSTNAME: loopback unless a suite asks otherwise ("::" listens on IPv6 and IPv4).
     env: {
@@ -302,59 +383,32 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
       HOSTNAME: env.HOSTNAME ?? "127.0.0.1",
       PORT: String(port),
     },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+    ready: () => answers(url),
+    readyTimeoutMs: START_TIMEOUT_MS,
+    pollMs: 250,
+    stopGraceMs: STOP_GRACE_MS,
+    onStop: options.onStop,
   });
-  const output = new OutputBuffer();
-  output.attach(child);
-  const exited = new Promise<string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`));
-    child.once("error", (error) => resolve(`spawn error: ${error.message}`));
-  });
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    killGroup(child, "SIGTERM");
-    const timer = setTimeout(() => killGroup(child, "SIGKILL"), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-    await options.onStop?.();
+  server.output.note(`server "${options.name}" answering at ${url}`);
+  return {
+    name: options.name,
+    url,
+    port,
+    output: () => server.output.text(),
+    stop: () => server.stop(),
   };
-
-  try {
-    await waitUntilAnswering(url, exited, output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  output.note(`server "${options.name}" answering at ${url}`);
-  return { name: options.name, url, port, output: () => output.text(), stop };
 }
 
-async function waitUntilAnswering(url: string, exited: Promise<string>, output: OutputBuffer) {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  // An object, not a `let`: TypeScript cannot see the callback assign it inside the loop.
-  const child: { exitReason: string | null } = { exitReason: null };
-  void exited.then((reason) => (child.exitReason = reason));
-  while (Date.now() < deadline) {
-    if (child.exitReason !== null) {
-      throw new Error(
-        `next start exited (${child.exitReason}) before answering:\n${output.text()}`,
-      );
-    }
-    try {
-      // Any HTTP answer means the server is up; whether it is *healthy* is for tests to say.
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000), redirect: "manual" });
-      await response.body?.cancel();
-      return;
-    } catch {
-      // Not listening yet (ECONNREFUSED) or slow first response: try again shortly.
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+/** Any HTTP answer means the server is up; whether it is *healthy* is for tests to say. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000), redirect: "manual" });
+    await response.body?.cancel();
+    return true;
+  } catch {
+    // Not listening yet (ECONNREFUSED) or slow first response: try again shortly.
+    return false;
   }
-  throw new Error(`next start did not answer within ${START_TIMEOUT_MS} ms:\n${output.text()}`);
 }
 
 // ---------------------------------------------------------------------------------------
