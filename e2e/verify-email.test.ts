@@ -6,6 +6,9 @@
 //   used link then says so;
 // - signing up with an address that has an account answers word for word like a new
 //   address, creates nothing, and the owner gets a mail;
+// - "Email not verified — Resend" on the account page: each press mails a new link and the
+//   older ones stop working; a tab left open after the address was confirmed is told there is
+//   nothing to confirm;
 // - SMTP down during the sign-up: the same answer, and the mail goes out once it is back;
 // - an expired link (PostgreSQL: the test backdates the token's row) says what to do next.
 import pg from "pg";
@@ -148,6 +151,75 @@ function suite(name: string, start: () => Promise<AppServer>, withDatabase = fal
         await opened.close();
       }
     });
+
+    test("Email not verified — Resend: a new link each time, only the newest works, an old tab is told", async () => {
+      const email = uniqueEmail("resend");
+      /** The verification mail to `email` carrying none of the links seen so far. */
+      const seen: string[] = [];
+      const nextLink = async (): Promise<string> => {
+        const mail = await rig
+          .smtp()
+          .waitForMail(
+            (m) =>
+              m.to.includes(email) &&
+              m.subject === VERIFY_SUBJECT &&
+              !m.links.some((link) => seen.includes(link)),
+            30_000,
+          );
+        const link = verifyLink(app(), mail);
+        seen.push(link);
+        return link;
+      };
+      const phone = await open("/", { viewport: "phone" });
+      const desktop = await open("/", { viewport: "desktop", colorScheme: "dark" });
+      try {
+        await createPasswordAccount(phone.page, app().url, { email, password: PASSWORD });
+        const signUpLink = await nextLink();
+        await signInWithPassword(desktop.page, app().url, { email, password: PASSWORD });
+
+        const resend = async ({ page }: { page: Page }, viewport: string) => {
+          await page.goto(`${app().url}/account`);
+          await page.getByText("Email not verified").waitFor();
+          await page.getByRole("button", { name: "Resend link" }).click();
+          await page
+            .getByRole("status")
+            .filter({ hasText: `We've sent a new link to ${email}.` })
+            .waitFor();
+          await assertNoHorizontalOverflow(page);
+          await screenshot(page, `account-resend-${name}-${viewport}`);
+          return nextLink();
+        };
+        const phoneLink = await resend(phone, "phone-light");
+        const desktopLink = await resend(desktop, "desktop-dark");
+
+        // Each new link replaced the ones before it.
+        for (const dead of [signUpLink, phoneLink]) {
+          await phone.page.goto(dead);
+          await phone.page
+            .getByRole("main")
+            .getByRole("heading", { name: "This link doesn't work" })
+            .waitFor();
+        }
+        await phone.page.goto(desktopLink);
+        const main = phone.page.getByRole("main");
+        await main.getByRole("button", { name: "Confirm" }).click();
+        await main.getByRole("heading", { name: "Email verified" }).waitFor();
+
+        // The desktop tab still shows the button from before: pressing it sends nothing and
+        // the page catches up.
+        await desktop.page.getByRole("button", { name: "Resend link" }).click();
+        await desktop.page
+          .getByRole("paragraph")
+          .filter({ hasText: /^Email verified$/ })
+          .waitFor();
+        expect(await desktop.page.getByRole("button", { name: "Resend link" }).count()).toBe(0);
+        expect(phone.consoleErrors).toEqual([]);
+        expect(desktop.consoleErrors).toEqual([]);
+      } finally {
+        await phone.close();
+        await desktop.close();
+      }
+    }, 120_000);
 
     test("a taken address gets the same answer as a new one, nothing is created, and its owner is told", async () => {
       const owner = uniqueEmail("owner");
