@@ -524,7 +524,8 @@ describe("every account action answers on screen, on a phone", () => {
       await gotoAccount(page);
       const password = section(page, "Password");
       const email = password.getByLabel("Email", { exact: true });
-      await email.fill(uniqueEmail("phone-setter"));
+      const address = uniqueEmail("phone-setter");
+      await email.fill(address);
       await password.getByLabel("New password").fill("short");
       await password.getByRole("button", { name: "Set password" }).click();
       // A refused field: the caret goes to it, with its reason beside it.
@@ -540,6 +541,10 @@ describe("every account action answers on screen, on a phone", () => {
       await password.getByRole("button", { name: "Set password" }).click();
       const set = password.getByRole("status").filter({ hasText: "Password set." });
       await expectOnScreen(page, set, "feedback-password-set-360-light");
+      // The address came with the password: a link to confirm it is on its way.
+      expect(await set.innerText()).toContain(
+        `You can now sign in with ${address} and your password. We've sent a link to that address to confirm it.`,
+      );
       // The form became "Change password", still under the one "Password" heading.
       await password.getByRole("button", { name: "Change password" }).waitFor();
       expect(await viewportPlacement(set)).toBe("visible");

@@ -52,7 +52,7 @@ async function askForChange(page: Page, app: AppServer, oldEmail: string, newEma
   const main = page.getByRole("main");
   await main.getByRole("button", { name: "Change email" }).click();
   await main.getByLabel("New email address").fill(newEmail);
-  await main.getByRole("button", { name: "Send link" }).click();
+  await main.getByRole("button", { name: "Send link", exact: true }).click();
   const sent = main.getByRole("status").filter({
     hasText: `We've sent a link to ${newEmail}. Your address changes when you open it.`,
   });
@@ -180,7 +180,7 @@ describe.each([
       const main = page.getByRole("main");
       await main.getByRole("button", { name: "Change email" }).click();
       await main.getByLabel("New email address").fill(uniqueEmail("elsewhere"));
-      await main.getByRole("button", { name: "Send link" }).click();
+      await main.getByRole("button", { name: "Send link", exact: true }).click();
       await page.waitForURL((url) => url.pathname === "/sign-in");
       expect(new URL(page.url()).searchParams.get("reauth")).toBe("1");
       expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Confirm it's you");
@@ -245,7 +245,7 @@ describe.each([
       await viewportScreenshot(page, `email-change-form-${tag}`);
       const newEmail = uniqueEmail("a-rather-long-new-address-for-wrapping");
       await main.getByLabel("New email address").fill(newEmail);
-      await main.getByRole("button", { name: "Send link" }).click();
+      await main.getByRole("button", { name: "Send link", exact: true }).click();
       const sent = main.getByRole("status").filter({ hasText: "We've sent a link" });
       await sent.waitFor();
       await expect.poll(() => viewportPlacement(sent)).toBe("visible");

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 
 import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
-import { FormField } from "@/components/auth/form-field";
+import { EmailField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
@@ -90,15 +90,9 @@ function ChangeEmailForm({ title, hasEmail, onCancel, onFeedback, onSent }: Form
 
   return (
     <form {...form.formProps} noValidate aria-label={title} className="grid gap-4">
-      <FormField
+      <EmailField
         {...form.field("email")}
         label={hasEmail ? "New email address" : "Email address"}
-        type="email"
-        autoComplete="email"
-        inputMode="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
         // Opened on purpose: typing can start at once.
         autoFocus
         hint="We'll send a link to it. Nothing changes until you open that link."

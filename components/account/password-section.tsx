@@ -5,7 +5,7 @@ import { useState } from "react";
 
 import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { focusSectionHeading } from "@/components/account/section";
-import { FormField } from "@/components/auth/form-field";
+import { EmailField, FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
@@ -142,17 +142,11 @@ function SetPasswordForm({
         {email ? (
           <UsernameForManagers email={email} />
         ) : (
-          <FormField
+          <EmailField
             {...form.field("email")}
             // React resets a form action's fields after each answer; the email comes back.
             defaultValue={form.values.email ?? ""}
             label="Email"
-            type="email"
-            autoComplete="email"
-            inputMode="email"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
           />
         )}
         <FormField

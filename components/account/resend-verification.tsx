@@ -17,6 +17,10 @@ import { resendVerificationAction } from "@/lib/actions/email";
 export function ResendVerification() {
   const router = useRouter();
   const [feedback, setFeedback] = useState<Feedback>(null);
+  // The message regions come with the first press and then stay: live regions must exist
+  // before their message arrives, and empty ones in the page's header on every load would
+  // come first among the page's alerts.
+  const [used, setUsed] = useState(false);
   const resend = useAction(resendVerificationAction, {
     onSuccess({ data }) {
       if (data?.sent) {
@@ -41,12 +45,13 @@ export function ResendVerification() {
         busy={resend.isPending || resend.hasNavigated}
         onClick={() => {
           setFeedback(null);
+          setUsed(true);
           resend.execute();
         }}
       >
         {resend.isPending ? "Sending link…" : "Resend link"}
       </ActionButton>
-      <FeedbackMessage feedback={feedback} className="mt-3" />
+      {used ? <FeedbackMessage feedback={feedback} className="mt-3" /> : null}
     </div>
   );
 }

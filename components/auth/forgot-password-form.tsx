@@ -3,7 +3,7 @@
 import { useRef, useState } from "react";
 
 import { FormAlert } from "@/components/auth/form-alert";
-import { FormField } from "@/components/auth/form-field";
+import { EmailField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
@@ -48,16 +48,7 @@ export function ForgotPasswordForm({ expiresInMinutes }: { expiresInMinutes: num
         <form {...form.formProps} noValidate>
           <FormAlert message={form.message} />
           <div className="grid gap-5">
-            <FormField
-              {...form.field("email")}
-              label="Email"
-              type="email"
-              autoComplete="email"
-              inputMode="email"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-            />
+            <EmailField {...form.field("email")} label="Email" />
             <SubmitButton busy={form.busy} busyText="Sending link…">
               Send reset link
             </SubmitButton>

@@ -1,6 +1,6 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from "react";
 
-interface FormFieldProps extends Omit<
+export interface FormFieldProps extends Omit<
   InputHTMLAttributes<HTMLInputElement>,
   "id" | "name" | "aria-invalid" | "aria-describedby"
 > {
@@ -59,5 +59,27 @@ export function FormField({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** The props every email field shares, fixed by EmailField. */
+type EmailInputProps = "type" | "autoComplete" | "inputMode" | "autoCapitalize" | "spellCheck";
+
+/**
+ * An email address field: the email keyboard on phones, the browser's saved address
+ * offered, and no auto-capitalised first letter or spelling marks under an address.
+ * Required unless said otherwise.
+ */
+export function EmailField({ required = true, ...field }: Omit<FormFieldProps, EmailInputProps>) {
+  return (
+    <FormField
+      {...field}
+      type="email"
+      autoComplete="email"
+      inputMode="email"
+      autoCapitalize="none"
+      spellCheck={false}
+      required={required}
+    />
   );
 }

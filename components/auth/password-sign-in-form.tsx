@@ -3,7 +3,7 @@
 import Link from "next/link";
 
 import { FormAlert } from "@/components/auth/form-alert";
-import { FormField } from "@/components/auth/form-field";
+import { EmailField, FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
@@ -39,15 +39,9 @@ export function PasswordSignInForm({
       <FormAlert message={form.message} />
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div className="grid gap-5">
-        <FormField
+        <EmailField
           {...form.field("email")}
           label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
           defaultValue={form.values.email ?? email ?? ""}
         />
         <FormField

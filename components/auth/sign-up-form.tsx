@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 
 import { FormAlert } from "@/components/auth/form-alert";
-import { FormField } from "@/components/auth/form-field";
+import { EmailField, FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
@@ -43,17 +43,7 @@ export function SignUpForm({ signInHref, passwordHint }: SignUpFormProps) {
     <form {...form.formProps} noValidate>
       <FormAlert message={form.message} />
       <div className="grid gap-5">
-        <FormField
-          {...form.field("email")}
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          defaultValue={form.values.email ?? ""}
-        />
+        <EmailField {...form.field("email")} label="Email" defaultValue={form.values.email ?? ""} />
         <FormField
           {...form.field("password")}
           label="Password"
