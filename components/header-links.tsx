@@ -43,8 +43,8 @@ export function SignOutButton() {
       }}
       className={buttonClasses({
         variant: "secondary",
-        size: "md",
-        className: "px-3 aria-busy:cursor-progress sm:px-4",
+        size: "header",
+        className: "aria-busy:cursor-progress",
       })}
     >
       <span className="grid">

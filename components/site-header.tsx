@@ -74,16 +74,16 @@ export async function SiteHeader() {
 
   return (
     <header className="border-b border-border">
-      <div className="mx-auto flex w-full max-w-page items-center justify-between gap-3 px-5 py-4 sm:gap-4 sm:px-8">
+      <div className="mx-auto flex w-full max-w-page items-center justify-between gap-2 px-5 py-4 sm:gap-4 sm:px-8">
         <Link
           href="/"
-          className="-m-1 flex shrink-0 items-center gap-2 rounded-control p-1 text-lg font-black tracking-tight"
+          className="-m-1 flex shrink-0 items-center gap-2 rounded-control p-1 text-base font-black tracking-tight sm:text-lg"
         >
           <GatehouseMark />
           Gatehouse
         </Link>
         {user ? (
-          <div className="flex min-w-0 items-center gap-2 sm:gap-4">
+          <div className="flex min-w-0 items-center gap-1 sm:gap-4">
             {/* On a phone there is room for an initial and a word, not for an email (it
                 would truncate to two letters), so the name is read out but not shown there. */}
             <Link

@@ -12,8 +12,11 @@
 export type ButtonVariant =
   "primary" | "secondary" | "outline" | "neutral" | "danger" | "danger-solid";
 
-/** md: 44 px tall (rows, header); lg: 48 px (a page's main actions). */
-export type ButtonSize = "md" | "lg";
+/**
+ * md: 44 px tall (rows, the header's links); lg: 48 px (a page's main actions); header: md
+ * with less padding on a phone, where the logo, the account link and "Sign out" share 320 px.
+ */
+export type ButtonSize = "md" | "lg" | "header";
 
 const VARIANTS: Record<ButtonVariant, string> = {
   primary: "bg-brand font-bold text-brand-contrast hover:brightness-110",
@@ -27,6 +30,7 @@ const VARIANTS: Record<ButtonVariant, string> = {
 const SIZES: Record<ButtonSize, string> = {
   md: "min-h-11 px-4",
   lg: "min-h-12 px-6",
+  header: "min-h-11 px-3 sm:px-4",
 };
 
 export interface ButtonStyle {

@@ -106,6 +106,12 @@ export interface HorizontalOverflow {
   viewportWidth: number;
   /** Up to five elements whose right edge passes the viewport, to say what to fix. */
   offenders: string[];
+  /**
+   * Header rows whose items do not fit: they spill into the row's own padding, so the page
+   * does not scroll, but the last item sits closer to the edge than the first (the site
+   * header did at 360 px).
+   */
+  spilledRows: string[];
 }
 
 /**
@@ -126,7 +132,25 @@ export async function measureHorizontalOverflow(page: Page): Promise<HorizontalO
         offenders.push(`${element.tagName.toLowerCase()}${id}${classes ? `.${classes}` : ""}`);
       }
     }
-    return { scrollWidth: document.documentElement.scrollWidth, viewportWidth, offenders };
+    const spilledRows: string[] = [];
+    for (const row of document.querySelectorAll("header > div")) {
+      const style = getComputedStyle(row);
+      if (style.display !== "flex") continue;
+      const box = row.getBoundingClientRect();
+      const contentRight = box.left + row.clientWidth - parseFloat(style.paddingRight);
+      const widest = Math.max(
+        ...Array.from(row.querySelectorAll("*"), (item) => item.getBoundingClientRect().right),
+      );
+      if (widest > contentRight + 0.5) {
+        spilledRows.push(`a header row's items end at ${widest}px, past its ${contentRight}px`);
+      }
+    }
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      viewportWidth,
+      offenders,
+      spilledRows,
+    };
   });
 }
 
@@ -138,6 +162,9 @@ export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
       `page scrolls sideways: scrollWidth ${overflow.scrollWidth} > viewport ${overflow.viewportWidth}; ` +
         `elements past the right edge: ${overflow.offenders.join(", ") || "(none found)"}`,
     );
+  }
+  if (overflow.spilledRows.length > 0) {
+    throw new Error(`items do not fit their row: ${overflow.spilledRows.join("; ")}`);
   }
 }
 
