@@ -502,10 +502,11 @@ describe("every account action answers on screen, on a phone", () => {
         .getByRole("button", { name: "Sign out everywhere" })
         .click();
       await page.waitForURL((url) => url.pathname === "/sign-in");
-      await expectOnScreen(
-        page,
-        page.getByRole("heading", { level: 1 }),
-        "feedback-signed-out-everywhere-360-light",
+      // The sign-in page says what happened.
+      const notice = page.getByRole("status").filter({ hasText: "signed out everywhere" });
+      await expectOnScreen(page, notice, "feedback-signed-out-everywhere-360-light");
+      expect(await notice.innerText()).toContain(
+        "Every device that was signed in to your account, this one too, needs to sign in again.",
       );
       await assertNoHorizontalOverflow(page);
       expect(opened.consoleErrors).toEqual([]);

@@ -1009,9 +1009,11 @@ describe.each(backends)("account actions on $name", (backend) => {
       const bystanderBefore = await rowsOf(bystander.id);
       const { actions, calls } = harness({ session: current });
 
-      await expect(redirectOf(actions.revokeAllSessions())).resolves.toBe("/sign-in");
+      await expect(redirectOf(actions.revokeAllSessions())).resolves.toBe(
+        "/sign-in?signedOut=everywhere",
+      );
 
-      expect(calls).toEqual({ startOAuth: [], signOut: ["/sign-in"] });
+      expect(calls).toEqual({ startOAuth: [], signOut: ["/sign-in?signedOut=everywhere"] });
       await expect(
         prisma().session.findMany({ where: { userId: user.id }, select: { revokedAt: true } }),
       ).resolves.toEqual([{ revokedAt: T }, { revokedAt: T }, { revokedAt: T }]);

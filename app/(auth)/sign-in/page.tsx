@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { describeAuthError } from "@/lib/auth/error-messages";
 import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
 import { ProviderButtons } from "@/components/auth/provider-buttons";
+import { CheckIcon } from "@/components/account/feedback";
 import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
 import { auth } from "@/lib/root/auth";
 import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
@@ -42,6 +43,8 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   // shown, never the raw parameter.
   const rawError = searchParam(params, "error");
   const error = rawError === undefined ? null : describeAuthError(rawError);
+  // Where "Sign out everywhere" ends (lib/actions/account/sessions.ts): say it worked.
+  const signedOutEverywhere = searchParam(params, "signedOut") === "everywhere" && !error;
 
   return (
     <>
@@ -60,6 +63,19 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
         </p>
       ) : passwordEnabled ? (
         <p className="mt-3 text-muted">With your email and password.</p>
+      ) : null}
+
+      {signedOutEverywhere ? (
+        <div
+          role="status"
+          className="mt-8 flex items-start gap-2.5 rounded-control border border-success/50 bg-success/8 px-4 py-3"
+        >
+          <CheckIcon />
+          <p>
+            <span className="font-bold">You&apos;re signed out everywhere.</span> Every device that
+            was signed in to your account, this one too, needs to sign in again.
+          </p>
+        </div>
       ) : null}
 
       {error ? (

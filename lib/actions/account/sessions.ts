@@ -11,6 +11,8 @@ export interface SessionActionDependencies extends ActionDependencies {
 
 /** Where a browser goes once its own session is revoked. */
 export const SIGNED_OUT_PATH = "/sign-in";
+/** …and after "Sign out everywhere": the sign-in page says that every device is out. */
+export const SIGNED_OUT_EVERYWHERE_PATH = "/sign-in?signedOut=everywhere";
 
 export function createSessionActions(deps: SessionActionDependencies) {
   const { authedActionClient, recentSignInActionClient } = createActionClients(deps);
@@ -51,7 +53,7 @@ export function createSessionActions(deps: SessionActionDependencies) {
         now: ctx.now,
         context: ctx.context,
       });
-      return deps.signOut(SIGNED_OUT_PATH);
+      return deps.signOut(SIGNED_OUT_EVERYWHERE_PATH);
     }),
   };
 }
