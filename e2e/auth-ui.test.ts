@@ -294,9 +294,10 @@ describe("password accounts", () => {
       const main = page.getByRole("main");
       await submitSignIn(page, email, "not the right password");
       const wrongPassword = await alertText(page);
-      // What was typed survives the failed attempt, except the password.
-      expect(await main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
-      expect(await main.getByLabel("Password", { exact: true }).inputValue()).toBe("");
+      // What was typed survives the failed attempt, except the password (polled: the message
+      // can show a moment before React's reset of the form lands).
+      await expect.poll(() => main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+      await expect.poll(() => main.getByLabel("Password", { exact: true }).inputValue()).toBe("");
       expect(
         await main.getByRole("button", { name: "Sign in", exact: true }).getAttribute("aria-busy"),
       ).toBe("false");
@@ -344,8 +345,8 @@ describe("password accounts", () => {
       expect(await alertText(page)).toBe("Please fix the highlighted fields.");
       // The caret waits in the field to fix; the email is kept, the password is not.
       expect(await password.evaluate((input) => input === document.activeElement)).toBe(true);
-      expect(await main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
-      expect(await password.inputValue()).toBe("");
+      await expect.poll(() => main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+      await expect.poll(() => password.inputValue()).toBe("");
       expect(
         await main.getByLabel("Email", { exact: true }).getAttribute("aria-invalid"),
       ).toBeNull();

@@ -335,7 +335,7 @@ describe("request bodies over the limit: 413 before the app parses them", () => 
         await main.getByLabel("Password", { exact: true }).fill("x".repeat(ONE_MEGABYTE));
         await main.getByRole("button", { name: "Sign in", exact: true }).click();
         await formAlert(page, BODY_TOO_LARGE_MESSAGE).waitFor();
-        expect(await main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+        await expect.poll(() => main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
         await assertNoHorizontalOverflow(page);
         await screenshot(page, `bad-input-sign-in-too-large-${viewport}`);
         expect(opened.consoleErrors.filter((e) => !e.includes("413"))).toEqual([]);
@@ -424,8 +424,8 @@ describe("a server action id the server does not know (a page older than the dep
         await main.getByLabel("Name").fill("Ada Lovelace");
         await main.getByRole("button", { name: "Create account" }).click();
         await formAlert(page, STALE_PAGE_MESSAGE).waitFor();
-        expect(await main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
-        expect(await main.getByLabel("Name").inputValue()).toBe("Ada Lovelace");
+        await expect.poll(() => main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+        await expect.poll(() => main.getByLabel("Name").inputValue()).toBe("Ada Lovelace");
         // Not stuck: the button is no longer busy.
         expect(
           await main.getByRole("button", { name: "Create account" }).getAttribute("aria-busy"),
@@ -470,8 +470,9 @@ describe("a server action id the server does not know (a page older than the dep
         await password.getByRole("button", { name: "Change password" }).click();
         await password.getByRole("alert").filter({ hasText: STALE_PAGE_MESSAGE }).waitFor();
         // Passwords are emptied after every answer, a refusal included (the form's `forget`).
-        expect(await password.getByLabel("Current password").inputValue()).toBe("");
-        expect(await password.getByLabel("New password").inputValue()).toBe("");
+        // Polled: the message can show a moment before React's reset of the form lands.
+        await expect.poll(() => password.getByLabel("Current password").inputValue()).toBe("");
+        await expect.poll(() => password.getByLabel("New password").inputValue()).toBe("");
         await password.scrollIntoViewIfNeeded();
         await screenshot(page, `bad-input-account-stale-${viewport}`);
 
@@ -512,8 +513,8 @@ describe("control characters in text fields", () => {
         expect(await name.getAttribute("aria-invalid")).toBe("true");
         expect(await formAlert(page, "Please fix the highlighted fields.").count()).toBe(1);
         // What was typed stays, the control character included, for the person to fix.
-        expect(await main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
-        expect(await name.inputValue()).toBe("Ada\u0000Lovelace");
+        await expect.poll(() => main.getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+        await expect.poll(() => name.inputValue()).toBe("Ada\u0000Lovelace");
         await assertNoHorizontalOverflow(page);
         await screenshot(page, `bad-input-sign-up-nul-name-${viewport}`);
 
