@@ -1,7 +1,7 @@
 // The claim rule (lib/auth/claim.ts) against freshly migrated databases, PostgreSQL and
 // PGlite: an account set up by someone who typed another person's email — password, a
 // second identity, a Telegram chat with alerts queued and sent, a pending link token, an
-// email token, sessions — is claimed by the email's verified owner. Every model is checked
+// email token, sessions, an authenticator app with its recovery codes — is claimed by the email's verified owner. Every model is checked
 // against the rule (the checks are typed over Prisma's model list: a new model does not
 // compile here until it is checked), and a bystander with the same kinds of rows keeps all
 // of them.
@@ -114,6 +114,24 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         lifetimes,
       });
+      // An authenticator app, confirmed, with ten recovery codes, one of them spent.
+      await prisma().totpCredential.create({
+        data: {
+          userId: user.id,
+          secret: `v1.${randomBytes(48).toString("base64url")}`,
+          createdAt: T0,
+          confirmedAt: T0,
+          lastUsedStep: 59_000_000,
+        },
+      });
+      await prisma().recoveryCode.createMany({
+        data: Array.from({ length: 10 }, (_, i) => ({
+          userId: user.id,
+          hash: randomBytes(32).toString("hex"),
+          createdAt: T0,
+          usedAt: i === 0 ? T0 : null,
+        })),
+      });
       return { user, sessions, emailLinks };
     }
 
@@ -139,6 +157,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         emailTokens: await prisma().emailToken.findMany({
           where: { userId },
           orderBy: { tokenHash: "asc" },
+        }),
+        totp: await prisma().totpCredential.findUnique({ where: { userId } }),
+        recoveryCodes: await prisma().recoveryCode.findMany({
+          where: { userId },
+          orderBy: { id: "asc" },
         }),
       };
     }
@@ -246,6 +269,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
               "pre-registration takeover protection: password set before the email was proven",
             ],
             [
+              "TOTP_DISABLED",
+              null,
+              "pre-registration takeover protection: authenticator app set up before the email was proven",
+            ],
+            [
               "SESSION_REVOKED",
               null,
               "pre-registration takeover protection: all sessions revoked (2 sessions)",
@@ -274,12 +302,28 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           // The bystander's pending links still exist (the snapshot check below) and work.
           expect(bystanderBefore.emailTokens).toHaveLength(4);
         },
+        TotpCredential: () => {
+          expect(CLAIM_RULE.TotpCredential).toBe("delete");
+          expect(before.totp?.confirmedAt).toEqual(T0);
+          expect(after.totp).toBeNull();
+          expect(bystanderBefore.totp?.confirmedAt).toEqual(T0);
+        },
+        RecoveryCode: () => {
+          expect(CLAIM_RULE.RecoveryCode).toBe("delete");
+          expect(before.recoveryCodes.map((c) => c.usedAt !== null).sort()).toEqual([
+            ...Array<boolean>(9).fill(false),
+            true,
+          ]);
+          expect(after.recoveryCodes).toEqual([]);
+          expect(bystanderBefore.recoveryCodes).toHaveLength(10);
+        },
       };
       for (const check of Object.values(checks)) check();
       expect(queued).toEqual([
         "TELEGRAM_UNLINKED",
         "ACCOUNT_UNLINKED",
         "PASSWORD_REMOVED",
+        "TOTP_DISABLED",
         "SESSION_REVOKED",
         "ACCOUNT_LINKED",
       ]);
