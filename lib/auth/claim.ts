@@ -16,6 +16,7 @@
 // claimAccount does what the rule says, model by model.
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { deleteEmailTokens, EMAIL_TOKEN_KINDS } from "@/lib/auth/email-tokens";
+import { removeSecondFactor } from "@/lib/auth/second-factor/authenticator";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import {
   CLAIM_DETAIL,
@@ -200,13 +201,7 @@ async function removeWaysIn(
   });
   await tx.account.deleteMany({ where: { id: { in: identities.map((a) => a.id) } } });
   const password = await tx.passwordCredential.deleteMany({ where: { userId } });
-  const totp = await tx.totpCredential.findUnique({
-    where: { userId },
-    select: { confirmedAt: true },
-  });
-  await tx.recoveryCode.deleteMany({ where: { userId } });
-  await tx.totpCredential.deleteMany({ where: { userId } });
-  const removedSecondFactor = Boolean(totp?.confirmedAt);
+  const removedSecondFactor = await removeSecondFactor(tx, userId);
   return {
     removedIdentities: identities.map((identity) => identity.provider),
     removedPassword: password.count > 0,

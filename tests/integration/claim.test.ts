@@ -7,11 +7,19 @@
 // of them.
 import { randomBytes } from "node:crypto";
 
+import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
 import { CLAIM_RULE } from "@/lib/auth/claim";
 import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
 import { consumeEmailToken, EMAIL_TOKEN_KINDS, issueEmailToken } from "@/lib/auth/email-tokens";
+import {
+  confirmTotpEnrolment,
+  createSecondFactorKeys,
+  secondFactorStatus,
+  startTotpEnrolment,
+  redeemRecoveryCode,
+} from "@/lib/auth/second-factor";
 import { createSession, validateSession } from "@/lib/auth/sessions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { recordSecurityEvent } from "@/lib/security/events";
@@ -26,6 +34,7 @@ const T0 = new Date("2026-06-01T09:00:00.000Z");
 const T = new Date("2026-06-01T10:00:00.000Z");
 const lifetimes = { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 7_200, CHANGE_EMAIL: 86_400 };
 const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
+const keys = createSecondFactorKeys("c".repeat(43));
 
 describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
   describe.runIf(backend.available)("claiming an account whose email was never proven", () => {
@@ -114,23 +123,31 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         lifetimes,
       });
-      // An authenticator app, confirmed, with ten recovery codes, one of them spent.
-      await prisma().totpCredential.create({
-        data: {
-          userId: user.id,
-          secret: `v1.${randomBytes(48).toString("base64url")}`,
-          createdAt: T0,
-          confirmedAt: T0,
-          lastUsedStep: 59_000_000,
-        },
+      // An authenticator app, confirmed, and one of its recovery codes already spent.
+      const enrolment = await startTotpEnrolment(prisma(), {
+        userId: user.id,
+        now: T0,
+        keys,
+        issuer: "Gatehouse",
+        accountLabel: email,
       });
-      await prisma().recoveryCode.createMany({
-        data: Array.from({ length: 10 }, (_, i) => ({
-          userId: user.id,
-          hash: randomBytes(32).toString("hex"),
-          createdAt: T0,
-          usedAt: i === 0 ? T0 : null,
-        })),
+      if (enrolment.status !== "started") throw new Error(`enrolment ${enrolment.status}`);
+      const code = TOTP.generate({
+        secret: Secret.fromBase32(enrolment.secret),
+        timestamp: T0.getTime(),
+      });
+      const confirmed = await confirmTotpEnrolment(prisma(), {
+        userId: user.id,
+        code,
+        now: T0,
+        keys,
+      });
+      if (confirmed.status !== "enabled") throw new Error(`confirmation ${confirmed.status}`);
+      await redeemRecoveryCode(prisma(), {
+        userId: user.id,
+        code: confirmed.recoveryCodes[0],
+        now: T0,
+        keys,
       });
       return { user, sessions, emailLinks };
     }
@@ -340,6 +357,15 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         ).resolves.toBeNull();
       }
       await expect(snapshot(bystander.user.id, bystanderEmail)).resolves.toEqual(bystanderBefore);
+      // The owner signs in with the identity that proved the address, and nothing else.
+      await expect(secondFactorStatus(prisma(), user.id)).resolves.toEqual({
+        totp: false,
+        recoveryCodesLeft: 0,
+      });
+      await expect(secondFactorStatus(prisma(), bystander.user.id)).resolves.toEqual({
+        totp: true,
+        recoveryCodesLeft: 9,
+      });
 
       // The squatter's reset link is dead; the bystander's still works.
       await expect(
