@@ -18,6 +18,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { deleteEmailTokens, EMAIL_TOKEN_KINDS } from "@/lib/auth/email-tokens";
 import { removeSecondFactor } from "@/lib/auth/second-factor/authenticator";
 import { revokeAllSessions } from "@/lib/auth/sessions";
+import { lockUser } from "@/lib/auth/user-lock";
 import {
   CLAIM_DETAIL,
   recordSecurityEvent,
@@ -110,6 +111,9 @@ export async function claimAccount(
   tx: Prisma.TransactionClient,
   input: ClaimInput,
 ): Promise<ClaimResult> {
+  // The user's row lock first, like every change to how an account signs in: a second
+  // factor the previous holder is confirming at this moment waits, then goes with the rest.
+  await lockUser(tx, input.userId);
   const views = await removeViews(tx, input);
   const waysIn = await removeWaysIn(tx, input);
   // The profile the previous holder typed (a name shown to the owner and in alerts).
