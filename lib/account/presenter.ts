@@ -131,7 +131,11 @@ function eventItem(event: AccountEvent, now: Date): ActivityEventItem {
     kind: "event",
     id: event.id,
     title: described.title,
-    warning: event.type === "SIGN_IN_FAILED" || event.type === "PASSWORD_REMOVED",
+    // Failures, and protection taken away (a password, the second factor).
+    warning:
+      event.type === "SIGN_IN_FAILED" ||
+      event.type === "PASSWORD_REMOVED" ||
+      event.type === "TOTP_DISABLED",
     device: described.device,
     ip: described.ip,
     when: timeView(event.createdAt, now),

@@ -16,7 +16,9 @@
 // claimAccount does what the rule says, model by model.
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { deleteEmailTokens, EMAIL_TOKEN_KINDS } from "@/lib/auth/email-tokens";
+import { removeSecondFactor } from "@/lib/auth/second-factor/authenticator";
 import { revokeAllSessions } from "@/lib/auth/sessions";
+import { lockUser } from "@/lib/auth/user-lock";
 import {
   CLAIM_DETAIL,
   recordSecurityEvent,
@@ -56,6 +58,10 @@ export const CLAIM_RULE = {
   // A pending reset or change-of-address link the previous holder asked for would be a way
   // back in; a verification link sent to the address is the owner's no longer needed.
   EmailToken: "delete",
+  // An authenticator app the previous holder set up would be theirs to pass (and would stop
+  // the owner at the next sign-in), and so would its recovery codes.
+  TotpCredential: "delete",
+  RecoveryCode: "delete",
 } as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
 
 export { CLAIM_DETAIL };
@@ -87,6 +93,8 @@ export interface ClaimInput {
 export interface ClaimResult {
   removedIdentities: string[];
   removedPassword: boolean;
+  /** A confirmed authenticator app (with its recovery codes) was removed. */
+  removedSecondFactor: boolean;
   removedTelegram: boolean;
   revokedSessions: number;
   cancelledNotifications: number;
@@ -103,6 +111,9 @@ export async function claimAccount(
   tx: Prisma.TransactionClient,
   input: ClaimInput,
 ): Promise<ClaimResult> {
+  // The user's row lock first, like every change to how an account signs in: a second
+  // factor the previous holder is confirming at this moment waits, then goes with the rest.
+  await lockUser(tx, input.userId);
   const views = await removeViews(tx, input);
   const waysIn = await removeWaysIn(tx, input);
   // The profile the previous holder typed (a name shown to the owner and in alerts).
@@ -112,8 +123,8 @@ export async function claimAccount(
   });
 
   const event = (
-    type: "ACCOUNT_UNLINKED" | "PASSWORD_REMOVED" | "TELEGRAM_UNLINKED",
-    method: string,
+    type: "ACCOUNT_UNLINKED" | "PASSWORD_REMOVED" | "TOTP_DISABLED" | "TELEGRAM_UNLINKED",
+    method: string | null,
     detail: string,
   ) =>
     recordSecurityEvent(
@@ -136,6 +147,9 @@ export async function claimAccount(
   }
   if (waysIn.removedPassword) {
     await event("PASSWORD_REMOVED", input.method, "password set before the email was proven");
+  }
+  if (waysIn.removedSecondFactor) {
+    await event("TOTP_DISABLED", null, "authenticator app set up before the email was proven");
   }
   const revokedSessions = await revokeAllSessions(tx, {
     userId: input.userId,
@@ -176,7 +190,10 @@ async function removeViews(
   return { removedTelegram: telegram.count > 0, cancelledNotifications: cancelled.count };
 }
 
-/** Ways in: every identity but the claimant's, and the password (sessions: see above). */
+/**
+ * Ways in: every identity but the claimant's, the password, and the second factor with its
+ * recovery codes (sessions: see above).
+ */
 async function removeWaysIn(
   tx: Prisma.TransactionClient,
   { userId, claimantAccountId }: ClaimInput,
@@ -188,8 +205,10 @@ async function removeWaysIn(
   });
   await tx.account.deleteMany({ where: { id: { in: identities.map((a) => a.id) } } });
   const password = await tx.passwordCredential.deleteMany({ where: { userId } });
+  const removedSecondFactor = await removeSecondFactor(tx, userId);
   return {
     removedIdentities: identities.map((identity) => identity.provider),
     removedPassword: password.count > 0,
+    removedSecondFactor,
   };
 }

@@ -124,6 +124,14 @@ function baseTitle(event: DescribableEvent): string {
       return "Email change requested";
     case "EMAIL_CHANGED":
       return "Email changed";
+    case "TOTP_ENABLED":
+      return "Two-step verification turned on";
+    case "TOTP_DISABLED":
+      return "Two-step verification turned off";
+    case "RECOVERY_CODES_REGENERATED":
+      return "New recovery codes created";
+    case "RECOVERY_CODE_USED":
+      return "Recovery code used";
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

@@ -20,6 +20,14 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   // are how an account is taken over, so the chat hears of them at once.
   "PASSWORD_RESET",
   "EMAIL_CHANGED",
+  // The second factor: turning it off, new recovery codes (whoever has them can pass it)
+  // and a spent code (the phone may be lost, or someone has the codes) weaken it; turning
+  // it on is told too, because someone holding a session who adds their own app locks the
+  // owner out at the next sign-in.
+  "TOTP_ENABLED",
+  "TOTP_DISABLED",
+  "RECOVERY_CODES_REGENERATED",
+  "RECOVERY_CODE_USED",
 ]);
 
 export interface AlertEvent {
@@ -51,6 +59,14 @@ function headline(event: AlertEvent): string {
       return "Your password was reset with a link sent to your email, and every device was signed out.";
     case "EMAIL_CHANGED":
       return "The email address of your account was changed.";
+    case "TOTP_ENABLED":
+      return "Two-step verification was turned on: signing in now also asks for a code from an authenticator app.";
+    case "TOTP_DISABLED":
+      return "Two-step verification was turned off: signing in no longer asks for a code from an authenticator app.";
+    case "RECOVERY_CODES_REGENERATED":
+      return "New recovery codes were created for your account. The earlier ones no longer work.";
+    case "RECOVERY_CODE_USED":
+      return "A recovery code was used on your account instead of a code from your authenticator app.";
     default:
       return "Something changed on your account.";
   }

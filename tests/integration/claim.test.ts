@@ -1,17 +1,25 @@
 // The claim rule (lib/auth/claim.ts) against freshly migrated databases, PostgreSQL and
 // PGlite: an account set up by someone who typed another person's email — password, a
 // second identity, a Telegram chat with alerts queued and sent, a pending link token, an
-// email token, sessions — is claimed by the email's verified owner. Every model is checked
+// email token, sessions, an authenticator app with its recovery codes — is claimed by the email's verified owner. Every model is checked
 // against the rule (the checks are typed over Prisma's model list: a new model does not
 // compile here until it is checked), and a bystander with the same kinds of rows keeps all
 // of them.
 import { randomBytes } from "node:crypto";
 
+import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
 import { CLAIM_RULE } from "@/lib/auth/claim";
 import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
 import { consumeEmailToken, EMAIL_TOKEN_KINDS, issueEmailToken } from "@/lib/auth/email-tokens";
+import {
+  confirmTotpEnrolment,
+  createSecondFactorKeys,
+  secondFactorStatus,
+  startTotpEnrolment,
+  redeemRecoveryCode,
+} from "@/lib/auth/second-factor";
 import { createSession, validateSession } from "@/lib/auth/sessions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { recordSecurityEvent } from "@/lib/security/events";
@@ -26,6 +34,7 @@ const T0 = new Date("2026-06-01T09:00:00.000Z");
 const T = new Date("2026-06-01T10:00:00.000Z");
 const lifetimes = { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 7_200, CHANGE_EMAIL: 86_400 };
 const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
+const keys = createSecondFactorKeys("c".repeat(43));
 
 describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
   describe.runIf(backend.available)("claiming an account whose email was never proven", () => {
@@ -114,6 +123,32 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         lifetimes,
       });
+      // An authenticator app, confirmed, and one of its recovery codes already spent.
+      const enrolment = await startTotpEnrolment(prisma(), {
+        userId: user.id,
+        now: T0,
+        keys,
+        issuer: "Gatehouse",
+        accountLabel: email,
+      });
+      if (enrolment.status !== "started") throw new Error(`enrolment ${enrolment.status}`);
+      const code = TOTP.generate({
+        secret: Secret.fromBase32(enrolment.secret),
+        timestamp: T0.getTime(),
+      });
+      const confirmed = await confirmTotpEnrolment(prisma(), {
+        userId: user.id,
+        code,
+        now: T0,
+        keys,
+      });
+      if (confirmed.status !== "enabled") throw new Error(`confirmation ${confirmed.status}`);
+      await redeemRecoveryCode(prisma(), {
+        userId: user.id,
+        code: confirmed.recoveryCodes[0],
+        now: T0,
+        keys,
+      });
       return { user, sessions, emailLinks };
     }
 
@@ -139,6 +174,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         emailTokens: await prisma().emailToken.findMany({
           where: { userId },
           orderBy: { tokenHash: "asc" },
+        }),
+        totp: await prisma().totpCredential.findUnique({ where: { userId } }),
+        recoveryCodes: await prisma().recoveryCode.findMany({
+          where: { userId },
+          orderBy: { id: "asc" },
         }),
       };
     }
@@ -246,6 +286,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
               "pre-registration takeover protection: password set before the email was proven",
             ],
             [
+              "TOTP_DISABLED",
+              null,
+              "pre-registration takeover protection: authenticator app set up before the email was proven",
+            ],
+            [
               "SESSION_REVOKED",
               null,
               "pre-registration takeover protection: all sessions revoked (2 sessions)",
@@ -274,12 +319,28 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           // The bystander's pending links still exist (the snapshot check below) and work.
           expect(bystanderBefore.emailTokens).toHaveLength(4);
         },
+        TotpCredential: () => {
+          expect(CLAIM_RULE.TotpCredential).toBe("delete");
+          expect(before.totp?.confirmedAt).toEqual(T0);
+          expect(after.totp).toBeNull();
+          expect(bystanderBefore.totp?.confirmedAt).toEqual(T0);
+        },
+        RecoveryCode: () => {
+          expect(CLAIM_RULE.RecoveryCode).toBe("delete");
+          expect(before.recoveryCodes.map((c) => c.usedAt !== null).sort()).toEqual([
+            ...Array<boolean>(9).fill(false),
+            true,
+          ]);
+          expect(after.recoveryCodes).toEqual([]);
+          expect(bystanderBefore.recoveryCodes).toHaveLength(10);
+        },
       };
       for (const check of Object.values(checks)) check();
       expect(queued).toEqual([
         "TELEGRAM_UNLINKED",
         "ACCOUNT_UNLINKED",
         "PASSWORD_REMOVED",
+        "TOTP_DISABLED",
         "SESSION_REVOKED",
         "ACCOUNT_LINKED",
       ]);
@@ -296,6 +357,15 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         ).resolves.toBeNull();
       }
       await expect(snapshot(bystander.user.id, bystanderEmail)).resolves.toEqual(bystanderBefore);
+      // The owner signs in with the identity that proved the address, and nothing else.
+      await expect(secondFactorStatus(prisma(), user.id)).resolves.toEqual({
+        totp: false,
+        recoveryCodesLeft: 0,
+      });
+      await expect(secondFactorStatus(prisma(), bystander.user.id)).resolves.toEqual({
+        totp: true,
+        recoveryCodesLeft: 9,
+      });
 
       // The squatter's reset link is dead; the bystander's still works.
       await expect(

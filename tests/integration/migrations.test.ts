@@ -676,6 +676,17 @@ describe.each(backends)("migrations on $name", (backend) => {
         createdAt: T0,
         expiresAt: T1,
       };
+      const totpCredential = {
+        userId,
+        secret: "v1.bm90LWEtcmVhbC1zZWFsLWJ1dC13ZWxsLWZvcm1lZA",
+        createdAt: T0,
+      };
+      const recoveryCode = {
+        id: "check-recovery-code",
+        userId,
+        hash: "c".repeat(64),
+        createdAt: T0,
+      };
       const cases: {
         constraint: string;
         table: string;
@@ -830,6 +841,56 @@ describe.each(backends)("migrations on $name", (backend) => {
             { email: "a@b.com " },
             { email: "" },
           ],
+        },
+        {
+          constraint: "totp_credentials_secret_sealed",
+          table: "TotpCredential",
+          valid: totpCredential,
+          invalid: [
+            // A bare base32 key, upper or lower case; an empty seal; another version.
+            { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" },
+            { secret: "jbswy3dpehpk3pxpjbswy3dpehpk3pxp" },
+            { secret: "v1." },
+            { secret: "v2.AAAA" },
+            { secret: "v1.AAAA=" },
+            { secret: "" },
+          ],
+        },
+        {
+          constraint: "totp_credentials_confirmed_after_created",
+          table: "TotpCredential",
+          valid: { ...totpCredential, confirmedAt: T1, lastUsedStep: 59_000_000 },
+          invalid: [{ confirmedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "totp_credentials_step_when_confirmed",
+          table: "TotpCredential",
+          valid: { ...totpCredential, confirmedAt: T1, lastUsedStep: 59_000_000 },
+          invalid: [{ lastUsedStep: null }, { confirmedAt: null }],
+        },
+        {
+          constraint: "totp_credentials_step_positive",
+          table: "TotpCredential",
+          valid: { ...totpCredential, confirmedAt: T1, lastUsedStep: 59_000_000 },
+          invalid: [{ lastUsedStep: 0 }, { lastUsedStep: -1 }],
+        },
+        {
+          constraint: "recovery_codes_hash_format",
+          table: "RecoveryCode",
+          valid: recoveryCode,
+          invalid: [
+            { hash: "C".repeat(64) },
+            { hash: "c".repeat(63) },
+            { hash: "x".repeat(64) },
+            // A code in clear, as handed out.
+            { hash: "7k2mq-x9d4r" },
+          ],
+        },
+        {
+          constraint: "recovery_codes_used_after_created",
+          table: "RecoveryCode",
+          valid: { ...recoveryCode, usedAt: T0 },
+          invalid: [{ usedAt: BEFORE_T0 }],
         },
         {
           constraint: "notification_outbox_attempts_nonnegative",

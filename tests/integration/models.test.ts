@@ -19,6 +19,9 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
 
 const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
+/** Shaped like a sealed TOTP key (totp_credentials_secret_sealed); the models do not open it. */
+const sealed = (value: string) => `v1.${Buffer.from(value).toString("base64url")}`;
+
 describe.each(backends)("models on $name", (backend) => {
   // The PostgreSQL variant runs only where a server is installed (the setup says so).
   describe.runIf(backend.available)("round trips", () => {
@@ -345,6 +348,48 @@ describe.each(backends)("models on $name", (backend) => {
       ).resolves.toMatchObject([{ id: created.id, attempts: 1, externalId: "1234", sentAt }]);
     });
 
+    it("TotpCredential: one per user, pending until confirmed, its step an integer", async () => {
+      const user = await newUser();
+      const created = await prisma().totpCredential.create({
+        data: { userId: user.id, secret: sealed("key") },
+      });
+      expect(created).toMatchObject({ confirmedAt: null, lastUsedStep: null });
+      expect(created.createdAt).toBeInstanceOf(Date);
+      await expect(
+        prisma().totpCredential.create({ data: { userId: user.id, secret: sealed("again") } }),
+      ).rejects.toMatchObject({ code: "P2002" });
+      // A time step of today (~5.9e7) and of the year 3000 both fit.
+      const confirmedAt = new Date(created.createdAt.getTime() + 1_000);
+      for (const lastUsedStep of [59_012_345, 1_085_000_000]) {
+        await prisma().totpCredential.update({
+          where: { userId: user.id },
+          data: { confirmedAt, lastUsedStep },
+        });
+        await expect(
+          prisma().totpCredential.findUnique({ where: { userId: user.id } }),
+        ).resolves.toEqual({ ...created, confirmedAt, lastUsedStep });
+      }
+    });
+
+    it("RecoveryCode: many per user, found by its unique hash, marked used", async () => {
+      const user = await newUser();
+      const hash = sha256(unique("code"));
+      const created = await prisma().recoveryCode.create({ data: { userId: user.id, hash } });
+      await prisma().recoveryCode.create({ data: { userId: user.id, hash: sha256(unique("c")) } });
+      expect(created.id).toMatch(/^c[a-z0-9]{20,}$/);
+      expect(created.usedAt).toBeNull();
+      await expect(
+        prisma().recoveryCode.create({ data: { userId: (await newUser()).id, hash } }),
+      ).rejects.toMatchObject({ code: "P2002" });
+      const usedAt = new Date(created.createdAt.getTime() + 1_000);
+      await prisma().recoveryCode.update({ where: { hash }, data: { usedAt } });
+      await expect(prisma().recoveryCode.findUnique({ where: { hash } })).resolves.toEqual({
+        ...created,
+        usedAt,
+      });
+      await expect(prisma().recoveryCode.count({ where: { userId: user.id } })).resolves.toBe(2);
+    });
+
     it("an interactive transaction commits both rows, or neither", async () => {
       const user = await newUser();
       await prisma().$transaction(async (tx) => {
@@ -407,6 +452,12 @@ describe.each(backends)("models on $name", (backend) => {
         await prisma().notificationOutbox.create({
           data: { userId: user.id, securityEventId: event.id, kind: "sign_in_alert", payload: {} },
         });
+        await prisma().totpCredential.create({
+          data: { userId: user.id, secret: sealed(unique("key")) },
+        });
+        await prisma().recoveryCode.create({
+          data: { userId: user.id, hash: sha256(unique("code")) },
+        });
         return user;
       }
       const doomed = await userWithEverything();
@@ -426,6 +477,8 @@ describe.each(backends)("models on $name", (backend) => {
         telegramLinks: 0,
         telegramLinkTokens: 0,
         notifications: 0,
+        totpCredentials: 0,
+        recoveryCodes: 0,
       };
       const one = {
         accounts: 1,
@@ -435,6 +488,8 @@ describe.each(backends)("models on $name", (backend) => {
         telegramLinks: 1,
         telegramLinkTokens: 1,
         notifications: 1,
+        totpCredentials: 1,
+        recoveryCodes: 1,
       };
       // Every relation of User, loaded through Prisma's includes.
       const loaded = await prisma().user.findUniqueOrThrow({
@@ -447,6 +502,8 @@ describe.each(backends)("models on $name", (backend) => {
           telegramLink: true,
           telegramLinkTokens: true,
           notifications: true,
+          totpCredential: true,
+          recoveryCodes: true,
         },
       });
       expect({
@@ -457,6 +514,8 @@ describe.each(backends)("models on $name", (backend) => {
         telegramLinks: loaded.telegramLink ? 1 : 0,
         telegramLinkTokens: loaded.telegramLinkTokens.length,
         notifications: loaded.notifications.length,
+        totpCredentials: loaded.totpCredential ? 1 : 0,
+        recoveryCodes: loaded.recoveryCodes.length,
       }).toEqual(one);
 
       await prisma().user.delete({ where: { id: doomed.id } });
@@ -469,6 +528,8 @@ describe.each(backends)("models on $name", (backend) => {
         telegramLinks: await prisma().telegramLink.count({ where: { userId } }),
         telegramLinkTokens: await prisma().telegramLinkToken.count({ where: { userId } }),
         notifications: await prisma().notificationOutbox.count({ where: { userId } }),
+        totpCredentials: await prisma().totpCredential.count({ where: { userId } }),
+        recoveryCodes: await prisma().recoveryCode.count({ where: { userId } }),
       });
       await expect(counts(doomed.id)).resolves.toEqual(none);
       await expect(counts(survivor.id)).resolves.toEqual(one);

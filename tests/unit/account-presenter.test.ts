@@ -135,7 +135,7 @@ describe("presentAccount", () => {
     ).toEqual({ username: "ada", linkedAt: timeView(linkedAt, now) });
   });
 
-  it("words the security activity and flags failed sign-ins and a removed password", () => {
+  it("words the security activity and flags failed sign-ins, a removed password and a second factor turned off", () => {
     const event = (id: string, type: AccountOverview["events"][number]["type"]) => ({
       id,
       type,
@@ -151,6 +151,8 @@ describe("presentAccount", () => {
           event("e1", "SIGN_IN"),
           event("e2", "SIGN_IN_FAILED"),
           event("e3", "PASSWORD_REMOVED"),
+          event("e4", "TOTP_DISABLED"),
+          event("e5", "TOTP_ENABLED"),
         ],
       }),
       { now, providers: [] },
@@ -180,6 +182,24 @@ describe("presentAccount", () => {
         title: "Password removed",
         warning: true,
         device: null,
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        kind: "event",
+        id: "e4",
+        title: "Two-step verification turned off",
+        warning: true,
+        device: "Chrome on Android",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        kind: "event",
+        id: "e5",
+        title: "Two-step verification turned on",
+        warning: false,
+        device: "Chrome on Android",
         ip: "203.0.113.5",
         when: timeView(minutesAgo(3), now),
       },

@@ -129,6 +129,21 @@ describe("describeEventTitle", () => {
     ["PASSWORD_RESET", "password", null, "Password reset with an emailed link"],
     ["EMAIL_CHANGE_REQUESTED", null, null, "Email change requested"],
     ["EMAIL_CHANGED", null, null, "Email changed"],
+    ["TOTP_ENABLED", null, null, "Two-step verification turned on"],
+    ["TOTP_DISABLED", null, null, "Two-step verification turned off"],
+    [
+      "RECOVERY_CODES_REGENERATED",
+      null,
+      "the earlier codes no longer work",
+      "New recovery codes created",
+    ],
+    ["RECOVERY_CODE_USED", null, "9 codes left", "Recovery code used"],
+    [
+      "TOTP_DISABLED",
+      null,
+      "pre-registration takeover protection: authenticator app set up before the email was proven",
+      "Two-step verification turned off when you claimed your email",
+    ],
     // What the claim rule took away says when (lib/auth/claim.ts writes these details).
     [
       "ACCOUNT_UNLINKED",
@@ -180,6 +195,10 @@ describe("describeEventTitle", () => {
       PASSWORD_RESET: true,
       EMAIL_CHANGE_REQUESTED: true,
       EMAIL_CHANGED: true,
+      TOTP_ENABLED: true,
+      TOTP_DISABLED: true,
+      RECOVERY_CODES_REGENERATED: true,
+      RECOVERY_CODE_USED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });

@@ -63,6 +63,22 @@ describe("alerts", () => {
     for (const type of quiet) expect(ALERT_EVENT_TYPES.has(type)).toBe(false);
   });
 
+  it("cover the second factor turned on or off, new recovery codes and a spent one", () => {
+    const headlines: [SecurityEventType, RegExp][] = [
+      ["TOTP_ENABLED", /^Two-step verification was turned on: signing in now also asks for a code/],
+      ["TOTP_DISABLED", /^Two-step verification was turned off: signing in no longer asks/],
+      [
+        "RECOVERY_CODES_REGENERATED",
+        /^New recovery codes were created .* earlier ones no longer work\./,
+      ],
+      ["RECOVERY_CODE_USED", /^A recovery code was used on your account instead of a code/],
+    ];
+    for (const [type, headline] of headlines) {
+      expect(ALERT_EVENT_TYPES.has(type)).toBe(true);
+      expect(alertText({ ...event, type, method: null })).toMatch(headline);
+    }
+  });
+
   it("formats times in UTC with a 24-hour clock", () => {
     expect(formatAlertTime(new Date("2026-01-05T23:59:00.000Z"))).toBe("5 Jan 2026, 23:59 UTC");
   });

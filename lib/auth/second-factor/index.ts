@@ -1,0 +1,43 @@
+// The second factor: an authenticator app (TOTP) and ten single-use recovery codes
+// (docs/second-factor.md). One folder, so the capability reads as one unit; its services
+// are plain functions over a Prisma client or transaction, with the clock (`now`) and the
+// keys (createSecondFactorKeys(AUTH_SECRET)) passed in, and no Next imports.
+//
+// API (for the account page and the sign-in challenge):
+//   createSecondFactorKeys(secret) → SecondFactorKeys
+//   startTotpEnrolment(db, { userId, now, keys, issuer, accountLabel })
+//     → { secret, uri, qrSvg } | already-enabled
+//   confirmTotpEnrolment(db, { userId, code, now, keys, context?, afterRecord? })
+//     → { recoveryCodes } | wrong-code | not-started | already-enabled; records TOTP_ENABLED
+//   verifyTotpCode(db, { userId, code, now, keys })
+//     → accepted (once) | wrong-code | reused | not-enabled | key-unreadable
+//   redeemRecoveryCode(db, { userId, code, now, keys, context?, afterRecord? })
+//     → { codesLeft } | used | wrong-code; records RECOVERY_CODE_USED
+//   regenerateRecoveryCodes(db, { userId, now, keys, context?, afterRecord? })
+//     → { recoveryCodes } | not-enabled; records RECOVERY_CODES_REGENERATED
+//   disableTotp(db, { userId, now, context?, afterRecord? })
+//     → disabled | not-enabled; records TOTP_DISABLED
+//   secondFactorStatus(db, userId) → { totp, recoveryCodesLeft }
+export {
+  confirmTotpEnrolment,
+  disableTotp,
+  removeSecondFactor,
+  secondFactorStatus,
+  startTotpEnrolment,
+  verifyTotpCode,
+  type ConfirmTotpEnrolmentResult,
+  type DisableTotpResult,
+  type SecondFactorStatus,
+  type StartTotpEnrolmentResult,
+  type VerifyTotpCodeResult,
+} from "@/lib/auth/second-factor/authenticator";
+export { createSecondFactorKeys, type SecondFactorKeys } from "@/lib/auth/second-factor/keys";
+export {
+  normalizeRecoveryCode,
+  RECOVERY_CODE_COUNT,
+  regenerateRecoveryCodes,
+  redeemRecoveryCode,
+  type RegenerateRecoveryCodesResult,
+  type RedeemRecoveryCodeResult,
+} from "@/lib/auth/second-factor/recovery-codes";
+export { normalizeTotpCode } from "@/lib/auth/second-factor/totp";
