@@ -17,13 +17,11 @@ import { issueEmailToken } from "@/lib/auth/email-tokens";
 import { createSession } from "@/lib/auth/sessions";
 import { parseSettings, type RateLimitRule, type Settings } from "@/lib/env";
 import type { RequestContext } from "@/lib/http/request-context";
-import { createQueueMail } from "@/lib/mail/outbox";
-import { SEALED_LINK_KEY } from "@/lib/notifications/outbox";
 import { createRateLimiter } from "@/lib/rate-limit";
 import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
-import { createLinkSealer } from "@/lib/security/sealed-link";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { testMail } from "@/tests/support/mail";
 import { testPasswordGuard } from "@/tests/support/password-guard";
 
 const backends = databaseBackends(inject("databaseUrl"));
@@ -50,7 +48,7 @@ describe.each(backends)("changing the email on $name", (backend) => {
   describe.runIf(backend.available)("request and confirm", () => {
     const db = migratedDatabase(backend);
     const prisma = () => db().prisma;
-    const sealer = createLinkSealer(settings.auth.secret);
+    const { mail, mailsOf: queuedMails } = testMail(settings);
     const unique = (label: string) => `${label}-${randomBytes(4).toString("hex")}@example.com`;
 
     function harness(
@@ -65,7 +63,6 @@ describe.each(backends)("changing the email on $name", (backend) => {
         logger,
         settings: { ...settings.rateLimits, mailAddress },
       });
-      const queueMail = createQueueMail({ sealer, appUrl: APP, deliverSoon: () => undefined });
       return createEmailActions({
         services: () => ({
           settings,
@@ -74,7 +71,7 @@ describe.each(backends)("changing the email on $name", (backend) => {
           passwordGuard: testPasswordGuard(settings).guard,
           afterRecord: () => Promise.resolve(),
           limiter,
-          mail: { queueMail, sealer, channel: null, devMailboxDir: null },
+          mail,
         }),
         getSession: () => Promise.resolve(session),
         requestContext: () => Promise.resolve(context),
@@ -100,22 +97,7 @@ describe.each(backends)("changing the email on $name", (backend) => {
       return { userId, sessionId, authTime: signedInAt.getTime() / 1000 };
     }
 
-    async function mailsOf(userId: string) {
-      const rows = await prisma().notificationOutbox.findMany({
-        where: { userId, channel: "EMAIL" },
-        orderBy: { createdAt: "asc" },
-      });
-      return rows.map((row) => {
-        const payload = row.payload as { to: string; data: unknown; [SEALED_LINK_KEY]?: string };
-        const sealed = payload[SEALED_LINK_KEY];
-        return {
-          kind: row.kind,
-          to: payload.to,
-          data: payload.data,
-          link: sealed ? sealer.open(sealed, userId) : null,
-        };
-      });
-    }
+    const mailsOf = (userId: string) => queuedMails(prisma(), userId);
 
     /** Asks for the change as a signed-in user; returns the confirmation link's token. */
     async function requestChange(userId: string, newEmail: string): Promise<string> {
