@@ -11,18 +11,13 @@ import { describe, expect, inject, it } from "vitest";
 
 import { ADDRESS_TAKEN_DETAIL } from "@/lib/account/email-change";
 import { accountErrorMessages } from "@/lib/account/errors";
-import { createEmailActions } from "@/lib/actions/account/email";
 import type { ActionSession } from "@/lib/actions/clients";
 import { issueEmailToken } from "@/lib/auth/email-tokens";
 import { createSession } from "@/lib/auth/sessions";
 import { parseSettings, type RateLimitRule, type Settings } from "@/lib/env";
 import type { RequestContext } from "@/lib/http/request-context";
-import { createRateLimiter } from "@/lib/rate-limit";
-import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
-import { memoryLogger } from "@/tests/support/logger";
-import { testMail } from "@/tests/support/mail";
-import { testPasswordGuard } from "@/tests/support/password-guard";
+import { emailActionsFor, testMail } from "@/tests/support/mail";
 
 const backends = databaseBackends(inject("databaseUrl"));
 
@@ -51,32 +46,8 @@ describe.each(backends)("changing the email on $name", (backend) => {
     const { mail, mailsOf: queuedMails } = testMail(settings);
     const unique = (label: string) => `${label}-${randomBytes(4).toString("hex")}@example.com`;
 
-    function harness(
-      session: ActionSession | null,
-      mailAddress: RateLimitRule = { limit: 50, windowMs: 60_000 },
-      now = T,
-    ) {
-      const logger = memoryLogger();
-      const limiter = createRateLimiter({
-        backend: createMemoryRateLimitBackend(),
-        now: Date.now,
-        logger,
-        settings: { ...settings.rateLimits, mailAddress },
-      });
-      return createEmailActions({
-        services: () => ({
-          settings,
-          logger,
-          database: db(),
-          passwordGuard: testPasswordGuard(settings).guard,
-          afterRecord: () => Promise.resolve(),
-          limiter,
-          mail,
-        }),
-        getSession: () => Promise.resolve(session),
-        requestContext: () => Promise.resolve(context),
-        now: () => now,
-      });
+    function harness(session: ActionSession | null, mailAddress?: RateLimitRule, now = T) {
+      return emailActionsFor({ settings, database: db, mail, session, context, now, mailAddress });
     }
 
     async function newUser(email: string | null, verified = true) {

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 
 import { describe, expect, inject, it } from "vitest";
 
-import { createEmailActions } from "@/lib/actions/account/email";
 import type { ActionSession } from "@/lib/actions/clients";
 import { issueEmailToken } from "@/lib/auth/email-tokens";
 import {
@@ -18,13 +17,9 @@ import {
 } from "@/lib/auth/email-verification";
 import { createSession } from "@/lib/auth/sessions";
 import { parseSettings, type RateLimitRule } from "@/lib/env";
-import { createRateLimiter } from "@/lib/rate-limit";
 import type { SlidingWindowBackend } from "@/lib/rate-limit/backends/backend";
-import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
-import { memoryLogger } from "@/tests/support/logger";
-import { testMail } from "@/tests/support/mail";
-import { testPasswordGuard } from "@/tests/support/password-guard";
+import { emailActionsFor, testMail } from "@/tests/support/mail";
 
 const backends = databaseBackends(inject("databaseUrl"));
 
@@ -144,29 +139,14 @@ describe.each(backends)("email verification on $name", (backend) => {
       session: ActionSession | null,
       options: { mailAddress?: RateLimitRule; backend?: SlidingWindowBackend } = {},
     ) {
-      const logger = memoryLogger();
-      const limiter = createRateLimiter({
-        backend: options.backend ?? createMemoryRateLimitBackend(),
-        now: Date.now,
-        logger,
-        settings: {
-          ...settings.rateLimits,
-          mailAddress: options.mailAddress ?? { limit: 50, windowMs: 60_000 },
-        },
-      });
-      return createEmailActions({
-        services: () => ({
-          settings,
-          logger,
-          database: db(),
-          passwordGuard: testPasswordGuard(settings).guard,
-          afterRecord: () => Promise.resolve(),
-          limiter,
-          mail,
-        }),
-        getSession: () => Promise.resolve(session),
-        requestContext: () => Promise.resolve(context),
-        now: () => T,
+      return emailActionsFor({
+        settings,
+        database: db,
+        mail,
+        session,
+        context,
+        now: T,
+        ...options,
       });
     }
 

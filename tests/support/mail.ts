@@ -1,11 +1,21 @@
 // The mail feature as the flows' tests need it: the real outbox writer and link sealer (no
-// sender: nothing is delivered), and a reader for what was queued, links unsealed.
-import type { Settings } from "@/lib/env";
+// sender: nothing is delivered), a reader for what was queued, links unsealed, and the email
+// actions (lib/actions/account/email.ts) built on them with a real limiter.
+import { createEmailActions } from "@/lib/actions/account/email";
+import type { ActionSession } from "@/lib/actions/clients";
+import type { Database } from "@/lib/db";
+import type { RateLimitRule, Settings } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { RequestContext } from "@/lib/http/request-context";
+import { createRateLimiter } from "@/lib/rate-limit";
+import type { SlidingWindowBackend } from "@/lib/rate-limit/backends/backend";
+import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { createQueueMail } from "@/lib/mail/outbox";
 import type { MailService } from "@/lib/mail/service";
 import { SEALED_LINK_KEY } from "@/lib/notifications/outbox";
 import { createLinkSealer } from "@/lib/security/sealed-link";
+import { memoryLogger } from "@/tests/support/logger";
+import { testPasswordGuard } from "@/tests/support/password-guard";
 
 export interface QueuedMail {
   kind: string;
@@ -43,4 +53,46 @@ export function testMail(settings: Pick<Settings, "appUrl" | "auth">) {
   }
 
   return { mail, mailsOf };
+}
+
+export interface EmailActionsHarness {
+  settings: Settings;
+  database: () => Database;
+  mail: MailService;
+  session: ActionSession | null;
+  context: RequestContext;
+  now: Date;
+  /** The per-address mail budget (default: generous, so it never refuses by accident). */
+  mailAddress?: RateLimitRule;
+  /** The limiter's backend (default: a fresh in-memory one). */
+  backend?: SlidingWindowBackend;
+}
+
+/** The email actions as `session` sees them, at `now`, with no alert hooks registered. */
+export function emailActionsFor(harness: EmailActionsHarness) {
+  const { settings } = harness;
+  const logger = memoryLogger();
+  const limiter = createRateLimiter({
+    backend: harness.backend ?? createMemoryRateLimitBackend(),
+    now: Date.now,
+    logger,
+    settings: {
+      ...settings.rateLimits,
+      mailAddress: harness.mailAddress ?? { limit: 50, windowMs: 60_000 },
+    },
+  });
+  return createEmailActions({
+    services: () => ({
+      settings,
+      logger,
+      database: harness.database(),
+      passwordGuard: testPasswordGuard(settings).guard,
+      afterRecord: () => Promise.resolve(),
+      limiter,
+      mail: harness.mail,
+    }),
+    getSession: () => Promise.resolve(harness.session),
+    requestContext: () => Promise.resolve(harness.context),
+    now: () => harness.now,
+  });
 }
