@@ -10,6 +10,7 @@
 //
 // This file builds; ./index.ts keeps the one instance. No `import "server-only"` here, so
 // the integration tests can build the same graph (the marker throws outside Next).
+import { createSecondFactorKeys, type SecondFactorKeys } from "@/lib/auth/second-factor";
 import { createDatabase, type Database } from "@/lib/db";
 import { createMail, type MailService } from "@/lib/mail/service";
 import type { ChannelSenders } from "@/lib/notifications/outbox";
@@ -31,6 +32,11 @@ export interface Services extends Protection {
   notifications: Notifications;
   /** queueMail for the flows (lib/mail/service.ts says what to use). */
   mail: MailService;
+  /**
+   * The second factor's keys (TOTP key sealing, recovery-code hashing), derived once from
+   * AUTH_SECRET: HKDF per request would be wasted work.
+   */
+  secondFactorKeys: SecondFactorKeys;
 }
 
 export interface ServiceOptions {
@@ -88,5 +94,6 @@ export function createServices(protection: Protection, options: ServiceOptions):
     telegram,
     notifications,
     mail,
+    secondFactorKeys: createSecondFactorKeys(settings.auth.secret),
   };
 }
