@@ -321,6 +321,16 @@ const variables = z.object({
   /** Mail-sending requests per client IP (IPv6: per /64). */
   RATE_LIMIT_MAIL_IP: rateLimit.default({ limit: 10, windowMs: 900_000 }),
 
+  // The second factor (lib/auth/second-factor, lib/auth/pending-sign-in.ts).
+  /** How long the second step of a sign-in waits for its code, in seconds. */
+  PENDING_SIGN_IN_TTL_SECONDS: int(60, 1_800).default(300),
+  /** Second-factor codes per account (user id), at sign-in and when confirming an app.
+   *  Five wrong codes end one pending sign-in; this caps how many a guesser tries across
+   *  fresh ones (each needs the first factor again). */
+  RATE_LIMIT_SECOND_FACTOR_ACCOUNT: rateLimit.default({ limit: 20, windowMs: 900_000 }),
+  /** Second-factor codes per client IP (IPv6: per /64). */
+  RATE_LIMIT_SECOND_FACTOR_IP: rateLimit.default({ limit: 30, windowMs: 900_000 }),
+
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 
@@ -488,6 +498,8 @@ export interface Settings {
     sessionMaxAgeSeconds: number;
     sessionTouchIntervalSeconds: number;
     recentSignInMaxAgeSeconds: number;
+    /** How long a sign-in waits for its second factor (the pending sign-in's life). */
+    pendingSignInTtlSeconds: number;
     deviceCookieMaxAgeSeconds: number;
   };
   database: DatabaseSettings;
@@ -518,6 +530,8 @@ export interface Settings {
     telegram: RateLimitRule;
     mailAddress: RateLimitRule;
     mailIp: RateLimitRule;
+    secondFactorAccount: RateLimitRule;
+    secondFactorIp: RateLimitRule;
     timeoutMs: number;
     trustedProxies: string[];
     onVercel: boolean;
@@ -573,6 +587,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sessionMaxAgeSeconds: v.SESSION_MAX_AGE_DAYS * 86_400,
       sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
+      pendingSignInTtlSeconds: v.PENDING_SIGN_IN_TTL_SECONDS,
       deviceCookieMaxAgeSeconds: v.DEVICE_COOKIE_MAX_AGE_DAYS * 86_400,
     },
     database: databaseSettings(v),
@@ -596,6 +611,8 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       telegram: v.RATE_LIMIT_TELEGRAM,
       mailAddress: v.RATE_LIMIT_MAIL_ADDRESS,
       mailIp: v.RATE_LIMIT_MAIL_IP,
+      secondFactorAccount: v.RATE_LIMIT_SECOND_FACTOR_ACCOUNT,
+      secondFactorIp: v.RATE_LIMIT_SECOND_FACTOR_IP,
       timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,
       trustedProxies: v.TRUSTED_PROXIES,
       onVercel: v.VERCEL !== undefined,

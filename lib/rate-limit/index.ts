@@ -1,4 +1,4 @@
-// Rate limiting: one limiter, eight policies, three backends (docs/protection.md, "Rate
+// Rate limiting: one limiter, ten policies, three backends (docs/protection.md, "Rate
 // limiting").
 //
 // Policies (their limits and windows come from settings.rateLimits):
@@ -13,7 +13,10 @@
 // - telegram      — Telegram webhook updates;
 // - mailAddress   — mail sent per address typed (normalized email), account or not;
 // - mailIp        — mail-sending requests per client IP (both through checkMailBudget,
-//                   lib/rate-limit/mail-budget.ts).
+//                   lib/rate-limit/mail-budget.ts);
+// - secondFactorAccount — second-factor codes per account (user id): at the sign-in
+//                   challenge and when confirming an authenticator app;
+// - secondFactorIp — second-factor codes per client IP.
 //
 // Algorithm: @upstash/ratelimit's sliding window everywhere — its Lua script on a Redis
 // server (Upstash over REST, or self-hosted through ioredis with a thin adapter), and a

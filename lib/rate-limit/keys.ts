@@ -39,6 +39,7 @@ const ADDRESS_POLICIES: ReadonlySet<RateLimitPolicy> = new Set([
   "signInIp",
   "signUpIp",
   "mailIp",
+  "secondFactorIp",
 ]);
 
 /**

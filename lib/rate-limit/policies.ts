@@ -1,4 +1,4 @@
-// The eight policies (see index.ts): their names, what each does when the backend cannot
+// The ten policies (see index.ts): their names, what each does when the backend cannot
 // answer in time, the settings they read, and where the global one applies.
 import type { Settings } from "@/lib/env";
 
@@ -11,6 +11,8 @@ export const RATE_LIMIT_POLICIES = [
   "telegram",
   "mailAddress",
   "mailIp",
+  "secondFactorAccount",
+  "secondFactorIp",
 ] as const;
 
 export type RateLimitPolicy = (typeof RATE_LIMIT_POLICIES)[number];
@@ -26,6 +28,9 @@ export const FAILURE_MODE: Readonly<Record<RateLimitPolicy, "open" | "closed">> 
   // No mail bombing while Redis is down: a person asking for a link waits a few seconds.
   mailAddress: "closed",
   mailIp: "closed",
+  // Codes guard an account whose password (or provider) is already known to the guesser.
+  secondFactorAccount: "closed",
+  secondFactorIp: "closed",
 };
 
 /** Every Redis key of the limiter starts with this (then `:<policy>:`). */

@@ -48,6 +48,8 @@ export const ROOMY_LIMITS: RateLimitSettings = {
   signInAccount: ROOMY,
   signInDevice: ROOMY,
   signUpIp: ROOMY,
+  secondFactorAccount: ROOMY,
+  secondFactorIp: ROOMY,
   telegram: ROOMY,
   mailAddress: ROOMY,
   mailIp: ROOMY,

@@ -219,6 +219,8 @@ function settingsWith(overrides: Partial<RateLimitSettings> = {}): RateLimitSett
     telegram: roomy,
     mailAddress: roomy,
     mailIp: roomy,
+    secondFactorAccount: roomy,
+    secondFactorIp: roomy,
     timeoutMs: TIMEOUT_MS,
     ...overrides,
   };

@@ -41,6 +41,8 @@ const settings: RateLimitSettings = {
   telegram: { limit: 120, windowMs: 60_000 },
   mailAddress: { limit: 3, windowMs: 900_000 },
   mailIp: { limit: 10, windowMs: 900_000 },
+  secondFactorAccount: { limit: 20, windowMs: 900_000 },
+  secondFactorIp: { limit: 30, windowMs: 900_000 },
   timeoutMs: 50,
 };
 
@@ -172,7 +174,7 @@ describe("decisions", () => {
     expect(refused(NOW - 500).retryAfterSeconds).toBe(1);
   });
 
-  it("fails global and Telegram open, sign-in, sign-up and mail closed", () => {
+  it("fails global and Telegram open, sign-in, sign-up, mail and second-factor codes closed", () => {
     const rule = { limit: 7, windowMs: 60_000 };
     const modes = Object.fromEntries(
       RATE_LIMIT_POLICIES.map((policy) => [policy, failureDecision(policy, rule, NOW).failure]),
@@ -186,6 +188,8 @@ describe("decisions", () => {
       signUpIp: "closed",
       mailAddress: "closed",
       mailIp: "closed",
+      secondFactorAccount: "closed",
+      secondFactorIp: "closed",
     });
     expect(failureDecision("global", rule, NOW)).toEqual({
       allowed: true,
