@@ -62,6 +62,8 @@ export const CLAIM_RULE = {
   // the owner at the next sign-in), and so would its recovery codes.
   TotpCredential: "delete",
   RecoveryCode: "delete",
+  // A sign-in the previous holder started and has yet to finish with their second factor.
+  PendingSignIn: "delete",
 } as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
 
 export { CLAIM_DETAIL };

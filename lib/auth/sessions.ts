@@ -187,6 +187,10 @@ export async function revokeAllSessions(
   },
 ): Promise<number> {
   return inTransaction(db, async (tx) => {
+    // Sign-ins still waiting for their second factor go too: "sign out everywhere" (or "Not
+    // me", or a password change that signs the others out) must not leave one that a person
+    // holding the password could still finish.
+    await tx.pendingSignIn.deleteMany({ where: { userId: input.userId } });
     const { count } = await tx.session.updateMany({
       where: {
         userId: input.userId,

@@ -132,6 +132,8 @@ function baseTitle(event: DescribableEvent): string {
       return "New recovery codes created";
     case "RECOVERY_CODE_USED":
       return "Recovery code used";
+    case "SECOND_FACTOR_FAILED":
+      return "Wrong two-step verification code at sign-in";
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

@@ -28,6 +28,10 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   "TOTP_DISABLED",
   "RECOVERY_CODES_REGENERATED",
   "RECOVERY_CODE_USED",
+  // A wrong code at sign-in means whoever typed it got past the password (or the provider).
+  // One alert per wrong code: the limiter caps them, and the owner mistyping learns what the
+  // chat would say to a stranger.
+  "SECOND_FACTOR_FAILED",
 ]);
 
 export interface AlertEvent {
@@ -67,6 +71,8 @@ function headline(event: AlertEvent): string {
       return "New recovery codes were created for your account. The earlier ones no longer work.";
     case "RECOVERY_CODE_USED":
       return "A recovery code was used on your account instead of a code from your authenticator app.";
+    case "SECOND_FACTOR_FAILED":
+      return `Someone signed in to your account with ${method} but then entered a wrong two-step verification code. If this wasn't you, change your password (or secure that sign-in method).`;
     default:
       return "Something changed on your account.";
   }

@@ -5,6 +5,7 @@
 // against the rule (the checks are typed over Prisma's model list: a new model does not
 // compile here until it is checked), and a bystander with the same kinds of rows keeps all
 // of them.
+import { startPendingSignIn } from "@/lib/auth/pending-sign-in";
 import { randomBytes } from "node:crypto";
 
 import { Secret, TOTP } from "otpauth";
@@ -149,6 +150,15 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         keys,
       });
+      // A sign-in that passed the password and waits for its code.
+      await startPendingSignIn(prisma(), {
+        userId: user.id,
+        method: "password",
+        returnTo: "/account",
+        context: { ip: "198.51.100.9", userAgent: "Squatter", requestId: "claim-pending" },
+        now: T0,
+        ttlSeconds: 300,
+      });
       return { user, sessions, emailLinks };
     }
 
@@ -180,6 +190,7 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           where: { userId },
           orderBy: { id: "asc" },
         }),
+        pendingSignIns: await prisma().pendingSignIn.findMany({ where: { userId } }),
       };
     }
 
@@ -333,6 +344,12 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           ]);
           expect(after.recoveryCodes).toEqual([]);
           expect(bystanderBefore.recoveryCodes).toHaveLength(10);
+        },
+        PendingSignIn: () => {
+          expect(CLAIM_RULE.PendingSignIn).toBe("delete");
+          expect(before.pendingSignIns).toHaveLength(1);
+          expect(after.pendingSignIns).toEqual([]);
+          expect(bystanderBefore.pendingSignIns).toHaveLength(1);
         },
       };
       for (const check of Object.values(checks)) check();

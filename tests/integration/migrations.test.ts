@@ -687,6 +687,14 @@ describe.each(backends)("migrations on $name", (backend) => {
         hash: "c".repeat(64),
         createdAt: T0,
       };
+      const pendingSignIn = {
+        tokenHash: "d".repeat(64),
+        userId,
+        method: "password",
+        returnTo: "/account",
+        createdAt: T0,
+        expiresAt: T1,
+      };
       const cases: {
         constraint: string;
         table: string;
@@ -891,6 +899,47 @@ describe.each(backends)("migrations on $name", (backend) => {
           table: "RecoveryCode",
           valid: { ...recoveryCode, usedAt: T0 },
           invalid: [{ usedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "pending_sign_ins_hash_format",
+          table: "PendingSignIn",
+          valid: pendingSignIn,
+          invalid: [
+            { tokenHash: "D".repeat(64) },
+            { tokenHash: "d".repeat(63) },
+            // A token in clear, as the cookie carries it.
+            { tokenHash: "q".repeat(43) },
+          ],
+        },
+        {
+          constraint: "pending_sign_ins_expires_after_created",
+          table: "PendingSignIn",
+          valid: pendingSignIn,
+          invalid: [{ expiresAt: T0 }, { expiresAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "pending_sign_ins_failed_attempts_range",
+          table: "PendingSignIn",
+          valid: { ...pendingSignIn, failedAttempts: 4 },
+          invalid: [{ failedAttempts: -1 }],
+        },
+        {
+          constraint: "pending_sign_ins_method_nonempty",
+          table: "PendingSignIn",
+          valid: pendingSignIn,
+          invalid: [{ method: "" }],
+        },
+        {
+          constraint: "pending_sign_ins_return_to_path",
+          table: "PendingSignIn",
+          valid: pendingSignIn,
+          invalid: [
+            { returnTo: "https://evil.example/" },
+            { returnTo: "//evil.example/" },
+            { returnTo: "/\\evil.example" },
+            { returnTo: "" },
+            { returnTo: "account" },
+          ],
         },
         {
           constraint: "notification_outbox_attempts_nonnegative",

@@ -139,6 +139,12 @@ describe("describeEventTitle", () => {
     ],
     ["RECOVERY_CODE_USED", null, "9 codes left", "Recovery code used"],
     [
+      "SECOND_FACTOR_FAILED",
+      "password",
+      "wrong authenticator code",
+      "Wrong two-step verification code at sign-in",
+    ],
+    [
       "TOTP_DISABLED",
       null,
       "pre-registration takeover protection: authenticator app set up before the email was proven",
@@ -199,6 +205,7 @@ describe("describeEventTitle", () => {
       TOTP_DISABLED: true,
       RECOVERY_CODES_REGENERATED: true,
       RECOVERY_CODE_USED: true,
+      SECOND_FACTOR_FAILED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });

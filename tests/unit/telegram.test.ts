@@ -79,6 +79,13 @@ describe("alerts", () => {
     }
   });
 
+  it("tell the owner when someone past the first factor enters a wrong second-factor code", () => {
+    expect(ALERT_EVENT_TYPES.has("SECOND_FACTOR_FAILED")).toBe(true);
+    expect(alertText({ ...event, type: "SECOND_FACTOR_FAILED", method: "github" })).toMatch(
+      /^Someone signed in to your account with GitHub but then entered a wrong two-step verification code\./,
+    );
+  });
+
   it("formats times in UTC with a 24-hour clock", () => {
     expect(formatAlertTime(new Date("2026-01-05T23:59:00.000Z"))).toBe("5 Jan 2026, 23:59 UTC");
   });

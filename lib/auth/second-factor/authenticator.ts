@@ -236,3 +236,12 @@ export async function secondFactorStatus(
   const recoveryCodesLeft = await db.recoveryCode.count({ where: { userId, usedAt: null } });
   return { totp: Boolean(credential?.confirmedAt), recoveryCodesLeft };
 }
+
+/** Whether signing in to this account asks for a second factor (a confirmed app). */
+export async function requiresSecondFactor(db: DbClient, userId: string): Promise<boolean> {
+  const credential = await db.totpCredential.findUnique({
+    where: { userId },
+    select: { confirmedAt: true },
+  });
+  return Boolean(credential?.confirmedAt);
+}

@@ -18,10 +18,14 @@
 //   disableTotp(db, { userId, now, context?, afterRecord? })
 //     → disabled | not-enabled; records TOTP_DISABLED
 //   secondFactorStatus(db, userId) → { totp, recoveryCodesLeft }
+//   requiresSecondFactor(db, userId) → boolean (a confirmed app: sign-in asks for a code)
+//   passSecondFactor({ db, limiter, keys, now, afterRecord }, { token, kind, code, context })
+//     → passed | wrong-code | ended | expired | limited | key-unreadable (sign-in-step.ts)
 export {
   confirmTotpEnrolment,
   disableTotp,
   removeSecondFactor,
+  requiresSecondFactor,
   secondFactorStatus,
   startTotpEnrolment,
   verifyTotpCode,
@@ -41,3 +45,8 @@ export {
   type RedeemRecoveryCodeResult,
 } from "@/lib/auth/second-factor/recovery-codes";
 export { normalizeTotpCode } from "@/lib/auth/second-factor/totp";
+export {
+  passSecondFactor,
+  type SecondFactorKind,
+  type SecondFactorStepResult,
+} from "@/lib/auth/second-factor/sign-in-step";
