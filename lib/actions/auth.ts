@@ -22,6 +22,11 @@ export const signInWithPasswordAction = actions.signInWithPassword;
 export const signInWithProviderAction = actions.signInWithProvider;
 export const signUpAction = actions.signUp;
 export const verifyEmailAction = actions.verifyEmail;
+export const passSecondFactorAction = actions.passSecondFactor;
+/** "Cancel" on the challenge page, a plain form action like sign-out (it ends in a redirect). */
+export async function cancelSecondFactorAction(): Promise<void> {
+  await actions.cancelSecondFactor();
+}
 /** The header's form action: a form answers nothing, so nor does this (a failure throws). */
 export async function signOutAction(): Promise<void> {
   await actions.signOut();

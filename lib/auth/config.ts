@@ -8,6 +8,9 @@
 // - Password: the Credentials provider's authorize() checks the password in constant time,
 //   behind the password guard; a device cookie the browser holds for the account gives the
 //   attempt its own budget (password-provider.ts, device-memory.ts).
+// - Second factor: for an account with one, the signIn callback holds either kind of sign-in
+//   after its first factor (second-factor-gate.ts): no session yet, a pending sign-in and the
+//   challenge page instead; the "second-factor" provider finishes it (second-factor-provider.ts).
 // - Both: the jwt callback at sign-in creates a Session row (device, IP, times) and puts its
 //   handle in the JWT; on every later request it checks the row, so a revoked or deleted
 //   row signs that token out on its next request. It also leaves (or renews) the account's
@@ -22,6 +25,7 @@ import type { AuthDependencies } from "@/lib/auth/dependencies";
 import { createDeviceMemory } from "@/lib/auth/device-memory";
 import { createAuthLogger } from "@/lib/auth/malformed";
 import { passwordProvider } from "@/lib/auth/password-provider";
+import { secondFactorProvider } from "@/lib/auth/second-factor-provider";
 import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession } from "@/lib/auth/sessions";
@@ -32,20 +36,32 @@ export { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/con
 export type { AuthDependencies, CookieJar, CurrentSession } from "@/lib/auth/dependencies";
 
 export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
-  const { settings, database, logger, passwordGuard } = deps.services;
+  const { settings, database, logger, passwordGuard, limiter, secondFactorKeys } = deps.services;
   const prisma = database.prisma;
   const now = deps.now ?? (() => new Date());
   const auth = settings.auth;
   const { requestContext, currentSession, afterRecord } = deps;
+  const secureCookies = settings.appUrl.startsWith("https:");
   const devices = createDeviceMemory({
     deviceCookies: createDeviceCookies({
       secret: auth.secret,
       maxAgeSeconds: auth.deviceCookieMaxAgeSeconds,
-      secure: settings.appUrl.startsWith("https:"),
+      secure: secureCookies,
       now: () => now().getTime(),
     }),
     cookies: deps.cookies,
     logger,
+  });
+  const secondFactor = secondFactorProvider({
+    prisma,
+    logger,
+    limiter,
+    keys: secondFactorKeys,
+    now,
+    requestContext,
+    cookies: deps.cookies,
+    secureCookies,
+    afterRecord,
   });
   const password = passwordProvider({
     prisma,
@@ -66,7 +82,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     adapter: PrismaAdapter(prisma),
     session: { strategy: "jwt", maxAge: auth.sessionMaxAgeSeconds },
     pages: { signIn: "/sign-in", error: "/auth/error" },
-    providers: [...oauthProviders(auth), ...(auth.passwordEnabled ? [password] : [])],
+    providers: [...oauthProviders(auth), ...(auth.passwordEnabled ? [password] : []), secondFactor],
     callbacks: {
       signIn: createSignInCallback({
         prisma,
@@ -76,6 +92,14 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         requestContext,
         currentSession,
         afterRecord,
+        appUrl: settings.appUrl,
+        secondFactorGate: {
+          prisma,
+          now,
+          cookies: deps.cookies,
+          secureCookies,
+          ttlSeconds: auth.pendingSignInTtlSeconds,
+        },
       }),
       jwt: createJwtCallback({
         prisma,

@@ -6,6 +6,8 @@ import type { Database } from "@/lib/db";
 import type { Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
 import type { PasswordGuard } from "@/lib/security/password-guard";
+import type { SecondFactorKeys } from "@/lib/auth/second-factor";
+import type { RateLimiter } from "@/lib/rate-limit/limiter";
 
 /** The request's cookies, read and written (next/headers' cookies() in the app). */
 export interface CookieJar {
@@ -28,6 +30,9 @@ export interface AuthServices {
   database: Database;
   logger: Logger;
   passwordGuard: PasswordGuard;
+  /** The second step's code budgets (per account, per IP). */
+  limiter: Pick<RateLimiter, "limit">;
+  secondFactorKeys: SecondFactorKeys;
 }
 
 export interface AuthDependencies {

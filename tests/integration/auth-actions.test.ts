@@ -114,6 +114,7 @@ describe.each(backends)("auth actions on $name", (backend) => {
         cookies: () =>
           Promise.resolve({
             getAll: () => [{ name: "__Secure-authjs.session-token.0" }, { name: "theme" }],
+            get: () => undefined,
             set: (name: string, _value: string, options: { maxAge: number; secure: boolean }) =>
               calls.cookies.push({ name, maxAge: options.maxAge, secure: options.secure }),
           }),

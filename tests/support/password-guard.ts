@@ -30,5 +30,5 @@ export function testPasswordGuard(
       return Promise.resolve();
     },
   });
-  return { guard, waits, logger };
+  return { guard, waits, logger, limiter };
 }

@@ -1,11 +1,17 @@
 // The sign-in, sign-up and sign-out actions, built from injected dependencies (tested
 // without Next's runtime); lib/actions/auth.ts wires them to Auth.js and the request.
+import {
+  createSecondFactorActions,
+  type SecondFactorActionDependencies,
+} from "@/lib/actions/auth/second-factor";
 import { createSignInActions, type SignInActionDependencies } from "@/lib/actions/auth/sign-in";
 import { createSignOutActions, type SignOutActionDependencies } from "@/lib/actions/auth/sign-out";
 import { createSignUpActions } from "@/lib/actions/auth/sign-up";
 import { createVerifyEmailActions } from "@/lib/actions/auth/verify-email";
 
-export type AuthActionsDependencies = SignInActionDependencies & SignOutActionDependencies;
+export type AuthActionsDependencies = SignInActionDependencies &
+  SignOutActionDependencies &
+  SecondFactorActionDependencies;
 
 export function createAuthActions(deps: AuthActionsDependencies) {
   return {
@@ -13,5 +19,6 @@ export function createAuthActions(deps: AuthActionsDependencies) {
     ...createSignUpActions(deps),
     ...createSignOutActions(deps),
     ...createVerifyEmailActions(deps),
+    ...createSecondFactorActions(deps),
   };
 }

@@ -10,6 +10,9 @@ export interface SignInOptions {
   redirectTo: string;
   email?: string;
   password?: string;
+  /** The second step's code and which kind it is ("totp" or "recovery"). */
+  kind?: string;
+  code?: string;
 }
 
 export interface AuthActionDependencies extends ActionClientDependencies {

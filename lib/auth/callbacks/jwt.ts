@@ -8,6 +8,7 @@ import type { JwtCallback } from "@/lib/auth/callbacks/types";
 import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
 import type { CurrentSession } from "@/lib/auth/dependencies";
 import type { DeviceMemory } from "@/lib/auth/device-memory";
+import { signInMethodOf } from "@/lib/auth/second-factor-provider";
 import { validateSession } from "@/lib/auth/sessions";
 import { startSignedInSession } from "@/lib/auth/sign-in-session";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
@@ -57,7 +58,9 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
 
   return async ({ token, user, account, trigger }) => {
     if ((trigger === "signIn" || trigger === "signUp") && user?.id) {
-      return signedIn(user.id, account?.provider ?? PASSWORD_PROVIDER_ID);
+      // A sign-in finished by its second step records its first factor as the method.
+      const method = signInMethodOf(user) ?? account?.provider ?? PASSWORD_PROVIDER_ID;
+      return signedIn(user.id, method);
     }
     const sid = typeof token.sid === "string" ? token.sid : null;
     if (!sid) return null;

@@ -1,6 +1,10 @@
 // The signIn callback: for OAuth, applies the same-email policy (lib/auth/identity.ts),
 // creating or linking the user and identity in one transaction, so Auth.js's own account
 // lookup that follows always finds it. Password sign-ins were decided in authorize().
+// Then, for either, an account with a second factor is held for it (second-factor-gate.ts):
+// the callback answers with the challenge page's path, and Auth.js redirects there without
+// creating a session. That check comes after the policy's transaction has committed, so an
+// authenticator app the claim rule just removed from a squatter never challenges the owner.
 import type { Account, User } from "next-auth";
 
 import { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
@@ -13,6 +17,12 @@ import {
 } from "@/lib/auth/identity";
 import type { NormalizedProfile } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
+import { safeRedirectPath } from "@/lib/auth/redirect";
+import {
+  holdForSecondFactor,
+  SECOND_FACTOR_PROVIDER_ID,
+  type SecondFactorGateDeps,
+} from "@/lib/auth/second-factor-gate";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
@@ -27,7 +37,13 @@ export interface SignInCallbackDeps {
   requestContext: () => Promise<RequestContext>;
   currentSession: () => Promise<CurrentSession | null>;
   afterRecord?: AfterRecordHook;
+  /** APP_URL: where a held sign-in was headed is checked against it. */
+  appUrl: string;
+  secondFactorGate: SecondFactorGateDeps;
 }
+
+/** Auth.js's callback-url cookie (plain, or __Secure- over HTTPS): where an OAuth sign-in goes. */
+const CALLBACK_URL_COOKIES = ["__Secure-authjs.callback-url", "authjs.callback-url"];
 
 /** The arriving identity as the policy reads it, from Auth.js's account and our profile. */
 export function oauthIdentity(account: Account, profile: NormalizedProfile): OAuthIdentity {
@@ -62,8 +78,37 @@ export function refusalRedirect(reason: RefusalReason, provider: string, linking
 
 export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
   const { prisma, logger, now, afterRecord } = deps;
-  return async ({ user, account }) => {
-    if (!account || account.provider === PASSWORD_PROVIDER_ID) return true;
+  /** Where the sign-in was headed: the form's callbackUrl, or Auth.js's cookie for OAuth. */
+  async function headedFor(credentials: Record<string, unknown> | undefined): Promise<string> {
+    let target = credentials?.callbackUrl;
+    if (typeof target !== "string") {
+      const jar = await deps.secondFactorGate.cookies();
+      target = CALLBACK_URL_COOKIES.map((name) => jar.get(name)?.value).find(Boolean);
+    }
+    return safeRedirectPath(typeof target === "string" ? target : null, deps.appUrl);
+  }
+
+  async function hold(
+    userId: string,
+    method: string,
+    credentials: Record<string, unknown> | undefined,
+  ): Promise<string | true> {
+    const held = await holdForSecondFactor(deps.secondFactorGate, {
+      userId,
+      method,
+      returnTo: await headedFor(credentials),
+      context: await deps.requestContext(),
+    });
+    return held ?? true;
+  }
+
+  return async ({ user, account, credentials }) => {
+    if (!account) return true;
+    // The second step itself: its provider checked the code.
+    if (account.provider === SECOND_FACTOR_PROVIDER_ID) return true;
+    if (account.provider === PASSWORD_PROVIDER_ID) {
+      return user.id ? hold(user.id, PASSWORD_PROVIDER_ID, credentials) : true;
+    }
     const profile = user as User & NormalizedProfile;
     const context = await deps.requestContext();
     // Signed in already: the account page is linking a provider (or the person is
@@ -93,6 +138,9 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     }
     // Auth.js looks the identity up next and signs in as its owner.
     user.id = result.userId;
-    return true;
+    // Linking from the account page adds a way in for someone signed in (recently: the
+    // policy checked): that is not a sign-in to prove, so nothing is held.
+    if (current !== null && result.linked) return true;
+    return hold(result.userId, account.provider, credentials);
   };
 }

@@ -1,0 +1,129 @@
+// The challenge page's actions (/sign-in/second-factor): finish a held sign-in with a code
+// from the authenticator app or a recovery code, or give it up. Finishing goes through
+// Auth.js (the "second-factor" provider), which creates the session and redirects to where
+// the sign-in was headed; every refusal is an answer the page shows, never an exception.
+import { redirect, unstable_rethrow } from "next/navigation";
+import { z } from "zod";
+
+import { createActionClient } from "@/lib/actions/clients";
+import type { AuthActionDependencies } from "@/lib/actions/auth/shared";
+import type { CookieJar } from "@/lib/auth/dependencies";
+import { cancelPendingSignIn, findPendingSignIn } from "@/lib/auth/pending-sign-in";
+import {
+  clearPendingSignInCookie,
+  pendingSignInToken,
+  SECOND_FACTOR_PROVIDER_ID,
+} from "@/lib/auth/second-factor-gate";
+import { SecondFactorRefused, type SecondFactorRefusal } from "@/lib/auth/second-factor-provider";
+import { refusalMessage } from "@/lib/security/password-guard";
+
+export interface SecondFactorActionDependencies extends AuthActionDependencies {
+  /** This request's cookies (Next's cookies()): the pending sign-in's is read and dropped. */
+  cookies: () => Promise<CookieJar>;
+}
+
+/** What the page shows after a refused code; `restart`: the sign-in is over, start again. */
+export interface SecondFactorAnswer {
+  message: string;
+  restart: boolean;
+}
+
+export const SECOND_FACTOR_MESSAGES = {
+  expired: "This sign-in has expired or was already finished. Please sign in again.",
+  ended: "Too many wrong codes. For your safety this sign-in was stopped. Please sign in again.",
+  keyUnreadable:
+    "We can't check codes for this account right now. Use a recovery code, or contact the people who run this site.",
+} as const;
+
+const input = z.object({
+  kind: z.enum(["totp", "recovery"]),
+  // The services normalize the code (spaces, dashes, case); this bounds what reaches them.
+  code: z.string().max(64),
+});
+
+function wrongCodeMessage(
+  refusal: Extract<SecondFactorRefusal, { status: "wrong-code" }>,
+  kind: "totp" | "recovery",
+): string {
+  const first =
+    kind === "totp"
+      ? refusal.reused
+        ? "That code was already used. Wait for the next one in your app."
+        : "That code did not match. Check the time on your phone and try the newest code."
+      : refusal.reused
+        ? "That recovery code was already used. Each one works once."
+        : "That recovery code did not match.";
+  const left = refusal.attemptsLeft === 1 ? "1 try left" : `${refusal.attemptsLeft} tries left`;
+  return `${first} (${left}.)`;
+}
+
+export function secondFactorAnswer(
+  refusal: SecondFactorRefusal,
+  kind: "totp" | "recovery",
+): SecondFactorAnswer {
+  switch (refusal.status) {
+    case "wrong-code":
+      return { message: wrongCodeMessage(refusal, kind), restart: false };
+    case "ended":
+      return { message: SECOND_FACTOR_MESSAGES.ended, restart: true };
+    case "expired":
+      return { message: SECOND_FACTOR_MESSAGES.expired, restart: true };
+    case "limited":
+      return {
+        message: refusalMessage(
+          { reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds, headers: {} },
+          "check codes",
+        ),
+        restart: false,
+      };
+    case "key-unreadable":
+      return { message: SECOND_FACTOR_MESSAGES.keyUnreadable, restart: false };
+  }
+}
+
+export function createSecondFactorActions(deps: SecondFactorActionDependencies) {
+  const actionClient = createActionClient(deps);
+  const secure = () => deps.services().settings.appUrl.startsWith("https:");
+
+  return {
+    /** Ends in a redirect to where the sign-in was headed, or answers why not. */
+    passSecondFactor: actionClient
+      .inputSchema(input)
+      .action(async ({ parsedInput: { kind, code }, ctx }): Promise<SecondFactorAnswer> => {
+        const { prisma } = deps.services().database;
+        const token = await pendingSignInToken(deps.cookies, secure());
+        // Read first for where it goes; the provider checks it again, and spends it.
+        const pending = await findPendingSignIn(prisma, token, ctx.now);
+        if (!pending) {
+          await clearPendingSignInCookie(deps.cookies, secure());
+          return { message: SECOND_FACTOR_MESSAGES.expired, restart: true };
+        }
+        try {
+          await deps.signIn(SECOND_FACTOR_PROVIDER_ID, {
+            kind,
+            code,
+            redirectTo: pending.returnTo,
+          });
+        } catch (error) {
+          // The redirect is how a sign-in succeeds: it goes through to the browser.
+          unstable_rethrow(error);
+          if (error instanceof SecondFactorRefused) return secondFactorAnswer(error.refusal, kind);
+          throw error;
+        }
+        // Auth.js always ends a sign-in in a redirect; reaching here means it did not.
+        throw new Error("the second-factor sign-in ended without a redirect");
+      }),
+
+    /** "Cancel": the pending sign-in and its cookie go; back to the sign-in page. */
+    // A plain form action: a failure is thrown, and the error page says it (as sign-out).
+    cancelSecondFactor: actionClient.action(
+      async () => {
+        const token = await pendingSignInToken(deps.cookies, secure());
+        if (token) await cancelPendingSignIn(deps.services().database.prisma, token);
+        await clearPendingSignInCookie(deps.cookies, secure());
+        redirect("/sign-in");
+      },
+      { throwServerError: true },
+    ),
+  };
+}
