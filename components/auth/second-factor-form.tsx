@@ -1,8 +1,11 @@
 "use client";
-// The challenge page's form (/sign-in/second-factor): one code, from the authenticator app or
-// a recovery code. A right code ends in the redirect to where the sign-in was headed; a wrong
-// one is answered here and the field is emptied for the next try; a sign-in that is over
-// (expired, or five wrong codes) leaves only "Sign in again".
+// One code, from the authenticator app or a recovery code, in two places:
+// - the challenge page (/sign-in/second-factor): finishes a held sign-in;
+// - "Confirm it's you" (/sign-in?reauth=1, `callbackUrl` given): a signed-in person proves it
+//   with a code instead of signing in again.
+// A right code ends in the redirect to where the person was headed; a wrong one is answered
+// here and the field is emptied for the next try; a sign-in that is over (expired, or five
+// wrong codes) leaves only "Sign in again".
 import Link from "next/link";
 import { useState } from "react";
 
@@ -12,13 +15,26 @@ import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { buttonClasses } from "@/components/ui/button";
-import { cancelSecondFactorAction, passSecondFactorAction } from "@/lib/actions/auth";
+import {
+  cancelSecondFactorAction,
+  confirmWithCodeAction,
+  passSecondFactorAction,
+} from "@/lib/actions/auth";
 import type { SecondFactorAnswer } from "@/lib/actions/auth/second-factor";
 
-export function SecondFactorForm({ kind }: { kind: "totp" | "recovery" }) {
+interface SecondFactorFormProps {
+  kind: "totp" | "recovery";
+  /** Confirming it's you (signed in): where to go back to. Absent: a held sign-in. */
+  callbackUrl?: string;
+}
+
+export function SecondFactorForm({ kind, callbackUrl }: SecondFactorFormProps) {
   const [answer, setAnswer] = useState<SecondFactorAnswer | null>(null);
   const form = useActionForm({
-    action: passSecondFactorAction,
+    action: (input: { kind: "totp" | "recovery"; code: string }) =>
+      callbackUrl === undefined
+        ? passSecondFactorAction(input)
+        : confirmWithCodeAction({ ...input, callbackUrl }),
     read: (data) => ({ kind, code: text(data, "code") }),
     fields: ["code"],
     // A code is typed again after a wrong one, never kept.
@@ -54,7 +70,8 @@ export function SecondFactorForm({ kind }: { kind: "totp" | "recovery" }) {
             autoComplete="one-time-code"
             pattern="[0-9 ]*"
             maxLength={8}
-            autoFocus
+            // The challenge page is only this field; on "Confirm it's you" it is one choice.
+            autoFocus={callbackUrl === undefined}
             required
             className="mt-2 block min-h-12 w-full min-w-0 rounded-control border border-muted bg-surface px-3.5 py-2 font-mono text-xl tracking-[0.3em] text-text aria-invalid:border-danger aria-invalid:ring-1 aria-invalid:ring-danger"
           />
@@ -67,7 +84,7 @@ export function SecondFactorForm({ kind }: { kind: "totp" | "recovery" }) {
             autoCapitalize="none"
             spellCheck={false}
             maxLength={24}
-            autoFocus
+            autoFocus={callbackUrl === undefined}
             required
             className="mt-2 block min-h-12 w-full min-w-0 rounded-control border border-muted bg-surface px-3.5 py-2 font-mono text-lg text-text aria-invalid:border-danger aria-invalid:ring-1 aria-invalid:ring-danger"
           />

@@ -23,6 +23,7 @@ export const signInWithProviderAction = actions.signInWithProvider;
 export const signUpAction = actions.signUp;
 export const verifyEmailAction = actions.verifyEmail;
 export const passSecondFactorAction = actions.passSecondFactor;
+export const confirmWithCodeAction = actions.confirmWithCode;
 /** "Cancel" on the challenge page, a plain form action like sign-out (it ends in a redirect). */
 export async function cancelSecondFactorAction(): Promise<void> {
   await actions.cancelSecondFactor();

@@ -25,7 +25,7 @@ import type { AuthDependencies } from "@/lib/auth/dependencies";
 import { createDeviceMemory } from "@/lib/auth/device-memory";
 import { createAuthLogger } from "@/lib/auth/malformed";
 import { passwordProvider } from "@/lib/auth/password-provider";
-import { secondFactorProvider } from "@/lib/auth/second-factor-provider";
+import { confirmIdentityProvider, secondFactorProvider } from "@/lib/auth/second-factor-provider";
 import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession } from "@/lib/auth/sessions";
@@ -63,6 +63,16 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     secureCookies,
     afterRecord,
   });
+  const confirmIdentity = confirmIdentityProvider({
+    prisma,
+    logger,
+    limiter,
+    keys: secondFactorKeys,
+    now,
+    requestContext,
+    currentSession,
+    afterRecord,
+  });
   const password = passwordProvider({
     prisma,
     logger,
@@ -82,7 +92,12 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     adapter: PrismaAdapter(prisma),
     session: { strategy: "jwt", maxAge: auth.sessionMaxAgeSeconds },
     pages: { signIn: "/sign-in", error: "/auth/error" },
-    providers: [...oauthProviders(auth), ...(auth.passwordEnabled ? [password] : []), secondFactor],
+    providers: [
+      ...oauthProviders(auth),
+      ...(auth.passwordEnabled ? [password] : []),
+      secondFactor,
+      confirmIdentity,
+    ],
     callbacks: {
       signIn: createSignInCallback({
         prisma,

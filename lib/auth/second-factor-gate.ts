@@ -17,6 +17,9 @@ export const SECOND_FACTOR_PATH = "/sign-in/second-factor";
 /** The Credentials provider that finishes a held sign-in. */
 export const SECOND_FACTOR_PROVIDER_ID = "second-factor";
 
+/** The Credentials provider behind "Confirm it's you" with a code (a signed-in browser). */
+export const CONFIRM_IDENTITY_PROVIDER_ID = "confirm-identity";
+
 /**
  * The pending sign-in's cookie. `__Host-` over HTTPS: the browser then refuses it from a
  * subdomain or a plain-HTTP page, and it can only be set for this exact host and path "/".

@@ -4,6 +4,10 @@
 // created exactly as for every other sign-in (the jwt callback: Session row, SIGN_IN event
 // and alert, device cookie). The session records the first factor as its method.
 //
+// "Confirm it's you" with a code (confirmIdentityProvider) is the same idea for a browser
+// that is signed in already: the code stands in for a full sign-in, and the session it
+// creates replaces the browser's current one with a fresh sign-in time.
+//
 // A refusal is thrown as SecondFactorRefused: the challenge page's action gets it as it is
 // (Auth.js rethrows CredentialsSignin errors in raw mode) and says what happened.
 import type { User } from "next-auth";
@@ -14,21 +18,29 @@ import { z } from "zod";
 import type { CookieJar } from "@/lib/auth/dependencies";
 import {
   clearPendingSignInCookie,
+  CONFIRM_IDENTITY_PROVIDER_ID,
   pendingSignInToken,
   SECOND_FACTOR_PROVIDER_ID,
 } from "@/lib/auth/second-factor-gate";
 import {
+  confirmIdentityWithCode,
   passSecondFactor,
+  type ConfirmIdentityResult,
   type SecondFactorKeys,
   type SecondFactorStepResult,
 } from "@/lib/auth/second-factor";
+import type { CurrentSession } from "@/lib/auth/dependencies";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
 import type { RateLimiter } from "@/lib/rate-limit/limiter";
 import type { AfterRecordHook } from "@/lib/security/events";
 
-export type SecondFactorRefusal = Exclude<SecondFactorStepResult, { status: "passed" }>;
+export type SecondFactorRefusal =
+  | Exclude<SecondFactorStepResult, { status: "passed" }>
+  | Exclude<ConfirmIdentityResult, { status: "confirmed" }>
+  /** Confirming it's you needs a signed-in browser. */
+  | { status: "signed-out" };
 
 export class SecondFactorRefused extends CredentialsSignin {
   constructor(readonly refusal: SecondFactorRefusal) {
@@ -114,4 +126,50 @@ export function secondFactorProvider(deps: SecondFactorProviderDeps) {
 export function signInMethodOf(user: User | undefined): string | null {
   const method: unknown = user && "signInMethod" in user ? user.signInMethod : undefined;
   return typeof method === "string" && method.length > 0 ? method : null;
+}
+
+export interface ConfirmIdentityProviderDeps extends Omit<
+  SecondFactorProviderDeps,
+  "cookies" | "secureCookies"
+> {
+  currentSession: () => Promise<CurrentSession | null>;
+}
+
+export function confirmIdentityProvider(deps: ConfirmIdentityProviderDeps) {
+  return Credentials({
+    id: CONFIRM_IDENTITY_PROVIDER_ID,
+    name: "Confirm it's you",
+    credentials: { kind: { type: "text" }, code: { type: "text" } },
+    async authorize(raw): Promise<SecondFactorUser> {
+      const context = await deps.requestContext();
+      // Who is confirming comes from the session cookie, never from the request's fields.
+      const session = await deps.currentSession();
+      if (!session) throw new SecondFactorRefused({ status: "signed-out" });
+      const parsed = stepInput.safeParse(raw);
+      const kind = parsed.success ? parsed.data.kind : "totp";
+      const result = await confirmIdentityWithCode(
+        {
+          db: deps.prisma,
+          limiter: deps.limiter,
+          keys: deps.keys,
+          now: deps.now,
+          afterRecord: deps.afterRecord,
+        },
+        { userId: session.userId, kind, code: parsed.success ? parsed.data.code : "", context },
+      );
+      if (result.status !== "confirmed") {
+        deps.logger.info("confirming with a code refused", {
+          status: result.status,
+          requestId: context.requestId,
+        });
+        throw new SecondFactorRefused(result);
+      }
+      // The new session keeps the method this browser signed in with.
+      const current = await deps.prisma.session.findUnique({
+        where: { id: session.sessionId },
+        select: { method: true },
+      });
+      return { id: session.userId, signInMethod: current?.method ?? "" };
+    },
+  });
 }

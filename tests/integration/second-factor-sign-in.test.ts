@@ -10,7 +10,7 @@ import { Auth, raw, skipCSRFCheck } from "@auth/core";
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
-import { createAuthConfig, type CookieJar } from "@/lib/auth/config";
+import { createAuthConfig, type CookieJar, type CurrentSession } from "@/lib/auth/config";
 import { hashPassword } from "@/lib/auth/password";
 import { findPendingSignIn, hashPendingSignInToken } from "@/lib/auth/pending-sign-in";
 import {
@@ -82,7 +82,12 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
       /** Auth.js with our configuration, for one browser, limits as given. */
       function authFor(
         client: ReturnType<typeof browser>,
-        limits: { secondFactorAccount?: RateLimitRule; limiter?: Pick<RateLimiter, "limit"> } = {},
+        limits: {
+          secondFactorAccount?: RateLimitRule;
+          limiter?: Pick<RateLimiter, "limit">;
+          /** The browser's valid session, for "Confirm it's you". */
+          currentSession?: () => Promise<CurrentSession | null>;
+        } = {},
       ) {
         const guard = testPasswordGuard(settings);
         const rateLimits = {
@@ -102,7 +107,7 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
             secondFactorKeys: keys,
           },
           requestContext: () => Promise.resolve(context),
-          currentSession: () => Promise.resolve(null),
+          currentSession: limits.currentSession ?? (() => Promise.resolve(null)),
           cookies: () => Promise.resolve(client.cookies),
           now: () => clock,
         });
@@ -454,6 +459,81 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
           code: appCode(everywhere.secret, T),
         });
         expect(afterRevoke.error?.refusal).toEqual({ status: "expired" });
+      });
+
+      describe("Confirm it's you with a code", () => {
+        /** A user signed in with password and code; their live Session row. */
+        async function signedIn() {
+          const held = await heldSignIn();
+          await held.auth.signIn("second-factor", { kind: "totp", code: appCode(held.secret, T) });
+          const [session] = await sessionsOf(held.user.id);
+          if (!session) throw new Error("not signed in");
+          const current: CurrentSession = {
+            userId: held.user.id,
+            sessionId: session.id,
+            authTime: Math.floor(+T / 1000),
+          };
+          return { ...held, session, current };
+        }
+
+        it("a current code gives the browser a fresh sign-in in place of its session", async () => {
+          const { user, secret, session, current } = await signedIn();
+          clock = new Date(+T + 30_000);
+          const client = browser();
+          const confirmed = await authFor(client, {
+            currentSession: () => Promise.resolve(current),
+          }).signIn("confirm-identity", { kind: "totp", code: appCode(secret, clock) });
+          expect(confirmed.error).toBeNull();
+          expect(confirmed.redirect).toBe(`${APP_URL}/account`);
+          expect(client.jar.has(SESSION_COOKIE)).toBe(true);
+          const sessions = await sessionsOf(user.id);
+          // The old row is gone (this browser's cookie was replaced); the new one keeps the
+          // method the browser signed in with.
+          expect(sessions.map((row) => row.id)).not.toContain(session.id);
+          expect(sessions).toMatchObject([{ method: "password", revokedAt: null }]);
+        });
+
+        it("a wrong or spent code is refused and recorded; nothing changes", async () => {
+          const { user, secret, session, current } = await signedIn();
+          const auth = authFor(browser(), { currentSession: () => Promise.resolve(current) });
+          const spent = await auth.signIn("confirm-identity", {
+            kind: "totp",
+            code: appCode(secret, T),
+          });
+          expect(spent.error?.refusal).toEqual({ status: "wrong-code", reused: true });
+          const wrong = await auth.signIn("confirm-identity", {
+            kind: "totp",
+            code: wrongCode(secret, T),
+          });
+          expect(wrong.error?.refusal).toEqual({ status: "wrong-code", reused: false });
+          expect((await sessionsOf(user.id)).map((row) => row.id)).toEqual([session.id]);
+          expect(
+            (await eventsOf(user.id)).filter(([type]) => type === "SECOND_FACTOR_FAILED"),
+          ).toEqual([
+            [
+              "SECOND_FACTOR_FAILED",
+              null,
+              "authenticator code already used (confirming it was you)",
+            ],
+            ["SECOND_FACTOR_FAILED", null, "authenticator code wrong (confirming it was you)"],
+          ]);
+        });
+
+        it("needs a signed-in browser, and an account with an authenticator app", async () => {
+          const { secret } = await signedIn();
+          const signedOut = await authFor(browser()).signIn("confirm-identity", {
+            kind: "totp",
+            code: appCode(secret, new Date(+T + 30_000)),
+          });
+          expect(signedOut.error?.refusal).toEqual({ status: "signed-out" });
+
+          const { user } = await passwordUser();
+          const withoutApp = await authFor(browser(), {
+            currentSession: () =>
+              Promise.resolve({ userId: user.id, sessionId: "none", authTime: null }),
+          }).signIn("confirm-identity", { kind: "totp", code: "123456" });
+          expect(withoutApp.error?.refusal).toEqual({ status: "not-enabled" });
+        });
       });
     });
   },

@@ -12,6 +12,8 @@ import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
 import { ProviderSetupNote } from "@/components/dev/provider-setup-note";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { getServices } from "@/lib/root";
+import { requiresSecondFactor } from "@/lib/auth/second-factor";
+import { SecondFactorForm } from "@/components/auth/second-factor-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -36,6 +38,12 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   const reauth = searchParam(params, "reauth") === "1" && Boolean(session?.user);
   if (session?.user && !reauth) redirect(callbackUrl);
 
+  // Confirming it's you: a code from the authenticator app does instead of a full sign-in.
+  const withCode =
+    reauth && session?.user?.id
+      ? await requiresSecondFactor(getServices().database.prisma, session.user.id)
+      : false;
+
   const providers = configuredProviders(settings.auth);
   const setupNote = reauth ? null : providerSetupNote(settings);
   const passwordEnabled = settings.auth.passwordEnabled;
@@ -53,8 +61,9 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       </h1>
       {reauth ? (
         <p className="mt-3 text-muted">
-          That change needs a recent sign-in. Sign in again with any method linked to your account,
-          and we will take you back.
+          {withCode
+            ? "That change needs a recent sign-in. Enter a code from your authenticator app, or sign in again with any method linked to your account, and we will take you back."
+            : "That change needs a recent sign-in. Sign in again with any method linked to your account, and we will take you back."}
         </p>
       ) : providers.length > 0 ? (
         <p className="mt-3 text-muted">
@@ -90,8 +99,22 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
         </div>
       ) : null}
 
+      {withCode ? (
+        <section aria-labelledby="confirm-with-code" className="mt-8">
+          <h2 id="confirm-with-code" className="mb-4 text-xl font-bold">
+            With your authenticator app
+          </h2>
+          <SecondFactorForm kind="totp" callbackUrl={callbackUrl} />
+          <div className="my-8 flex items-center gap-4 text-sm font-semibold text-muted">
+            <span aria-hidden="true" className="h-px flex-1 bg-border" />
+            <span>or sign in again</span>
+            <span aria-hidden="true" className="h-px flex-1 bg-border" />
+          </div>
+        </section>
+      ) : null}
+
       {providers.length > 0 ? (
-        <div className="mt-8">
+        <div className={withCode ? "" : "mt-8"}>
           <ProviderButtons providers={providers} callbackUrl={callbackUrl} />
         </div>
       ) : null}
@@ -109,7 +132,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       ) : null}
 
       {passwordEnabled ? (
-        <div className={providers.length > 0 ? "" : "mt-8"}>
+        <div className={providers.length > 0 || withCode ? "" : "mt-8"}>
           <PasswordSignInForm
             callbackUrl={callbackUrl}
             email={reauth ? (session?.user?.email ?? undefined) : undefined}

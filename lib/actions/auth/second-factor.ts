@@ -1,17 +1,23 @@
 // The challenge page's actions (/sign-in/second-factor): finish a held sign-in with a code
-// from the authenticator app or a recovery code, or give it up. Finishing goes through
+// from the authenticator app or a recovery code, or give it up. And "Confirm it's you" with
+// a code (/sign-in?reauth=1), for a signed-in person with an authenticator app. Finishing goes through
 // Auth.js (the "second-factor" provider), which creates the session and redirects to where
 // the sign-in was headed; every refusal is an answer the page shows, never an exception.
 import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 
 import { createActionClient } from "@/lib/actions/clients";
-import type { AuthActionDependencies } from "@/lib/actions/auth/shared";
+import {
+  callbackUrlSchema,
+  redirectTarget,
+  type AuthActionDependencies,
+} from "@/lib/actions/auth/shared";
 import type { CookieJar } from "@/lib/auth/dependencies";
 import { cancelPendingSignIn, findPendingSignIn } from "@/lib/auth/pending-sign-in";
 import {
   clearPendingSignInCookie,
   pendingSignInToken,
+  CONFIRM_IDENTITY_PROVIDER_ID,
   SECOND_FACTOR_PROVIDER_ID,
 } from "@/lib/auth/second-factor-gate";
 import { SecondFactorRefused, type SecondFactorRefusal } from "@/lib/auth/second-factor-provider";
@@ -33,6 +39,9 @@ export const SECOND_FACTOR_MESSAGES = {
   ended: "Too many wrong codes. For your safety this sign-in was stopped. Please sign in again.",
   keyUnreadable:
     "We can't check codes for this account right now. Use a recovery code, or contact the people who run this site.",
+  notEnabled:
+    "Two-step verification is off for this account. Confirm it's you with another way to sign in.",
+  signedOut: "You're signed out. Please sign in again.",
 } as const;
 
 const input = z.object({
@@ -53,6 +62,9 @@ function wrongCodeMessage(
       : refusal.reused
         ? "That recovery code was already used. Each one works once."
         : "That recovery code did not match.";
+  // At a held sign-in, five wrong codes end it: say how many are left. ("Confirm it's you"
+  // has no such count; its limits are the code budgets.)
+  if (!("attemptsLeft" in refusal)) return first;
   const left = refusal.attemptsLeft === 1 ? "1 try left" : `${refusal.attemptsLeft} tries left`;
   return `${first} (${left}.)`;
 }
@@ -78,6 +90,10 @@ export function secondFactorAnswer(
       };
     case "key-unreadable":
       return { message: SECOND_FACTOR_MESSAGES.keyUnreadable, restart: false };
+    case "not-enabled":
+      return { message: SECOND_FACTOR_MESSAGES.notEnabled, restart: true };
+    case "signed-out":
+      return { message: SECOND_FACTOR_MESSAGES.signedOut, restart: true };
   }
 }
 
@@ -112,6 +128,27 @@ export function createSecondFactorActions(deps: SecondFactorActionDependencies) 
         }
         // Auth.js always ends a sign-in in a redirect; reaching here means it did not.
         throw new Error("the second-factor sign-in ended without a redirect");
+      }),
+
+    /**
+     * "Confirm it's you" with a code: a fresh sign-in time for this browser, then back to
+     * where the person was (a redirect), or the answer why not.
+     */
+    confirmWithCode: actionClient
+      .inputSchema(input.extend({ callbackUrl: callbackUrlSchema }))
+      .action(async ({ parsedInput: { kind, code, callbackUrl } }): Promise<SecondFactorAnswer> => {
+        try {
+          await deps.signIn(CONFIRM_IDENTITY_PROVIDER_ID, {
+            kind,
+            code,
+            redirectTo: redirectTarget(deps, callbackUrl),
+          });
+        } catch (error) {
+          unstable_rethrow(error);
+          if (error instanceof SecondFactorRefused) return secondFactorAnswer(error.refusal, kind);
+          throw error;
+        }
+        throw new Error("confirming with a code ended without a redirect");
       }),
 
     /** "Cancel": the pending sign-in and its cookie go; back to the sign-in page. */

@@ -19,6 +19,7 @@ import type { NormalizedProfile } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import {
+  CONFIRM_IDENTITY_PROVIDER_ID,
   holdForSecondFactor,
   SECOND_FACTOR_PROVIDER_ID,
   type SecondFactorGateDeps,
@@ -104,8 +105,13 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
 
   return async ({ user, account, credentials }) => {
     if (!account) return true;
-    // The second step itself: its provider checked the code.
-    if (account.provider === SECOND_FACTOR_PROVIDER_ID) return true;
+    // The second step itself, or "Confirm it's you" with a code: their providers checked it.
+    if (
+      account.provider === SECOND_FACTOR_PROVIDER_ID ||
+      account.provider === CONFIRM_IDENTITY_PROVIDER_ID
+    ) {
+      return true;
+    }
     if (account.provider === PASSWORD_PROVIDER_ID) {
       return user.id ? hold(user.id, PASSWORD_PROVIDER_ID, credentials) : true;
     }

@@ -21,6 +21,8 @@
 //   requiresSecondFactor(db, userId) → boolean (a confirmed app: sign-in asks for a code)
 //   passSecondFactor({ db, limiter, keys, now, afterRecord }, { token, kind, code, context })
 //     → passed | wrong-code | ended | expired | limited | key-unreadable (sign-in-step.ts)
+//   confirmIdentityWithCode(deps, { userId, kind, code, context })
+//     → confirmed | wrong-code | limited | not-enabled | key-unreadable ("Confirm it's you")
 export {
   confirmTotpEnrolment,
   disableTotp,
@@ -46,7 +48,9 @@ export {
 } from "@/lib/auth/second-factor/recovery-codes";
 export { normalizeTotpCode } from "@/lib/auth/second-factor/totp";
 export {
+  confirmIdentityWithCode,
   passSecondFactor,
+  type ConfirmIdentityResult,
   type SecondFactorKind,
   type SecondFactorStepResult,
 } from "@/lib/auth/second-factor/sign-in-step";

@@ -16,7 +16,7 @@ import {
   findPendingSignIn,
   recordWrongSecondFactor,
 } from "@/lib/auth/pending-sign-in";
-import { verifyTotpCode } from "@/lib/auth/second-factor/authenticator";
+import { requiresSecondFactor, verifyTotpCode } from "@/lib/auth/second-factor/authenticator";
 import type { SecondFactorKeys } from "@/lib/auth/second-factor/keys";
 import { redeemRecoveryCode } from "@/lib/auth/second-factor/recovery-codes";
 import type { RateLimiter } from "@/lib/rate-limit/limiter";
@@ -69,52 +69,34 @@ export async function passSecondFactor(
   deps: SecondFactorStepDeps,
   input: SecondFactorStepInput,
 ): Promise<SecondFactorStepResult> {
-  const { db, keys } = deps;
   const { token, context } = input;
-  const pending = await findPendingSignIn(db, token, deps.now());
+  const pending = await findPendingSignIn(deps.db, token, deps.now());
   if (!pending || typeof token !== "string") return { status: "expired" };
   const { userId } = pending;
 
-  // Both budgets are always counted, so the answer does not depend on which one is spent.
-  const decisions = await Promise.all([
-    deps.limiter.limit("secondFactorAccount", userId),
-    deps.limiter.limit("secondFactorIp", context.ip ?? "unknown"),
-  ]);
-  const refused = decisions.filter((decision) => !decision.allowed);
-  if (refused.length > 0) {
-    return {
-      status: "limited",
-      reason: refused.some((decision) => decision.failure === "closed") ? "unavailable" : "limited",
-      retryAfterSeconds: Math.max(...refused.map((decision) => decision.retryAfterSeconds)),
-    };
-  }
+  const limited = await codeBudget(deps, userId, context);
+  if (limited) return limited;
 
-  const now = deps.now();
-  const attempt = { userId, method: pending.method, kind: input.kind, context };
-  let recoveryCodesLeft: number | null = null;
-  if (input.kind === "totp") {
-    const checked = await verifyTotpCode(db, { userId, code: input.code, now, keys });
-    if (checked.status === "key-unreadable") return checked;
-    if (checked.status === "not-enabled") return { status: "expired" };
-    if (checked.status !== "accepted") {
-      return wrongCode(deps, token, attempt, checked.status === "reused");
-    }
-  } else {
-    const redeemed = await redeemRecoveryCode(db, {
+  const checked = await checkCode(deps, { userId, kind: input.kind, code: input.code, context });
+  if (checked.status === "key-unreadable") return checked;
+  if (checked.status === "not-enabled") return { status: "expired" };
+  if (checked.status === "wrong") {
+    const counted = await recordWrongSecondFactor(deps.db, token, deps.now());
+    const ended = counted.status === "ended";
+    await recordWrongCode(deps, {
       userId,
-      code: input.code,
-      now,
-      keys,
+      method: pending.method,
+      detail: `${codeName(input.kind)} ${checked.reused ? "already used" : "wrong"}${
+        ended ? "; the sign-in was ended" : ""
+      }`,
       context,
-      afterRecord: deps.afterRecord,
     });
-    if (redeemed.status !== "accepted") {
-      return wrongCode(deps, token, attempt, redeemed.status === "used");
-    }
-    recoveryCodesLeft = redeemed.codesLeft;
+    return counted.status === "ended"
+      ? { status: "ended" }
+      : { status: "wrong-code", attemptsLeft: counted.attemptsLeft, reused: checked.reused };
   }
 
-  const completed = await completePendingSignIn(db, token, deps.now());
+  const completed = await completePendingSignIn(deps.db, token, deps.now());
   // A rival request with another right code (or the clock) got there first.
   if (!completed) return { status: "expired" };
   return {
@@ -122,33 +104,118 @@ export async function passSecondFactor(
     userId,
     method: completed.method,
     returnTo: completed.returnTo,
-    recoveryCodesLeft,
+    recoveryCodesLeft: checked.recoveryCodesLeft,
   };
 }
 
-async function wrongCode(
+export type ConfirmIdentityResult =
+  | { status: "confirmed"; recoveryCodesLeft: number | null }
+  | { status: "wrong-code"; reused: boolean }
+  | { status: "limited"; reason: "limited" | "unavailable"; retryAfterSeconds: number }
+  /** No confirmed authenticator app on the account: confirm with a full sign-in. */
+  | { status: "not-enabled" }
+  | { status: "key-unreadable" };
+
+/**
+ * "Confirm it's you" with a code instead of a full sign-in (lib/auth/recent-sign-in.ts): the
+ * signed-in user proves they still hold their second factor. Same budgets and one-use rules
+ * as at sign-in; a wrong code is recorded (and alerted) the same way, since it may be
+ * someone holding a stolen session.
+ */
+export async function confirmIdentityWithCode(
   deps: SecondFactorStepDeps,
-  token: string,
-  attempt: { userId: string; method: string; kind: SecondFactorKind; context: EventContext },
-  reused: boolean,
-): Promise<SecondFactorStepResult> {
+  input: { userId: string; kind: SecondFactorKind; code: unknown; context: EventContext },
+): Promise<ConfirmIdentityResult> {
+  const limited = await codeBudget(deps, input.userId, input.context);
+  if (limited) return limited;
+  const checked = await checkCode(deps, input);
+  if (checked.status === "accepted") {
+    return { status: "confirmed", recoveryCodesLeft: checked.recoveryCodesLeft };
+  }
+  if (checked.status !== "wrong") return checked;
+  await recordWrongCode(deps, {
+    userId: input.userId,
+    method: null,
+    detail: `${codeName(input.kind)} ${checked.reused ? "already used" : "wrong"} (confirming it was you)`,
+    context: input.context,
+  });
+  return { status: "wrong-code", reused: checked.reused };
+}
+
+const codeName = (kind: SecondFactorKind) =>
+  kind === "totp" ? "authenticator code" : "recovery code";
+
+/** Both budgets are always counted, so the answer does not depend on which one is spent. */
+async function codeBudget(
+  deps: SecondFactorStepDeps,
+  userId: string,
+  context: EventContext,
+): Promise<Extract<SecondFactorStepResult, { status: "limited" }> | null> {
+  const decisions = await Promise.all([
+    deps.limiter.limit("secondFactorAccount", userId),
+    deps.limiter.limit("secondFactorIp", context.ip ?? "unknown"),
+  ]);
+  const refused = decisions.filter((decision) => !decision.allowed);
+  if (refused.length === 0) return null;
+  return {
+    status: "limited",
+    reason: refused.some((decision) => decision.failure === "closed") ? "unavailable" : "limited",
+    retryAfterSeconds: Math.max(...refused.map((decision) => decision.retryAfterSeconds)),
+  };
+}
+
+type CodeCheck =
+  | { status: "accepted"; recoveryCodesLeft: number | null }
+  /** `reused`: a right code already spent (a TOTP step, or a used recovery code). */
+  | { status: "wrong"; reused: boolean }
+  | { status: "not-enabled" }
+  | { status: "key-unreadable" };
+
+/** A TOTP code (accepted once: its step is spent) or a recovery code (spent, and recorded). */
+async function checkCode(
+  deps: SecondFactorStepDeps,
+  input: { userId: string; kind: SecondFactorKind; code: unknown; context: EventContext },
+): Promise<CodeCheck> {
+  const { db, keys } = deps;
+  const { userId } = input;
   const now = deps.now();
-  const counted = await recordWrongSecondFactor(deps.db, token, now);
+  if (input.kind === "totp") {
+    const checked = await verifyTotpCode(db, { userId, code: input.code, now, keys });
+    if (checked.status === "accepted") return { status: "accepted", recoveryCodesLeft: null };
+    if (checked.status === "not-enabled" || checked.status === "key-unreadable") return checked;
+    return { status: "wrong", reused: checked.status === "reused" };
+  }
+  // Recovery codes open nothing without a confirmed app (redeemRecoveryCode checks it too).
+  if (!(await requiresSecondFactor(db, userId))) return { status: "not-enabled" };
+  const redeemed = await redeemRecoveryCode(db, {
+    userId,
+    code: input.code,
+    now,
+    keys,
+    context: input.context,
+    afterRecord: deps.afterRecord,
+  });
+  if (redeemed.status === "accepted") {
+    return { status: "accepted", recoveryCodesLeft: redeemed.codesLeft };
+  }
+  return { status: "wrong", reused: redeemed.status === "used" };
+}
+
+/** SECOND_FACTOR_FAILED, which alerts the owner: whoever typed it had a first factor. */
+async function recordWrongCode(
+  deps: SecondFactorStepDeps,
+  failure: { userId: string; method: string | null; detail: string; context: EventContext },
+): Promise<void> {
   await recordSecurityEvent(
     deps.db,
     {
-      userId: attempt.userId,
+      userId: failure.userId,
       type: "SECOND_FACTOR_FAILED",
-      method: attempt.method,
-      detail: `${attempt.kind === "totp" ? "authenticator" : "recovery"} code ${reused ? "already used" : "wrong"}${
-        counted.status === "ended" ? "; the sign-in was ended" : ""
-      }`,
-      at: now,
-      ...attempt.context,
+      method: failure.method,
+      detail: failure.detail,
+      at: deps.now(),
+      ...failure.context,
     },
     { afterRecord: deps.afterRecord },
   );
-  return counted.status === "ended"
-    ? { status: "ended" }
-    : { status: "wrong-code", attemptsLeft: counted.attemptsLeft, reused };
 }
