@@ -37,7 +37,8 @@ export default async function SecondFactorPage({ searchParams }: SecondFactorPag
     return (
       <>
         <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
-          This sign-in has ended
+          {/* A non-breaking hyphen: "sign-" / "in" split over two lines on a phone. */}
+          This sign‑in has ended
         </h1>
         <p className="mt-4 text-lg text-pretty">
           It expired, was already finished, or was stopped after too many wrong codes. Nothing was
@@ -61,7 +62,11 @@ export default async function SecondFactorPage({ searchParams }: SecondFactorPag
           : "Open your authenticator app and enter the 6-digit code it shows for Gatehouse."}
       </p>
       <div className="mt-8">
-        <SecondFactorForm kind={recovery ? "recovery" : "totp"} />
+        {/* Keyed by kind: switching starts a fresh form, not the other one's answer. */}
+        <SecondFactorForm
+          key={recovery ? "recovery" : "totp"}
+          kind={recovery ? "recovery" : "totp"}
+        />
       </div>
       <div className="mt-6 flex flex-col items-start gap-4">
         <Link
