@@ -132,6 +132,10 @@ function baseTitle(event: DescribableEvent): string {
       return "New recovery codes created";
     case "RECOVERY_CODE_USED":
       return "Recovery code used";
+    case "PASSKEY_ADDED":
+      return "Passkey added";
+    case "PASSKEY_REMOVED":
+      return "Passkey removed";
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

@@ -28,6 +28,10 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   "TOTP_DISABLED",
   "RECOVERY_CODES_REGENERATED",
   "RECOVERY_CODE_USED",
+  // A passkey is a way in that needs neither the password nor the email: one added from a
+  // stolen session outlives that session, so the owner hears of it at once; and one removed.
+  "PASSKEY_ADDED",
+  "PASSKEY_REMOVED",
 ]);
 
 export interface AlertEvent {
@@ -67,6 +71,10 @@ function headline(event: AlertEvent): string {
       return "New recovery codes were created for your account. The earlier ones no longer work.";
     case "RECOVERY_CODE_USED":
       return "A recovery code was used on your account instead of a code from your authenticator app.";
+    case "PASSKEY_ADDED":
+      return "A passkey was added to your account: it can now be used to sign in.";
+    case "PASSKEY_REMOVED":
+      return "A passkey was removed from your account.";
     default:
       return "Something changed on your account.";
   }

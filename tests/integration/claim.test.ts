@@ -1,11 +1,12 @@
 // The claim rule (lib/auth/claim.ts) against freshly migrated databases, PostgreSQL and
 // PGlite: an account set up by someone who typed another person's email — password, a
 // second identity, a Telegram chat with alerts queued and sent, a pending link token, an
-// email token, sessions, an authenticator app with its recovery codes — is claimed by the email's verified owner. Every model is checked
-// against the rule (the checks are typed over Prisma's model list: a new model does not
-// compile here until it is checked), and a bystander with the same kinds of rows keeps all
-// of them.
-import { randomBytes } from "node:crypto";
+// email token, sessions, an authenticator app with its recovery codes, a passkey and a
+// passkey registration under way — is claimed by the email's verified owner. Every model
+// is checked against the rule (the checks are typed over Prisma's model list: a new model
+// does not compile here until it is checked), and a bystander with the same kinds of rows
+// keeps all of them.
+import { createHash, randomBytes } from "node:crypto";
 
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
@@ -149,6 +150,31 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         keys,
       });
+      // A passkey, and a registration of another one under way.
+      await prisma().passkey.create({
+        data: {
+          userId: user.id,
+          credentialId: randomBytes(16).toString("base64url"),
+          publicKey: new Uint8Array(randomBytes(77)),
+          deviceType: "MULTI_DEVICE",
+          backedUp: true,
+          userHandle: randomBytes(32).toString("base64url"),
+          aaguid: "00000000-0000-0000-0000-000000000000",
+          name: "Squatter's phone",
+          createdAt: T0,
+        },
+      });
+      await prisma().webAuthnChallenge.create({
+        data: {
+          idHash: createHash("sha256").update(unique("challenge")).digest("hex"),
+          purpose: "register",
+          challenge: randomBytes(32).toString("base64url"),
+          userId: user.id,
+          userHandle: randomBytes(32).toString("base64url"),
+          createdAt: T0,
+          expiresAt: new Date(T.getTime() + 3.6e6),
+        },
+      });
       return { user, sessions, emailLinks };
     }
 
@@ -179,6 +205,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         recoveryCodes: await prisma().recoveryCode.findMany({
           where: { userId },
           orderBy: { id: "asc" },
+        }),
+        passkeys: await prisma().passkey.findMany({ where: { userId }, orderBy: { id: "asc" } }),
+        webAuthnChallenges: await prisma().webAuthnChallenge.findMany({
+          where: { userId },
+          orderBy: { idHash: "asc" },
         }),
       };
     }
@@ -286,6 +317,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
               "pre-registration takeover protection: password set before the email was proven",
             ],
             [
+              "PASSKEY_REMOVED",
+              "passkey",
+              "pre-registration takeover protection: passkey added before the email was proven",
+            ],
+            [
               "TOTP_DISABLED",
               null,
               "pre-registration takeover protection: authenticator app set up before the email was proven",
@@ -334,12 +370,25 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           expect(after.recoveryCodes).toEqual([]);
           expect(bystanderBefore.recoveryCodes).toHaveLength(10);
         },
+        Passkey: () => {
+          expect(CLAIM_RULE.Passkey).toBe("delete");
+          expect(before.passkeys).toHaveLength(1);
+          expect(after.passkeys).toEqual([]);
+          expect(bystanderBefore.passkeys).toHaveLength(1);
+        },
+        WebAuthnChallenge: () => {
+          expect(CLAIM_RULE.WebAuthnChallenge).toBe("delete");
+          expect(before.webAuthnChallenges.map((c) => c.purpose)).toEqual(["register"]);
+          expect(after.webAuthnChallenges).toEqual([]);
+          expect(bystanderBefore.webAuthnChallenges).toHaveLength(1);
+        },
       };
       for (const check of Object.values(checks)) check();
       expect(queued).toEqual([
         "TELEGRAM_UNLINKED",
         "ACCOUNT_UNLINKED",
         "PASSWORD_REMOVED",
+        "PASSKEY_REMOVED",
         "TOTP_DISABLED",
         "SESSION_REVOKED",
         "ACCOUNT_LINKED",

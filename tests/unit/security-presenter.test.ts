@@ -138,6 +138,15 @@ describe("describeEventTitle", () => {
       "New recovery codes created",
     ],
     ["RECOVERY_CODE_USED", null, "9 codes left", "Recovery code used"],
+    ["PASSKEY_ADDED", "passkey", "multi-device passkey", "Passkey added"],
+    ["PASSKEY_REMOVED", "passkey", "removed from the account page", "Passkey removed"],
+    [
+      "PASSKEY_REMOVED",
+      "passkey",
+      "pre-registration takeover protection: passkey added before the email was proven",
+      "Passkey removed when you claimed your email",
+    ],
+    ["SIGN_IN", "passkey", null, "Signed in with a passkey"],
     [
       "TOTP_DISABLED",
       null,
@@ -199,6 +208,8 @@ describe("describeEventTitle", () => {
       TOTP_DISABLED: true,
       RECOVERY_CODES_REGENERATED: true,
       RECOVERY_CODE_USED: true,
+      PASSKEY_ADDED: true,
+      PASSKEY_REMOVED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });
