@@ -6,7 +6,7 @@
 // is checked against the rule (the checks are typed over Prisma's model list: a new model
 // does not compile here until it is checked), and a bystander with the same kinds of rows
 // keeps all of them.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
@@ -14,6 +14,13 @@ import { describe, expect, inject, it } from "vitest";
 import { CLAIM_RULE } from "@/lib/auth/claim";
 import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
 import { consumeEmailToken, EMAIL_TOKEN_KINDS, issueEmailToken } from "@/lib/auth/email-tokens";
+import {
+  finishPasskeyRegistration,
+  finishPasskeySignIn,
+  relyingParty,
+  startPasskeyRegistration,
+  startPasskeySignIn,
+} from "@/lib/auth/passkeys";
 import {
   confirmTotpEnrolment,
   createSecondFactorKeys,
@@ -28,6 +35,7 @@ import { alertHook } from "@/lib/telegram/outbox";
 import { createLinkToken } from "@/lib/telegram/link-tokens";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { createSoftAuthenticator } from "@/tests/support/soft-authenticator";
 
 const serverUrl = inject("databaseUrl");
 const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
@@ -36,6 +44,8 @@ const T = new Date("2026-06-01T10:00:00.000Z");
 const lifetimes = { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 7_200, CHANGE_EMAIL: 86_400 };
 const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
 const keys = createSecondFactorKeys("c".repeat(43));
+const rp = relyingParty("https://gatehouse.example", "Gatehouse");
+const origin = rp.origin;
 
 describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
   describe.runIf(backend.available)("claiming an account whose email was never proven", () => {
@@ -150,32 +160,25 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         keys,
       });
-      // A passkey, and a registration of another one under way.
-      await prisma().passkey.create({
-        data: {
-          userId: user.id,
-          credentialId: randomBytes(16).toString("base64url"),
-          publicKey: new Uint8Array(randomBytes(77)),
-          deviceType: "MULTI_DEVICE",
-          backedUp: true,
-          userHandle: randomBytes(32).toString("base64url"),
-          aaguid: "00000000-0000-0000-0000-000000000000",
-          name: "Squatter's phone",
-          createdAt: T0,
-        },
+      // A passkey, and a second registration started and not finished.
+      const authenticator = createSoftAuthenticator();
+      const started = await startPasskeyRegistration(prisma(), {
+        userId: user.id,
+        rp,
+        now: T0,
+        ttlSeconds: 7_200,
       });
-      await prisma().webAuthnChallenge.create({
-        data: {
-          idHash: createHash("sha256").update(unique("challenge")).digest("hex"),
-          purpose: "register",
-          challenge: randomBytes(32).toString("base64url"),
-          userId: user.id,
-          userHandle: randomBytes(32).toString("base64url"),
-          createdAt: T0,
-          expiresAt: new Date(T.getTime() + 3.6e6),
-        },
+      if (started.status !== "started") throw new Error(`passkey ${started.status}`);
+      const added = await finishPasskeyRegistration(prisma(), {
+        userId: user.id,
+        challengeId: started.challengeId,
+        response: authenticator.register(started.options, { origin }),
+        rp,
+        now: T0,
       });
-      return { user, sessions, emailLinks };
+      if (added.status !== "added") throw new Error(`passkey ${added.status}`);
+      await startPasskeyRegistration(prisma(), { userId: user.id, rp, now: T0, ttlSeconds: 7_200 });
+      return { user, sessions, emailLinks, authenticator };
     }
 
     async function snapshot(userId: string, email: string) {
@@ -216,8 +219,10 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
 
     it("strips the account back to the claimant, model by model, and leaves a bystander alone", async () => {
       const email = `${unique("victim")}@example.com`;
-      const { user, sessions, emailLinks } = await fullySetUp(email);
+      const { user, sessions, emailLinks, authenticator } = await fullySetUp(email);
       const before = await snapshot(user.id, email);
+      // A sign-in ceremony under way belongs to no account yet: the claim leaves it alone.
+      const signInCeremony = await startPasskeySignIn(prisma(), { rp, now: T0, ttlSeconds: 7_200 });
       const bystanderEmail = `${unique("bystander")}@example.com`;
       const bystander = await fullySetUp(bystanderEmail);
       const bystanderBefore = await snapshot(bystander.user.id, bystanderEmail);
@@ -415,6 +420,17 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         totp: true,
         recoveryCodesLeft: 9,
       });
+
+      // The squatter's passkey no longer signs in, with the sign-in ceremony that was under
+      // way during the claim.
+      await expect(
+        finishPasskeySignIn(prisma(), {
+          challengeId: signInCeremony.challengeId,
+          response: authenticator.authenticate(signInCeremony.options, { origin }),
+          rp,
+          now: T,
+        }),
+      ).resolves.toEqual({ status: "unknown-credential" });
 
       // The squatter's reset link is dead; the bystander's still works.
       await expect(
