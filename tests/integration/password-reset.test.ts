@@ -235,6 +235,30 @@ describe.each(backends)("forgot password and reset on $name", (backend) => {
         expect(await prisma().emailToken.count({ where: { userId: user.id } })).toBe(0);
       });
 
+      it("names passkeys among the ways an account without a password signs in", async () => {
+        const email = unique("passkey");
+        const user = await account(email, { password: false, providers: ["google"] });
+        await prisma().passkey.create({
+          data: {
+            userId: user.id,
+            credentialId: randomBytes(16).toString("base64url"),
+            publicKey: new Uint8Array([0xa5]),
+            deviceType: "MULTI_DEVICE",
+            backedUp: true,
+            userHandle: randomBytes(32).toString("base64url"),
+            aaguid: "00000000-0000-0000-0000-000000000000",
+            name: "Phone",
+          },
+        });
+        const h = harness();
+        await h.actions.forgotPassword({ email });
+        await h.afterAnswer();
+        const rows = await outboxOf(user.id);
+        expect(rows.map((row) => row.payload)).toEqual([
+          { to: email, data: { methods: ["Google", "a passkey"] } },
+        ]);
+      });
+
       it("refuses a mail over the address's budget before doing anything, and a bad address at its field", async () => {
         const email = unique("bombed");
         const user = await account(email);
