@@ -331,6 +331,15 @@ const variables = z.object({
   /** Second-factor codes per client IP (IPv6: per /64). */
   RATE_LIMIT_SECOND_FACTOR_IP: rateLimit.default({ limit: 30, windowMs: 900_000 }),
 
+  // Passkeys (lib/auth/passkeys; docs/passkeys.md). The relying party (RP ID and origin) is
+  // APP_URL's and nothing else's.
+  /**
+   * How long adding a passkey or signing in with one may take, in seconds: the challenge's
+   * life, and the browser's timeout for the dialog. Long enough to find a security key or
+   * a phone; short, because an unused challenge is a row waiting to be swept.
+   */
+  PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 900).default(300),
+
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 
@@ -500,6 +509,8 @@ export interface Settings {
     recentSignInMaxAgeSeconds: number;
     /** How long a sign-in waits for its second factor (the pending sign-in's life). */
     pendingSignInTtlSeconds: number;
+    /** How long a passkey ceremony (adding one, signing in with one) may take. */
+    passkeyChallengeTtlSeconds: number;
     deviceCookieMaxAgeSeconds: number;
   };
   database: DatabaseSettings;
@@ -588,6 +599,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
       pendingSignInTtlSeconds: v.PENDING_SIGN_IN_TTL_SECONDS,
+      passkeyChallengeTtlSeconds: v.PASSKEY_CHALLENGE_TTL_SECONDS,
       deviceCookieMaxAgeSeconds: v.DEVICE_COOKIE_MAX_AGE_DAYS * 86_400,
     },
     database: databaseSettings(v),

@@ -32,8 +32,14 @@ export const OAUTH_PROVIDER_NAME = Object.fromEntries(
  *  recorded in security events. */
 export const PASSWORD_PROVIDER_ID = "password";
 
+/** The passkey method's id: the Credentials-style provider's id (lib/auth/passkeys) and
+ *  the method recorded in security events. */
+export const PASSKEY_PROVIDER_ID = "passkey";
+
 const OTHER_METHODS = [
   { id: PASSWORD_PROVIDER_ID, name: "email and password" },
+  // "Signed in with a passkey", "New sign-in to your account with a passkey."
+  { id: PASSKEY_PROVIDER_ID, name: "a passkey" },
   { id: "telegram", name: "Telegram" },
 ] as const;
 

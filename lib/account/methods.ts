@@ -1,7 +1,9 @@
 // Sign-in methods of one account: the linked identities and the password. Linking happens
-// in the OAuth callback (lib/auth/identity.ts); this module removes.
+// in the OAuth callback (lib/auth/identity.ts); this module removes. The last-method guard
+// counts every way in, passkeys included (lib/auth/ways-in.ts).
 import { AccountError } from "@/lib/account/errors";
 import { lockUser } from "@/lib/auth/user-lock";
+import { countSignInMethods } from "@/lib/auth/ways-in";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   recordSecurityEvent,
@@ -9,22 +11,6 @@ import {
   type DbClient,
   type EventContext,
 } from "@/lib/security/events";
-
-/** How many ways the user can sign in: identities, plus the password when it has an email. */
-export async function countSignInMethods(tx: DbClient, userId: string): Promise<number> {
-  const user = await tx.user.findUnique({
-    where: { id: userId },
-    select: {
-      email: true,
-      password: { select: { userId: true } },
-      _count: { select: { accounts: true } },
-    },
-  });
-  if (!user) return 0;
-  // A password without an email cannot be used: sign-in asks for both.
-  const password = user.password !== null && user.email !== null ? 1 : 0;
-  return user._count.accounts + password;
-}
 
 /** Whether the user already has an identity at `provider` (one per provider and user). */
 export async function hasLinkedProvider(

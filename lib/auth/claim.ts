@@ -25,6 +25,7 @@ import {
   type AfterRecordHook,
   type EventContext,
 } from "@/lib/security/events";
+import { PASSKEY_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 /** What the claim does to a model's rows. */
 export type ClaimTreatment =
@@ -64,6 +65,10 @@ export const CLAIM_RULE = {
   RecoveryCode: "delete",
   // A sign-in the previous holder started and has yet to finish with their second factor.
   PendingSignIn: "delete",
+  // A passkey the previous holder added is a way in that needs no email at all; a
+  // registration they started would add one.
+  Passkey: "delete",
+  WebAuthnChallenge: "delete",
 } as const satisfies Record<Prisma.ModelName, ClaimTreatment>;
 
 export { CLAIM_DETAIL };
@@ -97,6 +102,8 @@ export interface ClaimResult {
   removedPassword: boolean;
   /** A confirmed authenticator app (with its recovery codes) was removed. */
   removedSecondFactor: boolean;
+  /** How many passkeys were removed. */
+  removedPasskeys: number;
   removedTelegram: boolean;
   revokedSessions: number;
   cancelledNotifications: number;
@@ -125,7 +132,12 @@ export async function claimAccount(
   });
 
   const event = (
-    type: "ACCOUNT_UNLINKED" | "PASSWORD_REMOVED" | "TOTP_DISABLED" | "TELEGRAM_UNLINKED",
+    type:
+      | "ACCOUNT_UNLINKED"
+      | "PASSWORD_REMOVED"
+      | "TOTP_DISABLED"
+      | "PASSKEY_REMOVED"
+      | "TELEGRAM_UNLINKED",
     method: string | null,
     detail: string,
   ) =>
@@ -149,6 +161,14 @@ export async function claimAccount(
   }
   if (waysIn.removedPassword) {
     await event("PASSWORD_REMOVED", input.method, "password set before the email was proven");
+  }
+  // One event per passkey, as per identity: the history says how many ways in went.
+  for (let i = 0; i < waysIn.removedPasskeys; i++) {
+    await event(
+      "PASSKEY_REMOVED",
+      PASSKEY_PROVIDER_ID,
+      "passkey added before the email was proven",
+    );
   }
   if (waysIn.removedSecondFactor) {
     await event("TOTP_DISABLED", null, "authenticator app set up before the email was proven");
@@ -193,8 +213,9 @@ async function removeViews(
 }
 
 /**
- * Ways in: every identity but the claimant's, the password, and the second factor with its
- * recovery codes (sessions: see above).
+ * Ways in: every identity but the claimant's, the password, the passkeys (with any
+ * registration still pending), and the second factor with its recovery codes (sessions:
+ * see above).
  */
 async function removeWaysIn(
   tx: Prisma.TransactionClient,
@@ -207,10 +228,14 @@ async function removeWaysIn(
   });
   await tx.account.deleteMany({ where: { id: { in: identities.map((a) => a.id) } } });
   const password = await tx.passwordCredential.deleteMany({ where: { userId } });
+  // Passkeys, and any registration of one still under way (the squatter's ceremony).
+  await tx.webAuthnChallenge.deleteMany({ where: { userId } });
+  const passkeys = await tx.passkey.deleteMany({ where: { userId } });
   const removedSecondFactor = await removeSecondFactor(tx, userId);
   return {
     removedIdentities: identities.map((identity) => identity.provider),
     removedPassword: password.count > 0,
+    removedPasskeys: passkeys.count,
     removedSecondFactor,
   };
 }

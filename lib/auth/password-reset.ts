@@ -34,7 +34,7 @@ import {
   type EventContext,
 } from "@/lib/security/events";
 import type { LinkSealer } from "@/lib/security/sealed-link";
-import { methodName, PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
+import { methodName, PASSKEY_PROVIDER_ID, PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 /** The path of the page a reset link opens (app/(auth)/reset-password). */
 export const RESET_PASSWORD_PATH = "/reset-password";
@@ -87,13 +87,18 @@ export async function requestPasswordReset(
       password: { select: { userId: true } },
       accounts: { select: { provider: true }, orderBy: { createdAt: "asc" } },
       telegramLink: { select: { userId: true } },
+      _count: { select: { passkeys: true } },
     },
   });
   if (user?.email == null) return "no-account";
   const to = user.email;
 
   if (!user.password) {
-    const methods = [...new Set(user.accounts.map((a) => methodName(a.provider) ?? a.provider))];
+    const methods = [
+      ...new Set(user.accounts.map((a) => methodName(a.provider) ?? a.provider)),
+      // "you sign in with Google or a passkey", not "with a sign-in provider".
+      ...(user._count.passkeys > 0 ? [methodName(PASSKEY_PROVIDER_ID) ?? "a passkey"] : []),
+    ];
     await deps.prisma.$transaction((tx) =>
       deps.queueMail(tx, { userId: user.id, to, kind: "NO_PASSWORD", data: { methods } }),
     );

@@ -134,6 +134,10 @@ function baseTitle(event: DescribableEvent): string {
       return "Recovery code used";
     case "SECOND_FACTOR_FAILED":
       return "Wrong two-step verification code at sign-in";
+    case "PASSKEY_ADDED":
+      return "Passkey added";
+    case "PASSKEY_REMOVED":
+      return "Passkey removed";
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

@@ -32,6 +32,10 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   // One alert per wrong code: the limiter caps them, and the owner mistyping learns what the
   // chat would say to a stranger.
   "SECOND_FACTOR_FAILED",
+  // A passkey is a way in that needs neither the password nor the email: one added from a
+  // stolen session outlives that session, so the owner hears of it at once; and one removed.
+  "PASSKEY_ADDED",
+  "PASSKEY_REMOVED",
 ]);
 
 export interface AlertEvent {
@@ -73,6 +77,10 @@ function headline(event: AlertEvent): string {
       return "A recovery code was used on your account instead of a code from your authenticator app.";
     case "SECOND_FACTOR_FAILED":
       return `Someone signed in to your account with ${method} but then entered a wrong two-step verification code. If this wasn't you, change your password (or secure that sign-in method).`;
+    case "PASSKEY_ADDED":
+      return "A passkey was added to your account: it can now be used to sign in.";
+    case "PASSKEY_REMOVED":
+      return "A passkey was removed from your account.";
     default:
       return "Something changed on your account.";
   }

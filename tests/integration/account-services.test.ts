@@ -535,6 +535,39 @@ describe.each(backends)("account services on $name", (backend) => {
       await expect(prisma().securityEvent.count()).resolves.toBe(eventsBefore);
     });
 
+    it("unlinkIdentity counts each passkey as a way in, and a password only with an email", async () => {
+      const addPasskey = (userId: string) =>
+        prisma().passkey.create({
+          data: {
+            userId,
+            credentialId: randomBytes(16).toString("base64url"),
+            publicKey: new Uint8Array([0xa5]),
+            deviceType: "MULTI_DEVICE",
+            backedUp: true,
+            userHandle: randomBytes(32).toString("base64url"),
+            aaguid: "00000000-0000-0000-0000-000000000000",
+            name: "Phone",
+          },
+        });
+      // A password without an email cannot sign in: Google stays the only way.
+      const noEmail = await newUser({
+        email: null,
+        password: true,
+        identities: [{ provider: "google" }],
+      });
+      const unlinkOnly = (user: typeof noEmail) =>
+        unlinkIdentity(prisma(), {
+          userId: user.id,
+          accountId: user.accounts[0]?.id ?? "",
+          now: T,
+          context,
+        });
+      await expect(unlinkOnly(noEmail)).rejects.toMatchObject({ code: "last-sign-in-method" });
+      // With a passkey, Google can go.
+      await addPasskey(noEmail.id);
+      await expect(unlinkOnly(noEmail)).resolves.toEqual({ provider: "google" });
+    });
+
     it("two parallel unlinks of a user's only two identities: exactly one succeeds, the other is refused as the last sign-in method", async () => {
       // Several rounds: on PostgreSQL the two transactions really overlap and only the
       // row lock keeps both from seeing "two left"; PGlite runs them one after the other.

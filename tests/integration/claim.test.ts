@@ -1,19 +1,27 @@
 // The claim rule (lib/auth/claim.ts) against freshly migrated databases, PostgreSQL and
 // PGlite: an account set up by someone who typed another person's email — password, a
 // second identity, a Telegram chat with alerts queued and sent, a pending link token, an
-// email token, sessions, an authenticator app with its recovery codes — is claimed by the email's verified owner. Every model is checked
-// against the rule (the checks are typed over Prisma's model list: a new model does not
-// compile here until it is checked), and a bystander with the same kinds of rows keeps all
-// of them.
-import { startPendingSignIn } from "@/lib/auth/pending-sign-in";
+// email token, sessions, an authenticator app with its recovery codes, a passkey, a
+// passkey registration under way and a sign-in waiting for its second factor — is claimed by the email's verified owner. Every model
+// is checked against the rule (the checks are typed over Prisma's model list: a new model
+// does not compile here until it is checked), and a bystander with the same kinds of rows
+// keeps all of them.
 import { randomBytes } from "node:crypto";
 
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
 import { CLAIM_RULE } from "@/lib/auth/claim";
+import { startPendingSignIn } from "@/lib/auth/pending-sign-in";
 import { resolveOAuthSignIn, type OAuthIdentity } from "@/lib/auth/identity";
 import { consumeEmailToken, EMAIL_TOKEN_KINDS, issueEmailToken } from "@/lib/auth/email-tokens";
+import {
+  finishPasskeyRegistration,
+  finishPasskeySignIn,
+  relyingParty,
+  startPasskeyRegistration,
+  startPasskeySignIn,
+} from "@/lib/auth/passkeys";
 import {
   confirmTotpEnrolment,
   createSecondFactorKeys,
@@ -28,6 +36,7 @@ import { alertHook } from "@/lib/telegram/outbox";
 import { createLinkToken } from "@/lib/telegram/link-tokens";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { createSoftAuthenticator } from "@/tests/support/soft-authenticator";
 
 const serverUrl = inject("databaseUrl");
 const argon2idHash = `$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$RdescudvJCsgt3ub+b+dWRWJTmaaJObGq8CKvHDZ8c0`;
@@ -36,6 +45,8 @@ const T = new Date("2026-06-01T10:00:00.000Z");
 const lifetimes = { VERIFY_EMAIL: 86_400, RESET_PASSWORD: 7_200, CHANGE_EMAIL: 86_400 };
 const context = { ip: "203.0.113.9", userAgent: "Firefox/140", requestId: "req-claim" };
 const keys = createSecondFactorKeys("c".repeat(43));
+const rp = relyingParty("https://gatehouse.example", "Gatehouse");
+const origin = rp.origin;
 
 describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) => {
   describe.runIf(backend.available)("claiming an account whose email was never proven", () => {
@@ -159,7 +170,25 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         now: T0,
         ttlSeconds: 300,
       });
-      return { user, sessions, emailLinks };
+      // A passkey, and a second registration started and not finished.
+      const authenticator = createSoftAuthenticator();
+      const started = await startPasskeyRegistration(prisma(), {
+        userId: user.id,
+        rp,
+        now: T0,
+        ttlSeconds: 7_200,
+      });
+      if (started.status !== "started") throw new Error(`passkey ${started.status}`);
+      const added = await finishPasskeyRegistration(prisma(), {
+        userId: user.id,
+        challengeId: started.challengeId,
+        response: authenticator.register(started.options, { origin }),
+        rp,
+        now: T0,
+      });
+      if (added.status !== "added") throw new Error(`passkey ${added.status}`);
+      await startPasskeyRegistration(prisma(), { userId: user.id, rp, now: T0, ttlSeconds: 7_200 });
+      return { user, sessions, emailLinks, authenticator };
     }
 
     async function snapshot(userId: string, email: string) {
@@ -191,13 +220,20 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           orderBy: { id: "asc" },
         }),
         pendingSignIns: await prisma().pendingSignIn.findMany({ where: { userId } }),
+        passkeys: await prisma().passkey.findMany({ where: { userId }, orderBy: { id: "asc" } }),
+        webAuthnChallenges: await prisma().webAuthnChallenge.findMany({
+          where: { userId },
+          orderBy: { idHash: "asc" },
+        }),
       };
     }
 
     it("strips the account back to the claimant, model by model, and leaves a bystander alone", async () => {
       const email = `${unique("victim")}@example.com`;
-      const { user, sessions, emailLinks } = await fullySetUp(email);
+      const { user, sessions, emailLinks, authenticator } = await fullySetUp(email);
       const before = await snapshot(user.id, email);
+      // A sign-in ceremony under way belongs to no account yet: the claim leaves it alone.
+      const signInCeremony = await startPasskeySignIn(prisma(), { rp, now: T0, ttlSeconds: 7_200 });
       const bystanderEmail = `${unique("bystander")}@example.com`;
       const bystander = await fullySetUp(bystanderEmail);
       const bystanderBefore = await snapshot(bystander.user.id, bystanderEmail);
@@ -297,6 +333,11 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
               "pre-registration takeover protection: password set before the email was proven",
             ],
             [
+              "PASSKEY_REMOVED",
+              "passkey",
+              "pre-registration takeover protection: passkey added before the email was proven",
+            ],
+            [
               "TOTP_DISABLED",
               null,
               "pre-registration takeover protection: authenticator app set up before the email was proven",
@@ -351,12 +392,25 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           expect(after.pendingSignIns).toEqual([]);
           expect(bystanderBefore.pendingSignIns).toHaveLength(1);
         },
+        Passkey: () => {
+          expect(CLAIM_RULE.Passkey).toBe("delete");
+          expect(before.passkeys).toHaveLength(1);
+          expect(after.passkeys).toEqual([]);
+          expect(bystanderBefore.passkeys).toHaveLength(1);
+        },
+        WebAuthnChallenge: () => {
+          expect(CLAIM_RULE.WebAuthnChallenge).toBe("delete");
+          expect(before.webAuthnChallenges.map((c) => c.purpose)).toEqual(["register"]);
+          expect(after.webAuthnChallenges).toEqual([]);
+          expect(bystanderBefore.webAuthnChallenges).toHaveLength(1);
+        },
       };
       for (const check of Object.values(checks)) check();
       expect(queued).toEqual([
         "TELEGRAM_UNLINKED",
         "ACCOUNT_UNLINKED",
         "PASSWORD_REMOVED",
+        "PASSKEY_REMOVED",
         "TOTP_DISABLED",
         "SESSION_REVOKED",
         "ACCOUNT_LINKED",
@@ -383,6 +437,17 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
         totp: true,
         recoveryCodesLeft: 9,
       });
+
+      // The squatter's passkey no longer signs in, with the sign-in ceremony that was under
+      // way during the claim.
+      await expect(
+        finishPasskeySignIn(prisma(), {
+          challengeId: signInCeremony.challengeId,
+          response: authenticator.authenticate(signInCeremony.options, { origin }),
+          rp,
+          now: T,
+        }),
+      ).resolves.toEqual({ status: "unknown-credential" });
 
       // The squatter's reset link is dead; the bystander's still works.
       await expect(

@@ -695,6 +695,36 @@ describe.each(backends)("migrations on $name", (backend) => {
         createdAt: T0,
         expiresAt: T1,
       };
+      const passkey = {
+        id: "check-passkey",
+        userId,
+        credentialId: "Y3JlZGVudGlhbC1pZA",
+        publicKey: Buffer.from([0xa5, 0x01, 0x02]),
+        counter: 0,
+        transports: ["internal", "hybrid"],
+        deviceType: "SINGLE_DEVICE",
+        backedUp: false,
+        userHandle: "h".repeat(43),
+        aaguid: "adce0002-35bc-c60a-648b-0b25f1f05503",
+        name: "Work laptop",
+        createdAt: T0,
+      };
+      const registerChallenge = {
+        idHash: "d".repeat(64),
+        purpose: "register",
+        challenge: "c".repeat(43),
+        userId,
+        userHandle: "h".repeat(43),
+        createdAt: T0,
+        expiresAt: T1,
+      };
+      const signInChallenge = {
+        idHash: "e".repeat(64),
+        purpose: "sign-in",
+        challenge: "c".repeat(43),
+        createdAt: T0,
+        expiresAt: T1,
+      };
       const cases: {
         constraint: string;
         table: string;
@@ -940,6 +970,134 @@ describe.each(backends)("migrations on $name", (backend) => {
             { returnTo: "" },
             { returnTo: "account" },
           ],
+        },
+        {
+          constraint: "passkeys_credential_id_format",
+          table: "Passkey",
+          valid: { ...passkey, credentialId: "A".repeat(1364) },
+          invalid: [
+            { credentialId: "" },
+            { credentialId: "Y3JlZA==" },
+            { credentialId: "Y3J+ZA/" },
+            { credentialId: "A".repeat(1365) },
+          ],
+        },
+        {
+          constraint: "passkeys_public_key_nonempty",
+          table: "Passkey",
+          valid: passkey,
+          invalid: [{ publicKey: Buffer.alloc(0) }],
+        },
+        {
+          constraint: "passkeys_counter_range",
+          table: "Passkey",
+          valid: { ...passkey, counter: 4_294_967_295 },
+          invalid: [{ counter: -1 }, { counter: 4_294_967_296 }],
+        },
+        {
+          constraint: "passkeys_transports_known",
+          table: "Passkey",
+          valid: {
+            ...passkey,
+            transports: ["ble", "hybrid", "internal", "nfc", "smart-card", "usb"],
+          },
+          invalid: [
+            { transports: ["carrier-pigeon"] },
+            { transports: ["usb", null] },
+            { transports: null },
+          ],
+        },
+        {
+          constraint: "passkeys_backed_up_multi_device",
+          table: "Passkey",
+          valid: { ...passkey, deviceType: "MULTI_DEVICE", backedUp: true },
+          invalid: [{ deviceType: "SINGLE_DEVICE" }],
+        },
+        {
+          constraint: "passkeys_user_handle_format",
+          table: "Passkey",
+          valid: passkey,
+          invalid: [
+            { userHandle: "h".repeat(42) },
+            { userHandle: "h".repeat(44) },
+            { userHandle: `${"h".repeat(42)}=` },
+            // Never an address, whatever its length.
+            { userHandle: "ada.lovelace.analytical-engine@example.com" },
+          ],
+        },
+        {
+          constraint: "passkeys_aaguid_format",
+          table: "Passkey",
+          valid: passkey,
+          invalid: [
+            { aaguid: "ADCE0002-35BC-C60A-648B-0B25F1F05503" },
+            { aaguid: "adce000235bcc60a648b0b25f1f05503" },
+            { aaguid: "" },
+          ],
+        },
+        {
+          constraint: "passkeys_name_format",
+          table: "Passkey",
+          valid: { ...passkey, name: "ÿ".repeat(64) },
+          invalid: [
+            { name: "" },
+            { name: " Work laptop" },
+            { name: "Work laptop " },
+            { name: "x".repeat(65) },
+            { name: "two\nlines" },
+            { name: "bell\u0007" },
+          ],
+        },
+        {
+          constraint: "passkeys_last_used_after_created",
+          table: "Passkey",
+          valid: { ...passkey, lastUsedAt: T0 },
+          invalid: [{ lastUsedAt: BEFORE_T0 }],
+        },
+        {
+          constraint: "webauthn_challenges_id_hash_format",
+          table: "WebAuthnChallenge",
+          valid: signInChallenge,
+          invalid: [
+            { idHash: "E".repeat(64) },
+            { idHash: "e".repeat(63) },
+            // The id the browser keeps, stored as is.
+            { idHash: "c".repeat(43) },
+          ],
+        },
+        {
+          constraint: "webauthn_challenges_purpose_known",
+          table: "WebAuthnChallenge",
+          valid: signInChallenge,
+          invalid: [{ purpose: "authenticate" }, { purpose: "" }],
+        },
+        {
+          constraint: "webauthn_challenges_user_for_register",
+          table: "WebAuthnChallenge",
+          valid: registerChallenge,
+          invalid: [{ userId: null }, { purpose: "sign-in", userHandle: null }],
+        },
+        {
+          constraint: "webauthn_challenges_handle_for_register",
+          table: "WebAuthnChallenge",
+          valid: registerChallenge,
+          invalid: [{ userHandle: null }, { userHandle: "h".repeat(42) }],
+        },
+        {
+          constraint: "webauthn_challenges_challenge_format",
+          table: "WebAuthnChallenge",
+          valid: signInChallenge,
+          invalid: [
+            { challenge: "c".repeat(42) },
+            { challenge: `${"c".repeat(42)}=` },
+            { challenge: "" },
+          ],
+        },
+        {
+          constraint: "webauthn_challenges_expires_after_created",
+          table: "WebAuthnChallenge",
+          valid: signInChallenge,
+          invalid: [{ expiresAt: T0 }, { expiresAt: BEFORE_T0 }],
         },
         {
           constraint: "notification_outbox_attempts_nonnegative",

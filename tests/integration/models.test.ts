@@ -22,6 +22,21 @@ const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_0
 /** Shaped like a sealed TOTP key (totp_credentials_secret_sealed); the models do not open it. */
 const sealed = (value: string) => `v1.${Buffer.from(value).toString("base64url")}`;
 
+/** n random bytes in base64url: credential ids, user handles, challenges. */
+const b64url = (bytes: number) => randomBytes(bytes).toString("base64url");
+
+/** The columns a passkey needs, for a user. */
+const passkeyFields = (userId: string) => ({
+  userId,
+  credentialId: b64url(16),
+  publicKey: new Uint8Array(randomBytes(77)),
+  deviceType: "SINGLE_DEVICE" as const,
+  backedUp: false,
+  userHandle: b64url(32),
+  aaguid: "00000000-0000-0000-0000-000000000000",
+  name: "YubiKey",
+});
+
 describe.each(backends)("models on $name", (backend) => {
   // The PostgreSQL variant runs only where a server is installed (the setup says so).
   describe.runIf(backend.available)("round trips", () => {
@@ -390,6 +405,74 @@ describe.each(backends)("models on $name", (backend) => {
       await expect(prisma().recoveryCode.count({ where: { userId: user.id } })).resolves.toBe(2);
     });
 
+    it("Passkey: bytes, a 32-bit counter and transports round-trip; the credential id is unique", async () => {
+      const user = await newUser();
+      const fields = passkeyFields(user.id);
+      const created = await prisma().passkey.create({ data: fields });
+      expect(created).toMatchObject({
+        counter: 0n,
+        transports: [],
+        lastUsedAt: null,
+        publicKey: fields.publicKey,
+      });
+      expect(created.id).toMatch(/^c[a-z0-9]{20,}$/);
+      expect(created.createdAt).toBeInstanceOf(Date);
+      await expect(
+        prisma().passkey.create({
+          data: { ...passkeyFields((await newUser()).id), credentialId: fields.credentialId },
+        }),
+      ).rejects.toMatchObject({ code: "P2002" });
+      // The largest signature counter an authenticator can send (2^32 - 1) fits.
+      const lastUsedAt = new Date(created.createdAt.getTime() + 1_000);
+      const changes = {
+        counter: 4_294_967_295n,
+        transports: ["nfc", "usb"],
+        deviceType: "MULTI_DEVICE" as const,
+        backedUp: true,
+        lastUsedAt,
+      };
+      await prisma().passkey.update({ where: { id: created.id }, data: changes });
+      await expect(
+        prisma().passkey.findUnique({ where: { credentialId: fields.credentialId } }),
+      ).resolves.toEqual({ ...created, ...changes });
+    });
+
+    it("WebAuthnChallenge: found by the hash of its id, with or without a user", async () => {
+      const user = await newUser();
+      const expiresAt = minutesFromNow(5);
+      const register = await prisma().webAuthnChallenge.create({
+        data: {
+          idHash: sha256(unique("challenge-id")),
+          purpose: "register",
+          challenge: b64url(32),
+          userId: user.id,
+          userHandle: b64url(32),
+          expiresAt,
+        },
+      });
+      const signIn = await prisma().webAuthnChallenge.create({
+        data: {
+          idHash: sha256(unique("challenge-id")),
+          purpose: "sign-in",
+          challenge: b64url(32),
+          expiresAt,
+        },
+      });
+      expect(signIn).toMatchObject({ userId: null, userHandle: null, expiresAt });
+      await expect(
+        prisma().webAuthnChallenge.findUnique({ where: { idHash: register.idHash } }),
+      ).resolves.toEqual(register);
+      await expect(
+        prisma().webAuthnChallenge.create({
+          data: { ...signIn, challenge: b64url(32) },
+        }),
+      ).rejects.toMatchObject({ code: "P2002" });
+      const { count } = await prisma().webAuthnChallenge.deleteMany({
+        where: { idHash: { in: [register.idHash, signIn.idHash] }, expiresAt: { gt: new Date() } },
+      });
+      expect(count).toBe(2);
+    });
+
     it("an interactive transaction commits both rows, or neither", async () => {
       const user = await newUser();
       await prisma().$transaction(async (tx) => {
@@ -458,6 +541,17 @@ describe.each(backends)("models on $name", (backend) => {
         await prisma().recoveryCode.create({
           data: { userId: user.id, hash: sha256(unique("code")) },
         });
+        await prisma().passkey.create({ data: passkeyFields(user.id) });
+        await prisma().webAuthnChallenge.create({
+          data: {
+            idHash: sha256(unique("challenge-id")),
+            purpose: "register",
+            challenge: b64url(32),
+            userId: user.id,
+            userHandle: b64url(32),
+            expiresAt: minutesFromNow(5),
+          },
+        });
         return user;
       }
       const doomed = await userWithEverything();
@@ -479,6 +573,8 @@ describe.each(backends)("models on $name", (backend) => {
         notifications: 0,
         totpCredentials: 0,
         recoveryCodes: 0,
+        passkeys: 0,
+        webAuthnChallenges: 0,
       };
       const one = {
         accounts: 1,
@@ -490,6 +586,8 @@ describe.each(backends)("models on $name", (backend) => {
         notifications: 1,
         totpCredentials: 1,
         recoveryCodes: 1,
+        passkeys: 1,
+        webAuthnChallenges: 1,
       };
       // Every relation of User, loaded through Prisma's includes.
       const loaded = await prisma().user.findUniqueOrThrow({
@@ -504,6 +602,8 @@ describe.each(backends)("models on $name", (backend) => {
           notifications: true,
           totpCredential: true,
           recoveryCodes: true,
+          passkeys: true,
+          webAuthnChallenges: true,
         },
       });
       expect({
@@ -516,6 +616,8 @@ describe.each(backends)("models on $name", (backend) => {
         notifications: loaded.notifications.length,
         totpCredentials: loaded.totpCredential ? 1 : 0,
         recoveryCodes: loaded.recoveryCodes.length,
+        passkeys: loaded.passkeys.length,
+        webAuthnChallenges: loaded.webAuthnChallenges.length,
       }).toEqual(one);
 
       await prisma().user.delete({ where: { id: doomed.id } });
@@ -530,6 +632,8 @@ describe.each(backends)("models on $name", (backend) => {
         notifications: await prisma().notificationOutbox.count({ where: { userId } }),
         totpCredentials: await prisma().totpCredential.count({ where: { userId } }),
         recoveryCodes: await prisma().recoveryCode.count({ where: { userId } }),
+        passkeys: await prisma().passkey.count({ where: { userId } }),
+        webAuthnChallenges: await prisma().webAuthnChallenge.count({ where: { userId } }),
       });
       await expect(counts(doomed.id)).resolves.toEqual(none);
       await expect(counts(survivor.id)).resolves.toEqual(one);

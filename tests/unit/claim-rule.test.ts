@@ -52,11 +52,18 @@ describe("the claim rule covers the schema", () => {
     expect(rule.User).toBe("reset-profile");
   });
 
+  it("passkeys and their registrations under way are taken from the previous holder", () => {
+    // A sign-in challenge has no user, a registration's has one: the optional relation counts.
+    expect(schemaModels.get("Passkey")).toContain("User");
+    expect(schemaModels.get("WebAuthnChallenge")).toContain("User");
+    expect([rule.Passkey, rule.WebAuthnChallenge]).toEqual(["delete", "delete"]);
+  });
+
   it("the parser would notice a new model that refers to a user", () => {
     const withNew = models(
-      `${schema}\nmodel Passkey {\n  id String @id\n  userId String\n  user User @relation(fields: [userId], references: [id])\n}\n`,
+      `${schema}\nmodel LoginHint {\n  id String @id\n  userId String\n  user User @relation(fields: [userId], references: [id])\n}\n`,
     );
-    expect(withNew.get("Passkey")).toContain("User");
-    expect(Object.keys(rule)).not.toContain("Passkey");
+    expect(withNew.get("LoginHint")).toContain("User");
+    expect(Object.keys(rule)).not.toContain("LoginHint");
   });
 });

@@ -264,6 +264,22 @@ describe("emailed links and the mail limits", () => {
   });
 });
 
+describe("passkeys", () => {
+  it("give a ceremony 5 minutes by default, and take 30 s to 15 min", () => {
+    expect(parseSettings({}, { devSecret }).auth.passkeyChallengeTtlSeconds).toBe(300);
+    expect(
+      parseSettings({ PASSKEY_CHALLENGE_TTL_SECONDS: "120" }, { devSecret }).auth
+        .passkeyChallengeTtlSeconds,
+    ).toBe(120);
+    expect(problemsOf({ PASSKEY_CHALLENGE_TTL_SECONDS: "29" })).toEqual([
+      "PASSKEY_CHALLENGE_TTL_SECONDS: must be at least 30",
+    ]);
+    expect(problemsOf({ PASSKEY_CHALLENGE_TTL_SECONDS: "901" })).toEqual([
+      "PASSKEY_CHALLENGE_TTL_SECONDS: must be at most 900",
+    ]);
+  });
+});
+
 describe("TRUSTED_PROXIES", () => {
   const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
 

@@ -138,6 +138,15 @@ describe("describeEventTitle", () => {
       "New recovery codes created",
     ],
     ["RECOVERY_CODE_USED", null, "9 codes left", "Recovery code used"],
+    ["PASSKEY_ADDED", "passkey", "multi-device passkey", "Passkey added"],
+    ["PASSKEY_REMOVED", "passkey", "removed from the account page", "Passkey removed"],
+    [
+      "PASSKEY_REMOVED",
+      "passkey",
+      "pre-registration takeover protection: passkey added before the email was proven",
+      "Passkey removed when you claimed your email",
+    ],
+    ["SIGN_IN", "passkey", null, "Signed in with a passkey"],
     [
       "SECOND_FACTOR_FAILED",
       "password",
@@ -206,6 +215,8 @@ describe("describeEventTitle", () => {
       RECOVERY_CODES_REGENERATED: true,
       RECOVERY_CODE_USED: true,
       SECOND_FACTOR_FAILED: true,
+      PASSKEY_ADDED: true,
+      PASSKEY_REMOVED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });

@@ -30,13 +30,20 @@ describe("the OAuth providers", () => {
     expect(providerDisplayName(id)).toBe(name);
   });
 
-  it.each([null, undefined, "", "password", "telegram", "GitHub", "constructor", "__proto__"])(
-    "%j is not an OAuth provider, and no name is made up for it",
-    (id) => {
-      expect(isOAuthProviderId(id)).toBe(false);
-      expect(providerDisplayName(id)).toBeNull();
-    },
-  );
+  it.each([
+    null,
+    undefined,
+    "",
+    "password",
+    "passkey",
+    "telegram",
+    "GitHub",
+    "constructor",
+    "__proto__",
+  ])("%j is not an OAuth provider, and no name is made up for it", (id) => {
+    expect(isOAuthProviderId(id)).toBe(false);
+    expect(providerDisplayName(id)).toBeNull();
+  });
 });
 
 describe("methodName", () => {
@@ -46,6 +53,7 @@ describe("methodName", () => {
     ["github", "GitHub"],
     ["stackoverflow", "Stack Overflow"],
     ["telegram", "Telegram"],
+    ["passkey", "a passkey"],
     [" GitHub ", "GitHub"],
   ])("names %j as %j", (method, expected) => {
     expect(methodName(method)).toBe(expected);

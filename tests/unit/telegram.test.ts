@@ -86,6 +86,20 @@ describe("alerts", () => {
     );
   });
 
+  it("cover a passkey added (a stolen session's would outlive it) or removed, and a passkey sign-in", () => {
+    const headlines: [SecurityEventType, RegExp][] = [
+      ["PASSKEY_ADDED", /^A passkey was added to your account: it can now be used to sign in\./],
+      ["PASSKEY_REMOVED", /^A passkey was removed from your account\./],
+    ];
+    for (const [type, headline] of headlines) {
+      expect(ALERT_EVENT_TYPES.has(type)).toBe(true);
+      expect(alertText({ ...event, type, method: "passkey" })).toMatch(headline);
+    }
+    expect(alertText({ ...event, type: "SIGN_IN", method: "passkey" })).toMatch(
+      /^New sign-in to your account with a passkey\./,
+    );
+  });
+
   it("formats times in UTC with a 24-hour clock", () => {
     expect(formatAlertTime(new Date("2026-01-05T23:59:00.000Z"))).toBe("5 Jan 2026, 23:59 UTC");
   });
