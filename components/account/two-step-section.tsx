@@ -74,6 +74,11 @@ export function TwoStepSection({ sectionId, view, accountLabel, reauthPath }: Tw
             setCodes(recoveryCodes);
             actions.refresh();
           }}
+          onRefused={(message) => {
+            setFeedback(message ? { kind: "error", message } : null);
+            // "Cancelled meanwhile", "already on": show the page as it is now.
+            if (message) actions.refresh();
+          }}
         />
       ) : (
         <div className="flex flex-wrap items-center gap-x-4 gap-y-3">

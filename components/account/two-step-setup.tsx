@@ -4,7 +4,6 @@ import Link from "next/link";
 import { useId, useState } from "react";
 
 import { ActionButton } from "@/components/account/action-button";
-import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { FormField } from "@/components/auth/form-field";
 import { SubmitButton } from "@/components/auth/submit-button";
 import { text } from "@/components/forms/form-data";
@@ -25,6 +24,11 @@ interface TwoStepSetupProps {
   onCancel: () => void;
   /** "Turn on" worked: the recovery codes to show, once. */
   onEnabled: (recoveryCodes: string[]) => void;
+  /**
+   * "Turn on" was refused as a whole (a spent budget, a set-up cancelled or turned on in
+   * another tab): the section says so, above whatever the page turns out to be now.
+   */
+  onRefused: (message: string | undefined) => void;
 }
 
 /**
@@ -49,7 +53,7 @@ export function TwoStepSetup(props: TwoStepSetupProps) {
           </li>
           <li>
             <h3 className="text-lg font-bold text-balance">2. Enter the code the app shows</h3>
-            <ConfirmCodeForm onEnabled={props.onEnabled} />
+            <ConfirmCodeForm onEnabled={props.onEnabled} onRefused={props.onRefused} />
           </li>
         </ol>
       ) : (
@@ -130,8 +134,10 @@ function KeyForApp({ enrolment }: { enrolment: TotpEnrolmentView }) {
 }
 
 /** The first code from the app; a right one turns two-step verification on. */
-function ConfirmCodeForm({ onEnabled }: { onEnabled: (recoveryCodes: string[]) => void }) {
-  const [feedback, setFeedback] = useState<Feedback>(null);
+function ConfirmCodeForm({
+  onEnabled,
+  onRefused,
+}: Pick<TwoStepSetupProps, "onEnabled" | "onRefused">) {
   const form = useActionForm({
     action: confirmTwoStepAction,
     read: (data): ConfirmTwoStepInput => ({ code: text(data, "code") }),
@@ -139,7 +145,8 @@ function ConfirmCodeForm({ onEnabled }: { onEnabled: (recoveryCodes: string[]) =
     // A refused code is of no use again (the app shows a new one every 30 seconds): the
     // field empties after every answer, ready for the newest.
     forget: ["code"],
-    onMessage: (message) => setFeedback(message ? { kind: "error", message } : null),
+    // A wrong code is the field's own message; only a refusal of the whole form comes here.
+    onMessage: onRefused,
     onSuccess(data) {
       if (data) onEnabled(data.recoveryCodes);
     },
@@ -164,7 +171,6 @@ function ConfirmCodeForm({ onEnabled }: { onEnabled: (recoveryCodes: string[]) =
       <SubmitButton busy={form.busy} busyText="Turning on…">
         Turn on
       </SubmitButton>
-      <FeedbackMessage feedback={feedback} />
     </form>
   );
 }
