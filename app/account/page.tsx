@@ -11,10 +11,15 @@ import { ResendVerification } from "@/components/account/resend-verification";
 import { AccountSection } from "@/components/account/section";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TelegramSection } from "@/components/account/telegram-section";
+import { TwoStepSection } from "@/components/account/two-step-section";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
-import { presentAccount, presentLinkNotices } from "@/lib/account/presenter";
+import { presentAccount, presentLinkNotices, presentTwoStep } from "@/lib/account/presenter";
+import { totpLabels } from "@/lib/account/two-step";
+import { ACCOUNT_PATH } from "@/lib/auth/constants";
 import { configuredProviders } from "@/lib/auth/providers";
+import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { PASSWORD_HINT } from "@/lib/auth/schemas";
+import { pendingTotpEnrolment } from "@/lib/auth/second-factor";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
 import { currentSession } from "@/lib/root/auth";
@@ -29,6 +34,7 @@ const SIGN_IN_PATH = "/sign-in?callbackUrl=/account";
 const sections = {
   methods: { id: "sign-in-methods", title: "Sign-in methods" },
   password: { id: "password", title: "Password" },
+  twoStep: { id: "two-step", title: "Two-step verification" },
   devices: { id: "devices", title: "Devices" },
   telegram: { id: "telegram", title: "Telegram alerts" },
   activity: { id: "activity", title: "Security activity" },
@@ -43,7 +49,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   const session = await currentSession();
   if (!session) redirect(SIGN_IN_PATH);
 
-  const { settings, database } = getServices();
+  const { settings, database, secondFactorKeys } = getServices();
   // One clock for the whole page: every "3 minutes ago" is measured from the same moment.
   const now = new Date();
   const overview = await getAccountOverview(database.prisma, {
@@ -64,6 +70,20 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
     error: searchParam(params, "error"),
     provider: searchParam(params, "provider"),
   });
+  // The pending key is read back and drawn here, on the server, and only for a sign-in
+  // recent enough to be trusted with it (the actions that change it need one too).
+  const recent = isRecentSignIn(session.authTime, now, settings.auth.recentSignInMaxAgeSeconds);
+  const labels = totpLabels(user);
+  const pendingTotp = overview.secondFactor.totp && !overview.secondFactor.totp.confirmedAt;
+  const enrolment =
+    pendingTotp && recent
+      ? await pendingTotpEnrolment(database.prisma, {
+          userId: user.id,
+          keys: secondFactorKeys,
+          ...labels,
+        })
+      : null;
+  const twoStep = presentTwoStep(overview.secondFactor, { now, enrolment, recent });
   // Only when a bot is configured: without one there is nothing to connect to. Just its
   // username and the link lifetime go to the browser: these settings hold the bot token too.
   const { telegram: bot } = settings;
@@ -71,6 +91,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   const shown = [
     sections.methods,
     ...(settings.auth.passwordEnabled ? [sections.password] : []),
+    sections.twoStep,
     sections.devices,
     ...(bot ? [sections.telegram] : []),
     sections.activity,
@@ -113,6 +134,19 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
               />
             </AccountSection>
           ) : null}
+
+          <AccountSection
+            id={sections.twoStep.id}
+            title={sections.twoStep.title}
+            description="Signing in also asks for a code from an app on your phone, so your password or provider account alone is not enough to get in."
+          >
+            <TwoStepSection
+              sectionId={sections.twoStep.id}
+              view={twoStep}
+              accountLabel={labels.accountLabel}
+              reauthPath={reauthenticationPath(`${ACCOUNT_PATH}#${sections.twoStep.id}`)}
+            />
+          </AccountSection>
 
           <AccountSection
             id={sections.devices.id}

@@ -19,6 +19,14 @@ export const accountErrorMessages = {
   "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",
   "telegram-unavailable": "Telegram alerts are not set up on this site.",
   "try-again-shortly": "We can't check your password right now. Please try again shortly.",
+  "two-step-on": "Two-step verification is already on. To use another app, turn it off first.",
+  "two-step-off": "Two-step verification is already off.",
+  "two-step-no-codes":
+    "Two-step verification is off, so there are no recovery codes to replace. Turn it on first.",
+  "two-step-not-started":
+    "That set-up was cancelled or replaced, so there is nothing to turn on. Start again to get a new key.",
+  "wrong-totp-code":
+    "That code did not match. Check that the time on your phone is right and try the newest code.",
 } as const;
 
 export type AccountErrorCode = keyof typeof accountErrorMessages;

@@ -48,6 +48,12 @@ export interface AccountOverview {
   events: AccountEvent[];
   /** The failed password attempts between (and after) those events, a run per gap. */
   failedAttempts: FailedAttemptRun[];
+  secondFactor: {
+    /** The authenticator app; `confirmedAt` null while it waits for its first code. */
+    totp: { confirmedAt: Date | null } | null;
+    /** Unused recovery codes. */
+    recoveryCodesLeft: number;
+  };
 }
 
 /** The signed-in user's account, or null when the user no longer exists. */
@@ -71,6 +77,8 @@ export async function getAccountOverview(
       createdAt: true,
       password: { select: { userId: true } },
       telegramLink: { select: { username: true, createdAt: true } },
+      totpCredential: { select: { confirmedAt: true } },
+      _count: { select: { recoveryCodes: { where: { usedAt: null } } } },
       accounts: {
         select: { id: true, provider: true, label: true, createdAt: true },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -110,5 +118,9 @@ export async function getAccountOverview(
     })),
     events: activity.events,
     failedAttempts: activity.failedAttempts,
+    secondFactor: {
+      totp: user.totpCredential,
+      recoveryCodesLeft: user._count.recoveryCodes,
+    },
   };
 }

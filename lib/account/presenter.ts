@@ -12,9 +12,11 @@ import type {
   ProviderChoice,
   TelegramConnectionView,
   TimeView,
+  TwoStepView,
 } from "@/lib/account/view-models";
 import { describeAuthError, type AuthErrorCopy } from "@/lib/auth/error-messages";
 import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
+import { RECOVERY_CODE_COUNT, type TotpEnrolment } from "@/lib/auth/second-factor";
 import {
   describeDevice,
   describeEvent,
@@ -30,6 +32,8 @@ const absoluteFormat = new Intl.DateTimeFormat("en-GB", {
   timeStyle: "short",
   timeZone: "UTC",
 });
+
+const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 
 /** `at` in words relative to `now`, with its exact value for `<time>`. */
 export function timeView(at: Date, now: Date): TimeView {
@@ -187,5 +191,37 @@ export function presentLinkNotices(
   return {
     linkedName: isLinked ? providerDisplayName(query.linked) : null,
     error: query.error === undefined ? null : describeAuthError(query.error, query.provider),
+  };
+}
+
+/**
+ * The "Two-step verification" section. `enrolment` is the pending key as the server read it
+ * back (null: nothing pending, or a key that no longer opens, which starting again
+ * replaces); `recent` says whether this sign-in may see it.
+ */
+export function presentTwoStep(
+  secondFactor: AccountOverview["secondFactor"],
+  { now, enrolment, recent }: { now: Date; enrolment: TotpEnrolment | null; recent: boolean },
+): TwoStepView {
+  const { totp } = secondFactor;
+  if (totp?.confirmedAt) {
+    return {
+      state: "on",
+      since: timeView(totp.confirmedAt, now),
+      sinceDate: dateFormat.format(totp.confirmedAt),
+      recoveryCodesLeft: secondFactor.recoveryCodesLeft,
+      recoveryCodeCount: RECOVERY_CODE_COUNT,
+    };
+  }
+  if (!totp) return { state: "off" };
+  if (!recent) return { state: "pending", enrolment: null };
+  if (!enrolment) return { state: "off" };
+  return {
+    state: "pending",
+    enrolment: {
+      key: enrolment.secret,
+      keyGroups: enrolment.secret.match(/.{1,4}/g) ?? [],
+      qrSvg: enrolment.qrSvg,
+    },
   };
 }

@@ -62,3 +62,19 @@ export const changeEmailSchema = z.object({ email: emailSchema });
 export const confirmEmailChangeSchema = z.object({ token: z.string().max(128) });
 
 export type ChangeEmailInput = z.input<typeof changeEmailSchema>;
+
+export const TOTP_CODE_MESSAGE = "Enter the 6-digit code from your authenticator app.";
+
+/**
+ * "Turn on": a code from the app. Spaces are dropped (apps show "123 456"); anything but six
+ * ASCII digits is refused here, before it costs a try of the code budget.
+ */
+export const confirmTwoStepSchema = z.object({
+  code: z
+    .string(TOTP_CODE_MESSAGE)
+    .max(64, TOTP_CODE_MESSAGE)
+    .transform((value) => value.replace(/\s+/gu, ""))
+    .pipe(z.string().regex(/^[0-9]{6}$/, TOTP_CODE_MESSAGE)),
+});
+
+export type ConfirmTwoStepInput = z.input<typeof confirmTwoStepSchema>;

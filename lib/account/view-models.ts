@@ -80,3 +80,31 @@ export interface FailedAttemptsItem {
   /** The latest attempt. */
   when: TimeView;
 }
+
+/** The "Two-step verification" section, in one of its three states. */
+export type TwoStepView =
+  | { state: "off" }
+  /**
+   * Set-up started, waiting for the first code. `enrolment` is null while the sign-in is not
+   * recent: the key is shown only to someone who has just proved who they are.
+   */
+  | { state: "pending"; enrolment: TotpEnrolmentView | null }
+  | {
+      state: "on";
+      since: TimeView;
+      /** "1 Jun 2026" (UTC, like every absolute time on the page). */
+      sinceDate: string;
+      recoveryCodesLeft: number;
+      /** How many a fresh set has (10). */
+      recoveryCodeCount: number;
+    };
+
+/** What the person adds to their authenticator app. */
+export interface TotpEnrolmentView {
+  /** The key, base32, in one piece (what "Copy key" copies). */
+  key: string;
+  /** The same key in groups of four, for reading it off the screen and typing it. */
+  keyGroups: string[];
+  /** The QR code as <svg> markup, drawn on the server (lib/auth/second-factor/qr-svg.ts). */
+  qrSvg: string;
+}

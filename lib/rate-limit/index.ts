@@ -16,7 +16,8 @@
 //                   lib/rate-limit/mail-budget.ts);
 // - secondFactorAccount — second-factor codes per account (user id): at the sign-in
 //                   challenge and when confirming an authenticator app;
-// - secondFactorIp — second-factor codes per client IP.
+// - secondFactorIp — second-factor codes per client IP (both through checkCodeBudget,
+//                   lib/rate-limit/code-budget.ts).
 //
 // Algorithm: @upstash/ratelimit's sliding window everywhere — its Lua script on a Redis
 // server (Upstash over REST, or self-hosted through ioredis with a thin adapter), and a
@@ -55,9 +56,11 @@
 //
 // The files: policies.ts (names, failure modes, where the global limit applies), keys.ts,
 // decisions.ts and headers.ts (what a decision is and says over HTTP), incidents.ts (one log
-// line per outage), limiter.ts (createRateLimiter), mail-budget.ts (checkMailBudget) and backends/ (what a backend is, the
-// sliding window's arithmetic, one file per backend, and index.ts choosing one). The timeout is lib/timeout.ts. Code outside
-// lib/rate-limit imports from here; the files in it import each other.
+// line per outage), limiter.ts (createRateLimiter), mail-budget.ts (checkMailBudget),
+// code-budget.ts (checkCodeBudget) and backends/ (what a backend is, the sliding window's
+// arithmetic, one file per backend, and index.ts choosing one). The timeout is
+// lib/timeout.ts. Code outside lib/rate-limit imports from here; the files in it import
+// each other.
 export type { SlidingWindowBackend, WindowResult } from "@/lib/rate-limit/backends/backend";
 export { createRateLimitBackend } from "@/lib/rate-limit/backends";
 export { createRatelimitLibraryBackend } from "@/lib/rate-limit/backends/upstash-ratelimit";
@@ -82,6 +85,11 @@ export {
   type RateLimiter,
   type RateLimiterDeps,
 } from "@/lib/rate-limit/limiter";
+export {
+  checkCodeBudget,
+  type CodeBudget,
+  type CodeBudgetRequest,
+} from "@/lib/rate-limit/code-budget";
 export {
   checkMailBudget,
   type MailBudget,

@@ -13,6 +13,7 @@ import { createAccountActions } from "@/lib/actions/account/factory";
 import { GENERIC_ACTION_ERROR, type ActionSession } from "@/lib/actions/clients";
 import { previewVerification } from "@/lib/auth/email-verification";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { createSecondFactorKeys } from "@/lib/auth/second-factor";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { messages } from "@/lib/auth/schemas";
 import { createSession } from "@/lib/auth/sessions";
@@ -37,6 +38,7 @@ const settings = parseSettings(
   { devSecret: () => "d".repeat(43) },
 );
 const MAX_AGE = settings.auth.recentSignInMaxAgeSeconds;
+const secondFactorKeys = createSecondFactorKeys(settings.auth.secret);
 
 // The injected clock: every action runs at T.
 const T = new Date("2026-06-01T10:00:00.000Z");
@@ -135,6 +137,7 @@ describe.each(backends)("account actions on $name", (backend) => {
           afterRecord: () => Promise.resolve(),
           limiter,
           mail,
+          secondFactorKeys,
         }),
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),

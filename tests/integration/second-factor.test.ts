@@ -10,9 +10,11 @@ import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
 import {
+  cancelTotpEnrolment,
   confirmTotpEnrolment,
   createSecondFactorKeys,
   disableTotp,
+  pendingTotpEnrolment,
   regenerateRecoveryCodes,
   secondFactorStatus,
   startTotpEnrolment,
@@ -281,6 +283,65 @@ describe.each(databaseBackends(serverUrl, { poolMax: 10 }))(
               accountLabel: "x",
             }),
           ).resolves.toEqual({ status: "unknown-user" });
+        });
+
+        it("a pending enrolment reads back as it was started, until it is confirmed, cancelled or its key no longer opens", async () => {
+          const pendingOf = (userId: string, withKeys = keys) =>
+            pendingTotpEnrolment(prisma(), {
+              userId,
+              keys: withKeys,
+              issuer: "Gatehouse",
+              accountLabel: "ada@example.com",
+            });
+          const user = await newUser();
+          await expect(pendingOf(user.id)).resolves.toBeNull();
+          const started = await start(user.id);
+          const { status: _status, ...enrolment } = started;
+          await expect(pendingOf(user.id)).resolves.toEqual(enrolment);
+          // Another user's id, and another AUTH_SECRET, open nothing.
+          await expect(pendingOf((await newUser()).id)).resolves.toBeNull();
+          await expect(
+            pendingOf(user.id, createSecondFactorKeys("t".repeat(43))),
+          ).resolves.toBeNull();
+          // Reading changed nothing: the key shown is still the one that confirms.
+          const confirmed = await confirmTotpEnrolment(prisma(), {
+            userId: user.id,
+            code: appCode(started.secret, T),
+            now: T,
+            keys,
+          });
+          expect(confirmed.status).toBe("enabled");
+          // Once on, the key is never shown again.
+          await expect(pendingOf(user.id)).resolves.toBeNull();
+        });
+
+        it("cancelling drops a pending enrolment only: a confirmed app stays on, and a second cancel finds nothing", async () => {
+          const { hook, seen } = recordingHook();
+          const user = await newUser();
+          await start(user.id);
+          await expect(cancelTotpEnrolment(prisma(), { userId: user.id })).resolves.toEqual({
+            status: "cancelled",
+          });
+          expect(await prisma().totpCredential.count({ where: { userId: user.id } })).toBe(0);
+          await expect(cancelTotpEnrolment(prisma(), { userId: user.id })).resolves.toEqual({
+            status: "not-started",
+          });
+
+          const { user: enrolled } = await enrolledUser(hook);
+          const before = await prisma().totpCredential.findUniqueOrThrow({
+            where: { userId: enrolled.id },
+          });
+          await expect(cancelTotpEnrolment(prisma(), { userId: enrolled.id })).resolves.toEqual({
+            status: "already-enabled",
+          });
+          await expect(
+            prisma().totpCredential.findUniqueOrThrow({ where: { userId: enrolled.id } }),
+          ).resolves.toEqual(before);
+          await expect(secondFactorStatus(prisma(), enrolled.id)).resolves.toEqual({
+            totp: true,
+            recoveryCodesLeft: 10,
+          });
+          expect(seen.map((event) => event.type)).toEqual(["TOTP_ENABLED"]);
         });
 
         it("keeps neither the key nor any recovery code in clear anywhere in the database", async () => {

@@ -7,8 +7,10 @@ import {
   presentAccount,
   presentActivity,
   presentLinkNotices,
+  presentTwoStep,
   timeView,
 } from "@/lib/account/presenter";
+import { totpLabels } from "@/lib/account/two-step";
 import { describeAuthError } from "@/lib/auth/error-messages";
 
 const now = new Date("2026-06-01T10:00:00.000Z");
@@ -32,6 +34,7 @@ function overview(overrides: Partial<AccountOverview> = {}): AccountOverview {
     sessions: [],
     events: [],
     failedAttempts: [],
+    secondFactor: { totp: null, recoveryCodesLeft: 0 },
     ...overrides,
   };
 }
@@ -305,5 +308,75 @@ describe("presentLinkNotices", () => {
     expect(unknown.error).toEqual(describeAuthError("Default"));
     expect(JSON.stringify(unknown)).not.toContain("script");
     expect(JSON.stringify(unknown)).not.toContain("evil");
+  });
+});
+
+describe("presentTwoStep", () => {
+  const enrolment = {
+    secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    uri: "otpauth://totp/Gatehouse:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"><rect/><path/></svg>',
+  };
+  const pending = { totp: { confirmedAt: null }, recoveryCodesLeft: 0 };
+
+  it("is off without an authenticator app", () => {
+    expect(
+      presentTwoStep({ totp: null, recoveryCodesLeft: 0 }, { now, enrolment: null, recent: true }),
+    ).toEqual({ state: "off" });
+  });
+
+  it("shows a pending key, in groups of four, to a recent sign-in only", () => {
+    expect(presentTwoStep(pending, { now, enrolment, recent: true })).toEqual({
+      state: "pending",
+      enrolment: {
+        key: enrolment.secret,
+        keyGroups: ["JBSW", "Y3DP", "EHPK", "3PXP", "JBSW", "Y3DP", "EHPK", "3PXP"],
+        qrSvg: enrolment.qrSvg,
+      },
+    });
+    // Not recent: the set-up is there, its key is not (the page does not even read it).
+    expect(presentTwoStep(pending, { now, enrolment: null, recent: false })).toEqual({
+      state: "pending",
+      enrolment: null,
+    });
+    expect(
+      JSON.stringify(presentTwoStep(pending, { now, enrolment, recent: false })),
+    ).not.toContain(enrolment.secret);
+  });
+
+  it("treats a pending key that no longer opens as off: starting again replaces it", () => {
+    expect(presentTwoStep(pending, { now, enrolment: null, recent: true })).toEqual({
+      state: "off",
+    });
+  });
+
+  it("says since when it is on (a date, in UTC) and how many recovery codes are left", () => {
+    const confirmedAt = new Date("2026-03-12T23:30:00.000Z");
+    expect(
+      presentTwoStep(
+        { totp: { confirmedAt }, recoveryCodesLeft: 3 },
+        // A pending enrolment cannot coexist with a confirmed one; it would be ignored.
+        { now, enrolment, recent: false },
+      ),
+    ).toEqual({
+      state: "on",
+      since: timeView(confirmedAt, now),
+      sinceDate: "12 Mar 2026",
+      recoveryCodesLeft: 3,
+      recoveryCodeCount: 10,
+    });
+  });
+});
+
+describe("totpLabels", () => {
+  it("names the site, and the account by its email, else its name, else generically", () => {
+    expect(totpLabels({ email: "ada@example.com", name: "Ada" })).toEqual({
+      issuer: "Gatehouse",
+      accountLabel: "ada@example.com",
+    });
+    expect(totpLabels({ email: null, name: "  Ada Lovelace " }).accountLabel).toBe("Ada Lovelace");
+    expect(totpLabels({ email: null, name: "   " }).accountLabel).toBe("Gatehouse account");
+    expect(totpLabels({ email: null, name: null }).accountLabel).toBe("Gatehouse account");
+    expect(totpLabels({ email: null, name: "x".repeat(400) }).accountLabel).toHaveLength(254);
   });
 });

@@ -6,10 +6,12 @@ import { describe, expect, it } from "vitest";
 
 import { accountErrorMessages } from "@/lib/account/errors";
 import {
+  confirmTwoStepSchema,
   linkProviderSchema,
   revokeSessionSchema,
   unlinkIdentitySchema,
 } from "@/lib/account/schemas";
+import { codeBudgetMessage } from "@/lib/actions/code-budget";
 import { FIX_FIELDS } from "@/lib/actions/auth/shared";
 import { authErrorCodes, describeAuthError } from "@/lib/auth/error-messages";
 import { messages } from "@/lib/auth/schemas";
@@ -34,6 +36,10 @@ function allMessages(): [string, string][] {
     ...Object.entries(refusalMessages).map(([key, text]): [string, string] => [key, text]),
     ["FIX_FIELDS", FIX_FIELDS],
     ["CONNECTION_ERROR", CONNECTION_ERROR],
+    ...[true, false].map((unavailable): [string, string] => [
+      `code budget, unavailable: ${unavailable}`,
+      codeBudgetMessage({ allowed: false, retryAfterSeconds: 90, unavailable }),
+    ]),
     ...(["unavailable", "limited"] as const).map((reason): [string, string] => [
       `password guard, ${reason}`,
       refusalMessage({ reason, retryAfterSeconds: 90, headers: {} }, "sign you in"),
@@ -50,8 +56,9 @@ function allMessages(): [string, string][] {
     ...zodMessages(unlinkIdentitySchema.safeParse({ accountId: "x".repeat(65) })),
     ...zodMessages(revokeSessionSchema.safeParse({ sessionId: "a\u0000b" })),
     ...zodMessages(linkProviderSchema.safeParse({ provider: "myspace" })),
+    ...zodMessages(confirmTwoStepSchema.safeParse({ code: "12345" })),
   ];
-  expect(refusedIds).toHaveLength(4);
+  expect(refusedIds).toHaveLength(5);
   for (const text of refusedIds) pairs.push(["account schemas", text]);
   return pairs;
 }

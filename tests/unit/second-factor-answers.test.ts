@@ -48,6 +48,6 @@ describe("what the challenge page says about a refused code", () => {
     expect(
       secondFactorAnswer({ status: "limited", reason: "unavailable", retryAfterSeconds: 5 }, "totp")
         .message,
-    ).toBe("We can't check codes right now. Please try again shortly.");
+    ).toBe("We can't check your code right now. Please try again shortly.");
   });
 });

@@ -13,10 +13,15 @@ import {
   type SessionActionDependencies,
 } from "@/lib/actions/account/sessions";
 import { createTelegramActions } from "@/lib/actions/account/telegram";
+import {
+  createTwoStepActions,
+  type TwoStepActionDependencies,
+} from "@/lib/actions/account/two-step";
 
 export type AccountActionDependencies = MethodActionDependencies &
   PasswordActionDependencies &
-  SessionActionDependencies;
+  SessionActionDependencies &
+  TwoStepActionDependencies;
 
 export function createAccountActions(deps: AccountActionDependencies) {
   return {
@@ -24,6 +29,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
     ...createPasswordActions(deps),
     ...createSessionActions(deps),
     ...createTelegramActions(deps),
+    ...createTwoStepActions(deps),
   };
 }
 

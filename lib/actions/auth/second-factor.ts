@@ -21,7 +21,7 @@ import {
   SECOND_FACTOR_PROVIDER_ID,
 } from "@/lib/auth/second-factor-gate";
 import { SecondFactorRefused, type SecondFactorRefusal } from "@/lib/auth/second-factor-provider";
-import { refusalMessage } from "@/lib/security/password-guard";
+import { codeBudgetMessage } from "@/lib/actions/code-budget";
 
 export interface SecondFactorActionDependencies extends AuthActionDependencies {
   /** This request's cookies (Next's cookies()): the pending sign-in's is read and dropped. */
@@ -82,10 +82,11 @@ export function secondFactorAnswer(
       return { message: SECOND_FACTOR_MESSAGES.expired, restart: true };
     case "limited":
       return {
-        message: refusalMessage(
-          { reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds, headers: {} },
-          "check codes",
-        ),
+        message: codeBudgetMessage({
+          allowed: false,
+          unavailable: refusal.reason === "unavailable",
+          retryAfterSeconds: refusal.retryAfterSeconds,
+        }),
         restart: false,
       };
     case "key-unreadable":

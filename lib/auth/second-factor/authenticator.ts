@@ -4,6 +4,8 @@
 // - Enrolment stores a new key sealed (keys.ts) with `confirmedAt` null: nothing about
 //   signing in changes until the person proves their app works by typing a current code.
 //   Starting again replaces a pending enrolment; a confirmed one must be turned off first.
+//   The pending key is read back (pendingTotpEnrolment) to show it again until then, and
+//   cancelling drops only a pending one.
 // - Confirming accepts that first code, records its time step, makes the ten recovery codes
 //   and records TOTP_ENABLED, in one transaction.
 // - A code is accepted once: its time step must be newer than `lastUsedStep`, and the step
@@ -42,15 +44,7 @@ export interface StartTotpEnrolmentInput {
 }
 
 export type StartTotpEnrolmentResult =
-  | {
-      status: "started";
-      /** The key in base32, for people who type it instead of scanning. */
-      secret: string;
-      /** The otpauth:// URI the QR code holds. */
-      uri: string;
-      /** The QR code as an <svg> element (qr-svg.ts). */
-      qrSvg: string;
-    }
+  | ({ status: "started" } & TotpEnrolment)
   /** A confirmed authenticator exists: turn it off before enrolling another. */
   | { status: "already-enabled" }
   | { status: "unknown-user" };
@@ -76,8 +70,74 @@ export async function startTotpEnrolment(
     return "started" as const;
   });
   if (stored !== "started") return { status: stored };
-  const uri = totpUri({ secret, issuer: input.issuer, accountLabel: input.accountLabel });
-  return { status: "started", secret, uri, qrSvg: qrCodeSvg(uri) };
+  return { status: "started", ...enrolmentFor(secret, input) };
+}
+
+/** What a person needs to add `secret` to their app: the key, its URI and its QR code. */
+function enrolmentFor(
+  secret: string,
+  { issuer, accountLabel }: { issuer: string; accountLabel: string },
+): TotpEnrolment {
+  const uri = totpUri({ secret, issuer, accountLabel });
+  return { secret, uri, qrSvg: qrCodeSvg(uri) };
+}
+
+export interface TotpEnrolment {
+  /** The key in base32, for people who type it instead of scanning. */
+  secret: string;
+  /** The otpauth:// URI the QR code holds. */
+  uri: string;
+  /** The QR code as an <svg> element (qr-svg.ts). */
+  qrSvg: string;
+}
+
+/**
+ * The enrolment waiting for its first code, to show again: the account page renders it on
+ * every visit until the person confirms or cancels, so the key does not have to live in the
+ * browser between the two (a reload, or coming back from the app, would lose it). Null when
+ * nothing is pending, when the app is already on, or when the sealed key no longer opens
+ * (AUTH_SECRET changed): starting again replaces it. Reads only; records nothing.
+ */
+export async function pendingTotpEnrolment(
+  db: DbClient,
+  input: Omit<StartTotpEnrolmentInput, "now">,
+): Promise<TotpEnrolment | null> {
+  const { userId } = input;
+  const pending = await db.totpCredential.findUnique({
+    where: { userId },
+    select: { secret: true, confirmedAt: true },
+  });
+  if (!pending || pending.confirmedAt) return null;
+  const secret = input.keys.totpSecret.open(pending.secret, userId);
+  return secret === null ? null : enrolmentFor(secret, input);
+}
+
+export type CancelTotpEnrolmentResult =
+  | { status: "cancelled" }
+  /** Nothing was pending (cancelled already, or never started): nothing to do. */
+  | { status: "not-started" }
+  /** The app was confirmed meanwhile (another tab): cancelling must not turn it off. */
+  | { status: "already-enabled" };
+
+/**
+ * Drops a pending enrolment, and only a pending one: a confirmed app is turned off by
+ * disableTotp, which records it. Nothing about signing in changes, so no event.
+ */
+export async function cancelTotpEnrolment(
+  db: DbClient,
+  input: { userId: string },
+): Promise<CancelTotpEnrolmentResult> {
+  const { userId } = input;
+  return inTransaction(db, async (tx): Promise<CancelTotpEnrolmentResult> => {
+    await lockUser(tx, userId);
+    const { count } = await tx.totpCredential.deleteMany({ where: { userId, confirmedAt: null } });
+    if (count > 0) return { status: "cancelled" };
+    const confirmed = await tx.totpCredential.findUnique({
+      where: { userId },
+      select: { userId: true },
+    });
+    return confirmed ? { status: "already-enabled" } : { status: "not-started" };
+  });
 }
 
 export interface TotpCodeInput {

@@ -7,6 +7,9 @@
 //   createSecondFactorKeys(secret) → SecondFactorKeys
 //   startTotpEnrolment(db, { userId, now, keys, issuer, accountLabel })
 //     → { secret, uri, qrSvg } | already-enabled
+//   pendingTotpEnrolment(db, { userId, keys, issuer, accountLabel })
+//     → { secret, uri, qrSvg } of the enrolment waiting for its first code | null
+//   cancelTotpEnrolment(db, { userId }) → cancelled | not-started | already-enabled
 //   confirmTotpEnrolment(db, { userId, code, now, keys, context?, afterRecord? })
 //     → { recoveryCodes } | wrong-code | not-started | already-enabled; records TOTP_ENABLED
 //   verifyTotpCode(db, { userId, code, now, keys })
@@ -24,17 +27,21 @@
 //   confirmIdentityWithCode(deps, { userId, kind, code, context })
 //     → confirmed | wrong-code | limited | not-enabled | key-unreadable ("Confirm it's you")
 export {
+  cancelTotpEnrolment,
   confirmTotpEnrolment,
   disableTotp,
+  pendingTotpEnrolment,
   removeSecondFactor,
   requiresSecondFactor,
   secondFactorStatus,
   startTotpEnrolment,
   verifyTotpCode,
+  type CancelTotpEnrolmentResult,
   type ConfirmTotpEnrolmentResult,
   type DisableTotpResult,
   type SecondFactorStatus,
   type StartTotpEnrolmentResult,
+  type TotpEnrolment,
   type VerifyTotpCodeResult,
 } from "@/lib/auth/second-factor/authenticator";
 export { createSecondFactorKeys, type SecondFactorKeys } from "@/lib/auth/second-factor/keys";

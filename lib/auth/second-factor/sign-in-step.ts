@@ -19,6 +19,7 @@ import {
 import { requiresSecondFactor, verifyTotpCode } from "@/lib/auth/second-factor/authenticator";
 import type { SecondFactorKeys } from "@/lib/auth/second-factor/keys";
 import { redeemRecoveryCode } from "@/lib/auth/second-factor/recovery-codes";
+import { checkCodeBudget } from "@/lib/rate-limit/code-budget";
 import type { RateLimiter } from "@/lib/rate-limit/limiter";
 import {
   recordSecurityEvent,
@@ -145,22 +146,18 @@ export async function confirmIdentityWithCode(
 const codeName = (kind: SecondFactorKind) =>
   kind === "totp" ? "authenticator code" : "recovery code";
 
-/** Both budgets are always counted, so the answer does not depend on which one is spent. */
+/** The code budget (lib/rate-limit/code-budget.ts), shared with the account page. */
 async function codeBudget(
   deps: SecondFactorStepDeps,
   userId: string,
   context: EventContext,
 ): Promise<Extract<SecondFactorStepResult, { status: "limited" }> | null> {
-  const decisions = await Promise.all([
-    deps.limiter.limit("secondFactorAccount", userId),
-    deps.limiter.limit("secondFactorIp", context.ip ?? "unknown"),
-  ]);
-  const refused = decisions.filter((decision) => !decision.allowed);
-  if (refused.length === 0) return null;
+  const budget = await checkCodeBudget(deps.limiter, { userId, ip: context.ip ?? null });
+  if (budget.allowed) return null;
   return {
     status: "limited",
-    reason: refused.some((decision) => decision.failure === "closed") ? "unavailable" : "limited",
-    retryAfterSeconds: Math.max(...refused.map((decision) => decision.retryAfterSeconds)),
+    reason: budget.unavailable ? "unavailable" : "limited",
+    retryAfterSeconds: budget.retryAfterSeconds,
   };
 }
 
