@@ -4,8 +4,7 @@
 // once (copy, download), dismiss them, make new ones, turn it off. Double presses change
 // nothing twice. Screenshots at 360 px (light) and 1280 px (dark); no sideways scrolling.
 //
-// Signing in with the code is not here: that challenge is built separately. These tests
-// never sign out and in again once the app is on.
+// Signing in with the code is e2e/two-step-sign-in.test.ts.
 import { readFile } from "node:fs/promises";
 
 import { Secret, TOTP } from "otpauth";
