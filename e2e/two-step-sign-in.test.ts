@@ -7,7 +7,9 @@
 // - the code that signed in does not sign in again;
 // - a recovery code signs in once, and the account page counts one fewer;
 // - five wrong codes end the sign-in: "Sign in again", and the right code no longer helps;
-// - "Cancel" ends it too; with the app turned off, the password alone signs in again.
+// - "Cancel" ends it too; with the app turned off, the password alone signs in again;
+// - a provider sign-in (GitHub, through the fake identity provider) is held the same way: the
+//   challenge's cookie is set on the OAuth callback's redirect, and the code finishes it.
 // Screenshots at 360 px (light) and 1280 px (dark); nothing scrolls sideways.
 import { Secret, TOTP } from "otpauth";
 import type { Browser, Locator, Page } from "playwright-core";
@@ -22,7 +24,13 @@ import {
   type OpenPageOptions,
 } from "./support/browser";
 import { uniqueEmail } from "./support/mail";
-import { appForSuite, startEmbeddedApp, startPostgresApp } from "./support/server";
+import { startRig, type Rig } from "./support/rig";
+import {
+  appForSuite,
+  printServerOutputOnFailure,
+  startEmbeddedApp,
+  startPostgresApp,
+} from "./support/server";
 
 const PASSWORD = "copper kettle 58 on the stair";
 const databaseUrl = inject("databaseUrl");
@@ -230,6 +238,87 @@ describe.each([
       expect(await sessionUser(page)).not.toBeNull();
 
       expect(consoleErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe("a provider sign-in held for two-step verification (embedded)", () => {
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig({ backend: "embedded" });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+  printServerOutputOnFailure(() => rig?.app);
+
+  test("GitHub: \"Confirm it's you\" with the app's code; signing in again stops at the challenge", async () => {
+    if (!browser || !rig) throw new Error("the browser or the app did not start");
+    const { app, idp } = rig;
+    idp.setIdentity("github", {
+      id: 5150,
+      login: "hedy",
+      name: "Hedy GitHub",
+      email: null,
+      emails: [{ email: "hedy-gh@example.com", primary: true, verified: true }],
+    });
+    const opened = await openPage(browser, `${app.url}/sign-in`, { viewport: "phone" });
+    const { page } = opened;
+    const viaGitHub = async () => {
+      await page.goto(`${app.url}/sign-in?callbackUrl=/account`);
+      await page.getByRole("button", { name: "Continue with GitHub" }).click();
+      await page.getByRole("button", { name: "Authorize" }).click();
+    };
+    try {
+      // First sign-in creates the account; turn the app on from the account page.
+      await viaGitHub();
+      await page.waitForURL(`${app.url}/account`);
+      const section = page.getByRole("region", { name: "Two-step verification" });
+      await section.getByRole("button", { name: "Set up authenticator app" }).click();
+      const keyText = section.locator("[data-totp-key]");
+      await keyText.waitFor();
+      const key = ((await keyText.textContent()) ?? "").replace(/\s+/g, "");
+      await section.getByLabel("6-digit code").fill(currentCode(key));
+      await section.getByRole("button", { name: "Turn on" }).click();
+      const codes = section.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+      const recoveryCode = ((await codes.first().textContent()) ?? "").trim();
+      await section.getByRole("button", { name: "I have saved them" }).click();
+
+      // "Confirm it's you": the app's code instead of a sign-in with GitHub.
+      await page.goto(`${app.url}/sign-in?reauth=1&callbackUrl=/account`);
+      const confirm = page.getByRole("region", { name: "With your authenticator app" });
+      await confirm.getByLabel("Code from your app").fill(wrongCode(key));
+      await confirm.getByRole("button", { name: "Verify" }).click();
+      await confirm.getByText("That code did not match.").waitFor();
+      await assertNoHorizontalOverflow(page);
+      await screenshot(page, "two-step-confirm-phone-wrong-code");
+      await confirm.getByLabel("Code from your app").fill(nextCode(key));
+      await confirm.getByRole("button", { name: "Verify" }).click();
+      await page.waitForURL(`${app.url}/account`);
+      // A fresh sign-in replaced this browser's session: one device, signed in with GitHub.
+      const devices = page.getByRole("region", { name: "Devices" });
+      expect(await devices.getByRole("listitem").count()).toBe(1);
+
+      await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
+
+      // Signing in with GitHub again stops at the challenge, signed out; a recovery code (the
+      // app's codes of this step and the next are spent) finishes it.
+      await viaGitHub();
+      await page.waitForURL(`${app.url}/sign-in/second-factor`);
+      expect(await sessionUser(page)).toBeNull();
+      const main = page.getByRole("main");
+      await main.getByRole("link", { name: "Use a recovery code instead" }).click();
+      await main.getByLabel("Recovery code").fill(recoveryCode);
+      await main.getByRole("button", { name: "Verify" }).click();
+      await page.waitForURL(`${app.url}/account`);
+      expect(await sessionUser(page)).not.toBeNull();
+      const activity = page.getByRole("region", { name: "Security activity" });
+      expect(await activity.textContent()).toContain("Signed in with GitHub");
+      // The fake provider's own page has no favicon; only the app's errors count.
+      expect(opened.consoleErrors.filter((line) => !line.includes(idp.url))).toEqual([]);
     } finally {
       await opened.close();
     }
