@@ -426,6 +426,7 @@ describe.each(backends)("account services on $name", (backend) => {
         sessions: [],
         events: [],
         failedAttempts: [],
+        secondFactor: { totp: null, recoveryCodesLeft: 0 },
       });
     });
 
