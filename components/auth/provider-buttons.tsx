@@ -1,6 +1,7 @@
 "use client";
 
 import { ProviderButton } from "@/components/auth/provider-button";
+import { usePasskeySignIn } from "@/components/auth/use-passkey-sign-in";
 import { useProviderSignIn } from "@/components/auth/use-provider-sign-in";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 
@@ -13,6 +14,11 @@ interface ProviderButtonsProps {
   providers: ProviderOption[];
   /** A safe same-origin path (safeRedirectPath); the action checks it again anyway. */
   callbackUrl: string;
+  /**
+   * "Sign in with a passkey" as the grid's last button, when passkeys can work here;
+   * `autofill`: the email field offers passkeys too (started on page load).
+   */
+  passkey?: { autofill: boolean } | null;
 }
 
 /**
@@ -22,9 +28,16 @@ interface ProviderButtonsProps {
  * Layout: a grid, one column on a phone and two from 480 px, so labels never wrap into a
  * ragged row of pills. An odd last button spans both columns to keep the block square.
  */
-export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps) {
+export function ProviderButtons({ providers, callbackUrl, passkey = null }: ProviderButtonsProps) {
   const { pendingId, failure, signInWith, startSignIn } = useProviderSignIn();
   const pendingName = providers.find((provider) => provider.id === pendingId)?.name;
+  const withPasskey = usePasskeySignIn({
+    callbackUrl,
+    autofill: passkey?.autofill === true,
+  });
+  // Whichever flow is starting, the other buttons wait: a second one would race the first.
+  const busy = pendingId !== null || withPasskey.pending;
+  const message = failure ?? withPasskey.message;
 
   return (
     <div>
@@ -32,9 +45,9 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
           alert region, the password form's, so "the form's message" stays unambiguous.
           Always rendered, empty until there is something to say (see FormAlert). */}
       <div aria-live="assertive" aria-atomic="true">
-        {failure ? (
+        {message ? (
           <p className="mb-5 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium text-text">
-            {failure}
+            {message}
           </p>
         ) : null}
       </div>
@@ -43,7 +56,10 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
           <form
             key={provider.id}
             action={signInWith}
-            onSubmit={(event) => startSignIn(event, provider.id)}
+            onSubmit={(event) => {
+              if (withPasskey.pending) event.preventDefault();
+              else startSignIn(event, provider.id);
+            }}
             className="min-w-0 min-[480px]:odd:last:col-span-2"
           >
             <input type="hidden" name="provider" value={provider.id} />
@@ -52,7 +68,7 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
               type="submit"
               provider={provider.id}
               pending={pendingId === provider.id}
-              disabled={pendingId !== null && pendingId !== provider.id}
+              disabled={busy && pendingId !== provider.id}
             >
               {/* Between 480 and 640 px two columns leave too little room for the whole
                   label, so "Continue with" is read but not shown there; the name stays
@@ -62,11 +78,28 @@ export function ProviderButtons({ providers, callbackUrl }: ProviderButtonsProps
             </ProviderButton>
           </form>
         ))}
+        {passkey ? (
+          <div className="min-w-0 min-[480px]:odd:last:col-span-2">
+            <ProviderButton
+              type="button"
+              provider="passkey"
+              pending={withPasskey.pending}
+              disabled={pendingId !== null}
+              onClick={() => void withPasskey.signInWithButton()}
+            >
+              Sign in with a passkey
+            </ProviderButton>
+          </div>
+        ) : null}
       </div>
       {/* Outside the buttons so their accessible names stay "Continue with …". Present from
           the first render: screen readers only announce changes to a region they know. */}
       <p aria-live="polite" className="sr-only">
-        {pendingName ? `Redirecting to ${pendingName}…` : ""}
+        {pendingName
+          ? `Redirecting to ${pendingName}…`
+          : withPasskey.pending
+            ? "Waiting for your passkey…"
+            : ""}
       </p>
     </div>
   );

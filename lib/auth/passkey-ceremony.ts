@@ -3,6 +3,8 @@
 // that started it (docs/passkeys.md, "Ceremonies and their challenges").
 //
 // Plain functions with no Next imports: the provider, the actions and the pages use them.
+import { z } from "zod";
+
 import {
   relyingParty,
   relyingPartyProblem,
@@ -97,3 +99,16 @@ export function parsePasskeyResponse(raw: unknown): unknown {
     return undefined;
   }
 }
+
+/**
+ * The browser's answer to either ceremony (what startAuthentication() or
+ * startRegistration() resolved to), as the actions take it, as JSON of bounded size:
+ * its shape is checked by the services, after the challenge is used up.
+ */
+export const passkeyResponseSchema = z
+  .custom<object>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "Not a passkey response.",
+  )
+  .transform((value) => JSON.stringify(value))
+  .pipe(z.string().max(PASSKEY_RESPONSE_MAX_LENGTH, "Not a passkey response."));

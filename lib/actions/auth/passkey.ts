@@ -16,8 +16,8 @@ import {
 import { createActionClient } from "@/lib/actions/clients";
 import type { CookieJar } from "@/lib/auth/dependencies";
 import {
-  PASSKEY_RESPONSE_MAX_LENGTH,
   passkeyRelyingParty,
+  passkeyResponseSchema,
   setPasskeyChallengeCookie,
 } from "@/lib/auth/passkey-ceremony";
 import { PasskeySignInRefused } from "@/lib/auth/passkey-provider";
@@ -40,18 +40,6 @@ export const PASSKEY_SIGN_IN_MESSAGES = {
 /** What the page shows, or the options to run the ceremony with. */
 export type StartPasskeySignInAnswer =
   { ok: true; options: PublicKeyCredentialRequestOptionsJSON } | { ok: false; message: string };
-
-/**
- * The browser's answer (what startAuthentication() resolved to), as JSON of bounded size:
- * its shape is checked by the provider, after the challenge is used up.
- */
-export const passkeyResponseSchema = z
-  .custom<Record<string, unknown>>(
-    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-    "Not a passkey response.",
-  )
-  .transform((value) => JSON.stringify(value))
-  .pipe(z.string().max(PASSKEY_RESPONSE_MAX_LENGTH, "Not a passkey response."));
 
 const startInput = z.object({
   /** Started on page load for the email field's autofill (conditional mediation). */
