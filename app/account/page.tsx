@@ -6,6 +6,7 @@ import { Activity } from "@/components/account/activity";
 import { Devices } from "@/components/account/devices";
 import { EmailChange } from "@/components/account/email-change";
 import { LinkNotices } from "@/components/account/notices";
+import { Passkeys } from "@/components/account/passkeys";
 import { PasswordSection } from "@/components/account/password-section";
 import { ResendVerification } from "@/components/account/resend-verification";
 import { AccountSection } from "@/components/account/section";
@@ -13,6 +14,7 @@ import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TelegramSection } from "@/components/account/telegram-section";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
 import { presentAccount, presentLinkNotices } from "@/lib/account/presenter";
+import { passkeyRelyingParty } from "@/lib/auth/passkey-ceremony";
 import { configuredProviders } from "@/lib/auth/providers";
 import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
@@ -28,6 +30,7 @@ const SIGN_IN_PATH = "/sign-in?callbackUrl=/account";
 
 const sections = {
   methods: { id: "sign-in-methods", title: "Sign-in methods" },
+  passkeys: { id: "passkeys", title: "Passkeys" },
   password: { id: "password", title: "Password" },
   devices: { id: "devices", title: "Devices" },
   telegram: { id: "telegram", title: "Telegram alerts" },
@@ -53,7 +56,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   });
   if (!overview) redirect(SIGN_IN_PATH);
   const { user, hasPassword } = overview;
-  const { identities, linkable, devices, telegram, activity } = presentAccount(overview, {
+  const { identities, linkable, passkeys, devices, telegram, activity } = presentAccount(overview, {
     now,
     providers: configuredProviders(settings.auth),
   });
@@ -70,6 +73,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
 
   const shown = [
     sections.methods,
+    sections.passkeys,
     ...(settings.auth.passwordEnabled ? [sections.password] : []),
     sections.devices,
     ...(bot ? [sections.telegram] : []),
@@ -100,6 +104,20 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
               identities={identities}
               password={hasPassword ? { email: user.email } : null}
               linkable={linkable}
+              passkeyCount={passkeys.length}
+            />
+          </AccountSection>
+
+          <AccountSection
+            id={sections.passkeys.id}
+            title={sections.passkeys.title}
+            description="Sign in with your fingerprint, face or screen lock instead of a password."
+          >
+            <Passkeys
+              sectionId={sections.passkeys.id}
+              passkeys={passkeys}
+              otherWays={identities.length + (hasPassword && user.email ? 1 : 0)}
+              canAdd={passkeyRelyingParty(settings.appUrl) !== null}
             />
           </AccountSection>
 

@@ -5,7 +5,7 @@
 export const accountErrorMessages = {
   "not-found": "We could not find that on your account. It may have been removed already.",
   "last-sign-in-method":
-    "This is your only way to sign in. Link another provider or set a password before removing it.",
+    "This is your only way to sign in. Link another provider, add a passkey or set a password before removing it.",
   "already-linked": "That sign-in method is already linked to your account.",
   "provider-unavailable": "That sign-in method is not available on this site.",
   "wrong-password": "That is not your current password.",
@@ -19,6 +19,15 @@ export const accountErrorMessages = {
   "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",
   "telegram-unavailable": "Telegram alerts are not set up on this site.",
   "try-again-shortly": "We can't check your password right now. Please try again shortly.",
+  "passkeys-unavailable": "Passkeys are not available on this site.",
+  "too-many-passkeys":
+    "Your account has 20 passkeys, the most it can have. Remove one you no longer use first.",
+  "passkey-not-added":
+    "That passkey could not be added. Please try again, and finish within a few minutes.",
+  "passkey-already-registered":
+    "That passkey is already registered. Use another device or security key.",
+  "invalid-passkey-name":
+    "Give the passkey a name of up to 64 characters, on one line, without special characters.",
 } as const;
 
 export type AccountErrorCode = keyof typeof accountErrorMessages;

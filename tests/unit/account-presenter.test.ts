@@ -7,6 +7,7 @@ import {
   presentAccount,
   presentActivity,
   presentLinkNotices,
+  presentPasskeys,
   timeView,
 } from "@/lib/account/presenter";
 import { describeAuthError } from "@/lib/auth/error-messages";
@@ -29,6 +30,7 @@ function overview(overrides: Partial<AccountOverview> = {}): AccountOverview {
     hasPassword: false,
     telegram: null,
     identities: [],
+    passkeys: [],
     sessions: [],
     events: [],
     failedAttempts: [],
@@ -305,5 +307,54 @@ describe("presentLinkNotices", () => {
     expect(unknown.error).toEqual(describeAuthError("Default"));
     expect(JSON.stringify(unknown)).not.toContain("script");
     expect(JSON.stringify(unknown)).not.toContain("evil");
+  });
+});
+
+describe("presentPasskeys", () => {
+  const base = {
+    credentialId: "cred",
+    createdAt: new Date("2026-03-02T23:30:00.000Z"),
+  };
+  it("names each with the day it was added, when it was last used, and its backup state", () => {
+    expect(
+      presentPasskeys(
+        [
+          {
+            ...base,
+            id: "p1",
+            name: "Phone",
+            deviceType: "multi-device",
+            backedUp: true,
+            lastUsedAt: minutesAgo(3),
+          },
+          {
+            ...base,
+            id: "p2",
+            name: "YubiKey",
+            deviceType: "single-device",
+            backedUp: false,
+            lastUsedAt: null,
+          },
+          {
+            ...base,
+            id: "p3",
+            name: "Laptop",
+            deviceType: "multi-device",
+            backedUp: false,
+            lastUsedAt: null,
+          },
+        ],
+        now,
+      ).map(({ id, addedOn, lastUsed, backup }) => ({
+        id,
+        addedOn,
+        lastUsed: lastUsed?.relative ?? null,
+        backup,
+      })),
+    ).toEqual([
+      { id: "p1", addedOn: "2 Mar 2026", lastUsed: "3 minutes ago", backup: "synced" },
+      { id: "p2", addedOn: "2 Mar 2026", lastUsed: null, backup: "device-bound" },
+      { id: "p3", addedOn: "2 Mar 2026", lastUsed: null, backup: "not-backed-up" },
+    ]);
   });
 });

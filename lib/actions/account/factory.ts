@@ -9,6 +9,10 @@ import {
   type PasswordActionDependencies,
 } from "@/lib/actions/account/password";
 import {
+  createPasskeyActions,
+  type PasskeyActionDependencies,
+} from "@/lib/actions/account/passkeys";
+import {
   createSessionActions,
   type SessionActionDependencies,
 } from "@/lib/actions/account/sessions";
@@ -16,7 +20,8 @@ import { createTelegramActions } from "@/lib/actions/account/telegram";
 
 export type AccountActionDependencies = MethodActionDependencies &
   PasswordActionDependencies &
-  SessionActionDependencies;
+  SessionActionDependencies &
+  PasskeyActionDependencies;
 
 export function createAccountActions(deps: AccountActionDependencies) {
   return {
@@ -24,6 +29,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
     ...createPasswordActions(deps),
     ...createSessionActions(deps),
     ...createTelegramActions(deps),
+    ...createPasskeyActions(deps),
   };
 }
 
