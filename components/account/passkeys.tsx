@@ -247,8 +247,7 @@ export function Passkeys({ sectionId, passkeys, otherWays, canAdd }: PasskeysPro
         </ul>
       ) : (
         <p className="rounded-card border border-border px-4 py-4 text-pretty text-muted sm:px-5">
-          No passkeys yet. A passkey signs you in with your fingerprint, face or screen lock,
-          without a password.
+          No passkeys yet. Add one below, and sign in next time without typing a password.
         </p>
       )}
 
