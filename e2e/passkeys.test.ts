@@ -61,7 +61,9 @@ async function openWithAuthenticator(
   options: OpenPageOptions & { autofill?: boolean } = {},
 ): Promise<OpenedPage & { authenticator: Authenticator }> {
   if (!browser) throw new Error("the browser did not launch (see beforeAll)");
-  const opened = await openPage(browser, `${r().app.url}/api/health`, options);
+  // A blank page first: the authenticator and the init script are in place before the
+  // app's first page loads.
+  const opened = await openPage(browser, "about:blank", options);
   const authenticator = await addAuthenticator(opened.context, opened.page);
   if (options.autofill === false) {
     await opened.context.addInitScript(() => {

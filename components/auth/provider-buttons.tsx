@@ -15,7 +15,7 @@ interface ProviderButtonsProps {
   /** A safe same-origin path (safeRedirectPath); the action checks it again anyway. */
   callbackUrl: string;
   /**
-   * "Sign in with a passkey" as the grid's last button, when passkeys can work here;
+   * "Sign in with a passkey", a full-width row under the grid, when passkeys can work here;
    * `autofill`: the email field offers passkeys too (started on page load).
    */
   passkey?: { autofill: boolean } | null;
@@ -27,6 +27,7 @@ interface ProviderButtonsProps {
  *
  * Layout: a grid, one column on a phone and two from 480 px, so labels never wrap into a
  * ragged row of pills. An odd last button spans both columns to keep the block square.
+ * "Sign in with a passkey", when offered, is a full-width row below the grid.
  */
 export function ProviderButtons({ providers, callbackUrl, passkey = null }: ProviderButtonsProps) {
   const { pendingId, failure, signInWith, startSignIn } = useProviderSignIn();
@@ -78,20 +79,23 @@ export function ProviderButtons({ providers, callbackUrl, passkey = null }: Prov
             </ProviderButton>
           </form>
         ))}
-        {passkey ? (
-          <div className="min-w-0 min-[480px]:odd:last:col-span-2">
-            <ProviderButton
-              type="button"
-              provider="passkey"
-              pending={withPasskey.pending}
-              disabled={pendingId !== null}
-              onClick={() => void withPasskey.signInWithButton()}
-            >
-              Sign in with a passkey
-            </ProviderButton>
-          </div>
-        ) : null}
       </div>
+      {/* Its own row, the grid's full width, under the providers: the grid's rows keep their
+          shape (an odd last provider spans both columns), and a passkey, which is no
+          provider, does not read as one of them. */}
+      {passkey ? (
+        <div className={providers.length > 0 ? "mt-3" : ""}>
+          <ProviderButton
+            type="button"
+            provider="passkey"
+            pending={withPasskey.pending}
+            disabled={pendingId !== null}
+            onClick={() => void withPasskey.signInWithButton()}
+          >
+            Sign in with a passkey
+          </ProviderButton>
+        </div>
+      ) : null}
       {/* Outside the buttons so their accessible names stay "Continue with …". Present from
           the first render: screen readers only announce changes to a region they know. */}
       <p aria-live="polite" className="sr-only">
