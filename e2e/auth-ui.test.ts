@@ -139,8 +139,10 @@ describe("the sign-in page", () => {
         expect(await button.isVisible()).toBe(true);
       }
       const main = page.getByRole("main");
+      // "webauthn": the browser's suggestions list this site's passkeys too (localhost can
+      // have passkeys: e2e/passkeys.test.ts).
       expect(await main.getByLabel("Email", { exact: true }).getAttribute("autocomplete")).toBe(
-        "email",
+        "username webauthn",
       );
       expect(await main.getByLabel("Password", { exact: true }).getAttribute("autocomplete")).toBe(
         "current-password",

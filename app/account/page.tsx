@@ -6,6 +6,7 @@ import { Activity } from "@/components/account/activity";
 import { Devices } from "@/components/account/devices";
 import { EmailChange } from "@/components/account/email-change";
 import { LinkNotices } from "@/components/account/notices";
+import { Passkeys } from "@/components/account/passkeys";
 import { PasswordSection } from "@/components/account/password-section";
 import { ResendVerification } from "@/components/account/resend-verification";
 import { AccountSection } from "@/components/account/section";
@@ -16,6 +17,7 @@ import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview"
 import { presentAccount, presentLinkNotices, presentTwoStep } from "@/lib/account/presenter";
 import { totpLabels } from "@/lib/account/two-step";
 import { ACCOUNT_PATH } from "@/lib/auth/constants";
+import { passkeyRelyingParty } from "@/lib/auth/passkey-ceremony";
 import { configuredProviders } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { PASSWORD_HINT } from "@/lib/auth/schemas";
@@ -33,6 +35,7 @@ const SIGN_IN_PATH = "/sign-in?callbackUrl=/account";
 
 const sections = {
   methods: { id: "sign-in-methods", title: "Sign-in methods" },
+  passkeys: { id: "passkeys", title: "Passkeys" },
   password: { id: "password", title: "Password" },
   twoStep: { id: "two-step", title: "Two-step verification" },
   devices: { id: "devices", title: "Devices" },
@@ -59,7 +62,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
   });
   if (!overview) redirect(SIGN_IN_PATH);
   const { user, hasPassword } = overview;
-  const { identities, linkable, devices, telegram, activity } = presentAccount(overview, {
+  const { identities, linkable, passkeys, devices, telegram, activity } = presentAccount(overview, {
     now,
     providers: configuredProviders(settings.auth),
   });
@@ -90,6 +93,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
 
   const shown = [
     sections.methods,
+    sections.passkeys,
     ...(settings.auth.passwordEnabled ? [sections.password] : []),
     sections.twoStep,
     sections.devices,
@@ -121,6 +125,20 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
               identities={identities}
               password={hasPassword ? { email: user.email } : null}
               linkable={linkable}
+              passkeyCount={passkeys.length}
+            />
+          </AccountSection>
+
+          <AccountSection
+            id={sections.passkeys.id}
+            title={sections.passkeys.title}
+            description="Sign in with your fingerprint, face or screen lock instead of a password."
+          >
+            <Passkeys
+              sectionId={sections.passkeys.id}
+              passkeys={passkeys}
+              otherWays={identities.length + (hasPassword && user.email ? 1 : 0)}
+              canAdd={passkeyRelyingParty(settings.appUrl) !== null}
             />
           </AccountSection>
 

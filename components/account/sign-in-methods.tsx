@@ -18,19 +18,28 @@ interface SignInMethodsProps {
   password: { email: string | null } | null;
   /** Configured providers not linked yet. */
   linkable: ProviderChoice[];
+  /** The account's passkeys (listed in their own section): each one is a way in too. */
+  passkeyCount?: number;
 }
 
 /**
  * The ways to sign in: linked identities (each removable after a confirmation, unless it
  * is the last way in), the password, and "Link …" buttons for the providers not linked yet.
  */
-export function SignInMethods({ sectionId, identities, password, linkable }: SignInMethodsProps) {
+export function SignInMethods({
+  sectionId,
+  identities,
+  password,
+  linkable,
+  passkeyCount = 0,
+}: SignInMethodsProps) {
   const onlyMethodNoteId = useId();
   const [feedback, setFeedback] = useState<Feedback>(null);
   const unlink = useUnlinkIdentity({ sectionId, identities, setFeedback });
 
-  // A password counts only with an email: sign-in asks for both. The server checks again.
-  const methodCount = identities.length + (password?.email ? 1 : 0);
+  // A password counts only with an email: sign-in asks for both; every passkey counts. The
+  // server checks again (lib/auth/ways-in.ts).
+  const methodCount = identities.length + (password?.email ? 1 : 0) + passkeyCount;
   const canUnlink = methodCount > 1;
 
   return (
@@ -56,14 +65,19 @@ export function SignInMethods({ sectionId, identities, password, linkable }: Sig
         {password ? <PasswordRow email={password.email} /> : null}
 
         {identities.length === 0 && !password ? (
-          <li className="px-4 py-4 text-muted sm:px-5">No sign-in method is linked.</li>
+          <li className="px-4 py-4 text-muted sm:px-5">
+            {passkeyCount > 0
+              ? "No provider or password: you sign in with a passkey."
+              : "No sign-in method is linked."}
+          </li>
         ) : null}
       </ul>
 
       {identities.length > 0 && !canUnlink ? (
         <p id={onlyMethodNoteId} className="mt-3 text-sm text-pretty text-muted">
           {identities.length === 1 ? "This is" : "It is"} your only way to sign in, so it cannot be
-          unlinked. Link another provider{password ? "" : " or set a password"} first.
+          unlinked. Link another provider, add a passkey{password ? "" : " or set a password"}{" "}
+          first.
         </p>
       ) : null}
 

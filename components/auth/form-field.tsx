@@ -63,19 +63,23 @@ export function FormField({
 }
 
 /** The props every email field shares, fixed by EmailField. */
-type EmailInputProps = "type" | "autoComplete" | "inputMode" | "autoCapitalize" | "spellCheck";
+type EmailInputProps = "type" | "inputMode" | "autoCapitalize" | "spellCheck";
 
 /**
  * An email address field: the email keyboard on phones, the browser's saved address
- * offered, and no auto-capitalised first letter or spelling marks under an address.
+ * offered (`autoComplete` "email" unless said otherwise: the sign-in form adds passkeys), and no auto-capitalised first letter or spelling marks under an address.
  * Required unless said otherwise.
  */
-export function EmailField({ required = true, ...field }: Omit<FormFieldProps, EmailInputProps>) {
+export function EmailField({
+  required = true,
+  autoComplete = "email",
+  ...field
+}: Omit<FormFieldProps, EmailInputProps>) {
   return (
     <FormField
       {...field}
       type="email"
-      autoComplete="email"
+      autoComplete={autoComplete}
       inputMode="email"
       autoCapitalize="none"
       spellCheck={false}

@@ -14,12 +14,15 @@ export function PasswordSignInForm({
   callbackUrl,
   email,
   showForgotPassword = false,
+  passkeyAutofill = false,
 }: {
   callbackUrl: string;
   /** Prefilled when a signed-in person confirms it is them (reauth). */
   email?: string;
   /** A "Forgot password?" link under the password (not when confirming it's you). */
   showForgotPassword?: boolean;
+  /** The email field offers the site's passkeys in the browser's autofill too. */
+  passkeyAutofill?: boolean;
 }) {
   // Only a control character is named at its field; every other refusal is one message.
   // After a failed attempt the email stays and the password must be typed again.
@@ -42,6 +45,9 @@ export function PasswordSignInForm({
         <EmailField
           {...form.field("email")}
           label="Email"
+          // "webauthn" last: where the browser supports it, the suggestions under the field
+          // list this site's passkeys (the ceremony is started by the passkey button's hook).
+          autoComplete={passkeyAutofill ? "username webauthn" : "email"}
           defaultValue={form.values.email ?? email ?? ""}
         />
         <FormField

@@ -1,11 +1,13 @@
 import type { ButtonHTMLAttributes, ReactNode } from "react";
 
+import { PasskeyMark } from "@/components/auth/passkey-mark";
 import { ProviderMark } from "@/components/auth/provider-mark";
 import { Spinner } from "@/components/auth/spinner";
-import type { OAuthProviderId } from "@/lib/sign-in-methods";
+import type { OAuthProviderId, PASSKEY_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 // A provider's button, the same on the sign-in page ("Continue with GitHub") and the
-// account page ("Link GitHub"): the provider's mark on a raised tile, a grid cell tall.
+// account page ("Link GitHub"): the provider's mark on a raised tile, a grid cell tall. The
+// sign-in page's "Sign in with a passkey" wears it too, with the passkey mark.
 // Not buttonClasses (components/ui/button.ts): those are the app's action buttons, padded
 // and coloured for one label; this tile has tighter padding for long provider names.
 const PROVIDER_BUTTON_CLASSES =
@@ -16,7 +18,7 @@ interface ProviderButtonProps extends Omit<
   "className" | "aria-busy" | "children"
 > {
   type: "button" | "submit";
-  provider: OAuthProviderId;
+  provider: OAuthProviderId | typeof PASSKEY_PROVIDER_ID;
   /** This provider's flow is starting: a spinner instead of the mark, and aria-busy. */
   pending: boolean;
   /** Extra classes for one place (grid placement). */
@@ -44,7 +46,13 @@ export function ProviderButton({
       aria-busy={pending}
       className={className ? `${PROVIDER_BUTTON_CLASSES} ${className}` : PROVIDER_BUTTON_CLASSES}
     >
-      {pending ? <Spinner /> : <ProviderMark provider={provider} />}
+      {pending ? (
+        <Spinner />
+      ) : provider === "passkey" ? (
+        <PasskeyMark />
+      ) : (
+        <ProviderMark provider={provider} />
+      )}
       <span className="text-balance">{children}</span>
     </button>
   );

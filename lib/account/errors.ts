@@ -5,7 +5,7 @@
 export const accountErrorMessages = {
   "not-found": "We could not find that on your account. It may have been removed already.",
   "last-sign-in-method":
-    "This is your only way to sign in. Link another provider or set a password before removing it.",
+    "This is your only way to sign in. Link another provider, add a passkey or set a password before removing it.",
   "already-linked": "That sign-in method is already linked to your account.",
   "provider-unavailable": "That sign-in method is not available on this site.",
   "wrong-password": "That is not your current password.",
@@ -27,6 +27,15 @@ export const accountErrorMessages = {
     "That set-up was cancelled or replaced, so there is nothing to turn on. Start again to get a new key.",
   "wrong-totp-code":
     "That code did not match. Check that the time on your phone is right and try the newest code.",
+  "passkeys-unavailable": "Passkeys are not available on this site.",
+  "too-many-passkeys":
+    "Your account has 20 passkeys, the most it can have. Remove one you no longer use first.",
+  "passkey-not-added":
+    "That passkey could not be added. Please try again, and finish within a few minutes.",
+  "passkey-already-registered":
+    "That passkey is already registered. Use another device or security key.",
+  "invalid-passkey-name":
+    "Give the passkey a name of up to 64 characters, on one line, without special characters.",
 } as const;
 
 export type AccountErrorCode = keyof typeof accountErrorMessages;

@@ -4,6 +4,7 @@ import {
   type AccountEvent,
   type FailedAttemptRun,
 } from "@/lib/account/activity";
+import { listPasskeys, type PasskeySummary } from "@/lib/auth/passkeys";
 import { listSessions, type ActiveSession } from "@/lib/auth/sessions";
 import type { DbClient } from "@/lib/security/events";
 
@@ -43,6 +44,8 @@ export interface AccountOverview {
   /** The chat that gets sign-in alerts, if one is connected. */
   telegram: { username: string | null; linkedAt: Date } | null;
   identities: LinkedIdentity[];
+  /** The account's passkeys, oldest first. */
+  passkeys: PasskeySummary[];
   sessions: AccountSession[];
   /** The latest ACCOUNT_EVENT_LIMIT events other than failed password attempts. */
   events: AccountEvent[];
@@ -86,13 +89,14 @@ export async function getAccountOverview(
     },
   });
   if (!user) return null;
-  const [sessions, activity] = await Promise.all([
+  const [sessions, activity, passkeys] = await Promise.all([
     listSessions(db, { userId: user.id, now: input.now }),
     loadAccountActivity(db, {
       userId: user.id,
       limit: input.eventLimit ?? ACCOUNT_EVENT_LIMIT,
       countCap: input.failedAttemptCountCap ?? FAILED_ATTEMPT_COUNT_CAP,
     }),
+    listPasskeys(db, user.id),
   ]);
   return {
     user: {
@@ -112,6 +116,7 @@ export async function getAccountOverview(
       label: account.label,
       linkedAt: account.createdAt,
     })),
+    passkeys,
     sessions: sessions.map((session) => ({
       ...session,
       current: session.id === input.currentSessionId,

@@ -9,6 +9,7 @@ import type {
   ActivityItem,
   DeviceView,
   IdentityView,
+  PasskeyView,
   ProviderChoice,
   TelegramConnectionView,
   TimeView,
@@ -45,8 +46,28 @@ export function timeView(at: Date, now: Date): TimeView {
   };
 }
 
+const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+
+/** The account's passkeys as the Passkeys section lists them, oldest first. */
+export function presentPasskeys(passkeys: AccountOverview["passkeys"], now: Date): PasskeyView[] {
+  return passkeys.map((passkey) => ({
+    id: passkey.id,
+    name: passkey.name,
+    addedOn: dayFormat.format(passkey.createdAt),
+    addedAt: timeView(passkey.createdAt, now),
+    lastUsed: passkey.lastUsedAt ? timeView(passkey.lastUsedAt, now) : null,
+    backup:
+      passkey.deviceType === "single-device"
+        ? "device-bound"
+        : passkey.backedUp
+          ? "synced"
+          : "not-backed-up",
+  }));
+}
+
 export interface AccountView {
   identities: IdentityView[];
+  passkeys: PasskeyView[];
   /** Configured providers not linked yet, in the order they were given. */
   linkable: ProviderChoice[];
   /** The current device first; the rest newest sign-in first. */
@@ -73,6 +94,7 @@ export function presentAccount(
       linkedAt: timeView(identity.linkedAt, now),
     })),
     linkable: providers.filter((provider) => !linked.has(provider.id)),
+    passkeys: presentPasskeys(overview.passkeys, now),
     devices: overview.sessions
       .map((row) => ({
         id: row.id,

@@ -2,6 +2,8 @@
 // on names, limits and messages (lib/actions/account.ts validates with them on the server).
 import { z } from "zod";
 
+import { passkeyResponseSchema } from "@/lib/auth/passkey-ceremony";
+import { PASSKEY_NAME_MAX_LENGTH } from "@/lib/auth/passkeys/names";
 import { OAUTH_PROVIDER_IDS } from "@/lib/sign-in-methods";
 import {
   emailSchema,
@@ -78,3 +80,18 @@ export const confirmTwoStepSchema = z.object({
 });
 
 export type ConfirmTwoStepInput = z.input<typeof confirmTwoStepSchema>;
+/**
+ * A passkey's name as typed: bounded here (8 × the longest name, like the service's own
+ * bound), normalized and checked by the passkey services (lib/auth/passkeys/names.ts).
+ */
+const passkeyNameSchema = z.string().max(PASSKEY_NAME_MAX_LENGTH * 8, "That name is too long.");
+
+/** "Add a passkey": the browser's answer, and a name (blank: where and when it was made). */
+export const finishPasskeyRegistrationSchema = z.object({
+  response: passkeyResponseSchema,
+  name: passkeyNameSchema.optional(),
+});
+
+export const renamePasskeySchema = z.object({ passkeyId: rowId, name: passkeyNameSchema });
+
+export const removePasskeySchema = z.object({ passkeyId: rowId });

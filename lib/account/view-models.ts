@@ -26,6 +26,23 @@ export interface IdentityView {
   linkedAt: TimeView;
 }
 
+/** One of the account's passkeys. */
+export interface PasskeyView {
+  /** The Passkey row's id (what renamePasskeyAction and removePasskeyAction take). */
+  id: string;
+  name: string;
+  /** "2 Dec 2026": the day it was added (UTC). */
+  addedOn: string;
+  addedAt: TimeView;
+  /** Null until it first signs in. */
+  lastUsed: TimeView | null;
+  /**
+   * "synced": may be on other devices and is backed up (survives losing this one);
+   * "not-backed-up": may sync but is not backed up yet; "device-bound": on one device only.
+   */
+  backup: "synced" | "not-backed-up" | "device-bound";
+}
+
 export interface DeviceView {
   /** The Session row's id (what revokeSessionAction takes). */
   id: string;

@@ -1,6 +1,8 @@
 "use server";
 // The account page's server actions, wired to the real session, database and Auth.js.
 // The logic lives in lib/actions/account/ (tested without Next's runtime).
+import { cookies } from "next/headers";
+
 import { createAccountActions } from "@/lib/actions/account/factory";
 import { currentSession, signIn, signOut } from "@/lib/root/auth";
 import { requestContext } from "@/lib/http/request-context";
@@ -10,6 +12,7 @@ const actions = createAccountActions({
   services: getServices,
   getSession: currentSession,
   requestContext,
+  cookies,
   // Auth.js's signIn/signOut end by throwing Next's redirect; the action client lets it
   // through, and the browser follows it (to the provider, or to the sign-in page).
   startOAuth: async (provider, redirectTo) => {
@@ -36,3 +39,7 @@ export const confirmTwoStepAction = actions.confirmTwoStep;
 export const cancelTwoStepAction = actions.cancelTwoStep;
 export const newRecoveryCodesAction = actions.newRecoveryCodes;
 export const turnOffTwoStepAction = actions.turnOffTwoStep;
+export const startPasskeyRegistrationAction = actions.startPasskeyRegistration;
+export const finishPasskeyRegistrationAction = actions.finishPasskeyRegistration;
+export const renamePasskeyAction = actions.renamePasskey;
+export const removePasskeyAction = actions.removePasskey;

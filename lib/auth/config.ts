@@ -8,6 +8,9 @@
 // - Password: the Credentials provider's authorize() checks the password in constant time,
 //   behind the password guard; a device cookie the browser holds for the account gives the
 //   attempt its own budget (password-provider.ts, device-memory.ts).
+// - Passkey: the "passkey" Credentials provider's authorize() checks the browser's WebAuthn
+//   answer against the challenge its cookie names (passkey-provider.ts); offered only where
+//   APP_URL can have passkeys (passkey-ceremony.ts). A user-verified one is not held below.
 // - Second factor: for an account with one, the signIn callback holds either kind of sign-in
 //   after its first factor (second-factor-gate.ts): no session yet, a pending sign-in and the
 //   challenge page instead; the "second-factor" provider finishes it (second-factor-provider.ts).
@@ -24,6 +27,8 @@ import { createSignInCallback } from "@/lib/auth/callbacks/sign-in";
 import type { AuthDependencies } from "@/lib/auth/dependencies";
 import { createDeviceMemory } from "@/lib/auth/device-memory";
 import { createAuthLogger } from "@/lib/auth/malformed";
+import { passkeyRelyingParty } from "@/lib/auth/passkey-ceremony";
+import { passkeyProvider } from "@/lib/auth/passkey-provider";
 import { passwordProvider } from "@/lib/auth/password-provider";
 import { confirmIdentityProvider, secondFactorProvider } from "@/lib/auth/second-factor-provider";
 import { oauthProviders } from "@/lib/auth/providers";
@@ -73,6 +78,16 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     currentSession,
     afterRecord,
   });
+  const passkey = passkeyProvider({
+    prisma,
+    logger,
+    now,
+    appUrl: settings.appUrl,
+    requestContext,
+    currentSession,
+    cookies: deps.cookies,
+    secureCookies,
+  });
   const password = passwordProvider({
     prisma,
     logger,
@@ -95,6 +110,8 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     providers: [
       ...oauthProviders(auth),
       ...(auth.passwordEnabled ? [password] : []),
+      // Only where browsers allow passkeys for APP_URL (checked here, never thrown at start).
+      ...(passkeyRelyingParty(settings.appUrl) ? [passkey] : []),
       secondFactor,
       confirmIdentity,
     ],

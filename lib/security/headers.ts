@@ -60,14 +60,22 @@ const deniedFeatures = [
   "midi",
   "payment",
   "picture-in-picture",
-  "publickey-credentials-get",
   "screen-wake-lock",
   "serial",
   "usb",
   "xr-spatial-tracking",
 ];
 
-export const PERMISSIONS_POLICY = deniedFeatures.map((feature) => `${feature}=()`).join(", ");
+/**
+ * Features the app uses itself and denies to anything it might embed: WebAuthn, for
+ * passkeys (creating one on the account page, signing in with one on /sign-in).
+ */
+const ownFeatures = ["publickey-credentials-create", "publickey-credentials-get"];
+
+export const PERMISSIONS_POLICY = [
+  ...deniedFeatures.map((feature) => `${feature}=()`),
+  ...ownFeatures.map((feature) => `${feature}=(self)`),
+].join(", ");
 
 /** One year, the Observatory's bar; subdomains included (preload is the owner's choice). */
 export const HSTS = "max-age=31536000; includeSubDomains";

@@ -142,6 +142,8 @@ describe.each(backends)("account actions on $name", (backend) => {
         getSession: () => Promise.resolve(session),
         requestContext: requestContext ?? (() => Promise.resolve(context)),
         now: () => T,
+        // Only the passkey actions use cookies: tests/integration/passkey-account-actions.test.ts.
+        cookies: () => Promise.resolve({ get: () => undefined, set: () => undefined }),
         startOAuth: (provider, redirectTo) => {
           calls.startOAuth.push({ provider, redirectTo });
           return redirectingTo(GITHUB_AUTHORIZE_URL);

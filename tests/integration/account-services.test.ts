@@ -423,6 +423,7 @@ describe.each(backends)("account services on $name", (backend) => {
         hasPassword: false,
         telegram: null,
         identities: [],
+        passkeys: [],
         sessions: [],
         events: [],
         failedAttempts: [],

@@ -151,6 +151,8 @@ describe.each(databaseBackends(serverUrl))("two-step actions on $name", (backend
         now: () => clock,
         startOAuth: () => Promise.reject(new Error("no OAuth here")),
         signOut: () => Promise.reject(new Error("no sign-out here")),
+        // Only the passkey actions use cookies: tests/integration/passkey-account-actions.test.ts.
+        cookies: () => Promise.resolve({ get: () => undefined, set: () => undefined }),
       });
       return { actions, logger, deliveries };
     }

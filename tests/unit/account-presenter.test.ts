@@ -8,6 +8,7 @@ import {
   presentActivity,
   presentLinkNotices,
   presentTwoStep,
+  presentPasskeys,
   timeView,
 } from "@/lib/account/presenter";
 import { totpLabels } from "@/lib/account/two-step";
@@ -31,6 +32,7 @@ function overview(overrides: Partial<AccountOverview> = {}): AccountOverview {
     hasPassword: false,
     telegram: null,
     identities: [],
+    passkeys: [],
     sessions: [],
     events: [],
     failedAttempts: [],
@@ -378,5 +380,54 @@ describe("totpLabels", () => {
     expect(totpLabels({ email: null, name: "   " }).accountLabel).toBe("Gatehouse account");
     expect(totpLabels({ email: null, name: null }).accountLabel).toBe("Gatehouse account");
     expect(totpLabels({ email: null, name: "x".repeat(400) }).accountLabel).toHaveLength(254);
+  });
+});
+
+describe("presentPasskeys", () => {
+  const base = {
+    credentialId: "cred",
+    createdAt: new Date("2026-03-02T23:30:00.000Z"),
+  };
+  it("names each with the day it was added, when it was last used, and its backup state", () => {
+    expect(
+      presentPasskeys(
+        [
+          {
+            ...base,
+            id: "p1",
+            name: "Phone",
+            deviceType: "multi-device",
+            backedUp: true,
+            lastUsedAt: minutesAgo(3),
+          },
+          {
+            ...base,
+            id: "p2",
+            name: "YubiKey",
+            deviceType: "single-device",
+            backedUp: false,
+            lastUsedAt: null,
+          },
+          {
+            ...base,
+            id: "p3",
+            name: "Laptop",
+            deviceType: "multi-device",
+            backedUp: false,
+            lastUsedAt: null,
+          },
+        ],
+        now,
+      ).map(({ id, addedOn, lastUsed, backup }) => ({
+        id,
+        addedOn,
+        lastUsed: lastUsed?.relative ?? null,
+        backup,
+      })),
+    ).toEqual([
+      { id: "p1", addedOn: "2 Mar 2026", lastUsed: "3 minutes ago", backup: "synced" },
+      { id: "p2", addedOn: "2 Mar 2026", lastUsed: null, backup: "device-bound" },
+      { id: "p3", addedOn: "2 Mar 2026", lastUsed: null, backup: "not-backed-up" },
+    ]);
   });
 });

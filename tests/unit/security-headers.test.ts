@@ -90,6 +90,10 @@ describe("staticSecurityHeaders", () => {
     });
     expect(headers["Permissions-Policy"]).toContain("camera=()");
     expect(headers["Permissions-Policy"]).toContain("geolocation=()");
+    // Passkeys: WebAuthn for the app's own pages, never for anything embedded.
+    expect(headers["Permissions-Policy"]).toContain("publickey-credentials-get=(self)");
+    expect(headers["Permissions-Policy"]).toContain("publickey-credentials-create=(self)");
+    expect(headers["Permissions-Policy"]).not.toContain("publickey-credentials-get=()");
   });
 });
 

@@ -14,6 +14,7 @@ import { safeRedirectPath } from "@/lib/auth/redirect";
 import { getServices } from "@/lib/root";
 import { requiresSecondFactor } from "@/lib/auth/second-factor";
 import { SecondFactorForm } from "@/components/auth/second-factor-form";
+import { passkeyRelyingParty } from "@/lib/auth/passkey-ceremony";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -44,6 +45,18 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       ? await requiresSecondFactor(getServices().database.prisma, session.user.id)
       : false;
 
+  // Passkeys where browsers allow them for APP_URL; confirming it's you, only for an account
+  // that has one (the provider takes only the signed-in user's own).
+  const passkeysHere = passkeyRelyingParty(settings.appUrl) !== null;
+  const withPasskey =
+    passkeysHere &&
+    (!reauth ||
+      (session?.user?.id
+        ? (await getServices().database.prisma.passkey.count({
+            where: { userId: session.user.id },
+          })) > 0
+        : false));
+
   const providers = configuredProviders(settings.auth);
   const setupNote = reauth ? null : providerSetupNote(settings);
   const passwordEnabled = settings.auth.passwordEnabled;
@@ -62,8 +75,8 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       {reauth ? (
         <p className="mt-3 text-muted">
           {withCode
-            ? "That change needs a recent sign-in. Enter a code from your authenticator app, or sign in again with any method linked to your account, and we will take you back."
-            : "That change needs a recent sign-in. Sign in again with any method linked to your account, and we will take you back."}
+            ? `That change needs a recent sign-in. Enter a code from your authenticator app, ${withPasskey ? "use your passkey " : ""}or sign in again with any method linked to your account, and we will take you back.`
+            : `That change needs a recent sign-in. ${withPasskey ? "Use your passkey or sign" : "Sign"} in again with any method linked to your account, and we will take you back.`}
         </p>
       ) : providers.length > 0 ? (
         <p className="mt-3 text-muted">
@@ -113,9 +126,15 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
         </section>
       ) : null}
 
-      {providers.length > 0 ? (
+      {providers.length > 0 || withPasskey ? (
         <div className={withCode ? "" : "mt-8"}>
-          <ProviderButtons providers={providers} callbackUrl={callbackUrl} />
+          <ProviderButtons
+            providers={providers}
+            callbackUrl={callbackUrl}
+            // The email field's autofill offers passkeys on a first sign-in, not when
+            // confirming it's you (the address is filled in already).
+            passkey={withPasskey ? { autofill: passwordEnabled && !reauth } : null}
+          />
         </div>
       ) : null}
 
@@ -123,7 +142,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
         <ProviderSetupNote note={setupNote} className={providers.length > 0 ? "mt-4" : "mt-8"} />
       ) : null}
 
-      {providers.length > 0 && passwordEnabled ? (
+      {(providers.length > 0 || withPasskey) && passwordEnabled ? (
         <div className="my-8 flex items-center gap-4 text-sm font-semibold text-muted">
           <span aria-hidden="true" className="h-px flex-1 bg-border" />
           <span>or</span>
@@ -132,9 +151,10 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       ) : null}
 
       {passwordEnabled ? (
-        <div className={providers.length > 0 || withCode ? "" : "mt-8"}>
+        <div className={providers.length > 0 || withPasskey || withCode ? "" : "mt-8"}>
           <PasswordSignInForm
             callbackUrl={callbackUrl}
+            passkeyAutofill={withPasskey && !reauth}
             email={reauth ? (session?.user?.email ?? undefined) : undefined}
             showForgotPassword={!reauth}
           />

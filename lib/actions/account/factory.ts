@@ -9,6 +9,10 @@ import {
   type PasswordActionDependencies,
 } from "@/lib/actions/account/password";
 import {
+  createPasskeyActions,
+  type PasskeyActionDependencies,
+} from "@/lib/actions/account/passkeys";
+import {
   createSessionActions,
   type SessionActionDependencies,
 } from "@/lib/actions/account/sessions";
@@ -21,7 +25,8 @@ import {
 export type AccountActionDependencies = MethodActionDependencies &
   PasswordActionDependencies &
   SessionActionDependencies &
-  TwoStepActionDependencies;
+  TwoStepActionDependencies &
+  PasskeyActionDependencies;
 
 export function createAccountActions(deps: AccountActionDependencies) {
   return {
@@ -30,6 +35,7 @@ export function createAccountActions(deps: AccountActionDependencies) {
     ...createSessionActions(deps),
     ...createTelegramActions(deps),
     ...createTwoStepActions(deps),
+    ...createPasskeyActions(deps),
   };
 }
 

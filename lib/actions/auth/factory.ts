@@ -4,6 +4,10 @@ import {
   createSecondFactorActions,
   type SecondFactorActionDependencies,
 } from "@/lib/actions/auth/second-factor";
+import {
+  createPasskeySignInActions,
+  type PasskeySignInActionDependencies,
+} from "@/lib/actions/auth/passkey";
 import { createSignInActions, type SignInActionDependencies } from "@/lib/actions/auth/sign-in";
 import { createSignOutActions, type SignOutActionDependencies } from "@/lib/actions/auth/sign-out";
 import { createSignUpActions } from "@/lib/actions/auth/sign-up";
@@ -11,7 +15,8 @@ import { createVerifyEmailActions } from "@/lib/actions/auth/verify-email";
 
 export type AuthActionsDependencies = SignInActionDependencies &
   SignOutActionDependencies &
-  SecondFactorActionDependencies;
+  SecondFactorActionDependencies &
+  PasskeySignInActionDependencies;
 
 export function createAuthActions(deps: AuthActionsDependencies) {
   return {
@@ -20,5 +25,6 @@ export function createAuthActions(deps: AuthActionsDependencies) {
     ...createSignOutActions(deps),
     ...createVerifyEmailActions(deps),
     ...createSecondFactorActions(deps),
+    ...createPasskeySignInActions(deps),
   };
 }

@@ -13,6 +13,8 @@ export interface SignInOptions {
   /** The second step's code and which kind it is ("totp" or "recovery"). */
   kind?: string;
   code?: string;
+  /** A passkey's answer (the browser's WebAuthn response as JSON). */
+  response?: string;
 }
 
 export interface AuthActionDependencies extends ActionClientDependencies {

@@ -5,6 +5,8 @@
 // the callback answers with the challenge page's path, and Auth.js redirects there without
 // creating a session. That check comes after the policy's transaction has committed, so an
 // authenticator app the claim rule just removed from a squatter never challenges the owner.
+// A passkey sign-in whose authenticator verified the person is two factors in one and is
+// never held; one without user verification is one factor, held like a password.
 import type { Account, User } from "next-auth";
 
 import { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
@@ -15,6 +17,7 @@ import {
   type OAuthIdentity,
   type RefusalReason,
 } from "@/lib/auth/identity";
+import { passkeyUserVerified } from "@/lib/auth/passkey-provider";
 import type { NormalizedProfile } from "@/lib/auth/providers";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import { safeRedirectPath } from "@/lib/auth/redirect";
@@ -29,6 +32,7 @@ import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
 import type { AfterRecordHook } from "@/lib/security/events";
 import type { SignInCallback } from "@/lib/auth/callbacks/types";
+import { PASSKEY_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 export interface SignInCallbackDeps {
   prisma: PrismaClient;
@@ -114,6 +118,11 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     }
     if (account.provider === PASSWORD_PROVIDER_ID) {
       return user.id ? hold(user.id, PASSWORD_PROVIDER_ID, credentials) : true;
+    }
+    if (account.provider === PASSKEY_PROVIDER_ID) {
+      // The device and the PIN or biometric that unlocked it: the second factor is passed.
+      if (passkeyUserVerified(user)) return true;
+      return user.id ? hold(user.id, PASSKEY_PROVIDER_ID, credentials) : true;
     }
     const profile = user as User & NormalizedProfile;
     const context = await deps.requestContext();

@@ -16,9 +16,10 @@
 //       | challenge-of-another-user | not-verified | already-registered | too-many;
 //       records PASSKEY_ADDED
 //   startPasskeySignIn(db, { rp, now, ttlSeconds }) → { options, challengeId }
-//   finishPasskeySignIn(db, { challengeId, response, rp, now })
+//   finishPasskeySignIn(db, { challengeId, response, rp, now, onlyUserId? })
 //     → { userId, passkeyId, userVerified } | challenge-unknown | challenge-expired
-//       | not-verified | unknown-credential | user-handle-mismatch | counter-regressed
+//       | not-verified | unknown-credential | another-account | user-handle-mismatch
+//       | counter-regressed
 //   listPasskeys(db, userId) → PasskeySummary[]
 //   renamePasskey(db, { userId, passkeyId, name }) → { passkey } | not-found | invalid-name
 //   removePasskey(db, { userId, passkeyId, now, context?, afterRecord? })

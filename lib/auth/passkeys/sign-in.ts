@@ -67,6 +67,12 @@ export interface FinishPasskeySignInInput {
   response: unknown;
   rp: RelyingParty;
   now: Date;
+  /**
+   * Confirming it's you: the signed-in user (from the session, never the request). A
+   * passkey of any other account is refused before its signature is checked, so nothing
+   * about it changes (counter, last used).
+   */
+  onlyUserId?: string;
 }
 
 export type FinishPasskeySignInResult =
@@ -84,6 +90,8 @@ export type FinishPasskeySignInResult =
   | { status: "not-verified"; reason: string }
   /** No passkey has that credential id (removed, or never added here). */
   | { status: "unknown-credential" }
+  /** A passkey of another account than `onlyUserId`. */
+  | { status: "another-account" }
   /** The response's user handle is missing or not the one the passkey was made under. */
   | { status: "user-handle-mismatch" }
   /**
@@ -117,6 +125,9 @@ export async function finishPasskeySignIn(
   const response = parsed.data;
   const passkey = await db.passkey.findUnique({ where: { credentialId: response.id } });
   if (!passkey) return { status: "unknown-credential" };
+  if (input.onlyUserId !== undefined && passkey.userId !== input.onlyUserId) {
+    return { status: "another-account" };
+  }
   // WebAuthn Level 3, 7.2: with no user identified beforehand, the response's user handle
   // must be present and name the account that holds the credential.
   if (!userHandleMatches(response.response.userHandle, passkey.userHandle)) {
