@@ -609,7 +609,9 @@ describe("Telegram alerts", () => {
       const nav = page.getByRole("navigation", { name: "Account sections" });
       expect(await nav.getByRole("link").allTextContents()).toEqual([
         "Sign-in methods",
+        "Passkeys",
         "Password",
+        "Two-step verification",
         "Devices",
         "Telegram alerts",
         "Security activity",
@@ -731,11 +733,13 @@ describe("Telegram alerts without a bot", () => {
       const nav = page.getByRole("navigation", { name: "Account sections" });
       expect(await nav.getByRole("link").allTextContents()).toEqual([
         "Sign-in methods",
+        "Passkeys",
         "Password",
+        "Two-step verification",
         "Devices",
         "Security activity",
       ]);
-      expect(await page.getByRole("region").count()).toBe(4);
+      expect(await page.getByRole("region").count()).toBe(6);
       expect(await page.getByRole("main").textContent()).not.toContain("Telegram");
     } finally {
       await opened.close();
