@@ -8,11 +8,10 @@
 // takes only the signed-in user's own.
 import { randomBytes } from "node:crypto";
 
-import { Auth, raw, skipCSRFCheck } from "@auth/core";
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
-import { createAuthConfig, type CookieJar, type CurrentSession } from "@/lib/auth/config";
+import type { CurrentSession } from "@/lib/auth/config";
 import { PASSKEY_RP_NAME, passkeyChallengeCookieName } from "@/lib/auth/passkey-ceremony";
 import {
   finishPasskeyRegistration,
@@ -27,7 +26,7 @@ import {
 } from "@/lib/auth/second-factor";
 import { pendingSignInCookieName, SECOND_FACTOR_PATH } from "@/lib/auth/second-factor-gate";
 import { parseSettings } from "@/lib/env";
-import type { DeviceCookieOptions } from "@/lib/security/device-cookie";
+import { authHarness, testBrowser, type TestBrowser } from "@/tests/support/auth-harness";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
 import { testPasswordGuard } from "@/tests/support/password-guard";
@@ -52,23 +51,8 @@ const CHALLENGE_COOKIE = passkeyChallengeCookieName("sign-in", false);
 const T = new Date("2026-06-01T10:00:00.000Z");
 const context = { ip: "203.0.113.9", userAgent: "Chrome/140", requestId: "req-passkey-sign-in" };
 
-/** A browser: the cookies it holds, read and written as Next's cookies() would. */
-function browser() {
-  const jar = new Map<string, { value: string; options?: Partial<DeviceCookieOptions> }>();
-  const cookies: CookieJar = {
-    get: (name) => {
-      const cookie = jar.get(name);
-      return cookie ? { value: cookie.value } : undefined;
-    },
-    set: (name, value, options) => {
-      if (options.maxAge === 0 || value === "") jar.delete(name);
-      else jar.set(name, { value, options });
-    },
-  };
-  return { jar, cookies };
-}
-
-type Browser = ReturnType<typeof browser>;
+const browser = testBrowser;
+type Browser = TestBrowser;
 
 describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
   "a passkey sign-in on $name",
@@ -79,7 +63,7 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
       const clock = T;
 
       function authFor(client: Browser, currentSession?: CurrentSession) {
-        const config = createAuthConfig({
+        return authHarness<{ code?: string; reason?: string }>(APP_URL, client, {
           services: {
             settings,
             database: db(),
@@ -90,32 +74,8 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
           },
           requestContext: () => Promise.resolve(context),
           currentSession: () => Promise.resolve(currentSession ?? null),
-          cookies: () => Promise.resolve(client.cookies),
           now: () => clock,
         });
-
-        /** What next-auth's signIn(provider, { redirectTo, …fields }) does, minus Next. */
-        async function signIn(provider: string, fields: Record<string, string>) {
-          const body = new URLSearchParams({ ...fields, callbackUrl: "/account" });
-          const request = new Request(`${APP_URL}/api/auth/callback/${provider}`, {
-            method: "POST",
-            headers: { "Content-Type": "application/x-www-form-urlencoded" },
-            body,
-          });
-          try {
-            const result = await Auth(request, { ...config, raw, skipCSRFCheck });
-            for (const c of result.cookies ?? []) {
-              client.cookies.set(c.name, c.value, {
-                ...(c.options as DeviceCookieOptions),
-                maxAge: c.options?.maxAge ?? 1,
-              });
-            }
-            return { redirect: result.redirect ?? null, error: null };
-          } catch (error) {
-            return { redirect: null, error: error as Error & { code?: string; reason?: string } };
-          }
-        }
-        return { signIn };
       }
 
       /** A user with a password-less account, a passkey on `authenticator`, maybe an app. */

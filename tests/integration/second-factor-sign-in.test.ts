@@ -6,11 +6,10 @@
 // bound to its cookie, short-lived, single-use, and ends after five wrong codes.
 import { randomBytes } from "node:crypto";
 
-import { Auth, raw, skipCSRFCheck } from "@auth/core";
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, inject, it } from "vitest";
 
-import { createAuthConfig, type CookieJar, type CurrentSession } from "@/lib/auth/config";
+import type { CurrentSession } from "@/lib/auth/config";
 import { hashPassword } from "@/lib/auth/password";
 import { findPendingSignIn, hashPendingSignInToken } from "@/lib/auth/pending-sign-in";
 import {
@@ -22,8 +21,8 @@ import {
 import { pendingSignInCookieName, SECOND_FACTOR_PATH } from "@/lib/auth/second-factor-gate";
 import { revokeAllSessions } from "@/lib/auth/sessions";
 import { parseSettings, type RateLimitRule } from "@/lib/env";
-import type { DeviceCookieOptions } from "@/lib/security/device-cookie";
 import type { RateLimiter } from "@/lib/rate-limit/limiter";
+import { authHarness, testBrowser, type TestBrowser } from "@/tests/support/auth-harness";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
 import { testPasswordGuard } from "@/tests/support/password-guard";
@@ -55,21 +54,7 @@ function wrongCode(secret: string, moment: Date): string {
   }
 }
 
-/** A browser: the cookies it holds, read and written as Next's cookies() would. */
-function browser() {
-  const jar = new Map<string, { value: string; options?: Partial<DeviceCookieOptions> }>();
-  const cookies: CookieJar = {
-    get: (name) => {
-      const cookie = jar.get(name);
-      return cookie ? { value: cookie.value } : undefined;
-    },
-    set: (name, value, options) => {
-      if (options.maxAge === 0 || value === "") jar.delete(name);
-      else jar.set(name, { value, options });
-    },
-  };
-  return { jar, cookies };
-}
+const browser = testBrowser;
 
 describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
   "a sign-in with a second factor on $name",
@@ -81,7 +66,7 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
 
       /** Auth.js with our configuration, for one browser, limits as given. */
       function authFor(
-        client: ReturnType<typeof browser>,
+        client: TestBrowser,
         limits: {
           secondFactorAccount?: RateLimitRule;
           limiter?: Pick<RateLimiter, "limit">;
@@ -97,7 +82,7 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
             : {}),
         };
         const limiter = limits.limiter ?? testPasswordGuard({ ...settings, rateLimits }).limiter;
-        const config = createAuthConfig({
+        return authHarness<{ code?: string; refusal?: unknown }>(APP_URL, client, {
           services: {
             settings,
             database: db(),
@@ -108,32 +93,8 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
           },
           requestContext: () => Promise.resolve(context),
           currentSession: limits.currentSession ?? (() => Promise.resolve(null)),
-          cookies: () => Promise.resolve(client.cookies),
           now: () => clock,
         });
-
-        /** What next-auth's signIn(provider, { redirectTo, …fields }) does, minus Next. */
-        async function signIn(provider: string, fields: Record<string, string>) {
-          const body = new URLSearchParams({ ...fields, callbackUrl: "/account" });
-          const request = new Request(`${APP_URL}/api/auth/callback/${provider}`, {
-            method: "POST",
-            headers: { "Content-Type": "application/x-www-form-urlencoded" },
-            body,
-          });
-          try {
-            const result = await Auth(request, { ...config, raw, skipCSRFCheck });
-            for (const c of result.cookies ?? []) {
-              client.cookies.set(c.name, c.value, {
-                ...(c.options as DeviceCookieOptions),
-                maxAge: c.options?.maxAge ?? 1,
-              });
-            }
-            return { redirect: result.redirect ?? null, error: null };
-          } catch (error) {
-            return { redirect: null, error: error as Error & { code?: string; refusal?: unknown } };
-          }
-        }
-        return { signIn };
       }
 
       async function passwordUser() {
