@@ -105,12 +105,9 @@ async function signInThroughStandIn(
 ) {
   const { page } = opened;
   await page.goto(`${appUrl}/sign-in`);
-  // The page starts passkey autofill on load (a server action). Under `next dev` that first
-  // call compiles for seconds; a provider button pressed meanwhile queues behind it, and
-  // Next's router then tries to fetch the provider's URL (refused by connect-src, logged as a
-  // console error) before it navigates there. The sign-in works either way; waiting for the
-  // page to settle keeps this test about the stand-ins (see the session note: the race is
-  // real and left for a follow-up).
+  // Under `next dev` the page's scripts compile on their first request, for seconds: wait
+  // until the network is quiet, so the press lands on the hydrated page. (A press before the
+  // passkey autofill's start answers is e2e/oauth.test.ts's case, against `npm start`.)
   await page.waitForLoadState("networkidle");
   await page.getByRole("button", { name: `Continue with ${provider} (dev stand-in)` }).click();
   await page.getByRole("heading", { name: `Development stand-in for ${provider}` }).waitFor();

@@ -1,10 +1,14 @@
 "use client";
 // Signing in with a passkey on /sign-in: the button's ceremony (a modal browser dialog), and
 // the email field's autofill (conditional mediation), started on page load where the browser
-// offers it. Both go: startPasskeySignInAction (the options, the challenge cookie) →
-// startAuthentication (the browser and the authenticator) → signInWithPasskeyAction, which
-// ends in a redirect (signed in, or the second step) or says why not.
+// offers it. Both go: POST /api/passkeys/sign-in-options (the options, the challenge
+// cookie) → startAuthentication (the browser and the authenticator) →
+// signInWithPasskeyAction, which ends in a redirect (signed in, or the second step) or says
+// why not.
 //
+// - The options come from a route handler through fetch, not from a server action: Next
+//   runs a page's actions one at a time, and the autofill start, sent as the page loads,
+//   would hold a provider button's action behind it (lib/auth/passkey-sign-in-options.ts).
 // - One ceremony at a time: the library's WebAuthnAbortService cancels the waiting autofill
 //   ceremony when the button starts its own (and on unmount). A cancelled ceremony, like the
 //   person closing the dialog, is no error: back to idle, and autofill is offered again.
@@ -16,14 +20,22 @@ import {
   startAuthentication,
   WebAuthnAbortService,
   type AuthenticationResponseJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/browser";
 import { unstable_rethrow } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 
 import { ceremonyCancelled } from "@/components/auth/passkey-errors";
 import { useBfcacheReset } from "@/components/auth/use-bfcache-reset";
-import { actionErrorMessage, thrownActionMessage } from "@/components/forms/action-failure";
-import { signInWithPasskeyAction, startPasskeySignInAction } from "@/lib/actions/auth";
+import {
+  actionErrorMessage,
+  CONNECTION_ERROR,
+  thrownActionMessage,
+} from "@/components/forms/action-failure";
+import { signInWithPasskeyAction } from "@/lib/actions/auth";
+
+/** app/api/passkeys/sign-in-options/route.ts */
+const OPTIONS_PATH = "/api/passkeys/sign-in-options";
 
 export const PASSKEY_UNSUPPORTED = "This browser can't use passkeys. Sign in another way.";
 export const PASSKEY_FAILED =
@@ -75,17 +87,10 @@ export function usePasskeySignIn({
     isAutofill: boolean,
     stillWanted: () => boolean,
   ): Promise<AuthenticationResponseJSON | null> {
-    let started;
-    try {
-      started = await startPasskeySignInAction({ autofill: isAutofill });
-    } catch (error) {
-      if (!isAutofill) setMessage(thrownActionMessage(error));
-      return null;
-    }
-    const answer = started?.data;
-    if (!answer?.ok) {
+    const answer = await requestOptions(isAutofill);
+    if (!answer.ok) {
       // The page-load ceremony stays quiet: the person asked for nothing yet.
-      if (!isAutofill) setMessage(answer?.message ?? actionErrorMessage(started));
+      if (!isAutofill) setMessage(answer.message);
       return null;
     }
     if (!stillWanted()) return null;
@@ -141,4 +146,36 @@ export function usePasskeySignIn({
   }
 
   return { pending, message, signInWithButton };
+}
+
+type OptionsAnswer =
+  { ok: true; options: PublicKeyCredentialRequestOptionsJSON } | { ok: false; message: string };
+
+/** The ceremony's options from the server, or the sentence to show instead. */
+async function requestOptions(autofill: boolean): Promise<OptionsAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(OPTIONS_PATH, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ autofill }),
+      cache: "no-store",
+    });
+  } catch {
+    return { ok: false, message: CONNECTION_ERROR };
+  }
+  const json = (await response.json().catch(() => null)) as {
+    ok?: unknown;
+    options?: unknown;
+    message?: unknown;
+  } | null;
+  if (response.ok && json?.ok === true && typeof json.options === "object" && json.options) {
+    return { ok: true, options: json.options as PublicKeyCredentialRequestOptionsJSON };
+  }
+  // Every refusal carries its sentence; anything else (a proxy's error page) gets the
+  // general one.
+  return {
+    ok: false,
+    message: typeof json?.message === "string" ? json.message : CONNECTION_ERROR,
+  };
 }

@@ -24,7 +24,6 @@ export const signUpAction = actions.signUp;
 export const verifyEmailAction = actions.verifyEmail;
 export const passSecondFactorAction = actions.passSecondFactor;
 export const confirmWithCodeAction = actions.confirmWithCode;
-export const startPasskeySignInAction = actions.startPasskeySignIn;
 export const signInWithPasskeyAction = actions.signInWithPasskey;
 /** "Cancel" on the challenge page, a plain form action like sign-out (it ends in a redirect). */
 export async function cancelSecondFactorAction(): Promise<void> {

@@ -104,6 +104,15 @@ export function isCrossOriginPagePost(options: {
 }): boolean {
   if (options.method.toUpperCase() !== "POST" || isApiPath(options.pathname)) return false;
   if (options.origin === null) return false;
-  const own = originKey(options.appUrl);
-  return own === null || originKey(options.origin) !== own;
+  return !isSameOrigin(options.origin, options.appUrl);
+}
+
+/**
+ * True when an Origin header names APP_URL's origin (loopback names made one). Route
+ * handlers that only the app's own pages may call check it themselves: the proxy leaves
+ * /api/* alone.
+ */
+export function isSameOrigin(origin: string, appUrl: string): boolean {
+  const own = originKey(appUrl);
+  return own !== null && originKey(origin) === own;
 }

@@ -9,7 +9,7 @@ import {
   CROSS_ORIGIN_MESSAGE,
   INCOMPLETE_BODY_MESSAGE,
 } from "@/lib/http/refusal-messages";
-import { bodyCheck, countBody, isCrossOriginPagePost } from "@/lib/http/request-gate";
+import { bodyCheck, countBody, isCrossOriginPagePost, isSameOrigin } from "@/lib/http/request-gate";
 
 const LIMIT = 1_024;
 
@@ -127,6 +127,20 @@ describe("isCrossOriginPagePost", () => {
     expect(post("https://evil.example", "/api")).toBe(false);
     expect(post("https://evil.example", "/apiary")).toBe(true);
     expect(post("https://evil.example", "/sign-in", "GET")).toBe(false);
+  });
+});
+
+describe("isSameOrigin", () => {
+  it("is true only for APP_URL's own origin", () => {
+    const appUrl = "https://gatehouse.example.com";
+    expect(isSameOrigin("https://gatehouse.example.com", appUrl)).toBe(true);
+    expect(isSameOrigin("https://gatehouse.example.com:443", appUrl)).toBe(true);
+    expect(isSameOrigin("http://gatehouse.example.com", appUrl)).toBe(false);
+    expect(isSameOrigin("https://evil.example", appUrl)).toBe(false);
+    expect(isSameOrigin("null", appUrl)).toBe(false);
+    expect(isSameOrigin("http://127.0.0.1:3000", "http://localhost:3000")).toBe(true);
+    // An APP_URL that is no origin matches nothing, itself included.
+    expect(isSameOrigin("garbage", "garbage")).toBe(false);
   });
 });
 
