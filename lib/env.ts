@@ -189,6 +189,15 @@ const variables = z.object({
   AUTH_STACKOVERFLOW_SECRET: z.string().min(1).optional(),
   /** Stack Exchange app "key" (not secret): raises the API quota; required with the pair. */
   AUTH_STACKOVERFLOW_KEY: z.string().min(1).optional(),
+  /**
+   * Telegram's web login (OpenID Connect): BotFather → your bot → Bot Settings → Web Login
+   * gives the client id (the bot's numeric id) and the client secret.
+   */
+  AUTH_TELEGRAM_ID: z
+    .string()
+    .regex(/^\d{1,20}$/, "must be the bot's numeric id (BotFather's Web Login client id)")
+    .optional(),
+  AUTH_TELEGRAM_SECRET: z.string().min(1).optional(),
   /** Longest wait for an OAuth provider's token or profile endpoint, in ms. */
   AUTH_PROVIDER_TIMEOUT_MS: int(500, 60_000).default(10_000),
   /**
@@ -348,6 +357,7 @@ const pairs: [string, string][] = [
   ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
   ["AUTH_STACKOVERFLOW_ID", "AUTH_STACKOVERFLOW_SECRET"],
   ["AUTH_STACKOVERFLOW_ID", "AUTH_STACKOVERFLOW_KEY"],
+  ["AUTH_TELEGRAM_ID", "AUTH_TELEGRAM_SECRET"],
   ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
   ["TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME"],
   ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"],
@@ -376,6 +386,15 @@ function crossChecks(raw: Env): string[] {
   }
   if (v.REDIS_URL && v.UPSTASH_REDIS_REST_URL) {
     problems.push("REDIS_URL: set either REDIS_URL or UPSTASH_REDIS_REST_URL, not both");
+  }
+  // One bot for both: signing in with Telegram lets *the login's* bot write to the person
+  // (telegram:bot_access), and the alerts come from TELEGRAM_BOT_TOKEN's bot.
+  const loginBot = raw.AUTH_TELEGRAM_ID?.trim();
+  const alertsBot = raw.TELEGRAM_BOT_TOKEN?.split(":")[0];
+  if (loginBot && alertsBot && /^\d+$/.test(alertsBot) && loginBot !== alertsBot) {
+    problems.push(
+      `AUTH_TELEGRAM_ID: must be the id of the bot in TELEGRAM_BOT_TOKEN (${alertsBot}, the digits before its colon) — sign-in with Telegram connects that bot's alerts`,
+    );
   }
   if (v.NODE_ENV === "production") {
     // Production never falls back to a generated secret or a guessed origin.
@@ -504,6 +523,8 @@ export interface Settings {
     google: OAuthClient | null;
     github: OAuthClient | null;
     stackOverflow: (OAuthClient & { key: string }) | null;
+    /** Telegram's web login; its client id is the bot's numeric id. */
+    telegram: OAuthClient | null;
     sessionMaxAgeSeconds: number;
     sessionTouchIntervalSeconds: number;
     recentSignInMaxAgeSeconds: number;
@@ -675,7 +696,7 @@ function parseVariables(env: Env, builtFor: string | undefined): Variables {
 
 /** Whether any real provider has its variables (the pairs are checked in crossChecks). */
 const anyProviderConfigured = (v: Variables): boolean =>
-  Boolean(v.AUTH_GOOGLE_ID ?? v.AUTH_GITHUB_ID ?? v.AUTH_STACKOVERFLOW_ID);
+  Boolean(v.AUTH_GOOGLE_ID ?? v.AUTH_GITHUB_ID ?? v.AUTH_STACKOVERFLOW_ID ?? v.AUTH_TELEGRAM_ID);
 
 /**
  * AUTH_DEV_IDP_URL lets anyone sign in as anyone, so it is refused everywhere but a
@@ -697,7 +718,7 @@ function standInProblems(v: Variables, builtFor: string | undefined): string[] {
   }
   if (anyProviderConfigured(v) || v.AUTH_TEST_IDP_URL !== undefined) {
     problems.push(
-      `${name}: stand-ins replace the providers only when none is configured — unset it or the AUTH_GOOGLE_/AUTH_GITHUB_/AUTH_STACKOVERFLOW_ and AUTH_TEST_IDP_URL variables`,
+      `${name}: stand-ins replace the providers only when none is configured — unset it or the AUTH_GOOGLE_/AUTH_GITHUB_/AUTH_STACKOVERFLOW_/AUTH_TELEGRAM_ and AUTH_TEST_IDP_URL variables`,
     );
   }
   return problems;
@@ -705,19 +726,20 @@ function standInProblems(v: Variables, builtFor: string | undefined): string[] {
 
 type ProviderSettings = Pick<
   Settings["auth"],
-  "localIdpUrl" | "standIns" | "google" | "github" | "stackOverflow"
+  "localIdpUrl" | "standIns" | "google" | "github" | "stackOverflow" | "telegram"
 >;
 
 /** The OAuth clients: the configured ones, or `npm run dev`'s stand-ins (lib/stand-ins.ts). */
 function providerSettings(v: Variables): ProviderSettings {
   if (v.AUTH_DEV_IDP_URL !== undefined) {
-    const { google, github, stackoverflow } = STAND_IN_CLIENTS;
+    const { google, github, stackoverflow, telegram } = STAND_IN_CLIENTS;
     return {
       localIdpUrl: v.AUTH_DEV_IDP_URL,
       standIns: true,
       google: { ...google },
       github: { ...github },
       stackOverflow: { ...stackoverflow },
+      telegram: { ...telegram },
     };
   }
   const oauth = (id?: string, secret?: string): OAuthClient | null =>
@@ -732,6 +754,7 @@ function providerSettings(v: Variables): ProviderSettings {
       stackOverflowClient && v.AUTH_STACKOVERFLOW_KEY
         ? { ...stackOverflowClient, key: v.AUTH_STACKOVERFLOW_KEY }
         : null,
+    telegram: oauth(v.AUTH_TELEGRAM_ID, v.AUTH_TELEGRAM_SECRET),
   };
 }
 

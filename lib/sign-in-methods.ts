@@ -12,6 +12,7 @@ export const OAUTH_PROVIDERS = [
   { id: "google", name: "Google" },
   { id: "github", name: "GitHub" },
   { id: "stackoverflow", name: "Stack Overflow" },
+  { id: "telegram", name: "Telegram" },
 ] as const;
 
 export type OAuthProviderId = (typeof OAUTH_PROVIDERS)[number]["id"];
@@ -40,7 +41,6 @@ const OTHER_METHODS = [
   { id: PASSWORD_PROVIDER_ID, name: "email and password" },
   // "Signed in with a passkey", "New sign-in to your account with a passkey."
   { id: PASSKEY_PROVIDER_ID, name: "a passkey" },
-  { id: "telegram", name: "Telegram" },
 ] as const;
 
 // Maps, not object literals: "constructor" or "__proto__" must find nothing.

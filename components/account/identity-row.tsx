@@ -1,6 +1,6 @@
 "use client";
 
-import type { Ref } from "react";
+import { useId, useState, type Ref } from "react";
 
 import { ActionButton } from "@/components/account/action-button";
 import { InlineConfirm } from "@/components/account/inline-confirm";
@@ -20,7 +20,8 @@ interface IdentityRowProps {
   onlyMethodNoteId: string;
   buttonRef: Ref<HTMLButtonElement>;
   onAsk: () => void;
-  onConfirm: () => void;
+  /** `keepAlerts`: the answer to "keep the alerts?" (Telegram whose chat gets them). */
+  onConfirm: (keepAlerts: boolean) => void;
   onCancel: () => void;
 }
 
@@ -36,6 +37,9 @@ export function IdentityRow({
   onConfirm,
   onCancel,
 }: IdentityRowProps) {
+  const keepId = useId();
+  // Unlinking Telegram does not stop its chat's alerts unless the person says so.
+  const [keepAlerts, setKeepAlerts] = useState(true);
   return (
     <li className="flex flex-wrap items-center gap-x-4 gap-y-3 px-4 py-4 sm:px-5">
       <MethodSummary
@@ -56,9 +60,25 @@ export function IdentityRow({
               </>
             }
             busy={busy}
-            onConfirm={onConfirm}
+            onConfirm={() => onConfirm(identity.alertsChat ? keepAlerts : true)}
             onCancel={onCancel}
-          />
+          >
+            {identity.alertsChat ? (
+              <div className="mt-3 flex items-start gap-3">
+                <input
+                  id={keepId}
+                  type="checkbox"
+                  checked={keepAlerts}
+                  disabled={busy}
+                  onChange={(event) => setKeepAlerts(event.target.checked)}
+                  className="mt-0.5 size-5 shrink-0 cursor-pointer accent-brand"
+                />
+                <label htmlFor={keepId} className="cursor-pointer font-semibold text-pretty">
+                  Keep sending sign-in alerts to this Telegram chat
+                </label>
+              </div>
+            ) : null}
+          </InlineConfirm>
         </div>
       ) : (
         <ActionButton

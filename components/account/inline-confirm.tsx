@@ -14,6 +14,8 @@ interface InlineConfirmProps {
   onConfirm: () => void;
   onCancel: () => void;
   busy: boolean;
+  /** A choice that goes with the confirmation (a checkbox), between the text and buttons. */
+  children?: ReactNode;
 }
 
 /**
@@ -29,6 +31,7 @@ export function InlineConfirm({
   onConfirm,
   onCancel,
   busy,
+  children,
 }: InlineConfirmProps) {
   const id = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -56,6 +59,7 @@ export function InlineConfirm({
       <p id={`${id}-consequence`} className="mt-1 text-pretty">
         {consequence}
       </p>
+      {children}
       <div className="mt-4 flex flex-wrap gap-3">
         <ActionButton tone="danger-solid" busy={busy} onClick={onConfirm}>
           {confirmLabel}

@@ -57,7 +57,7 @@ export function SignInMethods({
             onlyMethodNoteId={onlyMethodNoteId}
             buttonRef={unlink.buttonRef(identity.id)}
             onAsk={() => unlink.ask(identity.id)}
-            onConfirm={() => unlink.confirm(identity.id)}
+            onConfirm={(keepAlerts) => unlink.confirm(identity.id, keepAlerts)}
             onCancel={() => unlink.cancel(identity.id)}
           />
         ))}

@@ -53,7 +53,7 @@ export function useUnlinkIdentity({
       setFeedback(null);
       setConfirmingId(id);
     },
-    confirm: (id: string) => unlink.execute({ accountId: id }),
+    confirm: (id: string, keepAlerts: boolean) => unlink.execute({ accountId: id, keepAlerts }),
     cancel: (id: string) => {
       setConfirmingId(null);
       // After React has put the button back.

@@ -57,10 +57,24 @@ function StackOverflowMark() {
   );
 }
 
+function TelegramMark() {
+  // A white paper plane on Telegram's blue disc, as their logo.
+  return (
+    <svg {...svgProps}>
+      <circle cx="12" cy="12" r="12" fill="#2AABEE" />
+      <path
+        fill="#fff"
+        d="M5.4 11.9 17.3 7.3c.6-.2 1 .1.9.9l-2 9.5c-.2.7-.6.9-1.2.5l-3.1-2.3-1.5 1.5c-.2.2-.3.3-.7.3l.2-3.2 5.8-5.2c.3-.2-.1-.4-.4-.2l-7.2 4.5-3.1-1c-.7-.2-.7-.7.2-1z"
+      />
+    </svg>
+  );
+}
+
 const marks: Record<OAuthProviderId, ComponentType> = {
   google: GoogleMark,
   github: GitHubMark,
   stackoverflow: StackOverflowMark,
+  telegram: TelegramMark,
 };
 
 export function ProviderMark({ provider }: { provider: OAuthProviderId }) {

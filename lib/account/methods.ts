@@ -27,6 +27,8 @@ export interface UnlinkInput {
   userId: string;
   /** The Account row's id, as the account page lists it. */
   accountId: string;
+  /** Telegram only: false also disconnects the alerts chat when it is this identity's. */
+  keepAlerts?: boolean;
   now: Date;
   context?: EventContext;
   afterRecord?: AfterRecordHook;
@@ -37,6 +39,11 @@ export interface UnlinkInput {
  * AccountError("not-found"); the last way to sign in → AccountError("last-sign-in-method").
  * Either way nothing changes. Returns the provider that was unlinked.
  */
+/** A Telegram identity's chat id (its user id), or -1 (no chat) for anything else. */
+function telegramChatId(providerAccountId: string): bigint {
+  return /^\d{1,20}$/.test(providerAccountId) ? BigInt(providerAccountId) : -1n;
+}
+
 export async function unlinkIdentity(
   prisma: PrismaClient,
   input: UnlinkInput,
@@ -46,7 +53,7 @@ export async function unlinkIdentity(
     // userId in the WHERE clause is the authorization check.
     const account = await tx.account.findFirst({
       where: { id: input.accountId, userId: input.userId },
-      select: { id: true, provider: true, label: true },
+      select: { id: true, provider: true, providerAccountId: true, label: true },
     });
     if (!account) throw new AccountError("not-found");
     if ((await countSignInMethods(tx, input.userId)) <= 1) {
@@ -65,6 +72,22 @@ export async function unlinkIdentity(
       },
       { afterRecord: input.afterRecord },
     );
+    if (account.provider === "telegram" && input.keepAlerts === false) {
+      // Only the chat of the identity going away: alerts sent to another chat stay.
+      const { count } = await tx.telegramLink.deleteMany({
+        where: { userId: input.userId, chatId: telegramChatId(account.providerAccountId) },
+      });
+      if (count > 0) {
+        await recordSecurityEvent(tx, {
+          userId: input.userId,
+          type: "TELEGRAM_UNLINKED",
+          method: "telegram",
+          detail: "disconnected with the Telegram sign-in",
+          at: input.now,
+          ...input.context,
+        });
+      }
+    }
     return { provider: account.provider };
   });
 }

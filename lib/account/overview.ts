@@ -25,6 +25,8 @@ export interface LinkedIdentity {
   /** The provider account's name or email, as the provider gave it. */
   label: string | null;
   linkedAt: Date;
+  /** A Telegram identity whose chat gets the account's alerts (unlinking asks about them). */
+  alertsChat: boolean;
 }
 
 export interface AccountSession extends ActiveSession {
@@ -79,11 +81,11 @@ export async function getAccountOverview(
       emailVerified: true,
       createdAt: true,
       password: { select: { userId: true } },
-      telegramLink: { select: { username: true, createdAt: true } },
+      telegramLink: { select: { username: true, createdAt: true, chatId: true } },
       totpCredential: { select: { confirmedAt: true } },
       _count: { select: { recoveryCodes: { where: { usedAt: null } } } },
       accounts: {
-        select: { id: true, provider: true, label: true, createdAt: true },
+        select: { id: true, provider: true, providerAccountId: true, label: true, createdAt: true },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       },
     },
@@ -115,6 +117,10 @@ export async function getAccountOverview(
       provider: account.provider,
       label: account.label,
       linkedAt: account.createdAt,
+      // A person's private chat with the bot has their Telegram user id.
+      alertsChat:
+        account.provider === "telegram" &&
+        user.telegramLink?.chatId.toString() === account.providerAccountId,
     })),
     passkeys,
     sessions: sessions.map((session) => ({

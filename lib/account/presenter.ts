@@ -92,6 +92,7 @@ export function presentAccount(
       providerName: providerDisplayName(identity.provider) ?? "Another provider",
       label: identity.label,
       linkedAt: timeView(identity.linkedAt, now),
+      alertsChat: identity.alertsChat,
     })),
     linkable: providers.filter((provider) => !linked.has(provider.id)),
     passkeys: presentPasskeys(overview.passkeys, now),

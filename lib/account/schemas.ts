@@ -27,7 +27,14 @@ export const providerIdSchema = z.enum(OAUTH_PROVIDER_IDS, {
 
 export const linkProviderSchema = z.object({ provider: providerIdSchema });
 
-export const unlinkIdentitySchema = z.object({ accountId: rowId });
+export const unlinkIdentitySchema = z.object({
+  accountId: rowId,
+  /**
+   * Unlinking Telegram whose chat gets the alerts: keep them coming (the default: taking a
+   * way in away should not silently stop the alerts too), or stop them as well.
+   */
+  keepAlerts: z.boolean().default(true),
+});
 
 export const revokeSessionSchema = z.object({ sessionId: rowId });
 

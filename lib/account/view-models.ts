@@ -24,6 +24,8 @@ export interface IdentityView {
   /** The provider account's name or email, as the provider gave it. */
   label: string | null;
   linkedAt: TimeView;
+  /** Telegram, whose chat gets the alerts: unlinking asks whether to keep them. */
+  alertsChat: boolean;
 }
 
 /** One of the account's passkeys. */

@@ -35,6 +35,7 @@ import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession } from "@/lib/auth/sessions";
 import { createDeviceCookies } from "@/lib/security/device-cookie";
+import { connectAlertsFromSignIn } from "@/lib/telegram/sign-in-alerts";
 
 // Callers import these from here; they live apart so the callbacks can use them too.
 export { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
@@ -132,6 +133,19 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
           secureCookies,
           ttlSeconds: auth.pendingSignInTtlSeconds,
         },
+        connectTelegramAlerts: deps.services.telegram
+          ? async (input) => {
+              const { context, ...chat } = input;
+              const outcome = await connectAlertsFromSignIn(prisma, {
+                ...chat,
+                now: now(),
+                context,
+                afterRecord,
+              });
+              if (outcome === "connected") deps.services.notifications.deliverSoon();
+              return outcome;
+            }
+          : null,
       }),
       jwt: createJwtCallback({
         prisma,

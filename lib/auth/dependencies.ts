@@ -33,6 +33,10 @@ export interface AuthServices {
   /** The second step's code budgets (per account, per IP). */
   limiter: Pick<RateLimiter, "limit">;
   secondFactorKeys: SecondFactorKeys;
+  /** The bot, when one is configured: Telegram sign-in connects its alerts chat. */
+  telegram: object | null;
+  /** The outbox: a chat connected at sign-in is told so at once. */
+  notifications: { deliverSoon: () => void };
 }
 
 export interface AuthDependencies {

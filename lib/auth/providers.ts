@@ -23,18 +23,31 @@ export interface NormalizedProfile {
   emailVerified: boolean;
   /** How the account page names this identity: the provider account's name or email. */
   label: string | null;
+  /**
+   * Telegram only: the person's Telegram user id (their private chat with the bot has the
+   * same id) and whether they let the bot write to them (telegram:bot_access granted).
+   */
+  telegram?: TelegramGrant;
+}
+
+export interface TelegramGrant {
+  userId: string;
+  username: string | null;
+  botAccess: boolean;
 }
 
 export interface ProviderEndpoints {
   google: { issuer: string };
   github: { web: string; api: string };
   stackoverflow: { web: string; api: string };
+  telegram: { issuer: string };
 }
 
 export const realEndpoints: ProviderEndpoints = {
   google: { issuer: "https://accounts.google.com" },
   github: { web: "https://github.com", api: "https://api.github.com" },
   stackoverflow: { web: "https://stackoverflow.com", api: "https://api.stackexchange.com" },
+  telegram: { issuer: "https://oauth.telegram.org" },
 };
 
 /** Every endpoint under one local base URL: the layout of scripts/dev-idp/index.ts. */
@@ -43,6 +56,7 @@ export function localEndpoints(base: string): ProviderEndpoints {
     google: { issuer: `${base}/google` },
     github: { web: `${base}/github`, api: `${base}/github/api` },
     stackoverflow: { web: `${base}/stackoverflow`, api: `${base}/stackexchange` },
+    telegram: { issuer: `${base}/telegram` },
   };
 }
 
@@ -334,12 +348,104 @@ function stackOverflow(
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// Telegram (OpenID Connect: BotFather → Bot Settings → Web Login). Auth.js reads the
+// discovery document and validates the id_token (RS256, iss, aud, exp); there is no
+// userinfo endpoint and never an email, so the identity is its own, like Stack Overflow's.
+//
+// - The account id is the `id` claim, the Telegram user id the Bot API uses (a person's
+//   private chat with the bot has the same id). `sub` is an opaque per-app subject: it would
+//   do as an id, but could not connect the alerts chat.
+// - `telegram:bot_access` asks to let the bot write to the person. The token answer's
+//   `scope` says what was granted (the person can switch messages off on Telegram's screen);
+//   an answer without `scope` granted what was asked (RFC 6749, 5.1).
+// - The client authenticates with HTTP Basic (client_secret_basic), the only method
+//   Telegram's discovery document lists.
+// - state and PKCE (S256) bind the answer to this browser's attempt; no nonce, which
+//   Telegram's documentation does not describe.
+
+export const TELEGRAM_BOT_ACCESS_SCOPE = "telegram:bot_access";
+
+const telegramClaims = z.object({
+  sub: z.string().min(1),
+  id: z.union([
+    z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    z.string().regex(/^[1-9]\d{0,19}$/),
+  ]),
+  name: z.string().max(256).optional(),
+  given_name: z.string().max(256).optional(),
+  family_name: z.string().max(256).optional(),
+  preferred_username: z.string().max(64).optional(),
+  picture: z.string().max(2048).optional(),
+});
+type TelegramClaims = z.infer<typeof telegramClaims>;
+
+/** Whether the token answer's `scope` grants the bot's messages (absent: what was asked). */
+export function grantsBotAccess(scope: unknown): boolean {
+  if (typeof scope !== "string") return true;
+  return scope.split(/\s+/).includes(TELEGRAM_BOT_ACCESS_SCOPE);
+}
+
+/** The text trimmed, or null when nothing is left. */
+function nonBlank(text: string | undefined): string | null {
+  const trimmed = text?.trim() ?? "";
+  return trimmed === "" ? null : trimmed;
+}
+
+export function telegramProfile(raw: unknown, scope: unknown): NormalizedProfile {
+  const parsed = telegramClaims.safeParse(raw);
+  if (!parsed.success) {
+    throw new ProviderResponseError(
+      "telegram",
+      `unexpected id_token claims: ${parsed.error.message}`,
+    );
+  }
+  const claims = parsed.data;
+  const username = nonBlank(claims.preferred_username);
+  const name =
+    nonBlank(claims.name) ??
+    nonBlank([claims.given_name, claims.family_name].filter(Boolean).join(" ")) ??
+    username;
+  return {
+    id: String(claims.id),
+    name,
+    email: null,
+    image: claims.picture ?? null,
+    emailVerified: false,
+    label: username ? `@${username}` : name,
+    telegram: { userId: String(claims.id), username, botAccess: grantsBotAccess(scope) },
+  };
+}
+
+function telegram(
+  settings: Settings["auth"],
+  endpoints: ProviderEndpoints,
+): OAuthConfig<TelegramClaims> | null {
+  if (!settings.telegram) return null;
+  return {
+    id: "telegram",
+    name: OAUTH_PROVIDER_NAME.telegram,
+    type: "oidc",
+    issuer: endpoints.telegram.issuer,
+    clientId: settings.telegram.clientId,
+    clientSecret: settings.telegram.clientSecret,
+    client: { token_endpoint_auth_method: "client_secret_basic" },
+    authorization: { params: { scope: `openid profile ${TELEGRAM_BOT_ACCESS_SCOPE}` } },
+    checks: ["pkce", "state"],
+    [customFetch]: fetchWithTimeout(settings.providerTimeoutMs),
+    profile(raw, tokens): NormalizedProfile {
+      return telegramProfile(raw, tokens.scope);
+    },
+  };
+}
+
 export function oauthProviders(settings: Settings["auth"]) {
   const endpoints = settings.localIdpUrl ? localEndpoints(settings.localIdpUrl) : realEndpoints;
   return [
     google(settings, endpoints),
     github(settings, endpoints),
     stackOverflow(settings, endpoints),
+    telegram(settings, endpoints),
   ].filter((provider) => provider !== null);
 }
 
@@ -354,6 +460,7 @@ export function configuredProviders(
     google: settings.google !== null,
     github: settings.github !== null,
     stackoverflow: settings.stackOverflow !== null,
+    telegram: settings.telegram !== null,
   };
   return OAUTH_PROVIDERS.filter((p) => enabled[p.id]).map(({ id, name }) => ({
     id,
@@ -375,6 +482,7 @@ export function authorizationOrigins(settings: Settings["auth"]): string[] {
   if (settings.stackOverflow) {
     origins.push(new URL(realEndpoints.stackoverflow.web).origin, "https://stackexchange.com");
   }
+  if (settings.telegram) origins.push(new URL(realEndpoints.telegram.issuer).origin);
   return origins;
 }
 
@@ -388,7 +496,7 @@ export interface ProviderSetupNote {
 /**
  * Development only: what the home, sign-in and sign-up pages tell the developer about the
  * providers (stand-ins, or none, and which variables turn on the real ones). Null in
- * production and tests, and once all three real providers are configured.
+ * production and tests, and once every real provider is configured.
  */
 export function providerSetupNote(settings: Settings): ProviderSetupNote | null {
   if (settings.nodeEnv !== "development") return null;

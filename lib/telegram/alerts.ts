@@ -159,6 +159,11 @@ export function resetLinkText(link: string, expiresInMinutes: number): string {
   ].join("\n");
 }
 
+/** The chat's first message once it gets an account's alerts (/start, or Telegram sign-in). */
+export function connectedText(accountName: string): string {
+  return `Connected to ${accountName}. You'll get a message here for every sign-in, with a button to sign out everywhere if it wasn't you.\n\n/help shows what else I can do.`;
+}
+
 /** Sent to a chat that stopped receiving an account's alerts because another took over. */
 export function movedAwayText(accountName: string): string {
   return (

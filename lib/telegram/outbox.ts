@@ -32,9 +32,11 @@ import {
   ALERT_EVENT_TYPES,
   alertKeyboard,
   alertText,
+  connectedText,
   movedAwayText,
   resetLinkText,
 } from "@/lib/telegram/alerts";
+import { CONNECTED_KIND } from "@/lib/telegram/sign-in-alerts";
 
 /** Kinds of outbox rows: an event alert (the event's type) or a note to a replaced chat. */
 export const MOVED_AWAY_KIND = "TELEGRAM_MOVED";
@@ -143,6 +145,12 @@ async function render(
     where: { userId: row.userId },
     select: { chatId: true },
   });
+  if (row.kind === CONNECTED_KIND) {
+    // Sent to the chat linked now: if the person disconnected meanwhile, nothing is sent.
+    const payload = row.payload as { accountName?: unknown };
+    const name = typeof payload.accountName === "string" ? payload.accountName : "your account";
+    return link ? { chatId: Number(link.chatId), text: connectedText(name) } : null;
+  }
   if (!link || !row.securityEventId) return null;
   const event = await prisma.securityEvent.findUnique({ where: { id: row.securityEventId } });
   if (!event) return null;

@@ -70,6 +70,9 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
             logger: memoryLogger("error"),
             passwordGuard: testPasswordGuard(settings).guard,
             limiter: testPasswordGuard(settings).limiter,
+            // No bot: a Telegram sign-in connects no alerts here.
+            telegram: null,
+            notifications: { deliverSoon: () => undefined },
             secondFactorKeys: keys,
           },
           requestContext: () => Promise.resolve(context),

@@ -90,6 +90,9 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
             passwordGuard: guard.guard,
             limiter,
             secondFactorKeys: keys,
+            // No bot: a Telegram sign-in connects no alerts here.
+            telegram: null,
+            notifications: { deliverSoon: () => undefined },
           },
           requestContext: () => Promise.resolve(context),
           currentSession: limits.currentSession ?? (() => Promise.resolve(null)),

@@ -26,6 +26,7 @@ import {
 } from "@/lib/telegram/outbox";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 import { memoryLogger } from "@/tests/support/logger";
+import { scriptedSender } from "@/tests/support/scripted-sender";
 
 const backends = databaseBackends(inject("databaseUrl"));
 
@@ -38,28 +39,6 @@ const newChat = (username: string | null = "ada") => {
   chatCounter += 1;
   return { chatId: chatCounter, telegramUserId: chatCounter + 1_000_000_000, username };
 };
-
-interface SentMessage {
-  chatId: number;
-  text: string;
-  keyboard?: unknown;
-}
-
-/** A sender whose answers the test scripts; an answer may be an error to throw. */
-function scriptedSender(...answers: (Error | "ok")[]) {
-  const sent: SentMessage[] = [];
-  let messageId = 100;
-  const sender: AlertSender = {
-    sendMessage(chatId, text, other) {
-      const answer = answers.shift() ?? "ok";
-      sent.push({ chatId, text, keyboard: other?.reply_markup });
-      if (answer instanceof Error) return Promise.reject(answer);
-      messageId += 1;
-      return Promise.resolve({ message_id: messageId });
-    },
-  };
-  return { sender, sent };
-}
 
 /** What grammY throws for an error answer (GrammyError's fields). */
 function botApiError(code: number, description: string, retryAfter?: number): Error {

@@ -70,8 +70,27 @@ describe("presentAccount", () => {
     const view = presentAccount(
       overview({
         identities: [
-          { id: "acc-1", provider: "github", label: "ada-gh", linkedAt: minutesAgo(120) },
-          { id: "acc-2", provider: "retired-idp", label: null, linkedAt: minutesAgo(5) },
+          {
+            id: "acc-1",
+            provider: "github",
+            label: "ada-gh",
+            linkedAt: minutesAgo(120),
+            alertsChat: false,
+          },
+          {
+            id: "acc-2",
+            provider: "retired-idp",
+            label: null,
+            linkedAt: minutesAgo(5),
+            alertsChat: false,
+          },
+          {
+            id: "acc-3",
+            provider: "telegram",
+            label: "@ada",
+            linkedAt: minutesAgo(3),
+            alertsChat: true,
+          },
         ],
       }),
       { now, providers: allProviders },
@@ -83,6 +102,7 @@ describe("presentAccount", () => {
         providerName: "GitHub",
         label: "ada-gh",
         linkedAt: timeView(minutesAgo(120), now),
+        alertsChat: false,
       },
       {
         id: "acc-2",
@@ -90,6 +110,15 @@ describe("presentAccount", () => {
         providerName: "Another provider",
         label: null,
         linkedAt: timeView(minutesAgo(5), now),
+        alertsChat: false,
+      },
+      {
+        id: "acc-3",
+        provider: "telegram",
+        providerName: "Telegram",
+        label: "@ada",
+        linkedAt: timeView(minutesAgo(3), now),
+        alertsChat: true,
       },
     ]);
     expect(view.linkable).toEqual([
@@ -288,7 +317,9 @@ describe("presentActivity", () => {
 
 describe("presentLinkNotices", () => {
   const linkedGitHub = overview({
-    identities: [{ id: "acc-1", provider: "github", label: null, linkedAt: minutesAgo(1) }],
+    identities: [
+      { id: "acc-1", provider: "github", label: null, linkedAt: minutesAgo(1), alertsChat: false },
+    ],
   });
 
   it("says nothing without parameters", () => {

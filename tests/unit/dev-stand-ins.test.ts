@@ -20,7 +20,7 @@ function problemsOf(env: Env, options: ParseOptions = {}): string[] {
 }
 
 describe("AUTH_DEV_IDP_URL in development", () => {
-  it("plays all three providers with the stand-in clients, labelled as stand-ins", () => {
+  it("plays every provider with the stand-in clients, labelled as stand-ins", () => {
     const settings = parseSettings(
       { AUTH_DEV_IDP_URL: standIn },
       { devSecret, builtFor: "development" },
@@ -29,10 +29,12 @@ describe("AUTH_DEV_IDP_URL in development", () => {
     expect(settings.auth.localIdpUrl).toBe(standIn);
     expect(settings.auth.google).toEqual(STAND_IN_CLIENTS.google);
     expect(settings.auth.stackOverflow).toEqual(STAND_IN_CLIENTS.stackoverflow);
+    expect(settings.auth.telegram).toEqual(STAND_IN_CLIENTS.telegram);
     expect(configuredProviders(settings.auth).map((p) => p.name)).toEqual([
       "Google (dev stand-in)",
       "GitHub (dev stand-in)",
       "Stack Overflow (dev stand-in)",
+      "Telegram (dev stand-in)",
     ]);
     // The sign-in form may redirect to the stand-in, and nowhere else.
     expect(authorizationOrigins(settings.auth)).toEqual([standIn]);
@@ -108,6 +110,8 @@ describe("providerSetupNote", () => {
       "AUTH_STACKOVERFLOW_ID",
       "AUTH_STACKOVERFLOW_SECRET",
       "AUTH_STACKOVERFLOW_KEY",
+      "AUTH_TELEGRAM_ID",
+      "AUTH_TELEGRAM_SECRET",
     ]);
   });
 
@@ -116,6 +120,7 @@ describe("providerSetupNote", () => {
     expect(providerSetupNote(settings)?.missing.map((p) => p.id)).toEqual([
       "google",
       "stackoverflow",
+      "telegram",
     ]);
   });
 

@@ -387,3 +387,36 @@ describe("APP_URL", () => {
     );
   });
 });
+
+describe("sign in with Telegram", () => {
+  const bot = {
+    TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
+    TELEGRAM_BOT_USERNAME: "gatehouse_bot",
+    TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+  };
+
+  it("needs the client id and secret together, and the id is a bot's number", () => {
+    expect(problemsOf({ AUTH_TELEGRAM_ID: "123456" })).toEqual([
+      "AUTH_TELEGRAM_SECRET: required when AUTH_TELEGRAM_ID is set",
+    ]);
+    expect(problemsOf({ AUTH_TELEGRAM_ID: "@gatehouse_bot", AUTH_TELEGRAM_SECRET: "x" })).toEqual([
+      expect.stringMatching(/^AUTH_TELEGRAM_ID: must be the bot's numeric id/),
+    ]);
+    const settings = parseSettings(
+      { AUTH_TELEGRAM_ID: "123456", AUTH_TELEGRAM_SECRET: "x" },
+      { devSecret },
+    );
+    expect(settings.auth.telegram).toEqual({ clientId: "123456", clientSecret: "x" });
+  });
+
+  it("must be the alerts bot when there is one: sign-in connects that bot's chat", () => {
+    expect(problemsOf({ ...bot, AUTH_TELEGRAM_ID: "654321", AUTH_TELEGRAM_SECRET: "x" })).toEqual([
+      "AUTH_TELEGRAM_ID: must be the id of the bot in TELEGRAM_BOT_TOKEN (123456, the digits before its colon) — sign-in with Telegram connects that bot's alerts",
+    ]);
+    const same = parseSettings(
+      { ...bot, AUTH_TELEGRAM_ID: "123456", AUTH_TELEGRAM_SECRET: "x" },
+      { devSecret },
+    );
+    expect(same.auth.telegram?.clientId).toBe("123456");
+  });
+});

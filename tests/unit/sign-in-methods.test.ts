@@ -12,12 +12,14 @@ import {
 
 describe("the OAuth providers", () => {
   it("are listed once, in the order the pages show them", () => {
-    expect(OAUTH_PROVIDERS.map((p) => p.id)).toEqual(["google", "github", "stackoverflow"]);
-    expect(OAUTH_PROVIDER_IDS).toEqual(["google", "github", "stackoverflow"]);
+    const ids = ["google", "github", "stackoverflow", "telegram"];
+    expect(OAUTH_PROVIDERS.map((p) => p.id)).toEqual(ids);
+    expect(OAUTH_PROVIDER_IDS).toEqual(ids);
     expect(OAUTH_PROVIDER_NAME).toEqual({
       google: "Google",
       github: "GitHub",
       stackoverflow: "Stack Overflow",
+      telegram: "Telegram",
     });
   });
 
@@ -25,6 +27,7 @@ describe("the OAuth providers", () => {
     ["google", "Google"],
     ["github", "GitHub"],
     ["stackoverflow", "Stack Overflow"],
+    ["telegram", "Telegram"],
   ])("%j is a provider named %j", (id, name) => {
     expect(isOAuthProviderId(id)).toBe(true);
     expect(providerDisplayName(id)).toBe(name);
@@ -36,7 +39,7 @@ describe("the OAuth providers", () => {
     "",
     "password",
     "passkey",
-    "telegram",
+    "Telegram",
     "GitHub",
     "constructor",
     "__proto__",

@@ -38,6 +38,7 @@ export function createMethodActions(deps: MethodActionDependencies) {
         unlinkIdentity(deps.services().database.prisma, {
           userId: ctx.session.userId,
           accountId: parsedInput.accountId,
+          keepAlerts: parsedInput.keepAlerts,
           now: ctx.now,
           context: ctx.context,
           afterRecord: deps.services().afterRecord,

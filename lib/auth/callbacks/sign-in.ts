@@ -45,6 +45,18 @@ export interface SignInCallbackDeps {
   /** APP_URL: where a held sign-in was headed is checked against it. */
   appUrl: string;
   secondFactorGate: SecondFactorGateDeps;
+  /**
+   * Connects the alerts chat of someone who signed in with (or linked) Telegram and let the
+   * bot write to them (lib/telegram/sign-in-alerts.ts); null when no bot is configured.
+   */
+  connectTelegramAlerts: ((input: TelegramAlertsRequest) => Promise<unknown>) | null;
+}
+
+export interface TelegramAlertsRequest {
+  userId: string;
+  telegramUserId: string;
+  username: string | null;
+  context: RequestContext;
 }
 
 /** Auth.js's callback-url cookie (plain, or __Secure- over HTTPS): where an OAuth sign-in goes. */
@@ -107,6 +119,34 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     return held ?? true;
   }
 
+  /**
+   * Telegram with the bot's messages allowed: one click gives sign-in and alerts. A failure
+   * here costs the alerts, never the sign-in: logged, and the account page still offers
+   * "Connect Telegram".
+   */
+  async function connectAlerts(
+    userId: string,
+    profile: NormalizedProfile,
+    context: RequestContext,
+  ): Promise<void> {
+    const grant = profile.telegram;
+    if (!deps.connectTelegramAlerts || !grant?.botAccess) return;
+    try {
+      await deps.connectTelegramAlerts({
+        userId,
+        telegramUserId: grant.userId,
+        username: grant.username,
+        context,
+      });
+    } catch (error) {
+      logger.error("connecting the Telegram alerts chat at sign-in failed", {
+        error,
+        userId,
+        requestId: context.requestId,
+      });
+    }
+  }
+
   return async ({ user, account, credentials }) => {
     if (!account) return true;
     // The second step itself, or "Confirm it's you" with a code: their providers checked it.
@@ -153,6 +193,7 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     }
     // Auth.js looks the identity up next and signs in as its owner.
     user.id = result.userId;
+    await connectAlerts(result.userId, profile, context);
     // Linking from the account page adds a way in for someone signed in (recently: the
     // policy checked): that is not a sign-in to prove, so nothing is held.
     if (current !== null && result.linked) return true;

@@ -3,6 +3,7 @@
 import { Composer, type Context } from "grammy";
 
 import type { AfterRecordHook } from "@/lib/security/events";
+import { connectedText } from "@/lib/telegram/alerts";
 import { accountPage, type FeatureDeps } from "@/lib/telegram/features/deps";
 import {
   linkChatWithToken,
@@ -62,9 +63,7 @@ export function linkingFeature(deps: LinkingDeps): Composer<Context> {
       return;
     }
     logger.info("telegram chat linked", { userId: result.userId });
-    await ctx.reply(
-      `Connected to ${result.accountName}. You'll get a message here for every sign-in, with a button to sign out everywhere if it wasn't you.\n\n/help shows what else I can do.`,
-    );
+    await ctx.reply(connectedText(result.accountName));
     await ctx.react(REACTION_OK);
     // The chat this replaced is told (queued by linkChatWithToken).
     if (result.replacedChatId !== null) deps.deliverSoon();
