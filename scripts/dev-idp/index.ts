@@ -3,8 +3,9 @@
 // Auth.js's own code paths run against it and only the base URLs differ from production. The
 // tests drive it, and `npm run dev` (scripts/dev.ts) starts it as the development stand-in
 // for Google, GitHub and Stack Overflow when none is configured (`standIn: true`: consent
-// pages that let a person pick who signs in). It is never part of the Next.js build:
-// nothing under app/, lib/ or components/ imports it.
+// pages that let a person pick who signs in; Telegram's stand-in page exists too, for a
+// `telegram` client registration). It is never part of the Next.js build: nothing under
+// app/, lib/ or components/ imports it.
 //
 // Layout under the base URL `<fake>` (see lib/auth/providers.ts `localEndpoints`):
 //   Google         <fake>/google (issuer: discovery, authorize, token, userinfo, jwks)

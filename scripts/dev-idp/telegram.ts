@@ -35,6 +35,7 @@ import {
 } from "./http";
 import type { ModuleContext, ProviderModule } from "./module";
 import { createSigningKey } from "./signing";
+import { telegramStandIn } from "./stand-in";
 import type { TelegramIdentity } from "./types";
 
 const ACCESS_TOKEN_LIFETIME_S = 3600;
@@ -100,6 +101,7 @@ export async function createTelegram(context: ModuleContext<"telegram">): Promis
     store,
     consentPath: "/telegram/consent",
     currentIdentity: context.currentIdentity,
+    standIn: context.standIn ? telegramStandIn : undefined,
     describe: (identity) => [
       ["Name", identity.name],
       [

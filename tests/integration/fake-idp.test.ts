@@ -1382,6 +1382,108 @@ describe("Telegram (OpenID Connect)", () => {
     expect(await response.text()).toMatch(message);
   });
 
+  describe("as npm run dev's stand-in", () => {
+    async function standInPage(fake: FakeIdp, params: Record<string, string> = {}) {
+      const { verifier, challenge } = await pkce();
+      const response = await fetch(authorizeUrl(fake, challenge, params));
+      const html = await response.text();
+      expect(response.status, html).toBe(200);
+      const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? "";
+      const post = async (fields: Record<string, string>) =>
+        fetch(`${fake.url}/telegram/consent`, {
+          method: "POST",
+          body: new URLSearchParams({ consent, decision: "allow", ...fields }),
+          redirect: "manual",
+        });
+      /** Posts the fields and exchanges the code: the token answer's scope and claims. */
+      const signInWith = async (fields: Record<string, string>) => {
+        const answer = await post(fields);
+        expect(answer.status).toBe(302);
+        const code = new URL(answer.headers.get("location") ?? "").searchParams.get("code");
+        const body = (await json(
+          await exchange(fake, { code: code ?? "", code_verifier: verifier }),
+        )) as TokenAnswer;
+        return { scope: body.scope, claims: (await verify(fake, body.id_token)).payload };
+      };
+      /** Presses a preset's button: its form's hidden fields, as a browser sends them. */
+      const pressPreset = (index: number) => {
+        const form = html
+          .split("</form>")
+          .find((chunk) => chunk.includes(`name="preset" value="${index}"`));
+        if (!form) throw new Error(`no preset ${index} in:\n${html}`);
+        const hidden = [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)];
+        const fields: Record<string, string> = {};
+        for (const [, name = "", value = ""] of hidden) fields[name] = value;
+        return signInWith(fields);
+      };
+      return { html, post, signInWith, pressPreset };
+    }
+
+    it("offers presets and a form with Telegram's fields and the messages box", async () => {
+      const fake = await start({ standIn: true });
+      const page = await standInPage(fake);
+      expect(page.html).toContain("<title>Development stand-in for Telegram</title>");
+      for (const label of [
+        "Telegram user id",
+        "Name",
+        "Username (may be empty)",
+        "Phone number (may be empty)",
+        "Allow Gatehouse Bot to send you messages",
+      ]) {
+        expect(page.html).toContain(`">${label}</label>`);
+      }
+      expect(page.html).toMatch(/<input type="checkbox" id="field-allow_messages"[^>]* checked/);
+      expect(page.html).toContain(
+        "Grace Hopper — no username, id 481516234, switches messages off",
+      );
+
+      // The first preset allows messages, the second switches them off.
+      const ada = await page.pressPreset(0);
+      expect(ada.scope).toBe(scope);
+      expect(ada.claims).toMatchObject({ id: 6_183_204_117, preferred_username: "adalovelace" });
+      const grace = await (await standInPage(fake)).pressPreset(1);
+      expect(grace.scope).toBe("openid profile");
+      expect(grace.claims).toMatchObject({ id: 481_516_234, name: "Grace Hopper" });
+      expect(grace.claims).not.toHaveProperty("preferred_username");
+    });
+
+    it("signs in as whoever is typed, with or without messages", async () => {
+      const fake = await start({ standIn: true });
+      const typed = { id: "123456789", name: "Zoë O'Brien", username: "@zoe_dev", phone: "" };
+      const allowed = await (await standInPage(fake)).signInWith({ ...typed, allow_messages: "1" });
+      expect(allowed.scope).toBe(scope);
+      expect(allowed.claims).toMatchObject({
+        id: 123_456_789,
+        name: "Zoë O'Brien",
+        preferred_username: "zoe_dev",
+        sub: telegramSubject(clientId, 123_456_789),
+      });
+      expect(allowed.claims).not.toHaveProperty("phone_number");
+      const declined = await (await standInPage(fake)).signInWith(typed);
+      expect(declined.scope).toBe("openid profile");
+      expect(declined.claims.sub).toBe(allowed.claims.sub);
+
+      const withPhone = await (
+        await standInPage(fake, { scope: "openid phone" })
+      ).signInWith({ ...typed, phone: "+1 (555) 555-0199" });
+      expect(withPhone.claims.phone_number).toBe("+15555550199");
+    });
+
+    it.each([
+      [{ id: "", name: "Zoë" }, /Telegram user id/],
+      [{ id: "12e3", name: "Zoë" }, /Telegram user id/],
+      [{ id: "99999999999999999", name: "Zoë" }, /Telegram user id/],
+      [{ id: "123", name: " " }, /Type a name/],
+      [{ id: "123", name: "Zoë", username: "zo" }, /username/],
+      [{ id: "123", name: "Zoë", phone: "call me" }, /phone number/],
+    ])("refuses %j with the page and what is wrong", async (fields, problem) => {
+      const fake = await start({ standIn: true });
+      const answer = await (await standInPage(fake)).post(fields);
+      expect(answer.status).toBe(400);
+      expect(await answer.text()).toMatch(new RegExp(`role="alert">[^<]*${problem.source}`));
+    });
+  });
+
   describe("failNext", () => {
     it('token-error: a 400 {"error":"invalid_grant"} once, then normal answers', async () => {
       const { code, verifier } = await telegramCode(idp);
