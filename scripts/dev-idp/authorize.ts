@@ -8,6 +8,11 @@
 // a misconfigured app must fail loudly in a test, not look like a person who clicked Cancel.
 // The fake is stricter than the real ones in two places, to pin down what Gatehouse sends:
 // `state` is required, and PKCE, when used, must be S256.
+//
+// A provider may let the person switch off some of the requested scopes on the page
+// (Telegram's "Allow … to send you messages"): each is a checkbox, checked at first, and the
+// grant leaves out the scope of every box that was not sent checked — the form semantics a
+// browser gives, so a test that posts the form by hand says "checked" by sending the field.
 import type { ServerResponse } from "node:http";
 import type { GrantStore, Grant } from "./grants";
 import {
@@ -41,13 +46,26 @@ export interface AuthorizeProfile<I> {
   deniedParams: (grant: Grant<I>) => Record<string, string>;
   /** Development stand-in: the consent page offers these identities and fields. */
   standIn?: StandInForm<I>;
+  /** Requested scopes the person may refuse on the consent page, one checkbox each. */
+  consentOptions?: ConsentOption[];
+  /** The provider's own demands on the authorize request, checked after the common ones. */
+  checkRequest?: (query: Record<string, string>) => string | null;
+}
+
+/** A scope the consent page lets the person switch off (shown only when it was requested). */
+export interface ConsentOption {
+  scope: string;
+  /** The checkbox's form field: "1" when checked; absent when not, as a browser sends it. */
+  name: string;
+  label: string;
+  hint?: string;
 }
 
 /** One field of a stand-in's "someone else" form. */
 export interface StandInField {
   name: string;
   label: string;
-  type: "text" | "email" | "checkbox";
+  type: "text" | "email" | "tel" | "checkbox";
   value: string | boolean;
   /** A short explanation under the field (what the value changes in the app). */
   hint?: string;
@@ -55,8 +73,9 @@ export interface StandInField {
 
 /** How a stand-in's consent page picks the identity (scripts/dev-idp/stand-in.ts). */
 export interface StandInForm<I> {
-  /** Ready-made identities, one button each. */
-  presets: { label: string; identity: I }[];
+  /** Ready-made identities, one button each; `declines` lists the consent options' scopes
+   *  that preset switches off (its button cannot carry a checkbox of the typed form). */
+  presets: { label: string; identity: I; declines?: string[] }[];
   /** The "someone else" fields, filled in from an identity. */
   fields: (identity: I) => StandInField[];
   /** The identity the submitted fields describe, or what is wrong with them. */
@@ -115,7 +134,16 @@ export function handleConsent<I>(
       sendHtml(response, 400, consentPage(profile, grant, consentId, chosen.problem));
       return;
     }
-    const approved = chosen ? { ...grant, identity: chosen.identity } : grant;
+    const approved: Grant<I> = {
+      ...grant,
+      identity: chosen ? chosen.identity : grant.identity,
+      scopes: grant.scopes.filter(
+        (scope) =>
+          !requestedOptions(profile, grant).some(
+            (option) => option.scope === scope && request.body[option.name] !== "1",
+          ),
+      ),
+    };
     const code = profile.store.issueCode(approved, profile.newCode());
     redirect(response, withQuery(grant.redirectUri, profile.approvedParams(approved, code)));
   } else {
@@ -131,6 +159,20 @@ function standInIdentity<I>(
   const preset = body.preset === undefined ? undefined : form.presets[Number(body.preset)];
   return preset ? { identity: structuredClone(preset.identity) } : form.fromForm(body);
 }
+
+/** The consent options whose scope the authorize request asked for. */
+function requestedOptions<I>(profile: AuthorizeProfile<I>, grant: Grant<I>): ConsentOption[] {
+  return (profile.consentOptions ?? []).filter((option) => grant.scopes.includes(option.scope));
+}
+
+/** A consent option as the checkbox the stand-in form renders, checked. */
+const optionField = (option: ConsentOption): StandInField => ({
+  name: option.name,
+  label: option.label,
+  type: "checkbox",
+  value: true,
+  ...(option.hint === undefined ? {} : { hint: option.hint }),
+});
 
 function authorizeProblem<I>(
   profile: AuthorizeProfile<I>,
@@ -160,7 +202,7 @@ function authorizeProblem<I>(
   if (challenge !== undefined && (method !== "S256" || !S256_CHALLENGE.test(challenge))) {
     return `invalid_request: PKCE must use S256 with a 43-character challenge (got method "${method ?? ""}").`;
   }
-  return null;
+  return profile.checkRequest?.(query) ?? null;
 }
 
 const STYLE = `
@@ -230,6 +272,7 @@ ${rows}
 </dl>
 <form method="post" action="${escapeHtml(profile.consentPath)}">
 <input type="hidden" name="consent" value="${escapeHtml(consentId)}">
+${requestedOptions(profile, grant).map(optionField).map(standInField).join("\n")}
 <div class="actions">
 <button type="submit" name="decision" value="allow">Authorize</button>
 <button type="submit" name="decision" value="deny">Cancel</button>
@@ -266,11 +309,15 @@ function standInPage<I>(
   const hidden = (decision: string) =>
     `<input type="hidden" name="consent" value="${escapeHtml(consentId)}"><input type="hidden" name="decision" value="${decision}">`;
   const action = escapeHtml(profile.consentPath);
+  const options = requestedOptions(profile, grant);
   const presets = form.presets
-    .map(
-      (preset, index) =>
-        `<form method="post" action="${action}">${hidden("allow")}<input type="hidden" name="preset" value="${index}"><button type="submit" class="preset">${escapeHtml(preset.label)}</button></form>`,
-    )
+    .map((preset, index) => {
+      const allowed = options
+        .filter((option) => !preset.declines?.includes(option.scope))
+        .map((option) => `<input type="hidden" name="${escapeHtml(option.name)}" value="1">`)
+        .join("");
+      return `<form method="post" action="${action}">${hidden("allow")}<input type="hidden" name="preset" value="${index}">${allowed}<button type="submit" class="preset">${escapeHtml(preset.label)}</button></form>`;
+    })
     .join("\n");
   const alert = problem ? `<p class="error" role="alert">${escapeHtml(problem)}</p>` : "";
   return page(
@@ -285,7 +332,7 @@ ${presets}
 </div>
 <h2>Or type one</h2>
 <form method="post" action="${action}">${hidden("allow")}
-${form.fields(grant.identity).map(standInField).join("\n")}
+${[...form.fields(grant.identity), ...options.map(optionField)].map(standInField).join("\n")}
 <div class="actions"><button type="submit" class="primary">Continue as this identity</button></div>
 </form>
 <form method="post" action="${action}">${hidden("deny")}

@@ -13,7 +13,7 @@
 // Both client_secret_basic (Auth.js's default) and client_secret_post are accepted.
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { handleAuthorize, handleConsent, type AuthorizeProfile } from "./authorize";
 import { GrantStore, type Grant } from "./grants";
 import {
@@ -31,6 +31,7 @@ import {
 } from "./http";
 import { googleStandIn } from "./stand-in";
 import type { ModuleContext, ProviderModule } from "./module";
+import { createSigningKey } from "./signing";
 import type { GoogleIdentity } from "./types";
 
 const ACCESS_TOKEN_LIFETIME_S = 3599;
@@ -47,12 +48,7 @@ export async function createGoogle(context: ModuleContext<"google">): Promise<Pr
   const client = context.client;
   const store = new GrantStore<GoogleIdentity>(context.now);
 
-  // One signing key per fake: a client that caches JWKS across restarts would fail, as it
-  // would after Google rotates keys.
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
-  const jwks = { keys: [{ ...jwk, kid, alg: "RS256", use: "sig" }] };
+  const signingKey = await createSigningKey();
 
   const discovery = {
     issuer,
@@ -140,9 +136,7 @@ export async function createGoogle(context: ModuleContext<"google">): Promise<Pr
       iat: now,
       exp: now + ID_TOKEN_LIFETIME_S,
     };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-      .sign(privateKey);
+    return signingKey.sign(claims);
   }
 
   async function token(request: ParsedRequest, response: ServerResponse): Promise<void> {
@@ -240,7 +234,7 @@ export async function createGoogle(context: ModuleContext<"google">): Promise<Pr
         endpoint: "jwks",
         path: "/google/jwks",
         methods: ["GET"],
-        handle: (_request, response) => sendJson(response, 200, jwks),
+        handle: (_request, response) => sendJson(response, 200, signingKey.jwks),
       },
       {
         provider: "google",

@@ -9,7 +9,7 @@ export interface Grant<I> {
   state: string;
   /** The S256 challenge from the authorize request, or null when the client sent none. */
   codeChallenge: string | null;
-  /** OpenID Connect nonce to echo in the id_token (Google only). */
+  /** OpenID Connect nonce to echo in the id_token (Google and Telegram). */
   nonce: string | null;
   /** The identity at the time the consent page was shown: what the page promised. */
   identity: I;

@@ -1,18 +1,23 @@
-// A local fake identity provider: Google (OpenID Connect), GitHub and Stack Overflow (OAuth
-// 2), each speaking its real provider's protocol — quirks included — so Auth.js's own code
-// paths run against it and only the base URLs differ from production. The tests drive it,
-// and `npm run dev` (scripts/dev.ts) starts it as the development stand-in for all three
-// when none is configured (`standIn: true`: consent pages that let a person pick who signs
-// in). It is never part of the Next.js build: nothing under app/, lib/ or components/
-// imports it.
+// A local fake identity provider: Google and Telegram (OpenID Connect), GitHub and Stack
+// Overflow (OAuth 2), each speaking its real provider's protocol — quirks included — so
+// Auth.js's own code paths run against it and only the base URLs differ from production. The
+// tests drive it, and `npm run dev` (scripts/dev.ts) starts it as the development stand-in
+// for Google, GitHub and Stack Overflow when none is configured (`standIn: true`: consent
+// pages that let a person pick who signs in; Telegram's stand-in page exists too, for a
+// `telegram` client registration). It is never part of the Next.js build: nothing under
+// app/, lib/ or components/ imports it.
 //
 // Layout under the base URL `<fake>` (see lib/auth/providers.ts `localEndpoints`):
 //   Google         <fake>/google (issuer: discovery, authorize, token, userinfo, jwks)
 //   GitHub         <fake>/github/login/oauth/{authorize,access_token}, <fake>/github/api/user[/emails]
 //   Stack Overflow <fake>/stackoverflow/oauth[/access_token[/json]], <fake>/stackexchange/2.3/me
+//   Telegram       <fake>/telegram (issuer: .well-known/openid-configuration, auth, token,
+//                  .well-known/jwks.json — oauth.telegram.org's paths; no userinfo)
 //
 // Each authorize endpoint shows a small consent page ("Fake GitHub — authorize Gatehouse")
-// with "Authorize" and "Cancel" buttons; a browser test clicks one. The stand-in's page is
+// with "Authorize" and "Cancel" buttons; a browser test clicks one. Telegram's adds, when
+// `telegram:bot_access` is asked for, a checkbox "Allow <bot> to send you messages" (checked;
+// unchecked, the grant lacks that scope). The stand-in's page is
 // "Development stand-in for GitHub", with ready-made identities and a form. Tests steer it in-process:
 // `setIdentity` picks who signs in next, `failNext` breaks the next matching request, and
 // `calls` records every request (to assert, say, that PKCE was used).
@@ -23,10 +28,12 @@ import { createGoogle } from "./google";
 import { formToRecord, readBody, sendJson, sendText, type ParsedRequest } from "./http";
 import type { ModuleContext, ProviderModule, Route } from "./module";
 import { createStackOverflow } from "./stack-overflow";
+import { createTelegram } from "./telegram";
 import type { Clients, Endpoint, FailureSpec, Identities, ProviderId, RecordedCall } from "./types";
 
 export type * from "./types";
 export { CODE_LIFETIME_MS } from "./grants";
+export { BOT_ACCESS_SCOPE, telegramSubject } from "./telegram";
 
 export interface FakeIdpOptions {
   clients: Clients;
@@ -46,6 +53,13 @@ export interface FakeIdpEndpoints {
   google: { issuer: string; authorization: string; token: string; userinfo: string; jwks: string };
   github: { authorization: string; token: string; user: string; emails: string };
   stackoverflow: { authorization: string; token: string; formToken: string; me: string };
+  telegram: {
+    issuer: string;
+    discovery: string;
+    authorization: string;
+    token: string;
+    jwks: string;
+  };
 }
 
 export interface FakeIdp {
@@ -79,6 +93,12 @@ export const defaultIdentities: Identities = {
     emails: [{ email: "ada@example.com", primary: true, verified: true }],
   },
   stackoverflow: { user_id: 2_203_817, display_name: "Ada Lovelace" },
+  telegram: {
+    id: 6_183_204_117,
+    name: "Ada Lovelace",
+    preferred_username: "adalovelace",
+    phone_number: "+15555550100",
+  },
 };
 
 interface QueuedFailure {
@@ -125,6 +145,7 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
     google: await createGoogle(context("google")),
     github: createGitHub(context("github")),
     stackoverflow: createStackOverflow(context("stackoverflow")),
+    telegram: await createTelegram(context("telegram")),
   };
   const routes = new Map<string, Route>(
     Object.values(modules).flatMap((module) => module.routes.map((route) => [route.path, route])),
@@ -231,6 +252,13 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
         token: `${url}/stackoverflow/oauth/access_token/json`,
         formToken: `${url}/stackoverflow/oauth/access_token`,
         me: `${url}/stackexchange/2.3/me`,
+      },
+      telegram: {
+        issuer: `${url}/telegram`,
+        discovery: `${url}/telegram/.well-known/openid-configuration`,
+        authorization: `${url}/telegram/auth`,
+        token: `${url}/telegram/token`,
+        jwks: `${url}/telegram/.well-known/jwks.json`,
       },
     },
     calls,

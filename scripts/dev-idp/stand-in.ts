@@ -1,11 +1,17 @@
 // What `npm run dev`'s stand-in consent pages offer for each provider: a few ready-made
 // identities and a form for any other. Ids are derived from what is typed (a hash of the
 // email, login or display name), so typing the same identity again signs in to the same
-// Gatehouse account, as the same person at the real provider would.
+// Gatehouse account, as the same person at the real provider would. Telegram's user id is
+// typed as it is, since the bot writes to that very id.
 import { createHash } from "node:crypto";
 import { PROVIDER_VARIABLES } from "@/lib/stand-ins";
 import type { StandInForm } from "./authorize";
-import type { GitHubIdentity, GoogleIdentity, StackOverflowIdentity } from "./types";
+import type {
+  GitHubIdentity,
+  GoogleIdentity,
+  StackOverflowIdentity,
+  TelegramIdentity,
+} from "./types";
 
 /** A stable number from text: the first 4 bytes of its SHA-256 (GitHub and Stack Exchange
  *  ids are 32-bit integers). */
@@ -136,4 +142,83 @@ export const stackOverflowStandIn: StandInForm<StackOverflowIdentity> = {
     return name ? { identity: stackIdentity(name) } : { problem: "Type a display name." };
   },
   realProvider: realProvider("Stack Overflow", PROVIDER_VARIABLES.stackoverflow),
+};
+
+/** Telegram usernames: 5–32 letters, digits and underscores, starting with a letter. */
+const TELEGRAM_USERNAME = /^[A-Za-z][A-Za-z0-9_]{4,31}$/;
+
+function telegramIdentity(
+  id: number,
+  name: string,
+  username: string,
+  phone: string,
+): TelegramIdentity {
+  return {
+    id,
+    name,
+    ...(username ? { preferred_username: username } : {}),
+    ...(phone ? { phone_number: phone } : {}),
+  };
+}
+
+export const telegramStandIn: StandInForm<TelegramIdentity> = {
+  presets: [
+    {
+      // Above 2^32, as the ids of newer accounts are.
+      label: "Ada Lovelace — @adalovelace, id 6183204117, allows messages",
+      identity: telegramIdentity(6_183_204_117, "Ada Lovelace", "adalovelace", "+15555550100"),
+    },
+    {
+      label: "Grace Hopper — no username, id 481516234, switches messages off",
+      identity: telegramIdentity(481_516_234, "Grace Hopper", "", "+15555550142"),
+      declines: ["telegram:bot_access"],
+    },
+  ],
+  fields: (identity) => [
+    {
+      name: "id",
+      label: "Telegram user id",
+      type: "text",
+      value: String(identity.id),
+      hint: "The id the bot writes to. Telegram gives no email: Gatehouse never matches it to an account by email.",
+    },
+    { name: "name", label: "Name", type: "text", value: identity.name },
+    {
+      name: "username",
+      label: "Username (may be empty)",
+      type: "text",
+      value: identity.preferred_username ?? "",
+    },
+    {
+      name: "phone",
+      label: "Phone number (may be empty)",
+      type: "tel",
+      value: identity.phone_number ?? "",
+      hint: "Sent only when the phone scope is asked for.",
+    },
+  ],
+  fromForm(body) {
+    const idText = trimmed(body, "id");
+    const id = Number(idText);
+    if (!/^[1-9][0-9]{0,15}$/.test(idText) || !Number.isSafeInteger(id)) {
+      return { problem: "Type a Telegram user id: a positive whole number, like 6183204117." };
+    }
+    const name = trimmed(body, "name");
+    if (!name) return { problem: "Type a name." };
+    const username = trimmed(body, "username").replace(/^@/, "");
+    if (username && !TELEGRAM_USERNAME.test(username)) {
+      return {
+        problem: "A username has 5 to 32 letters, digits and underscores and starts with a letter.",
+      };
+    }
+    const phone = trimmed(body, "phone").replace(/[\s().-]/g, "");
+    if (phone && !/^\+?[0-9]{6,15}$/.test(phone)) {
+      return { problem: "Type the phone number in international form, like +15555550100." };
+    }
+    return {
+      identity: telegramIdentity(id, name, username, phone && `+${phone.replace(/^\+/, "")}`),
+    };
+  },
+  realProvider:
+    "To use the real Telegram, set up the bot's Web Login with BotFather and give Gatehouse its client id and secret (docs/sign-in.md).",
 };

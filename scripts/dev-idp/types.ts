@@ -2,7 +2,7 @@
 // test can make it do, and what it records.
 import type { IncomingHttpHeaders } from "node:http";
 
-export type ProviderId = "google" | "github" | "stackoverflow";
+export type ProviderId = "google" | "github" | "stackoverflow" | "telegram";
 
 /** An OAuth app as registered with the provider (its console, "OAuth Apps", StackApps). */
 export interface ClientRegistration {
@@ -17,10 +17,18 @@ export interface StackOverflowClientRegistration extends ClientRegistration {
   key: string;
 }
 
+/** A bot's Web Login as BotFather sets it up: client id = the bot's numeric id. */
+export interface TelegramClientRegistration extends ClientRegistration {
+  /** The bot's name on the consent page ("Allow <botName> to send you messages"); the
+   *  fake's `appName` when absent. */
+  botName?: string;
+}
+
 export interface Clients {
   google?: ClientRegistration;
   github?: ClientRegistration;
   stackoverflow?: StackOverflowClientRegistration;
+  telegram?: TelegramClientRegistration;
 }
 
 /** The person signed in at Google: the id_token claims the fake will sign. */
@@ -57,10 +65,26 @@ export interface StackOverflowIdentity {
   profile_image?: string;
 }
 
+/**
+ * The person signed in at Telegram: what the id_token says about them. Telegram gives no
+ * email; `sub` is not part of the identity because Telegram derives it per app (client id).
+ */
+export interface TelegramIdentity {
+  /** The Telegram user id, as the Bot API knows it (and the id of the private chat). */
+  id: number;
+  name: string;
+  /** The @username without "@"; many people have none. */
+  preferred_username?: string;
+  picture?: string;
+  /** Sent only when the `phone` scope is granted. */
+  phone_number?: string;
+}
+
 export interface Identities {
   google: GoogleIdentity;
   github: GitHubIdentity;
   stackoverflow: StackOverflowIdentity;
+  telegram: TelegramIdentity;
 }
 
 /**
@@ -87,6 +111,8 @@ export interface FailureKinds {
     | "timeout"
     | "me-error"
     | "me-timeout";
+  /** token-error: 400 `{"error":"invalid_grant"}`. */
+  telegram: "token-error" | "html" | "timeout";
 }
 
 type TimeoutKind = "timeout" | "me-timeout";

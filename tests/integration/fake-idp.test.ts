@@ -1,14 +1,17 @@
 // The fake identity provider itself, over HTTP: each provider's full authorize → token →
 // profile round trip (with PKCE and state), its error shapes, and every failure a test can
-// inject. The Google flow runs through oauth4webapi — the OIDC client inside Auth.js — so a
-// real client is shown to accept the discovery document, the JWKS and the id_token.
+// inject. The Google and Telegram flows run through oauth4webapi — the OIDC client inside
+// Auth.js — so a real client is shown to accept the discovery document, the JWKS and the
+// id_token; Telegram's is also done by hand and its id_token verified with jose.
 import { request as httpRequest } from "node:http";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import * as o from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  BOT_ACCESS_SCOPE,
   CODE_LIFETIME_MS,
   startFakeIdp,
+  telegramSubject,
   type Clients,
   type FakeIdp,
   type FakeIdpOptions,
@@ -33,6 +36,13 @@ const clients = {
     clientSecret: "sVAncu*uwmPRLwhBZ9lNQ((",
     key: "U4DMV*8nvpm3EOpvf69Rxw((",
     redirectUri: `${APP}/api/auth/callback/stackoverflow`,
+  },
+  // The client id is the bot's numeric id.
+  telegram: {
+    clientId: "7312345678",
+    clientSecret: "tg secret+/=",
+    redirectUri: `${APP}/api/auth/callback/telegram`,
+    botName: "Gatehouse Bot",
   },
 } satisfies Clients;
 
@@ -68,8 +78,16 @@ function withParams(endpoint: string, params: Record<string, string>): string {
 
 interface ConsentPage {
   html: string;
-  submit(decision: "allow" | "deny"): Promise<URL>;
+  /** Posts the form as a browser would: its checked boxes are sent unless `fields` sets
+   *  them (null leaves a box out, as unchecking it does). */
+  submit(decision: "allow" | "deny", fields?: Record<string, string | null>): Promise<URL>;
 }
+
+/** The names of the checkboxes a page shows checked. */
+const checkedBoxes = (html: string): string[] =>
+  [...html.matchAll(/<input type="checkbox"[^>]*\bname="([^"]+)"[^>]*\schecked[\s>]/g)].map(
+    (match) => match[1] ?? "",
+  );
 
 /** Opens an authorize URL and returns its consent page, ready to be submitted. */
 async function openConsent(authorizeUrl: string): Promise<ConsentPage> {
@@ -82,10 +100,16 @@ async function openConsent(authorizeUrl: string): Promise<ConsentPage> {
   if (!consent || !action) throw new Error(`no consent form in:\n${html}`);
   return {
     html,
-    async submit(decision) {
+    async submit(decision, fields = {}) {
+      const form = new URLSearchParams({ consent, decision });
+      for (const name of checkedBoxes(html)) form.set(name, "1");
+      for (const [name, value] of Object.entries(fields)) {
+        if (value === null) form.delete(name);
+        else form.set(name, value);
+      }
       const answer = await fetch(new URL(action, authorizeUrl), {
         method: "POST",
-        body: new URLSearchParams({ consent, decision }),
+        body: form,
         redirect: "manual",
       });
       expect(answer.status).toBe(302);
@@ -1005,6 +1029,496 @@ describe("Stack Overflow (Stack Exchange OAuth 2)", () => {
         }),
       ).rejects.toThrow(/aborted|timeout/i);
       expect((await me(token)).status).toBe(200);
+    });
+  });
+});
+
+// --- Telegram -----------------------------------------------------------------------------
+
+describe("Telegram (OpenID Connect)", () => {
+  const { clientId, clientSecret, redirectUri } = clients.telegram;
+  const scope = `openid profile ${BOT_ACCESS_SCOPE}`;
+  /** The messages box on the consent page, by its accessible label. */
+  const messagesBox =
+    /<input type="checkbox" id="field-allow_messages" name="allow_messages" value="1" checked[^>]*>\s*<label for="field-allow_messages">Allow Gatehouse Bot to send you messages<\/label>/;
+
+  interface TokenAnswer {
+    access_token: string;
+    token_type: string;
+    expires_in: number;
+    id_token: string;
+    scope: string;
+  }
+
+  function authorizeUrl(fake: FakeIdp, challenge: string, params: Record<string, string> = {}) {
+    return withParams(fake.endpoints.telegram.authorization, {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: "code",
+      scope,
+      state: "tg-state",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      ...params,
+    });
+  }
+
+  async function telegramCode(
+    fake: FakeIdp,
+    params: Record<string, string> = {},
+    fields: Record<string, string | null> = {},
+  ): Promise<{ code: string; verifier: string; callback: URL }> {
+    const { verifier, challenge } = await pkce();
+    const page = await openConsent(authorizeUrl(fake, challenge, params));
+    const callback = await page.submit("allow", fields);
+    return { code: callback.searchParams.get("code") ?? "", verifier, callback };
+  }
+
+  /** HTTP Basic, the only client authentication Telegram takes. */
+  const exchange = (
+    fake: FakeIdp,
+    fields: Record<string, string>,
+    headers: HeadersInit = {},
+    registration: { clientId: string; clientSecret: string } = clients.telegram,
+  ) =>
+    postForm(
+      fake.endpoints.telegram.token,
+      { grant_type: "authorization_code", redirect_uri: redirectUri, ...fields },
+      { authorization: authJsBasic(registration.clientId, registration.clientSecret), ...headers },
+    );
+
+  async function signIn(
+    fake: FakeIdp,
+    params: Record<string, string> = {},
+    fields: Record<string, string | null> = {},
+    registration = clients.telegram,
+  ): Promise<TokenAnswer> {
+    const { code, verifier } = await telegramCode(fake, params, fields);
+    const answer = await exchange(fake, { code, code_verifier: verifier }, {}, registration);
+    expect(answer.status).toBe(200);
+    return (await json(answer)) as TokenAnswer;
+  }
+
+  /** The id_token's claims, once its signature checks out against the published JWKS. */
+  async function verify(fake: FakeIdp, idToken: string, audience = clientId) {
+    return jwtVerify(idToken, createRemoteJWKSet(new URL(fake.endpoints.telegram.jwks)), {
+      issuer: fake.endpoints.telegram.issuer,
+      audience,
+      algorithms: ["RS256"],
+    });
+  }
+
+  it("publishes Telegram's discovery document: no userinfo, HTTP Basic only, S256 only", async () => {
+    const answer = await fetch(idp.endpoints.telegram.discovery);
+    expect(answer.status).toBe(200);
+    const discovery = (await json(answer)) as Record<string, unknown>;
+    expect(discovery).toMatchObject({
+      issuer: `${idp.url}/telegram`,
+      authorization_endpoint: `${idp.url}/telegram/auth`,
+      token_endpoint: `${idp.url}/telegram/token`,
+      jwks_uri: `${idp.url}/telegram/.well-known/jwks.json`,
+      response_types_supported: ["code"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic"],
+      code_challenge_methods_supported: ["S256"],
+      scopes_supported: ["openid", "profile", "phone", "telegram:bot_access"],
+    });
+    expect(discovery).not.toHaveProperty("userinfo_endpoint");
+    expect(discovery.claims_supported).toEqual(expect.arrayContaining(["id", "sub", "name"]));
+    expect(discovery.claims_supported).not.toContain("email");
+    expect(idp.endpoints.telegram).toEqual({
+      issuer: `${idp.url}/telegram`,
+      discovery: `${idp.url}/telegram/.well-known/openid-configuration`,
+      authorization: `${idp.url}/telegram/auth`,
+      token: `${idp.url}/telegram/token`,
+      jwks: `${idp.url}/telegram/.well-known/jwks.json`,
+    });
+
+    const jwks = (await json(await fetch(idp.endpoints.telegram.jwks))) as {
+      keys: Record<string, unknown>[];
+    };
+    expect(jwks.keys).toEqual([expect.objectContaining({ kty: "RSA", alg: "RS256", use: "sig" })]);
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("completes a sign-in by hand: consent with the messages box, PKCE, Basic, a signed id_token", async () => {
+    const { verifier, challenge } = await pkce();
+    const nonce = o.generateRandomNonce();
+    const page = await openConsent(authorizeUrl(idp, challenge, { nonce }));
+    expect(page.html).toContain("<title>Fake Telegram — authorize Gatehouse</title>");
+    expect(page.html).toContain("@adalovelace");
+    expect(page.html).toContain("6183204117");
+    expect(page.html).toMatch(messagesBox);
+    expect(page.html).toMatch(/<button[^>]*value="allow"[^>]*>Authorize<\/button>/);
+    expect(page.html).toMatch(/<button[^>]*value="deny"[^>]*>Cancel<\/button>/);
+
+    const callback = await page.submit("allow");
+    expect(callback.origin + callback.pathname).toBe(redirectUri);
+    const code = callback.searchParams.get("code") ?? "";
+    expect(Object.fromEntries(callback.searchParams)).toEqual({ code, state: "tg-state" });
+
+    const answer = await exchange(idp, { code, code_verifier: verifier });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("cache-control")).toBe("no-store");
+    const body = (await json(answer)) as TokenAnswer;
+    expect(Object.keys(body).sort()).toEqual([
+      "access_token",
+      "expires_in",
+      "id_token",
+      "scope",
+      "token_type",
+    ]);
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope });
+
+    const { payload, protectedHeader } = await verify(idp, body.id_token);
+    const jwks = (await json(await fetch(idp.endpoints.telegram.jwks))) as {
+      keys: { kid: string }[];
+    };
+    expect(protectedHeader).toMatchObject({ alg: "RS256", kid: jwks.keys[0]?.kid });
+    expect(payload).toEqual({
+      iss: `${idp.url}/telegram`,
+      aud: clientId,
+      sub: telegramSubject(clientId, 6_183_204_117),
+      id: 6_183_204_117,
+      name: "Ada Lovelace",
+      preferred_username: "adalovelace",
+      nonce,
+      iat: expect.any(Number) as unknown,
+      exp: (payload.iat ?? 0) + 3600,
+    });
+    // Telegram gives no email, and no phone number without the phone scope.
+    expect(payload).not.toHaveProperty("email");
+    expect(payload).not.toHaveProperty("phone_number");
+
+    const [tokenCall] = idp.callsTo("telegram", "token").slice(-1);
+    expect(tokenCall?.headers.authorization).toMatch(/^Basic /);
+    expect(tokenCall?.body).not.toHaveProperty("client_secret");
+    expect(tokenCall?.body.code_verifier).toBe(verifier);
+  });
+
+  it("is accepted by oauth4webapi: discovery, PKCE, nonce, id_token, no userinfo needed", async () => {
+    const issuer = new URL(idp.endpoints.telegram.issuer);
+    const as = await o.processDiscoveryResponse(issuer, await o.discoveryRequest(issuer, insecure));
+    const client: o.Client = { client_id: clientId };
+    const { verifier, challenge } = await pkce();
+    const state = o.generateRandomState();
+    const nonce = o.generateRandomNonce();
+    const callback = await authorize(authorizeUrl(idp, challenge, { state, nonce }));
+    const response = await o.authorizationCodeGrantRequest(
+      as,
+      client,
+      o.ClientSecretBasic(clientSecret),
+      o.validateAuthResponse(as, client, callback, state),
+      redirectUri,
+      verifier,
+      insecure,
+    );
+    const tokens = await o.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: nonce,
+      requireIdToken: true,
+    });
+    await o.validateApplicationLevelSignature(as, response, insecure);
+    expect(tokens.token_type).toBe("bearer");
+    expect(o.getValidatedIdTokenClaims(tokens)).toMatchObject({
+      iss: as.issuer,
+      aud: clientId,
+      id: 6_183_204_117,
+      name: "Ada Lovelace",
+    });
+  });
+
+  it("gives each app its own sub for one person, the same every time; id stays the user id", async () => {
+    const other = { ...clients.telegram, clientId: "7400000001", clientSecret: "other-secret" };
+    const fake = await start({ clients: { ...clients, telegram: other } });
+    const here = await verify(idp, (await signIn(idp)).id_token);
+    const again = await verify(idp, (await signIn(idp)).id_token);
+    const there = await verify(
+      fake,
+      (await signIn(fake, { client_id: other.clientId }, {}, other)).id_token,
+      other.clientId,
+    );
+    expect(again.payload.sub).toBe(here.payload.sub);
+    expect(there.payload.sub).not.toBe(here.payload.sub);
+    expect(there.payload.id).toBe(here.payload.id);
+    expect(there.payload.aud).toBe(other.clientId);
+  });
+
+  it("leaves telegram:bot_access out of the grant when the messages box is unchecked", async () => {
+    const declined = await signIn(idp, {}, { allow_messages: null });
+    expect(declined.scope).toBe("openid profile");
+    expect((await verify(idp, declined.id_token)).payload.id).toBe(6_183_204_117);
+
+    // Not asked for: no box, and nothing to switch off.
+    const { challenge } = await pkce();
+    const page = await openConsent(authorizeUrl(idp, challenge, { scope: "openid profile" }));
+    expect(page.html).not.toContain("allow_messages");
+    expect(page.html).not.toContain("send you messages");
+  });
+
+  it("sends phone_number only with the phone scope, and username and picture only when set", async () => {
+    const fake = await start();
+    fake.setIdentity("telegram", {
+      id: 42,
+      name: "Grace Hopper",
+      picture: "https://t.me/i/userpic/320/grace.jpg",
+      phone_number: "+15555550142",
+    });
+    const withPhone = await signIn(fake, { scope: "openid phone" });
+    expect(withPhone.scope).toBe("openid phone");
+    const { payload } = await verify(fake, withPhone.id_token);
+    expect(payload).toMatchObject({
+      id: 42,
+      name: "Grace Hopper",
+      picture: "https://t.me/i/userpic/320/grace.jpg",
+      phone_number: "+15555550142",
+    });
+    expect(payload).not.toHaveProperty("preferred_username");
+    const without = await verify(fake, (await signIn(fake, { scope: "openid" })).id_token);
+    expect(without.payload).not.toHaveProperty("phone_number");
+  });
+
+  it("authenticates the client with HTTP Basic only: 401 invalid_client otherwise", async () => {
+    const { code, verifier } = await telegramCode(idp);
+    const inBody = await postForm(idp.endpoints.telegram.token, {
+      grant_type: "authorization_code",
+      redirect_uri: redirectUri,
+      code,
+      code_verifier: verifier,
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+    expect(inBody.status).toBe(401);
+    expect(await json(inBody)).toMatchObject({ error: "invalid_client" });
+
+    const both = await exchange(idp, {
+      code,
+      code_verifier: verifier,
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+    expect(both.status).toBe(401);
+
+    const wrongSecret = await exchange(
+      idp,
+      { code, code_verifier: verifier },
+      { authorization: authJsBasic(clientId, "nope") },
+    );
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.headers.get("www-authenticate")).toMatch(/^Basic /);
+    expect(await json(wrongSecret)).toMatchObject({ error: "invalid_client" });
+
+    const anonymous = await postForm(idp.endpoints.telegram.token, {
+      grant_type: "authorization_code",
+      redirect_uri: redirectUri,
+      code,
+      code_verifier: verifier,
+      client_id: clientId,
+    });
+    expect(anonymous.status).toBe(401);
+
+    // None of those spent the code.
+    expect((await exchange(idp, { code, code_verifier: verifier })).status).toBe(200);
+  });
+
+  it("refuses a missing or wrong verifier, a wrong redirect_uri and a replayed code", async () => {
+    const { code, verifier } = await telegramCode(idp);
+    const cases: [Record<string, string>, string][] = [
+      [{ code }, "invalid_request"],
+      [{ code, code_verifier: o.generateRandomCodeVerifier() }, "invalid_grant"],
+      [{ code, code_verifier: verifier, redirect_uri: `${APP}/elsewhere` }, "invalid_grant"],
+      [{ code: "not-a-code", code_verifier: verifier }, "invalid_grant"],
+    ];
+    for (const [fields, error] of cases) {
+      const answer = await exchange(idp, fields);
+      expect(answer.status).toBe(400);
+      expect(await json(answer)).toMatchObject({ error });
+    }
+    expect((await exchange(idp, { code, code_verifier: verifier })).status).toBe(200);
+    const replayed = await exchange(idp, { code, code_verifier: verifier });
+    expect(replayed.status).toBe(400);
+    expect(await json(replayed)).toEqual({
+      error: "invalid_grant",
+      error_description: "The authorization code was already used.",
+    });
+  });
+
+  it("expires codes after 60 seconds", async () => {
+    let clock = Date.now();
+    const fake = await start({ now: () => clock });
+    const { code, verifier } = await telegramCode(fake);
+    clock += CODE_LIFETIME_MS + 1;
+    const late = await exchange(fake, { code, code_verifier: verifier });
+    expect(late.status).toBe(400);
+    expect(await json(late)).toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("redirects with error=access_denied and the state when the person cancels", async () => {
+    const { challenge } = await pkce();
+    const callback = await authorize(authorizeUrl(idp, challenge, { state: "tg-cancel" }), "deny");
+    expect(callback.origin + callback.pathname).toBe(redirectUri);
+    expect(Object.fromEntries(callback.searchParams)).toEqual({
+      error: "access_denied",
+      state: "tg-cancel",
+    });
+  });
+
+  it.each([
+    ["no PKCE", { code_challenge: "", code_challenge_method: "" }, /code_challenge is required/],
+    ["plain PKCE", { code_challenge_method: "plain" }, /S256/],
+    ["a scope without openid", { scope: "profile" }, /openid/],
+    ["the email scope", { scope: "openid email" }, /invalid_scope.*email/],
+    ["an unknown client_id", { client_id: "7000000000" }, /invalid_client/],
+    ["an unregistered redirect_uri", { redirect_uri: `${APP}/evil` }, /redirect_uri_mismatch/],
+    ["response_type=token", { response_type: "token" }, /unsupported_response_type/],
+    ["no state", { state: "" }, /state is missing/],
+  ])("answers %s with an error page, not a redirect", async (_name, override, message) => {
+    const { challenge } = await pkce();
+    const url = new URL(authorizeUrl(idp, challenge, override));
+    // An empty override stands for a parameter left out.
+    for (const [name, value] of [...url.searchParams]) if (!value) url.searchParams.delete(name);
+    const response = await fetch(url, { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+    expect(await response.text()).toMatch(message);
+  });
+
+  describe("as npm run dev's stand-in", () => {
+    async function standInPage(fake: FakeIdp, params: Record<string, string> = {}) {
+      const { verifier, challenge } = await pkce();
+      const response = await fetch(authorizeUrl(fake, challenge, params));
+      const html = await response.text();
+      expect(response.status, html).toBe(200);
+      const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? "";
+      const post = async (fields: Record<string, string>) =>
+        fetch(`${fake.url}/telegram/consent`, {
+          method: "POST",
+          body: new URLSearchParams({ consent, decision: "allow", ...fields }),
+          redirect: "manual",
+        });
+      /** Posts the fields and exchanges the code: the token answer's scope and claims. */
+      const signInWith = async (fields: Record<string, string>) => {
+        const answer = await post(fields);
+        expect(answer.status).toBe(302);
+        const code = new URL(answer.headers.get("location") ?? "").searchParams.get("code");
+        const body = (await json(
+          await exchange(fake, { code: code ?? "", code_verifier: verifier }),
+        )) as TokenAnswer;
+        return { scope: body.scope, claims: (await verify(fake, body.id_token)).payload };
+      };
+      /** Presses a preset's button: its form's hidden fields, as a browser sends them. */
+      const pressPreset = (index: number) => {
+        const form = html
+          .split("</form>")
+          .find((chunk) => chunk.includes(`name="preset" value="${index}"`));
+        if (!form) throw new Error(`no preset ${index} in:\n${html}`);
+        const hidden = [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)];
+        const fields: Record<string, string> = {};
+        for (const [, name = "", value = ""] of hidden) fields[name] = value;
+        return signInWith(fields);
+      };
+      return { html, post, signInWith, pressPreset };
+    }
+
+    it("offers presets and a form with Telegram's fields and the messages box", async () => {
+      const fake = await start({ standIn: true });
+      const page = await standInPage(fake);
+      expect(page.html).toContain("<title>Development stand-in for Telegram</title>");
+      for (const label of [
+        "Telegram user id",
+        "Name",
+        "Username (may be empty)",
+        "Phone number (may be empty)",
+        "Allow Gatehouse Bot to send you messages",
+      ]) {
+        expect(page.html).toContain(`">${label}</label>`);
+      }
+      expect(page.html).toMatch(/<input type="checkbox" id="field-allow_messages"[^>]* checked/);
+      expect(page.html).toContain(
+        "Grace Hopper — no username, id 481516234, switches messages off",
+      );
+
+      // The first preset allows messages, the second switches them off.
+      const ada = await page.pressPreset(0);
+      expect(ada.scope).toBe(scope);
+      expect(ada.claims).toMatchObject({ id: 6_183_204_117, preferred_username: "adalovelace" });
+      const grace = await (await standInPage(fake)).pressPreset(1);
+      expect(grace.scope).toBe("openid profile");
+      expect(grace.claims).toMatchObject({ id: 481_516_234, name: "Grace Hopper" });
+      expect(grace.claims).not.toHaveProperty("preferred_username");
+    });
+
+    it("signs in as whoever is typed, with or without messages", async () => {
+      const fake = await start({ standIn: true });
+      const typed = { id: "123456789", name: "Zoë O'Brien", username: "@zoe_dev", phone: "" };
+      const allowed = await (await standInPage(fake)).signInWith({ ...typed, allow_messages: "1" });
+      expect(allowed.scope).toBe(scope);
+      expect(allowed.claims).toMatchObject({
+        id: 123_456_789,
+        name: "Zoë O'Brien",
+        preferred_username: "zoe_dev",
+        sub: telegramSubject(clientId, 123_456_789),
+      });
+      expect(allowed.claims).not.toHaveProperty("phone_number");
+      const declined = await (await standInPage(fake)).signInWith(typed);
+      expect(declined.scope).toBe("openid profile");
+      expect(declined.claims.sub).toBe(allowed.claims.sub);
+
+      const withPhone = await (
+        await standInPage(fake, { scope: "openid phone" })
+      ).signInWith({ ...typed, phone: "+1 (555) 555-0199" });
+      expect(withPhone.claims.phone_number).toBe("+15555550199");
+    });
+
+    it.each([
+      [{ id: "", name: "Zoë" }, /Telegram user id/],
+      [{ id: "12e3", name: "Zoë" }, /Telegram user id/],
+      [{ id: "99999999999999999", name: "Zoë" }, /Telegram user id/],
+      [{ id: "123", name: " " }, /Type a name/],
+      [{ id: "123", name: "Zoë", username: "zo" }, /username/],
+      [{ id: "123", name: "Zoë", phone: "call me" }, /phone number/],
+    ])("refuses %j with the page and what is wrong", async (fields, problem) => {
+      const fake = await start({ standIn: true });
+      const answer = await (await standInPage(fake)).post(fields);
+      expect(answer.status).toBe(400);
+      expect(await answer.text()).toMatch(new RegExp(`role="alert">[^<]*${problem.source}`));
+    });
+  });
+
+  describe("failNext", () => {
+    it('token-error: a 400 {"error":"invalid_grant"} once, then normal answers', async () => {
+      const { code, verifier } = await telegramCode(idp);
+      idp.failNext("telegram", "token-error");
+      const failed = await exchange(idp, { code, code_verifier: verifier });
+      expect(failed.status).toBe(400);
+      expect(await failed.text()).toBe('{"error":"invalid_grant"}');
+      expect((await exchange(idp, { code, code_verifier: verifier })).status).toBe(200);
+    });
+
+    it("html: a 200 HTML page where JSON belongs", async () => {
+      const { code, verifier } = await telegramCode(idp);
+      idp.failNext("telegram", "html");
+      const failed = await exchange(idp, { code, code_verifier: verifier });
+      expect(failed.status).toBe(200);
+      expect(failed.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await failed.text()).toContain("<title>");
+      expect((await exchange(idp, { code, code_verifier: verifier })).status).toBe(200);
+    });
+
+    it("timeout: never answers until the client gives up; answerAfterMs answers late", async () => {
+      const { code, verifier } = await telegramCode(idp);
+      idp.failNext("telegram", "timeout");
+      await expect(
+        fetch(idp.endpoints.telegram.token, {
+          method: "POST",
+          body: new URLSearchParams({ code }),
+          signal: AbortSignal.timeout(200),
+        }),
+      ).rejects.toThrow(/aborted|timeout/i);
+      idp.failNext("telegram", { kind: "timeout", answerAfterMs: 300 });
+      const startedAt = performance.now();
+      const late = await exchange(idp, { code, code_verifier: verifier });
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(250);
+      expect(late.status).toBe(200);
     });
   });
 });
