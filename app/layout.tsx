@@ -13,7 +13,7 @@ export const metadata: Metadata = {
     template: "%s · Gatehouse",
   },
   description:
-    "Sign in with Google, GitHub, Stack Overflow or a password. See and revoke every signed-in device, and get a Telegram alert for each new sign-in.",
+    "Sign in with Google, GitHub, Stack Overflow, Telegram or a password. See and revoke every signed-in device, and get a Telegram alert for each new sign-in.",
   applicationName: "Gatehouse",
 };
 

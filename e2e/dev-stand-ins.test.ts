@@ -141,7 +141,9 @@ describe("npm run dev with no provider configured", () => {
   });
 
   it("starts the stand-ins and says so", () => {
-    expect(app().output()).toContain("Development stand-ins for Google, GitHub and Stack Overflow");
+    expect(app().output()).toContain(
+      "Development stand-ins for Google, GitHub, Stack Overflow and Telegram",
+    );
   });
 
   it(
@@ -152,7 +154,7 @@ describe("npm run dev with no provider configured", () => {
         for (const colorScheme of ["light", "dark"] as const) {
           const opened = await openPage(browser, `${app().url}/sign-in`, { viewport, colorScheme });
           const { page } = opened;
-          for (const name of ["Google", "GitHub", "Stack Overflow"]) {
+          for (const name of ["Google", "GitHub", "Stack Overflow", "Telegram"]) {
             await page
               .getByRole("button", { name: `Continue with ${name} (dev stand-in)` })
               .waitFor();

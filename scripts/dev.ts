@@ -25,8 +25,9 @@ async function startStandIns(): Promise<FakeIdp | null> {
   }
   const idp = await startFakeIdp({ clients: standInClients(plan.appUrl), standIn: true });
   console.log(
-    `Development stand-ins for Google, GitHub and Stack Overflow at ${idp.url}` +
-      " — set AUTH_GOOGLE_ID/_SECRET, AUTH_GITHUB_ID/_SECRET or AUTH_STACKOVERFLOW_ID/_SECRET/_KEY" +
+    `Development stand-ins for Google, GitHub, Stack Overflow and Telegram at ${idp.url}` +
+      " — set AUTH_GOOGLE_ID/_SECRET, AUTH_GITHUB_ID/_SECRET, AUTH_STACKOVERFLOW_ID/_SECRET/_KEY" +
+      " or AUTH_TELEGRAM_ID/_SECRET" +
       " in .env.local to use the real ones (docs/sign-in.md).",
   );
   return idp;

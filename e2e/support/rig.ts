@@ -1,5 +1,5 @@
-// An app wired to a local fake identity provider that speaks Google, GitHub and Stack
-// Exchange OAuth. The fake's clients must name the app's callback URLs, so the app's port
+// An app wired to a local fake identity provider that speaks Google, GitHub, Stack
+// Exchange OAuth and Telegram's OpenID Connect login. The fake's clients must name the app's callback URLs, so the app's port
 // is chosen first, then the fake starts, then the app starts pointed at it.
 import { startFakeIdp, type FakeIdp } from "@/scripts/dev-idp";
 
@@ -23,11 +23,19 @@ export interface RigOptions {
   servers?: { databaseUrl: string; redisUrl: string };
   /** Settings on top of the provider ones. */
   env?: ServerEnv;
+  /**
+   * Telegram's client id: a bot's numeric id. Default: the id of `env`'s TELEGRAM_BOT_TOKEN
+   * (the app refuses two different bots), else the fake Bot API's default bot's.
+   */
+  telegramBotId?: string;
 }
 
 export async function startRig(options: RigOptions): Promise<Rig> {
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
+  // Login and alerts are one bot: with a bot token in the settings, its id.
+  const telegramBotId =
+    options.telegramBotId ?? options.env?.TELEGRAM_BOT_TOKEN?.split(":")[0] ?? "424242";
   const client = (id: string) => ({
     clientId: `${id}-client`,
     clientSecret: `${id}-secret`,
@@ -38,6 +46,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       google: client("google"),
       github: client("github"),
       stackoverflow: { ...client("stackoverflow"), key: "stack-key" },
+      telegram: { ...client("telegram"), clientId: telegramBotId, botName: "Gatehouse Bot" },
     },
   });
   const env: ServerEnv = {
@@ -49,6 +58,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     AUTH_STACKOVERFLOW_ID: "stackoverflow-client",
     AUTH_STACKOVERFLOW_SECRET: "stackoverflow-secret",
     AUTH_STACKOVERFLOW_KEY: "stack-key",
+    AUTH_TELEGRAM_ID: telegramBotId,
+    AUTH_TELEGRAM_SECRET: "telegram-secret",
     ...options.env,
   };
   try {

@@ -349,10 +349,14 @@ function stackOverflow(
 }
 
 // ---------------------------------------------------------------------------------------
-// Telegram (OpenID Connect: BotFather → Bot Settings → Web Login). Auth.js reads the
-// discovery document and validates the id_token (RS256, iss, aud, exp); there is no
-// userinfo endpoint and never an email, so the identity is its own, like Stack Overflow's.
+// Telegram (OpenID Connect: BotFather → Bot Settings → Web Login). There is no userinfo
+// endpoint and never an email, so the identity is its own, like Stack Overflow's.
 //
+// - The endpoints are named, not discovered: Auth.js refuses a discovery document without a
+//   userinfo_endpoint, and Telegram's has none. oauth4webapi then checks the id_token's
+//   claims (iss = the issuer, aud = the bot id, exp, iat). Its signature is not checked: the
+//   token comes straight from Telegram's token endpoint over TLS, in answer to our client
+//   secret, which OpenID Connect accepts instead (Core 3.1.3.7, item 6) — as for Google.
 // - The account id is the `id` claim, the Telegram user id the Bot API uses (a person's
 //   private chat with the bot has the same id). `sub` is an opaque per-app subject: it would
 //   do as an id, but could not connect the alerts chat.
@@ -430,7 +434,11 @@ function telegram(
     clientId: settings.telegram.clientId,
     clientSecret: settings.telegram.clientSecret,
     client: { token_endpoint_auth_method: "client_secret_basic" },
-    authorization: { params: { scope: `openid profile ${TELEGRAM_BOT_ACCESS_SCOPE}` } },
+    authorization: {
+      url: `${endpoints.telegram.issuer}/auth`,
+      params: { scope: `openid profile ${TELEGRAM_BOT_ACCESS_SCOPE}` },
+    },
+    token: `${endpoints.telegram.issuer}/token`,
     checks: ["pkce", "state"],
     [customFetch]: fetchWithTimeout(settings.providerTimeoutMs),
     profile(raw, tokens): NormalizedProfile {

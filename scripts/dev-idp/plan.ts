@@ -22,7 +22,7 @@ export function planStandIns(env: Env): StandInPlan {
   const { auth } = settings;
   if (auth.standIns) return { start: false, reason: "AUTH_DEV_IDP_URL is already set" };
   if (auth.localIdpUrl) return { start: false, reason: "AUTH_TEST_IDP_URL is set" };
-  if (auth.google || auth.github || auth.stackOverflow) {
+  if (auth.google || auth.github || auth.stackOverflow || auth.telegram) {
     return { start: false, reason: "a real provider is configured" };
   }
   if (!isLoopbackUrl(settings.appUrl)) {
@@ -34,10 +34,11 @@ export function planStandIns(env: Env): StandInPlan {
 /** The stand-in's client registrations: the app's callback URLs under `appUrl`. */
 export function standInClients(appUrl: string): Clients {
   const callback = (id: string) => `${appUrl}/api/auth/callback/${id}`;
-  const { google, github, stackoverflow } = STAND_IN_CLIENTS;
+  const { google, github, stackoverflow, telegram } = STAND_IN_CLIENTS;
   return {
     google: { ...google, redirectUri: callback("google") },
     github: { ...github, redirectUri: callback("github") },
     stackoverflow: { ...stackoverflow, redirectUri: callback("stackoverflow") },
+    telegram: { ...telegram, redirectUri: callback("telegram") },
   };
 }
