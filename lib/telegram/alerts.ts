@@ -36,6 +36,12 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   // stolen session outlives that session, so the owner hears of it at once; and one removed.
   "PASSKEY_ADDED",
   "PASSKEY_REMOVED",
+  // Approving sign-ins from the chat: turning it off lets a password alone in again, and
+  // turning it on from a stolen session points the approvals at the chat linked now. A
+  // refused sign-in means someone had the first factor.
+  "SIGN_IN_APPROVAL_ON",
+  "SIGN_IN_APPROVAL_OFF",
+  "SIGN_IN_DENIED",
 ]);
 
 export interface AlertEvent {
@@ -81,6 +87,12 @@ function headline(event: AlertEvent): string {
       return "A passkey was added to your account: it can now be used to sign in.";
     case "PASSKEY_REMOVED":
       return "A passkey was removed from your account.";
+    case "SIGN_IN_APPROVAL_ON":
+      return "Sign-in approval was turned on: every sign-in to your account now waits for you to approve it in this chat.";
+    case "SIGN_IN_APPROVAL_OFF":
+      return "Sign-in approval was turned off: sign-ins to your account no longer wait for your approval in this chat.";
+    case "SIGN_IN_DENIED":
+      return `A sign-in to your account with ${method} was refused from this chat. Whoever tried it got past the first step: if it wasn't you, change your password (or secure that sign-in method) now.`;
     default:
       return "Something changed on your account.";
   }
