@@ -141,6 +141,39 @@ export function alertKeyboard(notificationId: string): InlineKeyboardMarkup {
   };
 }
 
+/** callback_data of a sign-in approval's buttons: `approve:<approvalId>`, `deny:<approvalId>`. */
+export const SIGN_IN_APPROVAL_CALLBACK = /^(approve|deny):([A-Za-z0-9_-]{22})$/;
+
+/** "Sign-in to ada@example.com from Chrome on Android, 203.0.113.5 — is this you?" */
+export function signInApprovalText(request: {
+  accountName: string;
+  ip: string | null;
+  userAgent: string | null;
+}): string {
+  const ip = request.ip ?? "an unknown IP address";
+  return `Sign-in to ${request.accountName} from ${describeDevice(request.userAgent)}, ${ip} — is this you?`;
+}
+
+export function signInApprovalKeyboard(approvalId: string): InlineKeyboardMarkup {
+  return {
+    inline_keyboard: [
+      [
+        { text: "Approve", callback_data: `approve:${approvalId}` },
+        { text: "Deny", callback_data: `deny:${approvalId}` },
+      ],
+    ],
+  };
+}
+
+/** What the approval message says once a button was pressed (its buttons go). */
+export const SIGN_IN_APPROVAL_ANSWERS = {
+  approved: "Approved — the browser is signing in.",
+  denied: "Denied — that sign-in was refused.",
+  expired: "This sign-in request has expired.",
+  "already-answered": "Already answered.",
+  "wrong-chat": "This button is not for this chat.",
+} as const;
+
 /** The alert once answered: the original text, and what was done (no buttons any more). */
 export function answeredAlertText(
   original: string,
