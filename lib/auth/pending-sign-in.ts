@@ -13,6 +13,11 @@
 // Expired rows of the user are swept whenever the user starts a new one, so a guesser who
 // knows the password cannot grow the table past what the limiter lets them start.
 //
+// A pending sign-in waits either for a code (these functions) or for "Approve" in the
+// account's Telegram chat (sign-in-approval.ts, which starts it here with `approval` and
+// completes it itself). The code functions below never find, count or complete one that
+// waits for the chat: a code typed into that browser does not skip the chat's answer.
+//
 // API:
 //   startPendingSignIn(db, { userId, method, returnTo, context, now, ttlSeconds }) → { token, expiresAt }
 //   findPendingSignIn(db, token, now)        → PendingSignInView | null (reads only)
@@ -27,7 +32,7 @@ import type { EventContext, DbClient } from "@/lib/security/events";
 export const MAX_SECOND_FACTOR_ATTEMPTS = 5;
 
 /** What startPendingSignIn hands out: 32 bytes, base64url without padding. */
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const PENDING_SIGN_IN_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** The stored form of a token: SHA-256, lower-case hex (pending_sign_ins_hash_format). */
 export function hashPendingSignInToken(token: string): string {
@@ -52,6 +57,8 @@ export interface StartPendingSignInInput {
   context: EventContext;
   now: Date;
   ttlSeconds: number;
+  /** Waits for the Telegram chat instead of a code (sign-in-approval.ts only). */
+  approval?: { approvalId: string; chatId: bigint };
 }
 
 export async function startPendingSignIn(
@@ -73,12 +80,20 @@ export async function startPendingSignIn(
       userAgent: input.context.userAgent,
       createdAt: input.now,
       expiresAt,
+      ...(input.approval
+        ? {
+            approvalId: input.approval.approvalId,
+            approval: "WAITING" as const,
+            approvalChatId: input.approval.chatId,
+          }
+        : {}),
     },
   });
   return { token, expiresAt };
 }
 
-function view(row: {
+/** The view of a row (sign-in-approval.ts shares it). */
+export function pendingSignInView(row: {
   userId: string;
   method: string;
   returnTo: string;
@@ -100,14 +115,18 @@ export async function findPendingSignIn(
   token: string | null | undefined,
   now: Date,
 ): Promise<PendingSignInView | null> {
-  if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return null;
+  if (typeof token !== "string" || !PENDING_SIGN_IN_TOKEN_PATTERN.test(token)) return null;
   const row = await db.pendingSignIn.findUnique({
     where: { tokenHash: hashPendingSignInToken(token) },
   });
-  if (!row || row.expiresAt <= now || row.failedAttempts >= MAX_SECOND_FACTOR_ATTEMPTS) {
+  if (
+    row?.approval !== null ||
+    row.expiresAt <= now ||
+    row.failedAttempts >= MAX_SECOND_FACTOR_ATTEMPTS
+  ) {
     return null;
   }
-  return view(row);
+  return pendingSignInView(row);
 }
 
 export type WrongSecondFactorResult =
@@ -126,13 +145,13 @@ export async function recordWrongSecondFactor(
 ): Promise<WrongSecondFactorResult> {
   const tokenHash = hashPendingSignInToken(token);
   const counted = await db.pendingSignIn.updateManyAndReturn({
-    where: { tokenHash, expiresAt: { gt: now } },
+    where: { tokenHash, approval: null, expiresAt: { gt: now } },
     data: { failedAttempts: { increment: 1 } },
     select: { failedAttempts: true },
   });
   const failedAttempts = counted[0]?.failedAttempts;
   if (failedAttempts === undefined || failedAttempts >= MAX_SECOND_FACTOR_ATTEMPTS) {
-    await db.pendingSignIn.deleteMany({ where: { tokenHash } });
+    await db.pendingSignIn.deleteMany({ where: { tokenHash, approval: null } });
     return { status: "ended" };
   }
   return { status: "counted", attemptsLeft: MAX_SECOND_FACTOR_ATTEMPTS - failedAttempts };
@@ -154,6 +173,7 @@ export async function completePendingSignIn(
   const removed = await db.pendingSignIn.deleteMany({
     where: {
       tokenHash: hashPendingSignInToken(token),
+      approval: null,
       expiresAt: { gt: now },
       failedAttempts: { lt: MAX_SECOND_FACTOR_ATTEMPTS },
     },
@@ -163,6 +183,6 @@ export async function completePendingSignIn(
 
 /** "Cancel" on the challenge page, or a sign-in that must start over. */
 export async function cancelPendingSignIn(db: DbClient, token: string): Promise<void> {
-  if (!TOKEN_PATTERN.test(token)) return;
+  if (!PENDING_SIGN_IN_TOKEN_PATTERN.test(token)) return;
   await db.pendingSignIn.deleteMany({ where: { tokenHash: hashPendingSignInToken(token) } });
 }

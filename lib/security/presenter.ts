@@ -138,6 +138,12 @@ function baseTitle(event: DescribableEvent): string {
       return "Passkey added";
     case "PASSKEY_REMOVED":
       return "Passkey removed";
+    case "SIGN_IN_APPROVAL_ON":
+      return "Sign-in approval from Telegram turned on";
+    case "SIGN_IN_APPROVAL_OFF":
+      return "Sign-in approval from Telegram turned off";
+    case "SIGN_IN_DENIED":
+      return withMethod("Sign-in refused from Telegram");
     default: {
       // A new SecurityEventType fails to compile here until it is given its words.
       const unhandled: never = event.type;

@@ -36,6 +36,12 @@ export const ALERT_EVENT_TYPES: ReadonlySet<SecurityEventType> = new Set<Securit
   // stolen session outlives that session, so the owner hears of it at once; and one removed.
   "PASSKEY_ADDED",
   "PASSKEY_REMOVED",
+  // Approving sign-ins from the chat: turning it off lets a password alone in again, and
+  // turning it on from a stolen session points the approvals at the chat linked now. A
+  // refused sign-in means someone had the first factor.
+  "SIGN_IN_APPROVAL_ON",
+  "SIGN_IN_APPROVAL_OFF",
+  "SIGN_IN_DENIED",
 ]);
 
 export interface AlertEvent {
@@ -81,6 +87,12 @@ function headline(event: AlertEvent): string {
       return "A passkey was added to your account: it can now be used to sign in.";
     case "PASSKEY_REMOVED":
       return "A passkey was removed from your account.";
+    case "SIGN_IN_APPROVAL_ON":
+      return "Sign-in approval was turned on: every sign-in to your account now waits for you to approve it in this chat.";
+    case "SIGN_IN_APPROVAL_OFF":
+      return "Sign-in approval was turned off: sign-ins to your account no longer wait for your approval in this chat.";
+    case "SIGN_IN_DENIED":
+      return `A sign-in to your account with ${method} was refused from this chat. Whoever tried it got past the first step: if it wasn't you, change your password (or secure that sign-in method) now.`;
     default:
       return "Something changed on your account.";
   }
@@ -128,6 +140,39 @@ export function alertKeyboard(notificationId: string): InlineKeyboardMarkup {
     ],
   };
 }
+
+/** callback_data of a sign-in approval's buttons: `approve:<approvalId>`, `deny:<approvalId>`. */
+export const SIGN_IN_APPROVAL_CALLBACK = /^(approve|deny):([A-Za-z0-9_-]{22})$/;
+
+/** "Sign-in to ada@example.com from Chrome on Android, 203.0.113.5 — is this you?" */
+export function signInApprovalText(request: {
+  accountName: string;
+  ip: string | null;
+  userAgent: string | null;
+}): string {
+  const ip = request.ip ?? "an unknown IP address";
+  return `Sign-in to ${request.accountName} from ${describeDevice(request.userAgent)}, ${ip} — is this you?`;
+}
+
+export function signInApprovalKeyboard(approvalId: string): InlineKeyboardMarkup {
+  return {
+    inline_keyboard: [
+      [
+        { text: "Approve", callback_data: `approve:${approvalId}` },
+        { text: "Deny", callback_data: `deny:${approvalId}` },
+      ],
+    ],
+  };
+}
+
+/** What the approval message says once a button was pressed (its buttons go). */
+export const SIGN_IN_APPROVAL_ANSWERS = {
+  approved: "Approved — the browser is signing in.",
+  denied: "Denied — that sign-in was refused.",
+  expired: "This sign-in request has expired.",
+  "already-answered": "Already answered.",
+  "wrong-chat": "This button is not for this chat.",
+} as const;
 
 /** The alert once answered: the original text, and what was done (no buttons any more). */
 export function answeredAlertText(

@@ -9,6 +9,9 @@
 // - alerts: the buttons under an alert — "It was me" and "Not me — sign out everywhere" —
 //   act only when pressed in the chat linked to the alert's account, and the bot edits its
 //   own message to say what was done (features/alert-buttons.ts);
+// - sign-in approval: "Approve" and "Deny" under a sign-in waiting for the chat's answer,
+//   which act once, only in the chat asked and linked to the account now
+//   (features/sign-in-approval.ts, lib/auth/sign-in-approval.ts);
 // - help, and a reaction plus a one-line hint for anything else (features/help.ts,
 //   features/fallback.ts).
 // The bot never deletes messages.
@@ -24,6 +27,7 @@ import { fallbackFeature } from "@/lib/telegram/features/fallback";
 import { helpFeature } from "@/lib/telegram/features/help";
 import { linkingFeature } from "@/lib/telegram/features/linking";
 import { sessionsFeature } from "@/lib/telegram/features/sessions";
+import { signInApprovalFeature } from "@/lib/telegram/features/sign-in-approval";
 
 export interface BotDeps {
   token: string;
@@ -88,6 +92,7 @@ export function createBot(deps: BotDeps): Bot {
       linkingFeature(features),
       sessionsFeature(features),
       alertButtonsFeature(features),
+      signInApprovalFeature(features),
       helpFeature(features),
       // Last: it answers whatever the others left.
       fallbackFeature(),

@@ -6,14 +6,16 @@
 //   user has a linked chat, then asks for a delivery soon (after the response: sign-in never
 //   waits for Telegram);
 // - `telegramChannel`, the outbox's sender for TELEGRAM rows: it renders the alert (or the
-//   note to a replaced chat) and sends it; the message id is kept, so the bot can edit that
-//   message when a button is pressed;
+//   note to a replaced chat, or the question about a sign-in waiting for approval) and
+//   sends it; the message id is kept, so the bot can edit that message when a button is
+//   pressed;
 // - `classifyTelegramError`: 429 → due again in retry_after seconds, as Telegram asks; 5xx or
 //   no answer → exponential backoff; other refusals (400 chat not found, 403 bot blocked by
 //   the user) → FAILED. A chat unlinked meanwhile → FAILED.
 import type { InlineKeyboardMarkup } from "grammy/types";
 
 import { RESET_LINK_CHAT_KIND } from "@/lib/auth/password-reset";
+import { SIGN_IN_APPROVAL_KIND } from "@/lib/auth/sign-in-approval";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   createOutboxDelivery as createSharedDelivery,
@@ -35,6 +37,8 @@ import {
   connectedText,
   movedAwayText,
   resetLinkText,
+  signInApprovalKeyboard,
+  signInApprovalText,
 } from "@/lib/telegram/alerts";
 import { CONNECTED_KIND } from "@/lib/telegram/sign-in-alerts";
 
@@ -128,13 +132,54 @@ async function renderResetLink(
   return chat ? { chatId: Number(chat.chatId), text: resetLinkText(link, minutes) } : null;
 }
 
+/**
+ * The question to the chat about a sign-in waiting for approval (lib/auth/sign-in-approval.ts):
+ * sent only while the request still waits and has time left, and only to the chat it asked
+ * while that chat is still the account's.
+ */
+async function renderSignInApproval(
+  prisma: PrismaClient,
+  row: OutboxRow,
+  now: Date,
+): Promise<RenderedAlert | null> {
+  const approvalId = (row.payload as { approvalId?: unknown }).approvalId;
+  if (typeof approvalId !== "string") return null;
+  const pending = await prisma.pendingSignIn.findUnique({
+    where: { approvalId },
+    select: {
+      userId: true,
+      approval: true,
+      approvalChatId: true,
+      expiresAt: true,
+      ip: true,
+      userAgent: true,
+      user: { select: { email: true, name: true, telegramLink: { select: { chatId: true } } } },
+    },
+  });
+  if (pending?.userId !== row.userId) return null;
+  if (pending.approval !== "WAITING" || pending.expiresAt <= now) return null;
+  const chatId = pending.user.telegramLink?.chatId;
+  if (chatId === undefined || chatId !== pending.approvalChatId) return null;
+  return {
+    chatId: Number(chatId),
+    text: signInApprovalText({
+      accountName: pending.user.email ?? pending.user.name ?? "your account",
+      ip: pending.ip,
+      userAgent: pending.userAgent,
+    }),
+    keyboard: signInApprovalKeyboard(approvalId),
+  };
+}
+
 /** The message a row stands for, or null when there is nowhere (or nothing) to send. */
 async function render(
   prisma: PrismaClient,
   row: OutboxRow,
   sealer: LinkSealer | undefined,
+  now: Date,
 ): Promise<RenderedAlert | null> {
   if (row.kind === RESET_LINK_CHAT_KIND) return renderResetLink(prisma, row, sealer);
+  if (row.kind === SIGN_IN_APPROVAL_KIND) return renderSignInApproval(prisma, row, now);
   if (row.kind === MOVED_AWAY_KIND) {
     const payload = row.payload as { chatId?: unknown; accountName?: unknown };
     if (typeof payload.chatId !== "number") return null;
@@ -159,17 +204,19 @@ async function render(
 
 /**
  * The outbox's sender of TELEGRAM rows, through the Bot API (grammY's `bot.api`). `sealer`
- * opens the sealed link of a reset-link copy; without one such a row cannot be sent.
+ * opens the sealed link of a reset-link copy; without one such a row cannot be sent. `now`
+ * decides whether a sign-in approval request is still worth asking.
  */
 export function telegramChannel(
   prisma: PrismaClient,
   sender: AlertSender,
   sealer?: LinkSealer,
+  now: () => Date = () => new Date(),
 ): ChannelSender {
   return {
     label: "telegram alert",
     async send(row) {
-      const message = await render(prisma, row, sealer);
+      const message = await render(prisma, row, sealer, now());
       if (!message) return { undeliverable: "no linked chat any more, or nothing to send" };
       const sent = await sender.sendMessage(message.chatId, message.text, {
         ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
@@ -187,6 +234,6 @@ export function createOutboxDelivery(
   const { sender, ...rest } = deps;
   return createSharedDelivery({
     ...rest,
-    channels: { TELEGRAM: telegramChannel(deps.prisma, sender) },
+    channels: { TELEGRAM: telegramChannel(deps.prisma, sender, undefined, deps.now) },
   });
 }

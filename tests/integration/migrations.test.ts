@@ -695,6 +695,12 @@ describe.each(backends)("migrations on $name", (backend) => {
         createdAt: T0,
         expiresAt: T1,
       };
+      const waitingApproval = {
+        ...pendingSignIn,
+        approvalId: "A".repeat(22),
+        approval: "WAITING",
+        approvalChatId: 42,
+      };
       const passkey = {
         id: "check-passkey",
         userId,
@@ -970,6 +976,39 @@ describe.each(backends)("migrations on $name", (backend) => {
             { returnTo: "" },
             { returnTo: "account" },
           ],
+        },
+        {
+          constraint: "pending_sign_ins_approval_complete",
+          table: "PendingSignIn",
+          valid: waitingApproval,
+          invalid: [
+            { approvalId: null },
+            { approval: null },
+            { approvalChatId: null },
+            { approvalId: null, approval: null },
+          ],
+        },
+        {
+          constraint: "pending_sign_ins_approval_id_format",
+          table: "PendingSignIn",
+          valid: waitingApproval,
+          invalid: [
+            { approvalId: "A".repeat(21) },
+            { approvalId: "A".repeat(43) },
+            { approvalId: "a+b/".repeat(5) + "==" },
+          ],
+        },
+        {
+          constraint: "pending_sign_ins_answered_when_answered",
+          table: "PendingSignIn",
+          valid: { ...waitingApproval, approval: "APPROVED", answeredAt: T1 },
+          invalid: [{ answeredAt: null }, { approval: "WAITING" }],
+        },
+        {
+          constraint: "pending_sign_ins_answered_after_created",
+          table: "PendingSignIn",
+          valid: { ...waitingApproval, approval: "DENIED", answeredAt: T0 },
+          invalid: [{ answeredAt: BEFORE_T0 }],
         },
         {
           constraint: "passkeys_credential_id_format",

@@ -140,6 +140,9 @@ describe("describeEventTitle", () => {
     ["RECOVERY_CODE_USED", null, "9 codes left", "Recovery code used"],
     ["PASSKEY_ADDED", "passkey", "multi-device passkey", "Passkey added"],
     ["PASSKEY_REMOVED", "passkey", "removed from the account page", "Passkey removed"],
+    ["SIGN_IN_APPROVAL_ON", null, null, "Sign-in approval from Telegram turned on"],
+    ["SIGN_IN_APPROVAL_OFF", null, null, "Sign-in approval from Telegram turned off"],
+    ["SIGN_IN_DENIED", "password", null, "Sign-in refused from Telegram with email and password"],
     [
       "PASSKEY_REMOVED",
       "passkey",
@@ -217,6 +220,9 @@ describe("describeEventTitle", () => {
       SECOND_FACTOR_FAILED: true,
       PASSKEY_ADDED: true,
       PASSKEY_REMOVED: true,
+      SIGN_IN_APPROVAL_ON: true,
+      SIGN_IN_APPROVAL_OFF: true,
+      SIGN_IN_DENIED: true,
     };
     expect([...covered].sort()).toEqual(Object.keys(all).sort());
   });

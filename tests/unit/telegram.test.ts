@@ -100,6 +100,24 @@ describe("alerts", () => {
     );
   });
 
+  it("cover sign-in approval turned on or off, and a sign-in refused from the chat", () => {
+    const headlines: [SecurityEventType, RegExp][] = [
+      [
+        "SIGN_IN_APPROVAL_ON",
+        /^Sign-in approval was turned on: every sign-in .* approve it in this chat\./,
+      ],
+      ["SIGN_IN_APPROVAL_OFF", /^Sign-in approval was turned off: sign-ins .* no longer wait/],
+      [
+        "SIGN_IN_DENIED",
+        /^A sign-in to your account with GitHub was refused from this chat\. .* secure that sign-in method\) now\./,
+      ],
+    ];
+    for (const [type, headline] of headlines) {
+      expect(ALERT_EVENT_TYPES.has(type)).toBe(true);
+      expect(alertText({ ...event, type, method: "github" })).toMatch(headline);
+    }
+  });
+
   it("formats times in UTC with a 24-hour clock", () => {
     expect(formatAlertTime(new Date("2026-01-05T23:59:00.000Z"))).toBe("5 Jan 2026, 23:59 UTC");
   });

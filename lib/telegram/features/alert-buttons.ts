@@ -12,8 +12,8 @@ function isNotModified(error: unknown): boolean {
   return error instanceof GrammyError && error.description.includes("message is not modified");
 }
 
-/** Edits the alert; a double tap's "not modified" is no failure. */
-async function editAlert(ctx: Context, text: string): Promise<void> {
+/** Edits the bot's message under a pressed button; a double tap's "not modified" is no failure. */
+export async function editAlert(ctx: Context, text: string): Promise<void> {
   await ctx.editMessageText(text).catch((error) => {
     if (!isNotModified(error)) throw error;
   });
