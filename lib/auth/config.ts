@@ -35,7 +35,7 @@ import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession } from "@/lib/auth/sessions";
 import { createDeviceCookies } from "@/lib/security/device-cookie";
-import { connectAlertsFromSignIn } from "@/lib/telegram/sign-in-alerts";
+import { connectAlertsFromSignIn, connectsAlertsAtSignIn } from "@/lib/telegram/sign-in-alerts";
 
 // Callers import these from here; they live apart so the callbacks can use them too.
 export { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
@@ -133,7 +133,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
           secureCookies,
           ttlSeconds: auth.pendingSignInTtlSeconds,
         },
-        connectTelegramAlerts: deps.services.telegram
+        connectTelegramAlerts: connectsAlertsAtSignIn(settings)
           ? async (input) => {
               const { context, ...chat } = input;
               const outcome = await connectAlertsFromSignIn(prisma, {

@@ -7,6 +7,7 @@
 // that gets another account's alerts keeps them (the /start link from the account page is
 // how a person moves them on purpose). Otherwise signing in with Telegram to a second
 // account would silently take the first one's alerts away.
+import type { Settings } from "@/lib/env";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { queueNotification } from "@/lib/notifications/outbox";
 import {
@@ -15,6 +16,17 @@ import {
   type AfterRecordHook,
   type EventContext,
 } from "@/lib/security/events";
+
+/**
+ * Whether a Telegram sign-in connects the alerts chat here: only with a bot to send them,
+ * and never with `npm run dev`'s stand-in, whose Telegram user ids are typed in by the
+ * developer — a real development bot would write to whoever really has that id.
+ */
+export function connectsAlertsAtSignIn(
+  settings: Pick<Settings, "telegram"> & { auth: Pick<Settings["auth"], "standIns"> },
+): boolean {
+  return settings.telegram !== null && !settings.auth.standIns;
+}
 
 /** The outbox row that says "connected" in the chat (lib/telegram/outbox.ts renders it). */
 export const CONNECTED_KIND = "TELEGRAM_CONNECTED";

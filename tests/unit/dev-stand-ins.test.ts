@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { STAND_IN_CLIENTS } from "@/lib/stand-ins";
 import { authorizationOrigins, configuredProviders, providerSetupNote } from "@/lib/auth/providers";
 import { parseSettings, SettingsError, type Env, type ParseOptions } from "@/lib/env";
+import { connectsAlertsAtSignIn } from "@/lib/telegram/sign-in-alerts";
 import { planStandIns, standInClients } from "@/scripts/dev-idp/plan";
 
 const devSecret = () => "d".repeat(43);
@@ -160,5 +161,35 @@ describe("npm run dev's plan", () => {
     expect(planStandIns({ AUTH_TEST_IDP_URL: "http://127.0.0.1:4999" })).toMatchObject({
       start: false,
     });
+  });
+});
+
+describe("Telegram sign-in with the stand-ins", () => {
+  const bot = {
+    TELEGRAM_BOT_TOKEN: `123456:${"A".repeat(35)}`,
+    TELEGRAM_BOT_USERNAME: "gatehouse_dev_bot",
+    TELEGRAM_WEBHOOK_SECRET: "s".repeat(32),
+  };
+
+  it("never connects alerts: the stand-in's user ids are made up, the bot may be real", () => {
+    const withStandIns = parseSettings(
+      { ...bot, AUTH_DEV_IDP_URL: standIn },
+      { devSecret, builtFor: "development" },
+    );
+    expect(withStandIns.auth.telegram).toEqual(STAND_IN_CLIENTS.telegram);
+    expect(connectsAlertsAtSignIn(withStandIns)).toBe(false);
+    const real = parseSettings(
+      { ...bot, AUTH_TELEGRAM_ID: "123456", AUTH_TELEGRAM_SECRET: "x" },
+      { devSecret },
+    );
+    expect(connectsAlertsAtSignIn(real)).toBe(true);
+    // No bot, no alerts to connect.
+    const botless = parseSettings(
+      { AUTH_TELEGRAM_ID: "123456", AUTH_TELEGRAM_SECRET: "x" },
+      {
+        devSecret,
+      },
+    );
+    expect(connectsAlertsAtSignIn(botless)).toBe(false);
   });
 });
