@@ -93,7 +93,9 @@ async function warmUp(server: DevServer, path: string): Promise<void> {
 
 async function session(page: Page, appUrl: string) {
   const response = await page.request.get(`${appUrl}/api/auth/session`);
-  return (await response.json()) as { user?: { id?: string; email?: string } } | null;
+  return (await response.json()) as {
+    user?: { id?: string; email?: string | null; name?: string | null };
+  } | null;
 }
 
 /** Sign-in page → "<provider> (dev stand-in)" → the stand-in's form → back in the app. */
@@ -210,6 +212,32 @@ describe("npm run dev with no provider configured", () => {
       expect(viaGitHub?.user?.id).toBe(viaGoogle?.user?.id);
       expect(second.consoleErrors).toEqual([]);
       await second.close();
+    },
+    COMPILE_TIMEOUT_MS,
+  );
+
+  it(
+    "signs in with the Telegram stand-in: its own account, named by the typed identity",
+    async () => {
+      if (!browser) throw new Error("no browser");
+      const appUrl = app().url;
+      const opened = await openPage(browser, `${appUrl}/sign-in`);
+      const { page } = opened;
+      // As for the others: let next dev's first compile finish before pressing.
+      await page.waitForLoadState("networkidle");
+      await page.getByRole("button", { name: "Continue with Telegram (dev stand-in)" }).click();
+      await page.getByRole("heading", { name: "Development stand-in for Telegram" }).waitFor();
+      await page.getByLabel("Telegram user id", { exact: true }).fill("424242001");
+      await page.getByLabel("Name", { exact: true }).fill("Tam Example");
+      await page.getByLabel("Username (may be empty)", { exact: true }).fill("tam_example");
+      await page.getByRole("button", { name: "Continue as this identity" }).click();
+      await page.waitForURL((url) => url.origin === appUrl && !url.pathname.startsWith("/api/"));
+      const signedIn = await session(page, appUrl);
+      expect(signedIn?.user?.name).toBe("Tam Example");
+      // Telegram gives no email, so nothing is matched: a new account of its own.
+      expect(signedIn?.user?.email ?? null).toBeNull();
+      expect(opened.consoleErrors).toEqual([]);
+      await opened.close();
     },
     COMPILE_TIMEOUT_MS,
   );

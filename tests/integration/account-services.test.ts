@@ -152,18 +152,24 @@ describe.each(backends)("account services on $name", (backend) => {
           provider: "google",
           label: "hedy on google",
           linkedAt: at(-10 * DAY),
+          // Only a Telegram identity whose chat gets the alerts is one.
+          alertsChat: false,
         },
         {
           id: user.accounts[2]?.id,
           provider: "stackoverflow",
           label: "hedy on stackoverflow",
           linkedAt: at(-5 * DAY),
+          // Only a Telegram identity whose chat gets the alerts is one.
+          alertsChat: false,
         },
         {
           id: user.accounts[0]?.id,
           provider: "github",
           label: "hedy on github",
           linkedAt: at(-2 * DAY),
+          // Only a Telegram identity whose chat gets the alerts is one.
+          alertsChat: false,
         },
       ]);
 
