@@ -333,6 +333,9 @@ const variables = z.object({
   // The second factor (lib/auth/second-factor, lib/auth/pending-sign-in.ts).
   /** How long the second step of a sign-in waits for its code, in seconds. */
   PENDING_SIGN_IN_TTL_SECONDS: int(60, 1_800).default(300),
+  /** How long a sign-in from a new browser waits for "Approve" in the account's Telegram
+   *  chat (lib/auth/sign-in-approval.ts), in seconds. */
+  SIGN_IN_APPROVAL_TTL_SECONDS: int(30, 600).default(120),
   /** Second-factor codes per account (user id), at sign-in and when confirming an app.
    *  Five wrong codes end one pending sign-in; this caps how many a guesser tries across
    *  fresh ones (each needs the first factor again). */
@@ -530,6 +533,8 @@ export interface Settings {
     recentSignInMaxAgeSeconds: number;
     /** How long a sign-in waits for its second factor (the pending sign-in's life). */
     pendingSignInTtlSeconds: number;
+    /** How long a sign-in from a new browser waits for the Telegram chat's answer. */
+    signInApprovalTtlSeconds: number;
     /** How long a passkey ceremony (adding one, signing in with one) may take. */
     passkeyChallengeTtlSeconds: number;
     deviceCookieMaxAgeSeconds: number;
@@ -620,6 +625,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sessionTouchIntervalSeconds: v.SESSION_TOUCH_INTERVAL_SECONDS,
       recentSignInMaxAgeSeconds: v.RECENT_SIGN_IN_MAX_AGE_SECONDS,
       pendingSignInTtlSeconds: v.PENDING_SIGN_IN_TTL_SECONDS,
+      signInApprovalTtlSeconds: v.SIGN_IN_APPROVAL_TTL_SECONDS,
       passkeyChallengeTtlSeconds: v.PASSKEY_CHALLENGE_TTL_SECONDS,
       deviceCookieMaxAgeSeconds: v.DEVICE_COOKIE_MAX_AGE_DAYS * 86_400,
     },

@@ -25,6 +25,8 @@ export const verifyEmailAction = actions.verifyEmail;
 export const passSecondFactorAction = actions.passSecondFactor;
 export const confirmWithCodeAction = actions.confirmWithCode;
 export const signInWithPasskeyAction = actions.signInWithPasskey;
+export const finishApprovedSignInAction = actions.finishApprovedSignIn;
+export const switchToCodeAction = actions.switchToCode;
 /** "Cancel" on the challenge page, a plain form action like sign-out (it ends in a redirect). */
 export async function cancelSecondFactorAction(): Promise<void> {
   await actions.cancelSecondFactor();

@@ -14,6 +14,9 @@
 // - Second factor: for an account with one, the signIn callback holds either kind of sign-in
 //   after its first factor (second-factor-gate.ts): no session yet, a pending sign-in and the
 //   challenge page instead; the "second-factor" provider finishes it (second-factor-provider.ts).
+// - Approval in Telegram: before that, an account that approves sign-ins in its chat has a
+//   sign-in from a browser new to it held for the chat's answer (approval-gate.ts); the
+//   "sign-in-approval" provider finishes it once approved (sign-in-approval-provider.ts).
 // - Both: the jwt callback at sign-in creates a Session row (device, IP, times) and puts its
 //   handle in the JWT; on every later request it checks the row, so a revoked or deleted
 //   row signs that token out on its next request. It also leaves (or renews) the account's
@@ -31,6 +34,7 @@ import { passkeyRelyingParty } from "@/lib/auth/passkey-ceremony";
 import { passkeyProvider } from "@/lib/auth/passkey-provider";
 import { passwordProvider } from "@/lib/auth/password-provider";
 import { confirmIdentityProvider, secondFactorProvider } from "@/lib/auth/second-factor-provider";
+import { signInApprovalProvider } from "@/lib/auth/sign-in-approval-provider";
 import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession } from "@/lib/auth/sessions";
@@ -68,6 +72,14 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     cookies: deps.cookies,
     secureCookies,
     afterRecord,
+  });
+  const signInApproval = signInApprovalProvider({
+    prisma,
+    logger,
+    now,
+    requestContext,
+    cookies: deps.cookies,
+    secureCookies,
   });
   const confirmIdentity = confirmIdentityProvider({
     prisma,
@@ -114,6 +126,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
       // Only where browsers allow passkeys for APP_URL (checked here, never thrown at start).
       ...(passkeyRelyingParty(settings.appUrl) ? [passkey] : []),
       secondFactor,
+      signInApproval,
       confirmIdentity,
     ],
     callbacks: {
@@ -132,6 +145,17 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
           cookies: deps.cookies,
           secureCookies,
           ttlSeconds: auth.pendingSignInTtlSeconds,
+        },
+        approvalGate: {
+          enabled: settings.telegram !== null,
+          prisma,
+          now,
+          cookies: deps.cookies,
+          secureCookies,
+          ttlSeconds: auth.signInApprovalTtlSeconds,
+          codeTtlSeconds: auth.pendingSignInTtlSeconds,
+          knownBrowser: devices.knownBrowser,
+          deliverSoon: () => deps.services.notifications.deliverSoon(),
         },
         connectTelegramAlerts: connectsAlertsAtSignIn(settings)
           ? async (input) => {

@@ -1,6 +1,14 @@
-// Whether this browser signed in to an account before, as its device cookie says
-// (lib/security/device-cookie.ts): read by the password provider for the attempt's budget,
-// written by the jwt callback after every successful sign-in.
+// Whether this browser signed in to an account before, as its device cookies say
+// (lib/security/device-cookie.ts). Written by the jwt callback after every successful
+// sign-in, two per account:
+// - keyed by the email: the password provider reads it before it knows the user, for the
+//   attempt's budget (password-guard.ts);
+// - keyed by the user id: the signIn callback reads it to decide whether a sign-in comes from
+//   a browser new to the account, which an account approving sign-ins in Telegram is asked
+//   about (sign-in-approval.ts). It works for accounts without an email (Telegram, Stack
+//   Overflow) and survives a change of address.
+// The two keys never meet: an email always holds "@", a user-id key never does, and each
+// cookie's signature covers its key, so one cannot stand in for the other.
 import type { CookieJar } from "@/lib/auth/dependencies";
 import type { Logger } from "@/lib/logger";
 import type { DeviceCookies } from "@/lib/security/device-cookie";
@@ -8,8 +16,18 @@ import type { DeviceCookies } from "@/lib/security/device-cookie";
 export interface DeviceMemory {
   /** The nonce of the valid device cookie this browser holds for `email`, if any. */
   knownDevice: (email: string) => Promise<string | null>;
-  /** Leaves (or renews) the account's device cookie in this browser; never throws. */
-  rememberDevice: (email: string, requestId: string) => Promise<void>;
+  /** Whether this browser holds a valid device cookie for the user `userId`. */
+  knownBrowser: (userId: string) => Promise<boolean>;
+  /** Leaves (or renews) the account's device cookies in this browser; never throws. */
+  rememberDevice: (
+    account: { userId: string; email: string | null },
+    requestId: string,
+  ) => Promise<void>;
+}
+
+/** The device cookies' account key for a user id (emails are keyed as they are). */
+export function userDeviceKey(userId: string): string {
+  return `user-id:${userId}`;
 }
 
 export function createDeviceMemory(deps: {
@@ -18,9 +36,9 @@ export function createDeviceMemory(deps: {
   logger: Pick<Logger, "warn">;
 }): DeviceMemory {
   const { deviceCookies, logger } = deps;
-  const knownDevice = async (email: string): Promise<string | null> => {
+  const nonceFor = async (key: string): Promise<string | null> => {
     const jar = await deps.cookies();
-    return deviceCookies.verify(email, jar.get(deviceCookies.nameFor(email))?.value);
+    return deviceCookies.verify(key, jar.get(deviceCookies.nameFor(key))?.value);
   };
 
   /**
@@ -31,15 +49,22 @@ export function createDeviceMemory(deps: {
    * with Google and falls back to the password then keeps their own budget. A cookie that
    * cannot be set must not fail a sign-in that has succeeded: the browser only stays unknown.
    */
-  const rememberDevice = async (email: string, requestId: string): Promise<void> => {
+  const remember = async (key: string, requestId: string): Promise<void> => {
     try {
       const jar = await deps.cookies();
-      const cookie = deviceCookies.issue(email, (await knownDevice(email)) ?? undefined);
+      const cookie = deviceCookies.issue(key, (await nonceFor(key)) ?? undefined);
       jar.set(cookie.name, cookie.value, cookie.options);
     } catch (error) {
       logger.warn("could not set the device cookie", { error, requestId });
     }
   };
 
-  return { knownDevice, rememberDevice };
+  return {
+    knownDevice: nonceFor,
+    knownBrowser: async (userId) => (await nonceFor(userDeviceKey(userId))) !== null,
+    async rememberDevice({ userId, email }, requestId) {
+      await remember(userDeviceKey(userId), requestId);
+      if (email) await remember(email, requestId);
+    },
+  };
 }

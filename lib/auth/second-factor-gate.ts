@@ -51,17 +51,27 @@ export async function holdForSecondFactor(
     now: deps.now(),
     ttlSeconds: deps.ttlSeconds,
   });
-  const jar = await deps.cookies();
-  jar.set(pendingSignInCookieName(deps.secureCookies), token, {
+  await setPendingSignInCookie(deps.cookies, deps.secureCookies, token, deps.ttlSeconds);
+  return SECOND_FACTOR_PATH;
+}
+
+/** Gives this browser its pending sign-in's cookie, for `maxAgeSeconds`. */
+export async function setPendingSignInCookie(
+  cookies: () => Promise<CookieJar>,
+  secureCookies: boolean,
+  token: string,
+  maxAgeSeconds: number,
+): Promise<void> {
+  (await cookies()).set(pendingSignInCookieName(secureCookies), token, {
     httpOnly: true,
-    secure: deps.secureCookies,
-    // Lax, not Strict: an OAuth sign-in arrives from the provider's site, and the challenge
-    // page it is sent to must see the cookie. The POST that spends it is same-site anyway.
+    secure: secureCookies,
+    // Lax, not Strict: an OAuth sign-in arrives from the provider's site, and the page it is
+    // sent to (the code step, or the wait for the Telegram chat) must see the cookie. The
+    // POSTs that spend it are same-site anyway.
     sameSite: "lax",
     path: "/",
-    maxAge: deps.ttlSeconds,
+    maxAge: maxAgeSeconds,
   });
-  return SECOND_FACTOR_PATH;
 }
 
 /** The token of this browser's pending sign-in, if it carries one. */

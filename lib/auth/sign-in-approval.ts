@@ -29,7 +29,12 @@
 //   answerApproval(db, { approvalId, chatId, answer, now, context?, afterRecord? })
 //     → "approved" | "denied" | "already-answered" | "expired" | "unknown" | "wrong-chat"
 //   approvalStatus(db, token, now)           → "waiting" | "approved" | "denied" | "expired" | "gone"
+//   findApproval(db, token, now)             → { status, userId, expiresAt } | null (the waiting page)
 //   completeApprovedSignIn(db, token, now)   → PendingSignInView | null (deletes it)
+//   switchApprovalToCode(db, { token, now, codeTtlSeconds })
+//     → "switched" | "unavailable": an unanswered request (waiting, or expired less than
+//       codeTtlSeconds ago) becomes a pending sign-in waiting for the authenticator app's
+//       code, for an account that has one. Denied and approved ones never do.
 import { randomBytes } from "node:crypto";
 
 import {
@@ -40,6 +45,7 @@ import {
   type PendingSignInView,
   type StartPendingSignInInput,
 } from "@/lib/auth/pending-sign-in";
+import { requiresSecondFactor } from "@/lib/auth/second-factor";
 import { queueNotification } from "@/lib/notifications/outbox";
 import {
   inTransaction,
@@ -274,16 +280,44 @@ export async function approvalStatus(
   token: string | null | undefined,
   now: Date,
 ): Promise<ApprovalStatus> {
-  if (typeof token !== "string" || !PENDING_SIGN_IN_TOKEN_PATTERN.test(token)) return "gone";
+  return (await findApproval(db, token, now))?.status ?? "gone";
+}
+
+export interface ApprovalView {
+  status: Exclude<ApprovalStatus, "gone">;
+  userId: string;
+  expiresAt: Date;
+  /** The same-origin path the sign-in was headed for. */
+  returnTo: string;
+  /** The waiting sign-in's own device, as the chat's question describes it. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** The browser's pending sign-in that waits (or waited) for the chat, or null. */
+export async function findApproval(
+  db: DbClient,
+  token: string | null | undefined,
+  now: Date,
+): Promise<ApprovalView | null> {
+  if (typeof token !== "string" || !PENDING_SIGN_IN_TOKEN_PATTERN.test(token)) return null;
   const row = await db.pendingSignIn.findUnique({
     where: { tokenHash: hashPendingSignInToken(token) },
-    select: { approval: true, expiresAt: true },
+    select: {
+      approval: true,
+      expiresAt: true,
+      userId: true,
+      returnTo: true,
+      ip: true,
+      userAgent: true,
+    },
   });
-  if (!row?.approval) return "gone";
+  if (!row?.approval) return null;
+  const { approval, ...view } = row;
   // A refusal stays a refusal after the request's time is up.
-  if (row.approval === "DENIED") return "denied";
-  if (row.expiresAt <= now) return "expired";
-  return row.approval === "APPROVED" ? "approved" : "waiting";
+  if (approval === "DENIED") return { status: "denied", ...view };
+  if (row.expiresAt <= now) return { status: "expired", ...view };
+  return { status: approval === "APPROVED" ? "approved" : "waiting", ...view };
 }
 
 /**
@@ -305,4 +339,41 @@ export async function completeApprovedSignIn(
     where: { tokenHash, approval: "APPROVED", expiresAt: { gt: now } },
   });
   return count === 1 ? pendingSignInView(row) : null;
+}
+
+/**
+ * "Use your authenticator app instead": the unanswered request of this browser becomes a
+ * pending sign-in waiting for a code (pending-sign-in.ts takes it from there, five tries,
+ * `codeTtlSeconds` to finish). Only for an account with an authenticator app, only while the
+ * request waits or within `codeTtlSeconds` of its expiry (the cookie lives that long), never
+ * for one the chat answered. The chat's buttons then find no request ("no longer exists").
+ * A press of "Approve" racing this: one conditional UPDATE each, so exactly one wins.
+ */
+export async function switchApprovalToCode(
+  db: DbClient,
+  input: { token: string | null | undefined; now: Date; codeTtlSeconds: number },
+): Promise<"switched" | "unavailable"> {
+  const { token, now, codeTtlSeconds } = input;
+  if (typeof token !== "string" || !PENDING_SIGN_IN_TOKEN_PATTERN.test(token)) {
+    return "unavailable";
+  }
+  const tokenHash = hashPendingSignInToken(token);
+  const unanswered = {
+    tokenHash,
+    approval: "WAITING" as const,
+    expiresAt: { gt: new Date(now.getTime() - codeTtlSeconds * 1000) },
+  };
+  const row = await db.pendingSignIn.findFirst({ where: unanswered, select: { userId: true } });
+  if (!row || !(await requiresSecondFactor(db, row.userId))) return "unavailable";
+  const { count } = await db.pendingSignIn.updateMany({
+    where: unanswered,
+    data: {
+      approval: null,
+      approvalId: null,
+      approvalChatId: null,
+      failedAttempts: 0,
+      expiresAt: new Date(now.getTime() + codeTtlSeconds * 1000),
+    },
+  });
+  return count === 1 ? "switched" : "unavailable";
 }

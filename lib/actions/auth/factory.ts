@@ -9,6 +9,7 @@ import {
   type PasskeySignInActionDependencies,
 } from "@/lib/actions/auth/passkey";
 import { createSignInActions, type SignInActionDependencies } from "@/lib/actions/auth/sign-in";
+import { createSignInApprovalActions } from "@/lib/actions/auth/sign-in-approval";
 import { createSignOutActions, type SignOutActionDependencies } from "@/lib/actions/auth/sign-out";
 import { createSignUpActions } from "@/lib/actions/auth/sign-up";
 import { createVerifyEmailActions } from "@/lib/actions/auth/verify-email";
@@ -26,5 +27,6 @@ export function createAuthActions(deps: AuthActionsDependencies) {
     ...createVerifyEmailActions(deps),
     ...createSecondFactorActions(deps),
     ...createPasskeySignInActions(deps),
+    ...createSignInApprovalActions(deps),
   };
 }

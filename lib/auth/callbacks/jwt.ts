@@ -42,7 +42,7 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
       now,
       afterRecord: deps.afterRecord,
     });
-    if (profile?.email) await deps.rememberDevice(profile.email, context.requestId);
+    await deps.rememberDevice({ userId, email: profile?.email ?? null }, context.requestId);
     return {
       sub: userId,
       name: profile?.name ?? null,

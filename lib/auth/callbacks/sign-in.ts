@@ -7,8 +7,15 @@
 // authenticator app the claim rule just removed from a squatter never challenges the owner.
 // A passkey sign-in whose authenticator verified the person is two factors in one and is
 // never held; one without user verification is one factor, held like a password.
+// Before the second-factor gate comes the approval gate (approval-gate.ts): an account that
+// approves sign-ins in Telegram has a sign-in from a browser new to it held for the chat.
 import type { Account, User } from "next-auth";
 
+import {
+  holdForApproval,
+  SIGN_IN_APPROVAL_PROVIDER_ID,
+  type ApprovalGateDeps,
+} from "@/lib/auth/approval-gate";
 import { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
 import type { CurrentSession } from "@/lib/auth/dependencies";
 import {
@@ -45,6 +52,7 @@ export interface SignInCallbackDeps {
   /** APP_URL: where a held sign-in was headed is checked against it. */
   appUrl: string;
   secondFactorGate: SecondFactorGateDeps;
+  approvalGate: ApprovalGateDeps;
   /**
    * Connects the alerts chat of someone who signed in with (or linked) Telegram and let the
    * bot write to them (lib/telegram/sign-in-alerts.ts); null when no bot is configured.
@@ -109,13 +117,17 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     userId: string,
     method: string,
     credentials: Record<string, unknown> | undefined,
+    telegramUserId: string | null = null,
   ): Promise<string | true> {
-    const held = await holdForSecondFactor(deps.secondFactorGate, {
+    const input = {
       userId,
       method,
       returnTo: await headedFor(credentials),
       context: await deps.requestContext(),
-    });
+    };
+    const held =
+      (await holdForApproval(deps.approvalGate, { ...input, telegramUserId })) ??
+      (await holdForSecondFactor(deps.secondFactorGate, input));
     return held ?? true;
   }
 
@@ -149,9 +161,11 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
 
   return async ({ user, account, credentials }) => {
     if (!account) return true;
-    // The second step itself, or "Confirm it's you" with a code: their providers checked it.
+    // The second step itself, the chat's approval, or "Confirm it's you" with a code: their
+    // providers checked it.
     if (
       account.provider === SECOND_FACTOR_PROVIDER_ID ||
+      account.provider === SIGN_IN_APPROVAL_PROVIDER_ID ||
       account.provider === CONFIRM_IDENTITY_PROVIDER_ID
     ) {
       return true;
@@ -197,6 +211,6 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
     // Linking from the account page adds a way in for someone signed in (recently: the
     // policy checked): that is not a sign-in to prove, so nothing is held.
     if (current !== null && result.linked) return true;
-    return hold(result.userId, account.provider, credentials);
+    return hold(result.userId, account.provider, credentials, profile.telegram?.userId ?? null);
   };
 }

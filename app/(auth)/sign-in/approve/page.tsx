@@ -1,0 +1,55 @@
+import type { Metadata } from "next";
+import { cookies } from "next/headers";
+import Link from "next/link";
+
+import { SignInApprovalWait } from "@/components/auth/sign-in-approval-wait";
+import { buttonClasses } from "@/components/ui/button";
+import { requiresSecondFactor } from "@/lib/auth/second-factor";
+import { pendingSignInToken } from "@/lib/auth/second-factor-gate";
+import { findApproval } from "@/lib/auth/sign-in-approval";
+import { getServices } from "@/lib/root";
+import { describeDevice } from "@/lib/security/presenter";
+
+export const metadata: Metadata = { title: "Approve in Telegram" };
+
+// Reads this browser's pending sign-in on every request.
+export const dynamic = "force-dynamic";
+
+/**
+ * A sign-in from a browser new to an account that approves sign-ins in Telegram
+ * (docs/telegram.md, "Approving sign-ins from the chat"): the first factor passed, and
+ * nothing is signed in until the chat says "Approve". Without such a pending sign-in for
+ * this browser there is nothing to do here but start again.
+ */
+export default async function SignInApprovalPage() {
+  const { settings, database } = getServices();
+  const token = await pendingSignInToken(cookies, settings.appUrl.startsWith("https:"));
+  const found = await findApproval(database.prisma, token, new Date());
+
+  if (!found) {
+    return (
+      <>
+        <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
+          {/* A non-breaking hyphen: "sign-" / "in" split over two lines on a phone. */}
+          This sign‑in has ended
+        </h1>
+        <p className="mt-4 text-lg text-pretty">
+          It expired, was cancelled, or was already finished. Nothing was signed in.
+        </p>
+        <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
+          Sign in again
+        </Link>
+      </>
+    );
+  }
+
+  return (
+    <SignInApprovalWait
+      initialStatus={found.status}
+      expiresAt={found.expiresAt.getTime()}
+      canUseCode={await requiresSecondFactor(database.prisma, found.userId)}
+      device={`${describeDevice(found.userAgent)}, ${found.ip ?? "an unknown IP address"}`}
+      botUsername={settings.telegram?.botUsername ?? null}
+    />
+  );
+}

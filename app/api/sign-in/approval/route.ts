@@ -1,0 +1,17 @@
+// Where this browser's sign-in waiting for the Telegram chat stands
+// (lib/auth/sign-in-approval-status.ts).
+import { cookies } from "next/headers";
+
+import { pendingSignInToken } from "@/lib/auth/second-factor-gate";
+import { createApprovalStatusHandler } from "@/lib/auth/sign-in-approval-status";
+import { withRouteErrors } from "@/lib/http/route";
+import { getServices } from "@/lib/root";
+
+const handler = createApprovalStatusHandler({
+  services: getServices,
+  token: () => pendingSignInToken(cookies, getServices().settings.appUrl.startsWith("https:")),
+});
+
+export const GET = withRouteErrors(() => getServices().logger, handler);
+// Reads the cookie on every request.
+export const dynamic = "force-dynamic";
