@@ -243,8 +243,8 @@ export function SignInApprovalWait(props: SignInApprovalWaitProps) {
         <>
           <h1 className={headingClasses}>This sign‑in was refused</h1>
           <p className="mt-4 text-lg text-pretty">
-            It was denied from your Telegram chat, so nothing was signed in. If that was a
-            mistake, sign in again and approve it this time.
+            It was denied from your Telegram chat, so nothing was signed in. If that was a mistake,
+            sign in again and approve it this time.
           </p>
           <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
             Sign in again

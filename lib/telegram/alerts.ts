@@ -88,7 +88,7 @@ function headline(event: AlertEvent): string {
     case "PASSKEY_REMOVED":
       return "A passkey was removed from your account.";
     case "SIGN_IN_APPROVAL_ON":
-      return "Sign-in approval was turned on: every sign-in to your account now waits for you to approve it in this chat.";
+      return "Sign-in approval was turned on: a sign-in from a browser that has not signed in to your account before now waits for you to approve it in this chat.";
     case "SIGN_IN_APPROVAL_OFF":
       return "Sign-in approval was turned off: sign-ins to your account no longer wait for your approval in this chat.";
     case "SIGN_IN_DENIED":

@@ -319,7 +319,11 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
           }),
         ).toBe("switched");
         expect(
-          await switchApprovalToCode(prisma(), { token: "x", now: clock, codeTtlSeconds: CODE_TTL }),
+          await switchApprovalToCode(prisma(), {
+            token: "x",
+            now: clock,
+            codeTtlSeconds: CODE_TTL,
+          }),
         ).toBe("unavailable");
       });
 

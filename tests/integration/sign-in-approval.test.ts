@@ -389,16 +389,26 @@ describe.each(backends)("Sign-in approval on $name", (backend) => {
       ]);
     });
 
+    it("the answer stands and is told even when the question can no longer be edited", async () => {
+      const { chatId, token, message, press, deny } = await askedChat();
+      // The person deleted the question (Telegram then refuses the edit): the press still
+      // counts, and its toast still says so.
+      fake.reset();
+      markCalls();
+      await press(chatId, deny, message.messageId);
+      expect(answers()).toEqual([
+        expect.objectContaining({ text: "Denied — that sign-in was refused." }),
+      ]);
+      await expect(approvalStatus(prisma(), token, new Date())).resolves.toBe("denied");
+    });
+
     it("a button works once: pressed twice, or the other one after it", async () => {
       const { user, chatId, token, message, press, approve, deny } = await askedChat();
       await press(chatId, approve, message.messageId);
       await press(chatId, approve, message.messageId);
       await press(chatId, deny, message.messageId);
-      expect(edits()).toEqual([
-        "Approved — the browser is signing in.",
-        "Already answered.",
-        "Already answered.",
-      ]);
+      // The message keeps saying what was answered: a later press only gets a toast.
+      expect(edits()).toEqual(["Approved — the browser is signing in."]);
       expect(answers().map((a) => a.text)).toEqual([
         "Approved — the browser is signing in.",
         "Already answered.",

@@ -104,7 +104,7 @@ describe("alerts", () => {
     const headlines: [SecurityEventType, RegExp][] = [
       [
         "SIGN_IN_APPROVAL_ON",
-        /^Sign-in approval was turned on: every sign-in .* approve it in this chat\./,
+        /^Sign-in approval was turned on: a sign-in from a browser that has not signed in to your account before now waits .* approve it in this chat\./,
       ],
       ["SIGN_IN_APPROVAL_OFF", /^Sign-in approval was turned off: sign-ins .* no longer wait/],
       [

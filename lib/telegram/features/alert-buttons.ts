@@ -6,16 +6,26 @@ import { Composer, GrammyError, type Context } from "grammy";
 import { alertAnswerer, signOutEverywhereFromAlert } from "@/lib/telegram/alert-answers";
 import { ALERT_CALLBACK, answeredAlertText } from "@/lib/telegram/alerts";
 import type { FeatureDeps } from "@/lib/telegram/features/deps";
+import type { Logger } from "@/lib/logger";
 
 /** True when Telegram refused an edit because nothing changed (a double tap). */
 function isNotModified(error: unknown): boolean {
   return error instanceof GrammyError && error.description.includes("message is not modified");
 }
 
-/** Edits the bot's message under a pressed button; a double tap's "not modified" is no failure. */
-export async function editAlert(ctx: Context, text: string): Promise<void> {
-  await ctx.editMessageText(text).catch((error) => {
-    if (!isNotModified(error)) throw error;
+/**
+ * Edits the pressed message to say what was done. Never fails the press: what the button
+ * did is done by then (sessions revoked, a sign-in approved or refused), and the person
+ * must still get the toast that says so. A message deleted in the meantime, or Telegram
+ * refusing the edit, is logged instead; a double tap's "not modified" is no failure at all.
+ */
+export async function editAlert(
+  ctx: Context,
+  text: string,
+  logger: Pick<Logger, "warn">,
+): Promise<void> {
+  await ctx.editMessageText(text).catch((error: unknown) => {
+    if (!isNotModified(error)) logger.warn("could not edit the answered message", { error });
   });
 }
 
@@ -39,13 +49,17 @@ export function alertButtonsFeature(deps: FeatureDeps): Composer<Context> {
     }
     const original = "text" in message && typeof message.text === "string" ? message.text : "";
     if (answer === "ok") {
-      await editAlert(ctx, answeredAlertText(original, { kind: "ok" }));
+      await editAlert(ctx, answeredAlertText(original, { kind: "ok" }), logger);
       await ctx.answerCallbackQuery({ text: "Thanks — noted." });
       return;
     }
     const revoked = await signOutEverywhereFromAlert(prisma, { userId: linked.userId, now: now() });
     logger.warn("all sessions revoked from telegram", { userId: linked.userId, revoked });
-    await editAlert(ctx, answeredAlertText(original, { kind: "revoked", sessions: revoked }));
+    await editAlert(
+      ctx,
+      answeredAlertText(original, { kind: "revoked", sessions: revoked }),
+      logger,
+    );
     await ctx.answerCallbackQuery({ text: "Signed out everywhere.", show_alert: true });
   });
   return alerts;

@@ -1,8 +1,9 @@
 // The buttons under a sign-in approval request ("Approve", "Deny"; lib/auth/sign-in-
 // approval.ts): the chat's answer is recorded only when pressed in the chat that was asked
 // and is linked to the account now, once, before the request expires. The bot then edits
-// its message to say what was done (its buttons go) and answers the button with a toast. A
-// press from any other chat changes nothing, and its message stays as it is.
+// its message to say what was done (its buttons go) and answers the button with a toast; a
+// later press of the same message only gets the toast. A press from any other chat changes
+// nothing, and its message stays as it is.
 import { Composer, type Context } from "grammy";
 
 import { answerApproval, type AnswerApprovalResult } from "@/lib/auth/sign-in-approval";
@@ -43,10 +44,12 @@ export function signInApprovalFeature(deps: SignInApprovalDeps): Composer<Contex
     if (result === "approved" || result === "denied") {
       logger.info("sign-in approval answered from telegram", { result });
     }
-    // Only the asked chat's own message is edited: another chat's press, and a request that
-    // no longer exists (whose chat cannot be checked), leave every message as it is.
-    if (result !== "wrong-chat" && result !== "unknown") {
-      await editAlert(ctx, SIGN_IN_APPROVAL_ANSWERS[result]);
+    // Only the asked chat's own message is edited, and only to say what this press did (or
+    // that time ran out): a second press must not replace "Approved" with "Already
+    // answered". Another chat's press, and a request that no longer exists (whose chat
+    // cannot be checked), leave every message as it is.
+    if (result === "approved" || result === "denied" || result === "expired") {
+      await editAlert(ctx, SIGN_IN_APPROVAL_ANSWERS[result], logger);
     }
     await ctx.answerCallbackQuery({
       text: toast(result),
