@@ -7,8 +7,9 @@
 // cookie as the code step's carries the pending sign-in, so a browser has one at a time.
 //
 // Not held here:
-// - a browser that signed in to the account before: it goes on to the second-factor gate as
-//   usual (an authenticator app is still asked for);
+// - a browser that signed in to the account before — since approval was last turned on and
+//   since any session was last revoked (knownBrowsersSince): it goes on to the second-factor
+//   gate as usual (an authenticator app is still asked for);
 // - a Telegram sign-in by the very Telegram account whose chat would be asked: that login
 //   has just proved the person holds it, and asking them to tap "Approve" in the same app
 //   proves nothing more;
@@ -16,7 +17,7 @@
 //   second step itself, "Confirm it's you", and linking from the account page.
 import type { CookieJar } from "@/lib/auth/dependencies";
 import { setPendingSignInCookie } from "@/lib/auth/second-factor-gate";
-import { approvalWanted, startApproval } from "@/lib/auth/sign-in-approval";
+import { approvalWanted, knownBrowsersSince, startApproval } from "@/lib/auth/sign-in-approval";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 
@@ -44,8 +45,8 @@ export interface ApprovalGateDeps {
    * still turn to the authenticator app (sign-in-approval.ts switchApprovalToCode).
    */
   codeTtlSeconds: number;
-  /** Whether this browser holds the user's device cookie (device-memory.ts). */
-  knownBrowser: (userId: string) => Promise<boolean>;
+  /** Whether this browser holds the user's device cookie, renewed since `since` (device-memory.ts). */
+  knownBrowser: (userId: string, since: Date | null) => Promise<boolean>;
   /** Asks the outbox to deliver soon (the chat's question), after the transaction. */
   deliverSoon: () => void;
 }
@@ -71,7 +72,9 @@ export async function holdForApproval(
   const wanted = await approvalWanted(deps.prisma, input.userId);
   if (!wanted) return null;
   if (telegramUserId && telegramUserId === String(wanted.chatId)) return null;
-  if (await deps.knownBrowser(input.userId)) return null;
+  if (await deps.knownBrowser(input.userId, await knownBrowsersSince(deps.prisma, input.userId))) {
+    return null;
+  }
   const started = await startApproval(deps.prisma, {
     ...pending,
     now: deps.now(),

@@ -16,8 +16,11 @@ import type { DeviceCookies } from "@/lib/security/device-cookie";
 export interface DeviceMemory {
   /** The nonce of the valid device cookie this browser holds for `email`, if any. */
   knownDevice: (email: string) => Promise<string | null>;
-  /** Whether this browser holds a valid device cookie for the user `userId`. */
-  knownBrowser: (userId: string) => Promise<boolean>;
+  /**
+   * Whether this browser holds a valid device cookie for the user `userId`, issued (or
+   * renewed, at a sign-in) at or after `since` when given.
+   */
+  knownBrowser: (userId: string, since: Date | null) => Promise<boolean>;
   /** Leaves (or renews) the account's device cookies in this browser; never throws. */
   rememberDevice: (
     account: { userId: string; email: string | null },
@@ -29,6 +32,8 @@ export interface DeviceMemory {
 export function userDeviceKey(userId: string): string {
   return `user-id:${userId}`;
 }
+
+const floorToSecond = (at: Date) => Math.floor(at.getTime() / 1_000) * 1_000;
 
 export function createDeviceMemory(deps: {
   deviceCookies: DeviceCookies;
@@ -61,7 +66,13 @@ export function createDeviceMemory(deps: {
 
   return {
     knownDevice: nonceFor,
-    knownBrowser: async (userId) => (await nonceFor(userDeviceKey(userId))) !== null,
+    async knownBrowser(userId, since) {
+      const key = userDeviceKey(userId);
+      const jar = await deps.cookies();
+      const cookie = deviceCookies.inspect(key, jar.get(deviceCookies.nameFor(key))?.value);
+      // The cookie holds whole seconds: one issued in the second of `since` still counts.
+      return cookie !== null && (since === null || cookie.issuedAtMs >= floorToSecond(since));
+    },
     async rememberDevice({ userId, email }, requestId) {
       await remember(userDeviceKey(userId), requestId);
       if (email) await remember(email, requestId);

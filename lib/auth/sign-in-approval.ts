@@ -24,6 +24,7 @@
 //   setSignInApproval(db, { userId, on, now, context?, afterRecord? })
 //     → { ok: true, changed } | { ok: false, reason: "no-chat" }; records SIGN_IN_APPROVAL_ON/_OFF
 //   approvalWanted(db, userId)               → { chatId } | null
+//   knownBrowsersSince(db, userId)           → Date | null (browsers known before it are new again)
 //   startApproval(db, { userId, method, returnTo, context, now, ttlSeconds, deliverSoon? })
 //     → { token, expiresAt } | null (null: approval is not on for the account any more)
 //   answerApproval(db, { approvalId, chatId, answer, now, context?, afterRecord? })
@@ -113,6 +114,23 @@ export function setSignInApproval(
     );
     return { ok: true, changed: true };
   });
+}
+
+/**
+ * Since when a browser must have signed in to count as known to the account (approval-gate.ts):
+ * the latest of approval being turned on and any session being revoked ("sign out
+ * everywhere", "Not me", a device signed out from the account page). Every browser is new
+ * once after that, so a browser the person no longer trusts — one that got in before approval
+ * was on, or the device they just signed out — cannot skip the chat because it signed in
+ * before. Null: no such moment (never happens while approval is on, which records one).
+ */
+export async function knownBrowsersSince(db: DbClient, userId: string): Promise<Date | null> {
+  const latest = await db.securityEvent.findFirst({
+    where: { userId, type: { in: ["SIGN_IN_APPROVAL_ON", "SESSION_REVOKED"] } },
+    orderBy: { createdAt: "desc" },
+    select: { createdAt: true },
+  });
+  return latest?.createdAt ?? null;
 }
 
 /** The chat to ask when the account approves sign-ins from Telegram, else null. */

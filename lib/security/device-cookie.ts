@@ -81,6 +81,11 @@ export interface DeviceCookies {
    * tampered, for another account, under another secret, expired).
    */
   verify(account: string, value: string | undefined | null): string | null;
+  /** As verify, with when the cookie was issued (renewed), in ms since the epoch. */
+  inspect(
+    account: string,
+    value: string | undefined | null,
+  ): { nonce: string; issuedAtMs: number } | null;
 }
 
 function deriveKey(secret: string, info: string): Buffer {
@@ -108,6 +113,19 @@ export function createDeviceCookies(settings: DeviceCookieSettings): DeviceCooki
     return `${prefix}${tag}`;
   };
 
+  const inspect: DeviceCookies["inspect"] = (account, value) => {
+    if (!value || value.length > DEVICE_COOKIE_MAX_VALUE_LENGTH) return null;
+    const match = VALUE_PATTERN.exec(value);
+    if (!match) return null;
+    const [, nonce = "", issuedAt = "", signature = ""] = match;
+    // Both are 43 ASCII characters (the pattern), as timingSafeEqual requires.
+    const expected = Buffer.from(sign(account, nonce, issuedAt), "utf8");
+    if (!timingSafeEqual(expected, Buffer.from(signature, "utf8"))) return null;
+    const age = Math.floor(now() / 1_000) - Number(issuedAt);
+    if (age < -CLOCK_SKEW_SECONDS || age >= maxAgeSeconds) return null;
+    return { nonce, issuedAtMs: Number(issuedAt) * 1_000 };
+  };
+
   return {
     nameFor,
 
@@ -122,16 +140,9 @@ export function createDeviceCookies(settings: DeviceCookieSettings): DeviceCooki
     },
 
     verify(account, value) {
-      if (!value || value.length > DEVICE_COOKIE_MAX_VALUE_LENGTH) return null;
-      const match = VALUE_PATTERN.exec(value);
-      if (!match) return null;
-      const [, nonce = "", issuedAt = "", signature = ""] = match;
-      // Both are 43 ASCII characters (the pattern), as timingSafeEqual requires.
-      const expected = Buffer.from(sign(account, nonce, issuedAt), "utf8");
-      if (!timingSafeEqual(expected, Buffer.from(signature, "utf8"))) return null;
-      const age = Math.floor(now() / 1_000) - Number(issuedAt);
-      if (age < -CLOCK_SKEW_SECONDS || age >= maxAgeSeconds) return null;
-      return nonce;
+      return inspect(account, value)?.nonce ?? null;
     },
+
+    inspect,
   };
 }

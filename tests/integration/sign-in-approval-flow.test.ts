@@ -20,8 +20,10 @@ import {
   startTotpEnrolment,
 } from "@/lib/auth/second-factor";
 import { pendingSignInCookieName, SECOND_FACTOR_PATH } from "@/lib/auth/second-factor-gate";
+import { revokeAllSessions } from "@/lib/auth/sessions";
 import {
   answerApproval,
+  setSignInApproval,
   SIGN_IN_APPROVAL_KIND,
   switchApprovalToCode,
 } from "@/lib/auth/sign-in-approval";
@@ -220,6 +222,37 @@ describe.each(databaseBackends(serverUrl, { poolMax: 12 }))(
             where: { userId: user.id, kind: SIGN_IN_APPROVAL_KIND },
           }),
         ).toBe(1);
+      });
+
+      it("a browser that signed in before approval was turned on is new once more", async () => {
+        clock = T;
+        const { user, email } = await approvingUser({ approve: false });
+        const client = testBrowser();
+        const auth = authFor(client);
+        expect((await auth.signIn("password", { email, password: PASSWORD })).redirect).toBe(
+          `${APP_URL}/account`,
+        );
+        expect(client.jar.has(USER_DEVICE_COOKIE(user.id))).toBe(true);
+
+        clock = new Date(+T + 60_000);
+        await setSignInApproval(prisma(), { userId: user.id, on: true, now: clock });
+        clock = new Date(+T + 120_000);
+        expect((await auth.signIn("password", { email, password: PASSWORD })).redirect).toBe(
+          `${APP_URL}${SIGN_IN_APPROVAL_PATH}`,
+        );
+      });
+
+      it("after sessions are revoked, every browser is new again, the known one too", async () => {
+        const { user, email, chatId, auth, approvalId } = await heldSignIn();
+        await answer(approvalId, chatId, true);
+        expect((await auth.signIn("sign-in-approval", {})).error).toBeNull();
+        // "Not me" (or "Sign out everywhere") a minute later.
+        clock = new Date(+clock + 60_000);
+        await revokeAllSessions(prisma(), { userId: user.id, now: clock });
+        clock = new Date(+clock + 60_000);
+        expect((await auth.signIn("password", { email, password: PASSWORD })).redirect).toBe(
+          `${APP_URL}${SIGN_IN_APPROVAL_PATH}`,
+        );
       });
 
       it("another browser cannot finish an approved sign-in: the cookie is the credential", async () => {

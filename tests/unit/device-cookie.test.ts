@@ -34,6 +34,19 @@ describe("device cookie", () => {
     expect(jar.verify("  Ada@Example.COM ", cookie.value)).toBe(nonce);
   });
 
+  it("says when it was issued (whole seconds), and inspects nothing it would not verify", () => {
+    const at = NOW + 1_234;
+    const issued = cookies({ now: at }).issue("user-id:u1");
+    const later = cookies({ now: at + 86_400_000 });
+    expect(later.inspect("user-id:u1", issued.value)).toEqual({
+      nonce: later.verify("user-id:u1", issued.value),
+      issuedAtMs: NOW + 1_000,
+    });
+    expect(later.inspect("user-id:u2", issued.value)).toBeNull();
+    expect(later.inspect("user-id:u1", flip(issued.value, issued.value.length - 2))).toBeNull();
+    expect(cookies({ now: at + MAX_AGE * 1_000 }).inspect("user-id:u1", issued.value)).toBeNull();
+  });
+
   it("is HttpOnly, SameSite=Lax, Path=/, with the maximum age; Secure and __Host- on https", () => {
     const plain = cookies().issue("ada@example.com");
     expect(plain.name).toMatch(/^gatehouse-device-[A-Za-z0-9_-]{22}$/);
