@@ -948,7 +948,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
           const approval = telegram.getByRole("switch", {
             name: "Approve new sign-ins in Telegram",
           });
-          const row = telegram.locator("div").filter({ has: approval }).last();
+          // The switch, its label and its explanation.
+          const row = approval.locator("..");
           expect(await approval.getAttribute("aria-checked")).toBe("false");
           expect(await approval.textContent()).toBe("Off");
           // Described by what it does.
@@ -1006,8 +1007,24 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
           // And in the dark.
           await page.emulateMedia({ colorScheme: "dark" });
           await elementScreenshot(row, `account-telegram-approval-off-${width}-dark`);
+          // A slow answer: the switch waits, busy, and the section says what is happening.
+          const accountUrl = `${app().url}/account`;
+          await page.route(accountUrl, async (route) => {
+            if (route.request().method() === "POST") {
+              await new Promise((resolve) => setTimeout(resolve, 1_500));
+            }
+            await route.continue();
+          });
           await approval.click();
-          await expect.poll(() => approval.getAttribute("aria-checked")).toBe("true");
+          await expect.poll(() => approval.getAttribute("aria-busy")).toBe("true");
+          expect(await approval.getAttribute("aria-checked")).toBe("false");
+          expect(await telegram.getByText("Turning on sign-in approval…").count()).toBe(1);
+          await elementScreenshot(row, `account-telegram-approval-busy-${width}-dark`);
+          await expect
+            .poll(() => approval.getAttribute("aria-checked"), { timeout: 10_000 })
+            .toBe("true");
+          await page.unroute(accountUrl);
+          expect(await approval.getAttribute("aria-busy")).toBeNull();
           await elementScreenshot(telegram, `account-telegram-approval-on-section-${width}-dark`);
           expect(opened.consoleErrors).toEqual([]);
         } finally {

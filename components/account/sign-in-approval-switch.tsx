@@ -33,7 +33,8 @@ export function SignInApprovalSwitch({
   return (
     <div className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-x-4 gap-y-1">
       <label id={labelId} htmlFor={id} className="cursor-pointer font-semibold text-pretty">
-        Approve new sign-ins in Telegram
+        {/* Never broken at the hyphen ("sign-" / "ins"), which a phone's width would do. */}
+        Approve new <span className="whitespace-nowrap">sign-ins</span> in Telegram
       </label>
       <button
         id={id}
@@ -71,8 +72,8 @@ export function SignInApprovalSwitch({
       <p id={hintId} className="col-span-2 text-sm text-pretty text-muted">
         When someone signs in from a browser that hasn&apos;t signed in to your account before,
         Gatehouse asks in this chat first. Approve lets them in; Deny refuses. No answer in 2
-        minutes and the sign-in expires (where you have an authenticator app, you can use it
-        instead).
+        minutes and the <span className="whitespace-nowrap">sign-in</span> expires (where you have
+        an authenticator app, you can use it instead).
       </p>
     </div>
   );
