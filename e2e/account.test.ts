@@ -2,7 +2,8 @@
 // the local fake identity provider: linking GitHub to a password account and signing in
 // with it, unlinking it, a refused link, signing in again before a sensitive change, and
 // revoking a device from another browser; Telegram alerts (a connect link, a connected
-// chat, disconnecting). Screenshots at 360 and 1280 px, light and dark.
+// chat, disconnecting, the switch that approves sign-ins in the chat). Screenshots at 360
+// and 1280 px, light and dark.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -920,6 +921,117 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         await opened.close();
       }
     });
+
+    /** Whether the account with `email` approves sign-ins from its chat (null: no chat). */
+    async function approvesSignIns(email: string): Promise<boolean | null> {
+      const result = await withDatabase((client) =>
+        client.query<{ approveSignIns: boolean }>(
+          `SELECT l."approveSignIns" FROM "TelegramLink" l JOIN "User" u ON u.id = l."userId"
+           WHERE u.email = $1`,
+          [email],
+        ),
+      );
+      return result.rows[0]?.approveSignIns ?? null;
+    }
+
+    for (const viewport of ["phone", "desktop"] as const) {
+      test(`'Approve new sign-ins in Telegram' turns on and off, and says so, at ${viewport} size`, async () => {
+        const width = viewportWidth(viewport);
+        const email = uniqueEmail(`telegram-approve-${viewport}`);
+        const opened = await signedUp(email, { viewport });
+        try {
+          const { page } = opened;
+          // As long as Telegram allows (32 characters), to catch overflow.
+          await linkChat(email, "a_rather_long_telegram_username1");
+          await gotoAccount(page, app().url);
+          const telegram = section(page, "Telegram alerts");
+          const approval = telegram.getByRole("switch", {
+            name: "Approve new sign-ins in Telegram",
+          });
+          // The switch, its label and its explanation.
+          const row = approval.locator("..");
+          expect(await approval.getAttribute("aria-checked")).toBe("false");
+          expect(await approval.textContent()).toBe("Off");
+          // Described by what it does.
+          const hint = await approval.evaluate(
+            (node) =>
+              document.getElementById(node.getAttribute("aria-describedby") ?? "")?.textContent,
+          );
+          expect(hint).toMatch(/^When someone signs in from a browser that hasn.t signed in/);
+          expect(hint).toContain("No answer in 2 minutes and the sign-in expires");
+          await telegram.scrollIntoViewIfNeeded();
+          await assertNoHorizontalOverflow(page);
+          expect((await approval.boundingBox())?.height).toBeGreaterThanOrEqual(44);
+          await elementScreenshot(telegram, `account-telegram-approval-off-${width}-light`);
+
+          // On, with a press.
+          await approval.click();
+          await expect.poll(() => approval.getAttribute("aria-checked")).toBe("true");
+          expect(await approval.textContent()).toBe("On");
+          expect(await telegram.getByRole("status").textContent()).toContain(
+            "Sign-in approval is on.",
+          );
+          expect(await approvesSignIns(email)).toBe(true);
+          // The focus stays on the switch (it did not go away).
+          expect(await approval.evaluate((node) => node === document.activeElement)).toBe(true);
+          const activity = section(page, "Security activity");
+          await expect
+            .poll(() => activity.textContent())
+            .toContain("Sign-in approval from Telegram turned on");
+          await assertNoHorizontalOverflow(page);
+          await screenshot(page, `account-telegram-approval-on-${width}-light`);
+          await elementScreenshot(telegram, `account-telegram-approval-on-section-${width}-light`);
+
+          // Disconnecting says approval ends with it; Cancel keeps both.
+          await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+          const confirm = telegram.getByRole("group", { name: "Stop alerts in that chat?" });
+          expect(await confirm.textContent()).toContain("nor wait for your approval there");
+          await confirm.getByRole("button", { name: "Cancel" }).click();
+
+          // The same after a reload; then off, from the keyboard.
+          await page.reload();
+          await expect.poll(() => approval.getAttribute("aria-checked")).toBe("true");
+          await approval.focus();
+          await page.keyboard.press("Space");
+          await expect.poll(() => approval.getAttribute("aria-checked")).toBe("false");
+          expect(await approval.textContent()).toBe("Off");
+          expect(await telegram.getByRole("status").textContent()).toContain(
+            "Sign-in approval is off.",
+          );
+          expect(await approvesSignIns(email)).toBe(false);
+          await expect
+            .poll(() => activity.textContent())
+            .toContain("Sign-in approval from Telegram turned off");
+          await elementScreenshot(telegram, `account-telegram-approval-turned-off-${width}-light`);
+
+          // And in the dark.
+          await page.emulateMedia({ colorScheme: "dark" });
+          await elementScreenshot(row, `account-telegram-approval-off-${width}-dark`);
+          // A slow answer: the switch waits, busy, and the section says what is happening.
+          const accountUrl = `${app().url}/account`;
+          await page.route(accountUrl, async (route) => {
+            if (route.request().method() === "POST") {
+              await new Promise((resolve) => setTimeout(resolve, 1_500));
+            }
+            await route.continue();
+          });
+          await approval.click();
+          await expect.poll(() => approval.getAttribute("aria-busy")).toBe("true");
+          expect(await approval.getAttribute("aria-checked")).toBe("false");
+          expect(await telegram.getByText("Turning on sign-in approval…").count()).toBe(1);
+          await elementScreenshot(row, `account-telegram-approval-busy-${width}-dark`);
+          await expect
+            .poll(() => approval.getAttribute("aria-checked"), { timeout: 10_000 })
+            .toBe("true");
+          await page.unroute(accountUrl);
+          expect(await approval.getAttribute("aria-busy")).toBeNull();
+          await elementScreenshot(telegram, `account-telegram-approval-on-section-${width}-dark`);
+          expect(opened.consoleErrors).toEqual([]);
+        } finally {
+          await opened.close();
+        }
+      });
+    }
 
     for (const viewport of ["phone", "desktop"] as const) {
       for (const colorScheme of ["light", "dark"] as const) {

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef } from "react";
+import { useRef, type ReactNode } from "react";
 
 import { ActionButton } from "@/components/account/action-button";
 import { InlineConfirm } from "@/components/account/inline-confirm";
@@ -18,9 +18,11 @@ interface TelegramConnectionProps {
   onAsk: () => void;
   onConfirm: () => void;
   onCancel: () => void;
+  /** What else this chat does, below it (the sign-in approval switch). */
+  children?: ReactNode;
 }
 
-/** The connected chat, with "Disconnect" and its confirmation. */
+/** The connected chat, with "Disconnect" and its confirmation, and what else it does. */
 export function TelegramConnection({
   connection,
   confirming,
@@ -28,6 +30,7 @@ export function TelegramConnection({
   onAsk,
   onConfirm,
   onCancel,
+  children,
 }: TelegramConnectionProps) {
   const disconnectButton = useRef<HTMLButtonElement>(null);
   return (
@@ -49,7 +52,11 @@ export function TelegramConnection({
         <div className="basis-full">
           <InlineConfirm
             question="Stop alerts in that chat?"
-            consequence="Sign-ins will no longer be reported in Telegram. You can connect again at any time."
+            consequence={
+              connection.approveSignIns
+                ? "Sign-ins will no longer be reported in Telegram, nor wait for your approval there. You can connect again at any time."
+                : "Sign-ins will no longer be reported in Telegram. You can connect again at any time."
+            }
             confirmLabel="Disconnect"
             busy={busy}
             onConfirm={onConfirm}
@@ -65,6 +72,7 @@ export function TelegramConnection({
           Disconnect<span className="sr-only"> Telegram</span>
         </ActionButton>
       )}
+      {children ? <div className="basis-full border-t border-border pt-4">{children}</div> : null}
     </div>
   );
 }

@@ -5,8 +5,10 @@ import { useState } from "react";
 import { ActionButton } from "@/components/account/action-button";
 import { FeedbackMessage, type Feedback } from "@/components/account/feedback";
 import { TelegramConnection } from "@/components/account/telegram-connection";
+import { SignInApprovalSwitch } from "@/components/account/sign-in-approval-switch";
 import { TelegramMark } from "@/components/account/telegram-mark";
 import { TelegramStartLink } from "@/components/account/telegram-start-link";
+import { useSignInApproval } from "@/components/account/use-sign-in-approval";
 import { useTelegramDisconnect } from "@/components/account/use-telegram-disconnect";
 import { useTelegramLink } from "@/components/account/use-telegram-link";
 import type { TelegramConnectionView } from "@/lib/account/view-models";
@@ -23,7 +25,8 @@ interface TelegramSectionProps {
 }
 
 /**
- * Connect a Telegram chat for sign-in alerts, or disconnect it.
+ * Connect a Telegram chat for sign-in alerts, or disconnect it; once connected, approve
+ * new sign-ins in that chat (a switch).
  *
  * Connecting is a link: the server makes a single-use token and the page shows
  * `t.me/<bot>?start=<token>`; pressing Start in that chat links it (the bot's side). The
@@ -40,6 +43,7 @@ export function TelegramSection({
   const [feedback, setFeedback] = useState<Feedback>(null);
   const start = useTelegramLink({ linkTokenTtlSeconds, setFeedback });
   const stop = useTelegramDisconnect({ sectionId, setFeedback });
+  const approval = useSignInApproval({ sectionId, setFeedback });
 
   // Connected elsewhere (the chat's /start, seen on refresh): the link is used up.
   const connected = connection !== null;
@@ -61,7 +65,7 @@ export function TelegramSection({
     ? "Making a link…"
     : stop.disconnecting
       ? "Disconnecting Telegram…"
-      : "";
+      : approval.busyText;
 
   return (
     <div>
@@ -78,7 +82,14 @@ export function TelegramSection({
           }}
           onConfirm={stop.disconnect}
           onCancel={() => stop.setConfirming(false)}
-        />
+        >
+          <SignInApprovalSwitch
+            on={connection.approveSignIns}
+            busy={approval.busy}
+            waiting={stop.disconnecting}
+            onChange={approval.set}
+          />
+        </TelegramConnection>
       ) : start.link ? (
         <TelegramStartLink
           url={start.link.url}

@@ -18,6 +18,8 @@ export const accountErrorMessages = {
   "same-password": "Choose a password different from your current one.",
   "too-many-attempts": "Too many wrong passwords. Please wait a few minutes before you try again.",
   "telegram-unavailable": "Telegram alerts are not set up on this site.",
+  "telegram-not-connected":
+    "Connect Telegram first: sign-ins are approved in the chat that gets your alerts.",
   "try-again-shortly": "We can't check your password right now. Please try again shortly.",
   "two-step-on": "Two-step verification is already on. To use another app, turn it off first.",
   "two-step-off": "Two-step verification is already off.",

@@ -43,8 +43,11 @@ export interface AccountOverview {
     createdAt: Date;
   };
   hasPassword: boolean;
-  /** The chat that gets sign-in alerts, if one is connected. */
-  telegram: { username: string | null; linkedAt: Date } | null;
+  /**
+   * The chat that gets sign-in alerts, if one is connected; `approveSignIns`: sign-ins from
+   * a new browser wait for that chat's answer (lib/auth/sign-in-approval.ts).
+   */
+  telegram: { username: string | null; linkedAt: Date; approveSignIns: boolean } | null;
   identities: LinkedIdentity[];
   /** The account's passkeys, oldest first. */
   passkeys: PasskeySummary[];
@@ -81,7 +84,9 @@ export async function getAccountOverview(
       emailVerified: true,
       createdAt: true,
       password: { select: { userId: true } },
-      telegramLink: { select: { username: true, createdAt: true, chatId: true } },
+      telegramLink: {
+        select: { username: true, createdAt: true, chatId: true, approveSignIns: true },
+      },
       totpCredential: { select: { confirmedAt: true } },
       _count: { select: { recoveryCodes: { where: { usedAt: null } } } },
       accounts: {
@@ -110,7 +115,11 @@ export async function getAccountOverview(
     },
     hasPassword: user.password !== null,
     telegram: user.telegramLink
-      ? { username: user.telegramLink.username, linkedAt: user.telegramLink.createdAt }
+      ? {
+          username: user.telegramLink.username,
+          linkedAt: user.telegramLink.createdAt,
+          approveSignIns: user.telegramLink.approveSignIns,
+        }
       : null,
     identities: user.accounts.map((account) => ({
       id: account.id,

@@ -112,6 +112,7 @@ export function presentAccount(
       ? {
           username: overview.telegram.username,
           linkedAt: timeView(overview.telegram.linkedAt, now),
+          approveSignIns: overview.telegram.approveSignIns,
         }
       : null,
     activity: presentActivity(overview, now, {
@@ -158,11 +159,13 @@ function eventItem(event: AccountEvent, now: Date): ActivityEventItem {
     kind: "event",
     id: event.id,
     title: described.title,
-    // Failures, and protection taken away (a password, the second factor).
+    // Failures, and protection taken away (a password, the second factor, approving
+    // sign-ins from Telegram).
     warning:
       event.type === "SIGN_IN_FAILED" ||
       event.type === "PASSWORD_REMOVED" ||
-      event.type === "TOTP_DISABLED",
+      event.type === "TOTP_DISABLED" ||
+      event.type === "SIGN_IN_APPROVAL_OFF",
     device: described.device,
     ip: described.ip,
     when: timeView(event.createdAt, now),

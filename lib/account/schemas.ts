@@ -102,3 +102,10 @@ export const finishPasskeyRegistrationSchema = z.object({
 export const renamePasskeySchema = z.object({ passkeyId: rowId, name: passkeyNameSchema });
 
 export const removePasskeySchema = z.object({ passkeyId: rowId });
+
+/** "Approve new sign-ins in Telegram": on or off, nothing else. */
+export const setSignInApprovalSchema = z.object({
+  on: z.boolean("Say whether to turn sign-in approval on or off."),
+});
+
+export type SetSignInApprovalInput = z.input<typeof setSignInApprovalSchema>;

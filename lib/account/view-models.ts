@@ -69,6 +69,8 @@ export interface TelegramConnectionView {
   /** The chat's Telegram username, without the "@"; null when it has none. */
   username: string | null;
   linkedAt: TimeView;
+  /** Sign-ins from a browser new to the account wait for this chat's Approve or Deny. */
+  approveSignIns: boolean;
 }
 
 /** One line of the security activity: an event, or a run of failed password attempts. */

@@ -34,6 +34,7 @@ export const revokeOtherSessionsAction = actions.revokeOtherSessions;
 export const revokeAllSessionsAction = actions.revokeAllSessions;
 export const connectTelegramAction = actions.connectTelegram;
 export const disconnectTelegramAction = actions.disconnectTelegram;
+export const setSignInApprovalAction = actions.setSignInApproval;
 export const startTwoStepAction = actions.startTwoStep;
 export const confirmTwoStepAction = actions.confirmTwoStep;
 export const cancelTwoStepAction = actions.cancelTwoStep;

@@ -275,6 +275,7 @@ describe.each(backends)("account actions on $name", (backend) => {
         actions.revokeSession({ sessionId: session.sessionId }),
         actions.revokeOtherSessions(),
         actions.revokeAllSessions(),
+        actions.setSignInApproval({ on: true }),
       ];
       for (const attempt of attempts) {
         await expect(redirectOf(attempt)).resolves.toBe(SIGN_IN_URL);
@@ -286,7 +287,7 @@ describe.each(backends)("account actions on $name", (backend) => {
       expect(logger.lines.filter((line) => line.level === "error")).toEqual([]);
     });
 
-    it("without a recent sign-in, link, unlink, set password, change password and revoke all redirect to the reauth URL and change nothing", async () => {
+    it("without a recent sign-in, link, unlink, set password, change password, revoke all and the Telegram actions redirect to the reauth URL and change nothing", async () => {
       const withPassword = await newUser({
         passwordHash: oldHash,
         identities: ["google", "stackoverflow"],
@@ -317,6 +318,7 @@ describe.each(backends)("account actions on $name", (backend) => {
         asFuture.actions.revokeAllSessions(),
         asWithPassword.actions.connectTelegram(),
         asWithPassword.actions.disconnectTelegram(),
+        asWithPassword.actions.setSignInApproval({ on: true }),
       ];
       for (const attempt of attempts) {
         await expect(redirectOf(attempt)).resolves.toBe(REAUTH_URL);

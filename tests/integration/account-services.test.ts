@@ -437,7 +437,7 @@ describe.each(backends)("account services on $name", (backend) => {
       });
     });
 
-    it("getAccountOverview shows the connected Telegram chat", async () => {
+    it("getAccountOverview shows the connected Telegram chat and whether it approves sign-ins", async () => {
       const user = await newUser({ email: null });
       await prisma().telegramLink.create({
         data: {
@@ -453,7 +453,26 @@ describe.each(backends)("account services on $name", (backend) => {
         currentSessionId: null,
         now: T,
       });
-      expect(overview?.telegram).toEqual({ username: "hedy", linkedAt: at(-DAY) });
+      expect(overview?.telegram).toEqual({
+        username: "hedy",
+        linkedAt: at(-DAY),
+        approveSignIns: false,
+      });
+      // Approving sign-ins from the chat shows as on.
+      await prisma().telegramLink.update({
+        where: { userId: user.id },
+        data: { approveSignIns: true },
+      });
+      const approving = await getAccountOverview(prisma(), {
+        userId: user.id,
+        currentSessionId: null,
+        now: T,
+      });
+      expect(approving?.telegram).toEqual({
+        username: "hedy",
+        linkedAt: at(-DAY),
+        approveSignIns: true,
+      });
     });
 
     it("getAccountOverview of an unknown user is null", async () => {

@@ -160,16 +160,20 @@ describe("presentAccount", () => {
     });
   });
 
-  it("shows the Telegram chat only when one is connected", () => {
+  it("shows the Telegram chat only when one is connected, and whether it approves sign-ins", () => {
     expect(presentAccount(overview(), { now, providers: [] }).telegram).toBeNull();
     const linkedAt = minutesAgo(90);
-    expect(
-      presentAccount(overview({ telegram: { username: "ada", linkedAt } }), { now, providers: [] })
-        .telegram,
-    ).toEqual({ username: "ada", linkedAt: timeView(linkedAt, now) });
+    for (const approveSignIns of [false, true]) {
+      expect(
+        presentAccount(overview({ telegram: { username: "ada", linkedAt, approveSignIns } }), {
+          now,
+          providers: [],
+        }).telegram,
+      ).toEqual({ username: "ada", linkedAt: timeView(linkedAt, now), approveSignIns });
+    }
   });
 
-  it("words the security activity and flags failed sign-ins, a removed password and a second factor turned off", () => {
+  it("words the security activity and flags failed sign-ins, a removed password, a second factor turned off and sign-in approval turned off", () => {
     const event = (id: string, type: AccountOverview["events"][number]["type"]) => ({
       id,
       type,
@@ -187,6 +191,8 @@ describe("presentAccount", () => {
           event("e3", "PASSWORD_REMOVED"),
           event("e4", "TOTP_DISABLED"),
           event("e5", "TOTP_ENABLED"),
+          event("e6", "SIGN_IN_APPROVAL_OFF"),
+          event("e7", "SIGN_IN_APPROVAL_ON"),
         ],
       }),
       { now, providers: [] },
@@ -232,6 +238,24 @@ describe("presentAccount", () => {
         kind: "event",
         id: "e5",
         title: "Two-step verification turned on",
+        warning: false,
+        device: "Chrome on Android",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        kind: "event",
+        id: "e6",
+        title: "Sign-in approval from Telegram turned off",
+        warning: true,
+        device: "Chrome on Android",
+        ip: "203.0.113.5",
+        when: timeView(minutesAgo(3), now),
+      },
+      {
+        kind: "event",
+        id: "e7",
+        title: "Sign-in approval from Telegram turned on",
         warning: false,
         device: "Chrome on Android",
         ip: "203.0.113.5",

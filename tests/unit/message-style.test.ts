@@ -9,6 +9,7 @@ import {
   confirmTwoStepSchema,
   linkProviderSchema,
   revokeSessionSchema,
+  setSignInApprovalSchema,
   unlinkIdentitySchema,
 } from "@/lib/account/schemas";
 import { codeBudgetMessage } from "@/lib/actions/code-budget";
@@ -57,8 +58,9 @@ function allMessages(): [string, string][] {
     ...zodMessages(revokeSessionSchema.safeParse({ sessionId: "a\u0000b" })),
     ...zodMessages(linkProviderSchema.safeParse({ provider: "myspace" })),
     ...zodMessages(confirmTwoStepSchema.safeParse({ code: "12345" })),
+    ...zodMessages(setSignInApprovalSchema.safeParse({ on: "yes" })),
   ];
-  expect(refusedIds).toHaveLength(5);
+  expect(refusedIds).toHaveLength(6);
   for (const text of refusedIds) pairs.push(["account schemas", text]);
   return pairs;
 }
