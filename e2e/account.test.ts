@@ -957,7 +957,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
             (node) =>
               document.getElementById(node.getAttribute("aria-describedby") ?? "")?.textContent,
           );
-          expect(hint).toMatch(/^When someone signs in from a browser that hasn.t signed in/);
+          expect(hint).toMatch(/^When someone signs in from a browser new to your account,/);
           expect(hint).toContain("No answer in 2 minutes and the sign-in expires");
           await telegram.scrollIntoViewIfNeeded();
           await assertNoHorizontalOverflow(page);

@@ -184,6 +184,7 @@ export default async function AccountPage({ searchParams }: AccountPageProps) {
                 sectionId={sections.telegram.id}
                 botUsername={bot.botUsername}
                 linkTokenTtlSeconds={bot.linkTokenTtlSeconds}
+                approvalTtlSeconds={settings.auth.signInApprovalTtlSeconds}
                 connection={telegram}
               />
             </AccountSection>

@@ -7,11 +7,20 @@ import { Spinner } from "@/components/auth/spinner";
 interface SignInApprovalSwitchProps {
   /** Approval is on (the page's state; it changes when the refreshed page arrives). */
   on: boolean;
+  /** How long a sign-in waits for the chat's answer (SIGN_IN_APPROVAL_TTL_SECONDS). */
+  ttlSeconds: number;
   /** A change is running: spinner, clicks ignored, focus kept. */
   busy: boolean;
   /** Another change of the section is running (disconnecting): the switch waits. */
   waiting?: boolean;
   onChange: (on: boolean) => void;
+}
+
+/** "2 minutes", "90 seconds": the setting as a person reads it. */
+function waitText(seconds: number): string {
+  if (seconds % 60 !== 0) return `${seconds} seconds`;
+  const minutes = seconds / 60;
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
 /**
@@ -23,6 +32,7 @@ interface SignInApprovalSwitchProps {
  */
 export function SignInApprovalSwitch({
   on,
+  ttlSeconds,
   busy,
   waiting = false,
   onChange,
@@ -70,10 +80,11 @@ export function SignInApprovalSwitch({
         </span>
       </button>
       <p id={hintId} className="col-span-2 text-sm text-pretty text-muted">
-        When someone signs in from a browser that hasn&apos;t signed in to your account before,
-        Gatehouse asks in this chat first. Approve lets them in; Deny refuses. No answer in 2
-        minutes and the <span className="whitespace-nowrap">sign-in</span> expires (where you have
-        an authenticator app, you can use it instead).
+        When someone signs in from a browser new to your account, Gatehouse asks in this chat first.
+        Approve lets them in; Deny refuses. No answer in {waitText(ttlSeconds)} and the{" "}
+        <span className="whitespace-nowrap">sign-in</span> expires (an authenticator app, if you
+        have one, can finish it instead). Turning this on makes every browser new once, this one
+        too.
       </p>
     </div>
   );

@@ -20,6 +20,8 @@ interface TelegramSectionProps {
   botUsername: string;
   /** How long a link works (the server's setting). */
   linkTokenTtlSeconds: number;
+  /** How long a sign-in waits for the chat's answer (SIGN_IN_APPROVAL_TTL_SECONDS). */
+  approvalTtlSeconds: number;
   /** The chat that gets the alerts; null when none is connected. */
   connection: TelegramConnectionView | null;
 }
@@ -38,6 +40,7 @@ export function TelegramSection({
   sectionId,
   botUsername,
   linkTokenTtlSeconds,
+  approvalTtlSeconds,
   connection,
 }: TelegramSectionProps) {
   const [feedback, setFeedback] = useState<Feedback>(null);
@@ -85,6 +88,7 @@ export function TelegramSection({
         >
           <SignInApprovalSwitch
             on={connection.approveSignIns}
+            ttlSeconds={approvalTtlSeconds}
             busy={approval.busy}
             waiting={stop.disconnecting}
             onChange={approval.set}

@@ -159,10 +159,12 @@ function eventItem(event: AccountEvent, now: Date): ActivityEventItem {
     kind: "event",
     id: event.id,
     title: described.title,
-    // Failures, and protection taken away (a password, the second factor, approving
-    // sign-ins from Telegram).
+    // Failures (a sign-in refused: a wrong password, a wrong code, "Deny" in Telegram), and
+    // protection taken away (a password, the second factor, approving sign-ins from Telegram).
     warning:
       event.type === "SIGN_IN_FAILED" ||
+      event.type === "SECOND_FACTOR_FAILED" ||
+      event.type === "SIGN_IN_DENIED" ||
       event.type === "PASSWORD_REMOVED" ||
       event.type === "TOTP_DISABLED" ||
       event.type === "SIGN_IN_APPROVAL_OFF",
