@@ -45,6 +45,24 @@ import { connectAlertsFromSignIn, connectsAlertsAtSignIn } from "@/lib/telegram/
 export { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/constants";
 export type { AuthDependencies, CookieJar, CurrentSession } from "@/lib/auth/dependencies";
 
+/**
+ * `build` run once per services object (a WeakMap, so a replaced set of services takes its
+ * configuration with it): what lib/root/auth.ts hands Auth.js, which calls it per request.
+ */
+export function oncePerServices<S extends object>(
+  build: (services: S) => NextAuthConfig,
+): (services: S) => NextAuthConfig {
+  const built = new WeakMap<S, NextAuthConfig>();
+  return (services) => {
+    let config = built.get(services);
+    if (!config) {
+      config = build(services);
+      built.set(services, config);
+    }
+    return config;
+  };
+}
+
 export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
   const { settings, database, logger, passwordGuard, limiter, secondFactorKeys } = deps.services;
   const prisma = database.prisma;

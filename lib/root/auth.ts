@@ -5,21 +5,26 @@ import "server-only";
 import NextAuth from "next-auth";
 import { cookies } from "next/headers";
 import { cache } from "react";
-import { createAuthConfig, type CurrentSession } from "@/lib/auth/config";
+import { createAuthConfig, oncePerServices, type CurrentSession } from "@/lib/auth/config";
 import { requestContext } from "@/lib/http/request-context";
-import { getServices } from "@/lib/root";
+import { getServices, type Services } from "@/lib/root";
 
-const nextAuth = NextAuth(() => {
-  const services = getServices();
-  return createAuthConfig({
+// Auth.js calls a configuration function on every auth() and every request to its routes.
+// Building ours derives keys (HKDF) and makes every provider, so it is built once per set of
+// services and reused: nothing in it belongs to a request (the request's cookies, context and
+// session are read through the functions it is given, when a callback runs).
+const configFor = oncePerServices((services: Services) =>
+  createAuthConfig({
     services,
     requestContext,
     // The session cookie of the request being handled, checked against its row.
     currentSession: () => currentSession(),
     cookies: () => cookies(),
     afterRecord: services.afterRecord,
-  });
-});
+  }),
+);
+
+const nextAuth = NextAuth(() => configFor(getServices()));
 
 export const { handlers, signIn, signOut } = nextAuth;
 
