@@ -63,8 +63,13 @@ export async function connectAlertsFromSignIn(
         select: { chatId: true },
       });
       if (mine) return mine.chatId === chatId ? "already" : "other-chat";
-      const taken = await tx.telegramLink.findUnique({ where: { chatId }, select: { id: true } });
-      if (taken) return "chat-taken";
+      const taken = await tx.telegramLink.findUnique({
+        where: { chatId },
+        select: { userId: true },
+      });
+      // Ours after all: a parallel arrival of the same person committed between the two
+      // reads (each statement sees what is committed when it runs).
+      if (taken) return taken.userId === input.userId ? "already" : "chat-taken";
       await tx.telegramLink.create({
         data: {
           userId: input.userId,

@@ -144,6 +144,50 @@ describe.each(databaseBackends(inject("databaseUrl")))(
         expect((await eventsOf(user.id)).map((event) => event.type)).toEqual(["TELEGRAM_LINKED"]);
       });
 
+      // The interleaving behind a flaky CI run, made certain: the same person's other arrival
+      // commits its link after this one looked for the user's link and before it looks for
+      // the chat's. Each statement sees what is committed when it runs, so the chat is found
+      // taken — by this very user, which is "already", not "chat-taken". PostgreSQL only: the
+      // other arrival writes on a second connection while this transaction is open, which
+      // PGlite's single connection cannot do.
+      if (backend.name === "PostgreSQL") {
+        it("a parallel arrival committing between the two reads is 'already', not 'chat-taken'", async () => {
+          const { user, telegramUserId } = await telegramUser();
+          const base = prisma();
+          let interleaved = false;
+          const racing = base.$extends({
+            query: {
+              telegramLink: {
+                async findUnique({ args, query }) {
+                  const found = await query(args);
+                  if (!interleaved && args.where.userId === user.id && found === null) {
+                    interleaved = true;
+                    await base.telegramLink.create({
+                      data: {
+                        userId: user.id,
+                        chatId: BigInt(telegramUserId),
+                        telegramUserId: BigInt(telegramUserId),
+                      },
+                    });
+                  }
+                  return found;
+                },
+              },
+            },
+          });
+          await expect(
+            connectAlertsFromSignIn(racing as unknown as typeof base, {
+              userId: user.id,
+              telegramUserId,
+              username: "ada",
+              now: T,
+              context,
+            }),
+          ).resolves.toBe("already");
+          expect(interleaved).toBe(true);
+        });
+      }
+
       describe("unlinking the Telegram identity", () => {
         async function connected() {
           const person = await telegramUser();
