@@ -9,7 +9,9 @@
 //             loopback and "far away" (every answer delayed);
 // - pages:    requests/s of "/" built with and without proxy.ts, and of signed-in pages vs
 //             an anonymous one, on production builds (`next build` in two copies of the
-//             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server;
+//             tree under /tmp, `npm start`), with a real PostgreSQL and redis-server; beside
+//             them, a stock Auth.js app at our versions (scripts/bench/anchor.ts), built
+//             under /tmp too and served by `next start`;
 // - forgot:   the forgot-password answer for a member's address vs one nobody uses
 //             (in process, PGlite): the two medians and their ratio (scripts/bench/forgot.ts);
 // - signup:   sign-up with a new address vs one that has an account (the same answer, so
@@ -151,13 +153,26 @@ function printSummary(options: Options, results: Results): void {
     const unfair = pages && !pages.dynamic ? " (prerendered: not comparable)" : "";
     const comparisons = [
       [`"/" req/s, with proxy.ts ÷ without${unfair}`, pages?.proxy, 0.9],
-      [`"/" req/s, signed in ÷ anonymous`, pages?.signedIn, 0.8],
-      [`"/account" signed in ÷ "/" anonymous`, pages?.account, 0.8],
+      [`"/" req/s anonymous, ours ÷ stock Auth.js anchor's`, pages?.anchorAnonymous, 1.0],
+      [`"/" req/s signed in, ours ÷ stock Auth.js anchor's`, pages?.anchorSignedIn, 1.0],
+      [`"/" req/s, signed in ÷ anonymous`, pages?.signedIn, 0.85],
+      [`"/account" signed in ÷ "/" anonymous`, pages?.account, 0.6],
     ] as const;
     for (const [label, comparison, target] of comparisons) {
       const median = comparison?.median ?? Number.NaN;
       rows.push([label, ratio(median), `≥ ${target.toFixed(2)}`, atLeast(median, target)]);
     }
+    const anchorOwn = pages?.anchorOwn?.median ?? Number.NaN;
+    rows.push([`anchor's own "/" req/s, signed in ÷ anonymous`, ratio(anchorOwn), "—", "n/a"]);
+    const p99 = pages?.signedInP99 ?? Number.NaN;
+    rows.push([`"/" p99, signed in ÷ anonymous`, ratio(p99), "≤ 1.20", atMost(p99, 1.2)]);
+    const incidents = pages?.withProxyOutput.limiterIncidents;
+    rows.push([
+      "limiter time-outs during the page runs",
+      incidents === undefined ? "n/a" : String(incidents),
+      "0",
+      atMost(incidents, 0),
+    ]);
   }
   if (options.only.has("limits")) {
     const ioredis = results.limits?.find(
@@ -361,7 +376,8 @@ async function main(): Promise<number> {
   const { connections, durationMs, warmUpMs, rounds } = settings.pages;
   await section(
     "pages",
-    `Pages: production builds behind npm start; ${connections} connections, ` +
+    `Pages: production builds behind npm start, the anchor behind next start; ` +
+      `${connections} connections, ` +
       `${warmUpMs / 1_000} s warm-up, ${rounds} × ${durationMs / 1_000} s per page`,
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");

@@ -188,7 +188,8 @@ export async function prepareBuild(
   return { reused: false, seconds: (Date.now() - started) / 1_000 };
 }
 
-function runBuild(dir: string, env: Env): Promise<void> {
+/** `next build` in `dir`, killed after BUILD_TIMEOUT_MS or when the bench is stopped. */
+export function runBuild(dir: string, env: Env): Promise<void> {
   const child = spawn(process.execPath, [nextBin(dir), "build"], {
     cwd: dir,
     env: { ...env, NODE_ENV: "production" },
@@ -218,7 +219,7 @@ function runBuild(dir: string, env: Env): Promise<void> {
   });
 }
 
-function nextBin(dir: string): string {
+export function nextBin(dir: string): string {
   return join(dir, "node_modules", "next", "dist", "bin", "next");
 }
 
@@ -247,14 +248,26 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-/** `npm start` (node server.mjs) in `dir`, answering on 127.0.0.1:`port`. */
+export interface StartOptions {
+  /** Node's arguments; `npm start`'s (server.mjs) unless given. */
+  args?: readonly string[];
+  /** Polled until it answers at all (any status): the server is up. */
+  readyPath?: string;
+}
+
+/**
+ * `npm start` (node server.mjs) in `dir`, answering on 127.0.0.1:`port`; or, with
+ * `start.args`, another Node command that does (`next start -p … -H 127.0.0.1`).
+ */
 export async function startServer(
   label: string,
   dir: string,
   port: number,
   env: Env,
+  start: StartOptions = {},
 ): Promise<AppServer> {
-  const child = spawn(process.execPath, [join(dir, "server.mjs")], {
+  const { args = [join(dir, "server.mjs")], readyPath = "/api/health" } = start;
+  const child = spawn(process.execPath, [...args], {
     cwd: dir,
     env: { ...env, NODE_ENV: "production", HOSTNAME: "127.0.0.1", PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -290,7 +303,7 @@ export async function startServer(
       throw new Error(`the ${label} server did not answer in time:\n${String(output)}`);
     }
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/health`, {
+      const response = await fetch(`http://127.0.0.1:${port}${readyPath}`, {
         signal: AbortSignal.timeout(2_000),
       });
       await response.body?.cancel();

@@ -6,6 +6,9 @@
 // 2. On the server with proxy.ts: "/" anonymous vs "/" and "/account" signed in. "/"
 //    signed in differs from "/" anonymous only by the session (cookie decode + revocation
 //    check) and the header's user menu it shows; "/account" adds its own queries on top.
+//    In the same rounds, the anchor's "/" anonymous and signed in: a stock Auth.js app at
+//    our versions (scripts/bench/anchor.ts says exactly what it is), so our pages are read
+//    beside what the framework alone costs, in the same alternating rounds.
 //
 // Runs alternate between targets (A B, then B A) so a slow patch of the machine does not
 // land on one side only, and every server gets the same warm-up first.
@@ -17,6 +20,7 @@ import { Redis } from "ioredis";
 import { createDatabase } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
 
+import { buildAnchor, startAnchor, type Anchor } from "./anchor";
 import {
   baseEnv,
   prepareBuild,
@@ -26,6 +30,7 @@ import {
   type AppServer,
   type Env,
 } from "./app";
+import { check, renderedPerRequest, signIn } from "./browser";
 import { mergeRuns, runLoad, type LoadRun, type LoadTarget } from "./load";
 import { createBenchAccount } from "./accounts";
 import { freePort } from "./net";
@@ -48,7 +53,7 @@ const APP_RATE_LIMITS: Env = {
 
 export interface PagesOptions {
   root: string;
-  /** Where the two source copies go (removed by the caller unless kept). */
+  /** Where the two source copies and the anchor go (removed by the caller unless kept). */
   buildsDir: string;
   dataDir: string;
   services: Services;
@@ -86,6 +91,14 @@ export interface PagesResult {
   signedIn: Comparison | null;
   /** "/account" signed in ÷ "/" anonymous. */
   account: Comparison | null;
+  /** Our "/" anonymous ÷ the anchor's "/" anonymous. */
+  anchorAnonymous: Comparison | null;
+  /** Our "/" signed in ÷ the anchor's "/" signed in. */
+  anchorSignedIn: Comparison | null;
+  /** The anchor's own "/" signed in ÷ anonymous (for reference). */
+  anchorOwn: Comparison | null;
+  /** p99 latency of our "/" signed in ÷ our "/" anonymous, over every round. */
+  signedInP99: number | null;
   /** False when a page was found prerendered: its ratios then compare unlike things. */
   dynamic: boolean;
 }
@@ -185,70 +198,6 @@ async function createBenchUser(databaseUrl: string): Promise<void> {
   }
 }
 
-/** "name=value" pairs of Set-Cookie lines, for a Cookie header. */
-function cookiePairs(response: Response): string[] {
-  return response.headers.getSetCookie().map((line) => line.split(";")[0] ?? "");
-}
-
-/** Signs in with the password over HTTP, as a browser's form post does; returns its Cookie. */
-async function signIn(server: AppServer): Promise<string> {
-  const csrf = await fetch(`${server.url}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookies = cookiePairs(csrf);
-  const response = await fetch(`${server.url}/api/auth/callback/password`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      cookie: csrfCookies.join("; "),
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({
-      email: EMAIL,
-      password: PASSWORD,
-      csrfToken,
-      callbackUrl: `${server.url}/`,
-    }),
-  });
-  await response.body?.cancel();
-  const location = response.headers.get("location") ?? "";
-  const sessionCookies = cookiePairs(response);
-  if (response.status !== 302 || location.includes("error=") || sessionCookies.length === 0) {
-    throw new Error(
-      `password sign-in failed: HTTP ${response.status}, location "${location}"\n${server.output()}`,
-    );
-  }
-  // Later cookies of the same name win, as in a browser's jar.
-  const jar = new Map<string, string>();
-  for (const pair of [...csrfCookies, ...sessionCookies]) {
-    const name = pair.slice(0, pair.indexOf("="));
-    jar.set(name, pair);
-  }
-  return [...jar.values()].join("; ");
-}
-
-interface PageCheck {
-  status: number;
-  cacheControl: string;
-  cached: boolean;
-  csp: string;
-  body: string;
-}
-
-async function check(server: AppServer, path: string, cookie?: string): Promise<PageCheck> {
-  const response = await fetch(`${server.url}${path}`, {
-    redirect: "manual",
-    headers: { accept: "text/html", ...(cookie === undefined ? {} : { cookie }) },
-  });
-  return {
-    status: response.status,
-    cacheControl: response.headers.get("cache-control") ?? "",
-    // Next marks answers it served from a prerendered or cached copy.
-    cached: response.headers.has("x-nextjs-cache") || response.headers.has("x-nextjs-prerender"),
-    csp: response.headers.get("content-security-policy") ?? "",
-    body: await response.text(),
-  };
-}
-
 export interface OutputReport {
   lines: number;
   /** Rate-limit incidents opened (each logged once): decisions that timed out or failed. */
@@ -309,14 +258,11 @@ function reportOutput(server: AppServer, position: number): OutputReport {
   return report;
 }
 
-function renderedPerRequest(page: PageCheck): boolean {
-  return page.status === 200 && !page.cached && page.cacheControl.includes("no-store");
-}
-
 export async function benchPages(options: PagesOptions): Promise<PagesResult> {
   const { root, buildsDir, dataDir, services, log } = options;
   const withDir = join(buildsDir, "with");
   const withoutDir = join(buildsDir, "without");
+  const anchorDir = join(buildsDir, "anchor");
 
   const buildEnv: Env = {
     ...baseEnv(),
@@ -333,9 +279,13 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
     buildEnv,
     log,
   );
+  const anchorBuild = await buildAnchor(root, anchorDir, log);
   const describeBuild = (build: { reused: boolean; seconds: number }) =>
     build.reused ? "reused" : `${build.seconds.toFixed(0)} s`;
-  log(`builds: with proxy.ts ${describeBuild(withBuild)}, without ${describeBuild(withoutBuild)}`);
+  log(
+    `builds: with proxy.ts ${describeBuild(withBuild)}, without ${describeBuild(withoutBuild)}, ` +
+      `anchor ${describeBuild(anchorBuild)}`,
+  );
 
   await createBenchUser(services.databaseUrl);
 
@@ -364,7 +314,9 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
     appEnv(withoutPort, "without"),
   );
 
+  let anchor: Anchor | null = null;
   try {
+    anchor = await startAnchor(anchorDir, await freePort());
     // Both pages must be rendered per request in both builds, or the comparison would set
     // a render against a file read. Two witnesses: the build's prerender manifest, and the
     // answer itself (Next sends no-store for a dynamic page and marks cached answers).
@@ -403,7 +355,11 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
       throw new Error(`"/" without proxy.ts has a CSP nonce: is proxy.ts really gone?`);
     }
 
-    const cookie = await signIn(withServer);
+    const cookie = await signIn(withServer, {
+      provider: "password",
+      email: EMAIL,
+      password: PASSWORD,
+    });
     const signedInHome = await check(withServer, "/", cookie);
     const account = await check(withServer, "/account", cookie);
     if (!signedInHome.body.includes(NAME) || withHome.body.includes(NAME)) {
@@ -416,7 +372,8 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
     }
     console.log(
       `  "/" and "/account" are rendered per request in both builds (not prerendered; ` +
-        `Cache-Control: ${withHome.cacheControl})`,
+        `Cache-Control: ${withHome.cacheControl}); so is the anchor's "/" ` +
+        `(Cache-Control: ${anchor.cacheControl})`,
     );
 
     const target = (
@@ -435,6 +392,7 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
 
     const withPosition = withServer.outputPosition();
     const withoutPosition = withoutServer.outputPosition();
+    const anchorPosition = anchor.server.outputPosition();
 
     console.log(`\n"/" anonymous, with vs without proxy.ts`);
     const proxyRows = await measureGroup(
@@ -460,26 +418,61 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
       redis.disconnect();
     }
 
-    console.log(`\nsigned in vs anonymous, with proxy.ts`);
+    console.log(`\nsigned in vs anonymous, with proxy.ts, beside the stock Auth.js anchor`);
     const sessionRows = await measureGroup(
       [
         target(withServer, "/ anonymous", "/"),
+        target(anchor.server, "anchor / anonymous", "/"),
+        target(anchor.server, "anchor / signed in", "/", { cookie: anchor.cookie }),
         target(withServer, "/ signed in", "/", { cookie }),
         target(withServer, "/account signed in", "/account", { cookie }),
       ],
       options,
     );
     printRows(sessionRows);
-    const [anonymous, signedInRow, accountRow] = sessionRows;
+    const [anonymous, anchorAnonymousRow, anchorSignedInRow, signedInRow, accountRow] = sessionRows;
     const signedIn = compare(signedInRow, anonymous);
     const accountComparison = compare(accountRow, anonymous);
-    printComparison(`"/" signed in ÷ anonymous`, signedIn, "≥ 0.80");
-    printComparison(`"/account" signed in ÷ "/" anonymous`, accountComparison, "≥ 0.80");
+    const anchorAnonymous = compare(anonymous, anchorAnonymousRow);
+    const anchorSignedIn = compare(signedInRow, anchorSignedInRow);
+    const anchorOwn = compare(anchorSignedInRow, anchorAnonymousRow);
+    const signedInP99 =
+      signedInRow && anonymous
+        ? distribution(signedInRow.run.latencies).p99 / distribution(anonymous.run.latencies).p99
+        : null;
+    printComparison(`our "/" anonymous ÷ the anchor's anonymous`, anchorAnonymous, "≥ 1.00");
+    printComparison(`our "/" signed in ÷ the anchor's signed in`, anchorSignedIn, "≥ 1.00");
+    printComparison(
+      `the anchor's signed in ÷ its anonymous`,
+      anchorOwn,
+      "none, for reference: stock Auth.js",
+    );
+    printComparison(`"/" signed in ÷ anonymous`, signedIn, "≥ 0.85");
+    printComparison(`"/account" signed in ÷ "/" anonymous`, accountComparison, "≥ 0.60");
+    console.log(
+      `"/" p99, signed in ÷ anonymous: ${signedInP99 === null ? "n/a" : ratio(signedInP99)} ` +
+        `(target ≤ 1.20; over every round)`,
+    );
     console.log("");
     reportOutput(withoutServer, withoutPosition);
+    reportOutput(anchor.server, anchorPosition);
     const withProxyOutput = reportOutput(withServer, withPosition);
-    return { proxy, withProxyOutput, signedIn, account: accountComparison, dynamic };
+    console.log(
+      `limiter time-outs during the page runs: ${withProxyOutput.limiterIncidents} (target 0)`,
+    );
+    return {
+      proxy,
+      withProxyOutput,
+      signedIn,
+      account: accountComparison,
+      anchorAnonymous,
+      anchorSignedIn,
+      anchorOwn,
+      signedInP99,
+      dynamic,
+    };
   } finally {
+    await anchor?.server.stop();
     await withServer.stop();
     await withoutServer.stop();
   }
