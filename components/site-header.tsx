@@ -3,7 +3,7 @@ import { unstable_rethrow } from "next/navigation";
 
 import { SignInLink, SignOutButton } from "@/components/header-links";
 import { signOutAction } from "@/lib/actions/auth";
-import { auth } from "@/lib/root/auth";
+import { pageSession } from "@/lib/root/auth";
 import { getServices } from "@/lib/root";
 import { buttonClasses } from "@/components/ui/button";
 
@@ -43,7 +43,7 @@ interface HeaderUser {
  */
 async function currentUser(): Promise<HeaderUser | null> {
   try {
-    const user = (await auth())?.user;
+    const user = (await pageSession())?.user;
     if (!user) return null;
     const email = user.email ?? null;
     // A blank name (some providers send "") counts as no name.

@@ -24,7 +24,7 @@ import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { pendingTotpEnrolment } from "@/lib/auth/second-factor";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
-import { currentSession } from "@/lib/root/auth";
+import { currentPageSession } from "@/lib/root/auth";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -49,7 +49,7 @@ interface AccountPageProps {
 
 export default async function AccountPage({ searchParams }: AccountPageProps) {
   // The proxy is a first line only: the page checks the session itself.
-  const session = await currentSession();
+  const session = await currentPageSession();
   if (!session) redirect(SIGN_IN_PATH);
 
   const { settings, database, secondFactorKeys } = getServices();

@@ -46,20 +46,17 @@ export { ACCOUNT_PATH, PASSWORD_PROVIDER_ID, policyErrors } from "@/lib/auth/con
 export type { AuthDependencies, CookieJar, CurrentSession } from "@/lib/auth/dependencies";
 
 /**
- * `build` run once per services object (a WeakMap, so a replaced set of services takes its
- * configuration with it): what lib/root/auth.ts hands Auth.js, which calls it per request.
+ * `build` run once per services object (a WeakMap, so a replaced set of services takes what
+ * was built with it): lib/root/auth.ts hands Auth.js a configuration function, which Auth.js
+ * calls per request, and builds the page session reader from that configuration.
  */
-export function oncePerServices<S extends object>(
-  build: (services: S) => NextAuthConfig,
-): (services: S) => NextAuthConfig {
-  const built = new WeakMap<S, NextAuthConfig>();
+export function oncePerServices<S extends object, T>(
+  build: (services: S) => T,
+): (services: S) => T {
+  const built = new WeakMap<S, T>();
   return (services) => {
-    let config = built.get(services);
-    if (!config) {
-      config = build(services);
-      built.set(services, config);
-    }
-    return config;
+    if (!built.has(services)) built.set(services, build(services));
+    return built.get(services) as T;
   };
 }
 

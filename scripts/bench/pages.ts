@@ -42,9 +42,11 @@ const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.me
 const EMAIL = "bench@example.com";
 const NAME = "Bench Person";
 const PASSWORD = "a long bench password 5150";
+/** The account createBenchUser makes, as the sign-in form takes it. */
+export const BENCH_ACCOUNT = { provider: "password", email: EMAIL, password: PASSWORD } as const;
 
 // The bench measures what the global limit's decision costs, so it must never refuse.
-const APP_RATE_LIMITS: Env = {
+export const BENCH_RATE_LIMITS: Env = {
   RATE_LIMIT_GLOBAL: "100000000/60s",
   RATE_LIMIT_SIGN_IN_IP: "100000/5m",
   RATE_LIMIT_SIGN_IN_ACCOUNT: "100000/15m",
@@ -181,7 +183,7 @@ async function measureGroup(
   return targets.map((target) => row(target.label, runs.get(target) ?? []));
 }
 
-async function createBenchUser(databaseUrl: string): Promise<void> {
+export async function createBenchUser(databaseUrl: string): Promise<void> {
   const database = createDatabase({
     kind: "postgres",
     url: databaseUrl,
@@ -297,7 +299,7 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
     DATABASE_URL: services.databaseUrl,
     REDIS_URL: services.redisUrl,
     GATEHOUSE_DATA_DIR: join(dataDir, name),
-    ...APP_RATE_LIMITS,
+    ...BENCH_RATE_LIMITS,
   });
   const withPort = await freePort();
   const withoutPort = await freePort();
@@ -355,11 +357,7 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
       throw new Error(`"/" without proxy.ts has a CSP nonce: is proxy.ts really gone?`);
     }
 
-    const cookie = await signIn(withServer, {
-      provider: "password",
-      email: EMAIL,
-      password: PASSWORD,
-    });
+    const cookie = await signIn(withServer, BENCH_ACCOUNT);
     const signedInHome = await check(withServer, "/", cookie);
     const account = await check(withServer, "/account", cookie);
     if (!signedInHome.body.includes(NAME) || withHome.body.includes(NAME)) {

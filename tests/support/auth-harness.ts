@@ -69,5 +69,15 @@ export function authHarness<E = { code?: string }>(
       return { redirect: null, error: error as Error & E };
     }
   }
-  return { signIn };
+  /** What GET /api/auth/session answers this browser (Auth.js's session read), or null. */
+  async function session(): Promise<Record<string, unknown> | null> {
+    const cookie = [...client.jar].map(([name, { value }]) => `${name}=${value}`).join("; ");
+    const response = await Auth(
+      new Request(`${appUrl}/api/auth/session`, { headers: { cookie } }),
+      config,
+    );
+    return response.ok ? ((await response.json()) as Record<string, unknown> | null) : null;
+  }
+
+  return { signIn, session, config };
 }

@@ -6,7 +6,7 @@ import { describeEmailChange } from "@/lib/account/email-change-copy";
 import { previewEmailChange } from "@/lib/account/email-change";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
-import { currentSession } from "@/lib/root/auth";
+import { currentPageSession } from "@/lib/root/auth";
 
 export const metadata: Metadata = {
   title: "Confirm your new email address",
@@ -30,7 +30,7 @@ export default async function ConfirmEmailChangePage({
   searchParams,
 }: ConfirmEmailChangePageProps) {
   const token = searchParam(await searchParams, "token") ?? "";
-  const session = await currentSession();
+  const session = await currentPageSession();
   const preview = await previewEmailChange(getServices().database.prisma, {
     token,
     signedInUserId: session?.userId ?? null,

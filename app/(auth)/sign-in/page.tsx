@@ -7,7 +7,7 @@ import { PasswordSignInForm } from "@/components/auth/password-sign-in-form";
 import { ProviderButtons } from "@/components/auth/provider-buttons";
 import { CheckIcon } from "@/components/account/feedback";
 import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
-import { auth } from "@/lib/root/auth";
+import { pageSession } from "@/lib/root/auth";
 import { configuredProviders, providerSetupNote } from "@/lib/auth/providers";
 import { ProviderSetupNote } from "@/components/dev/provider-setup-note";
 import { safeRedirectPath } from "@/lib/auth/redirect";
@@ -35,7 +35,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
 
   // `reauth=1`: a signed-in person sent here to prove it is still them before a sensitive
   // change (lib/auth/recent-sign-in.ts). Anyone else who is signed in has nothing to do here.
-  const session = await auth();
+  const session = await pageSession();
   const reauth = searchParam(params, "reauth") === "1" && Boolean(session?.user);
   if (session?.user && !reauth) redirect(callbackUrl);
 

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 
 import { searchParam, withCallbackUrl, type SearchParams } from "@/lib/http/search-params";
 import { SignUpForm } from "@/components/auth/sign-up-form";
-import { auth } from "@/lib/root/auth";
+import { pageSession } from "@/lib/root/auth";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { PASSWORD_HINT } from "@/lib/auth/schemas";
 import { getServices } from "@/lib/root";
@@ -31,7 +31,7 @@ export default async function SignUpPage({ searchParams }: SignUpPageProps) {
   const { settings } = getServices();
   const callbackUrl = safeRedirectPath(searchParam(params, "callbackUrl"), settings.appUrl);
 
-  const session = await auth();
+  const session = await pageSession();
   if (session?.user) redirect(callbackUrl);
 
   const signInHref = withCallbackUrl("/sign-in", callbackUrl);

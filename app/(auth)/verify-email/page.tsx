@@ -5,7 +5,7 @@ import { DeadVerifyLink } from "@/components/auth/verify-link-outcome";
 import { previewVerification } from "@/lib/auth/email-verification";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
-import { auth } from "@/lib/root/auth";
+import { pageSession } from "@/lib/root/auth";
 
 export const metadata: Metadata = { title: "Confirm your email address" };
 
@@ -31,7 +31,7 @@ export default async function VerifyEmailPage({ searchParams }: VerifyEmailPageP
   const token = searchParam(await searchParams, "token") ?? "";
   const { database } = getServices();
   const [session, preview] = await Promise.all([
-    auth(),
+    pageSession(),
     previewVerification(database.prisma, token, new Date()),
   ]);
   const signedIn = Boolean(session?.user);
