@@ -15,6 +15,7 @@ import { unstable_rethrow } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, useTransition } from "react";
 
 import { CancelSecondFactor } from "@/components/auth/second-factor-form";
+import { SignInOver } from "@/components/auth/sign-in-over";
 import { Spinner } from "@/components/auth/spinner";
 import {
   actionErrorMessage,
@@ -67,6 +68,18 @@ interface SignInApprovalWaitProps {
 const headingClasses = "text-3xl font-black tracking-tight text-balance sm:text-4xl";
 const linkClasses =
   "rounded-sm font-semibold text-brand underline underline-offset-4 hover:no-underline";
+
+/** Why finishing or switching to the code did not go through, above the buttons. */
+function Refusal({ message }: { message: string | null }) {
+  return message ? (
+    <p
+      role="alert"
+      className="mt-6 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium"
+    >
+      {message}
+    </p>
+  ) : null;
+}
 
 export function SignInApprovalWait(props: SignInApprovalWaitProps) {
   const { expiresAt, canUseCode } = props;
@@ -225,14 +238,7 @@ export function SignInApprovalWait(props: SignInApprovalWaitProps) {
               Having trouble reaching Gatehouse. Still trying…
             </p>
           ) : null}
-          {message ? (
-            <p
-              role="alert"
-              className="mt-6 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium"
-            >
-              {message}
-            </p>
-          ) : null}
+          <Refusal message={message} />
           <div className="mt-8 flex flex-col items-start gap-4">
             {view === "waiting" ? codeButton : null}
             <CancelSecondFactor />
@@ -240,16 +246,10 @@ export function SignInApprovalWait(props: SignInApprovalWaitProps) {
         </>
       ) : null}
       {view === "denied" ? (
-        <>
-          <h1 className={headingClasses}>This sign‑in was refused</h1>
-          <p className="mt-4 text-lg text-pretty">
-            It was denied from your Telegram chat, so nothing was signed in. If that was a mistake,
-            sign in again and approve it this time.
-          </p>
-          <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
-            Sign in again
-          </Link>
-        </>
+        <SignInOver title="This sign‑in was refused">
+          It was denied from your Telegram chat, so nothing was signed in. If that was a mistake,
+          sign in again and approve it this time.
+        </SignInOver>
       ) : null}
       {view === "expired" ? (
         <>
@@ -258,14 +258,7 @@ export function SignInApprovalWait(props: SignInApprovalWaitProps) {
             The request in Telegram expired, so nothing was signed in.
             {canUseCode ? " You can finish with your authenticator app instead." : ""}
           </p>
-          {message ? (
-            <p
-              role="alert"
-              className="mt-6 rounded-control border border-danger/50 bg-danger/8 px-4 py-3 font-medium"
-            >
-              {message}
-            </p>
-          ) : null}
+          <Refusal message={message} />
           <div className="mt-8 flex flex-col items-start gap-4">
             {codeButton}
             <Link
@@ -280,16 +273,10 @@ export function SignInApprovalWait(props: SignInApprovalWaitProps) {
         </>
       ) : null}
       {view === "gone" ? (
-        <>
-          <h1 className={headingClasses}>This sign‑in has ended</h1>
-          <p className="mt-4 text-lg text-pretty">
-            It was cancelled, finished in another tab, or stopped when the account signed out
-            everywhere. Nothing was signed in here.
-          </p>
-          <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
-            Sign in again
-          </Link>
-        </>
+        <SignInOver title="This sign‑in has ended">
+          It was cancelled, finished in another tab, or stopped when the account signed out
+          everywhere. Nothing was signed in here.
+        </SignInOver>
       ) : null}
     </>
   );

@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import { cookies } from "next/headers";
-import Link from "next/link";
 
 import { SignInApprovalWait } from "@/components/auth/sign-in-approval-wait";
-import { buttonClasses } from "@/components/ui/button";
+import { SignInOver } from "@/components/auth/sign-in-over";
 import { requiresSecondFactor } from "@/lib/auth/second-factor";
 import { pendingSignInToken } from "@/lib/auth/second-factor-gate";
 import { findApproval } from "@/lib/auth/sign-in-approval";
@@ -28,18 +27,9 @@ export default async function SignInApprovalPage() {
 
   if (!found) {
     return (
-      <>
-        <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
-          {/* A non-breaking hyphen: "sign-" / "in" split over two lines on a phone. */}
-          This sign‑in has ended
-        </h1>
-        <p className="mt-4 text-lg text-pretty">
-          It expired, was cancelled, or was already finished. Nothing was signed in.
-        </p>
-        <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
-          Sign in again
-        </Link>
-      </>
+      <SignInOver title="This sign‑in has ended">
+        It expired, was cancelled, or was already finished. Nothing was signed in.
+      </SignInOver>
     );
   }
 

@@ -3,7 +3,7 @@ import { cookies } from "next/headers";
 import Link from "next/link";
 
 import { CancelSecondFactor, SecondFactorForm } from "@/components/auth/second-factor-form";
-import { buttonClasses } from "@/components/ui/button";
+import { SignInOver } from "@/components/auth/sign-in-over";
 import { findPendingSignIn } from "@/lib/auth/pending-sign-in";
 import { pendingSignInToken, SECOND_FACTOR_PATH } from "@/lib/auth/second-factor-gate";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
@@ -35,19 +35,10 @@ export default async function SecondFactorPage({ searchParams }: SecondFactorPag
 
   if (!pending) {
     return (
-      <>
-        <h1 className="text-3xl font-black tracking-tight text-balance sm:text-4xl">
-          {/* A non-breaking hyphen: "sign-" / "in" split over two lines on a phone. */}
-          This sign‑in has ended
-        </h1>
-        <p className="mt-4 text-lg text-pretty">
-          It expired, was already finished, or was stopped after too many wrong codes. Nothing was
-          signed in.
-        </p>
-        <Link href="/sign-in" className={buttonClasses({ className: "mt-8" })}>
-          Sign in again
-        </Link>
-      </>
+      <SignInOver title="This sign‑in has ended">
+        It expired, was already finished, or was stopped after too many wrong codes. Nothing was
+        signed in.
+      </SignInOver>
     );
   }
 
