@@ -37,7 +37,7 @@ import { confirmIdentityProvider, secondFactorProvider } from "@/lib/auth/second
 import { signInApprovalProvider } from "@/lib/auth/sign-in-approval-provider";
 import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
-import { endSession } from "@/lib/auth/sessions";
+import { endSession, sqlSessionLookup } from "@/lib/auth/sessions";
 import { createDeviceCookies } from "@/lib/security/device-cookie";
 import { connectAlertsFromSignIn, connectsAlertsAtSignIn } from "@/lib/telegram/sign-in-alerts";
 
@@ -191,6 +191,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         now,
         sessionMaxAgeSeconds: auth.sessionMaxAgeSeconds,
         sessionTouchIntervalSeconds: auth.sessionTouchIntervalSeconds,
+        sessionLookup: sqlSessionLookup(database.sql),
         requestContext,
         currentSession,
         rememberDevice: devices.rememberDevice,

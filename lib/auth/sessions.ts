@@ -7,6 +7,7 @@
 // could be wrapped into a working JWT, even together with a leaked AUTH_SECRET.
 import { createHash, randomBytes } from "node:crypto";
 
+import type { SqlConnection } from "@/lib/db/sql-connection";
 import {
   inTransaction,
   recordSecurityEvent,
@@ -80,6 +81,87 @@ export interface ValidSession {
   email: string | null;
 }
 
+/** What the check reads of a session and its user: one row, by the token's hash. */
+export interface SessionCheckRow {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expires: Date;
+  revokedAt: Date | null;
+  email: string | null;
+}
+
+/** Finds the row a session check needs by the token's stored hash, or null. */
+export type SessionLookup = (tokenHash: string) => Promise<SessionCheckRow | null>;
+
+/** The lookup through Prisma: the default, and what tests without raw SQL use. */
+export function prismaSessionLookup(db: DbClient): SessionLookup {
+  return async (tokenHash) => {
+    const session = await db.session.findUnique({
+      where: { sessionToken: tokenHash },
+      select: {
+        id: true,
+        userId: true,
+        createdAt: true,
+        lastSeenAt: true,
+        expires: true,
+        revokedAt: true,
+        // The same round trip: the page header shows the address of the account as it is.
+        user: { select: { email: true } },
+      },
+    });
+    if (!session) return null;
+    const { user, ...row } = session;
+    return { ...row, email: user.email };
+  };
+}
+
+interface SessionCheckSqlRow {
+  id: string;
+  userId: string;
+  createdAtMs: number;
+  lastSeenAtMs: number;
+  expiresMs: number;
+  revokedAtMs: number | null;
+  email: string | null;
+}
+
+// Times as epoch milliseconds (float8): the columns are `timestamp without time zone` in
+// UTC, which node-postgres would read in the process's local time zone; a number reads the
+// same on both backends.
+const SESSION_CHECK_SQL = `SELECT s.id, s."userId",
+  (extract(epoch FROM s."createdAt") * 1000)::float8 AS "createdAtMs",
+  (extract(epoch FROM s."lastSeenAt") * 1000)::float8 AS "lastSeenAtMs",
+  (extract(epoch FROM s.expires) * 1000)::float8 AS "expiresMs",
+  (extract(epoch FROM s."revokedAt") * 1000)::float8 AS "revokedAtMs",
+  u.email
+FROM "Session" s JOIN "User" u ON u.id = s."userId"
+WHERE s."sessionToken" = $1`;
+
+/**
+ * The lookup as one prepared statement on the driver, without Prisma: it runs on every
+ * signed-in request, and Prisma's query building and its promises cost more CPU than the
+ * round trip itself (docs/performance.md, "Signed-in pages").
+ */
+export function sqlSessionLookup(sql: SqlConnection): SessionLookup {
+  return async (tokenHash) => {
+    const [row] = await sql.query<SessionCheckSqlRow>(SESSION_CHECK_SQL, [tokenHash], {
+      name: "gatehouse_session_check",
+    });
+    if (!row) return null;
+    return {
+      id: row.id,
+      userId: row.userId,
+      createdAt: new Date(row.createdAtMs),
+      lastSeenAt: new Date(row.lastSeenAtMs),
+      expires: new Date(row.expiresMs),
+      revokedAt: row.revokedAtMs === null ? null : new Date(row.revokedAtMs),
+      email: row.email,
+    };
+  };
+}
+
 /**
  * The session behind `sessionToken`, or null when it is missing, revoked or expired.
  * Activity is written at most once per `touchIntervalSeconds` (last seen, and `expires`
@@ -92,22 +174,13 @@ export async function validateSession(
     touchIntervalSeconds: number;
     maxAgeSeconds: number;
     now: Date;
+    /** How the row is read; Prisma unless given (the app passes sqlSessionLookup). */
+    lookup?: SessionLookup;
   },
 ): Promise<ValidSession | null> {
   assertPositiveSeconds("maxAgeSeconds", input.maxAgeSeconds);
-  const session = await db.session.findUnique({
-    where: { sessionToken: hashSessionToken(input.sessionToken) },
-    select: {
-      id: true,
-      userId: true,
-      createdAt: true,
-      lastSeenAt: true,
-      expires: true,
-      revokedAt: true,
-      // The same round trip: the page header shows the address of the account as it is.
-      user: { select: { email: true } },
-    },
-  });
+  const lookup = input.lookup ?? prismaSessionLookup(db);
+  const session = await lookup(hashSessionToken(input.sessionToken));
   // Missing (undefined) or revoked (a date): either way, signed out.
   if (session?.revokedAt !== null) return null;
   if (session.expires.getTime() <= input.now.getTime()) return null;
@@ -125,7 +198,7 @@ export async function validateSession(
     userId: session.userId,
     sessionId: session.id,
     createdAt: session.createdAt,
-    email: session.user.email,
+    email: session.email,
   };
 }
 

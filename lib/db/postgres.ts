@@ -2,10 +2,15 @@
 // and behind the raw SQL connection.
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import type { Client, Pool, PoolClient } from "pg";
+import type { Client, Pool, PoolClient, QueryConfig } from "pg";
 
 import { errorText, once, ping, type Database } from "@/lib/db/database";
-import { RollbackFailedError, withSavepoint, type SqlConnection } from "@/lib/db/sql-connection";
+import {
+  RollbackFailedError,
+  withSavepoint,
+  type QueryOptions,
+  type SqlConnection,
+} from "@/lib/db/sql-connection";
 import type { DatabaseSettings } from "@/lib/env";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
@@ -50,14 +55,23 @@ export function createPostgresDatabase(
 
 type PgClientLike = Client | PoolClient;
 
+/** node-postgres's query config: with a name, a prepared statement kept per connection. */
+function pgQuery(text: string, params: readonly unknown[], options: QueryOptions): QueryConfig {
+  return { text, values: [...params], ...(options.name ? { name: options.name } : {}) };
+}
+
 /**
  * A connection over one node-postgres client (a `Client`, or a `PoolClient` checked out
  * of a pool). `depth` counts open transactions on it: 0 = none.
  */
 export function pgClientConnection(client: PgClientLike, depth = 0): SqlConnection {
   const connection: SqlConnection = {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const result = await client.query(sql, [...params]);
+    async query<T>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options: QueryOptions = {},
+    ): Promise<T[]> {
+      const result = await client.query(pgQuery(sql, params, options));
       // node-postgres types rows as `any`; the caller names the row shape it selected.
       return result.rows as T[];
     },
@@ -93,8 +107,12 @@ export function pgClientConnection(client: PgClientLike, depth = 0): SqlConnecti
 /** A connection over a node-postgres pool: each call borrows a client for its duration. */
 export function pgPoolConnection(pool: Pool): SqlConnection {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const result = await pool.query(sql, [...params]);
+    async query<T>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options: QueryOptions = {},
+    ): Promise<T[]> {
+      const result = await pool.query(pgQuery(sql, params, options));
       return result.rows as T[];
     },
     async exec(script: string): Promise<void> {

@@ -7,8 +7,16 @@
 // string from node-postgres but a number from PGlite. Cast in SQL (`count(*)::int`,
 // `x::text`) when a result must look the same on both.
 export interface SqlConnection {
-  /** One statement, with `$1`-style parameters; returns its rows. */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * One statement, with `$1`-style parameters; returns its rows. `options.name` makes it a
+   * named prepared statement on node-postgres (parsed and planned once per connection, for
+   * a query run on every request); PGlite runs in process and ignores it.
+   */
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<T[]>;
   /** A script of any number of statements, without parameters (simple query protocol). */
   exec(script: string): Promise<void>;
   /**
@@ -25,6 +33,11 @@ export interface SqlConnection {
    * client, a transaction and PGlite are already one session.
    */
   session<T>(fn: (session: SqlConnection) => Promise<T>): Promise<T>;
+}
+
+export interface QueryOptions {
+  /** A prepared statement's name: the same name must always mean the same SQL. */
+  name?: string;
 }
 
 /** What both node-postgres's Client/PoolClient and a PGlite transaction can do. */

@@ -9,8 +9,10 @@ import {
   createSession,
   endSession,
   listSessions,
+  prismaSessionLookup,
   revokeAllSessions,
   revokeSession,
+  sqlSessionLookup,
   validateSession,
 } from "@/lib/auth/sessions";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
@@ -43,8 +45,22 @@ describe.each(backends)("device sessions on $name", (backend) => {
         now,
       });
 
-    const validate = (sessionToken: string, now: Date, touchIntervalSeconds = 60) =>
-      validateSession(prisma(), { sessionToken, touchIntervalSeconds, maxAgeSeconds: HOUR, now });
+    /**
+     * validateSession as the app runs it (the prepared statement), after checking that the
+     * statement reads the very row Prisma reads (the default lookup) in this state.
+     */
+    const validate = async (sessionToken: string, now: Date, touchIntervalSeconds = 60) => {
+      const lookup = sqlSessionLookup(db().sql);
+      const hash = sha256(sessionToken);
+      expect(await lookup(hash)).toEqual(await prismaSessionLookup(prisma())(hash));
+      return validateSession(prisma(), {
+        sessionToken,
+        touchIntervalSeconds,
+        maxAgeSeconds: HOUR,
+        now,
+        lookup,
+      });
+    };
 
     const row = (sessionId: string) => prisma().session.findUnique({ where: { id: sessionId } });
 
@@ -106,6 +122,32 @@ describe.each(backends)("device sessions on $name", (backend) => {
         }),
       ).rejects.toThrow(/maxAgeSeconds must be a positive number/);
       await expect(prisma().session.count({ where: { userId: user.id } })).resolves.toBe(0);
+    });
+
+    it("the prepared statement reads times as Prisma does, whatever the process's time zone", async () => {
+      const user = await newUser();
+      const created = await signIn(user.id, new Date("2026-06-01T10:00:00.123Z"));
+      await revokeSession(prisma(), { userId: user.id, sessionId: created.sessionId, now: at(5) });
+      const hash = sha256(created.sessionToken);
+      const zone = process.env.TZ;
+      // The columns hold UTC without a zone; read as local time they would shift by hours.
+      process.env.TZ = "America/New_York";
+      try {
+        const row = await sqlSessionLookup(db().sql)(hash);
+        expect(row).toEqual(await prismaSessionLookup(prisma())(hash));
+        expect(row).toMatchObject({
+          id: created.sessionId,
+          userId: user.id,
+          createdAt: new Date("2026-06-01T10:00:00.123Z"),
+          expires: new Date(Date.parse("2026-06-01T10:00:00.123Z") + HOUR * 1000),
+          revokedAt: at(5),
+          email: user.email,
+        });
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+      await expect(sqlSessionLookup(db().sql)(sha256("no such token"))).resolves.toBeNull();
     });
 
     it("a revoked session validates to null", async () => {

@@ -9,7 +9,7 @@ import { PASSWORD_PROVIDER_ID } from "@/lib/auth/constants";
 import type { CurrentSession } from "@/lib/auth/dependencies";
 import type { DeviceMemory } from "@/lib/auth/device-memory";
 import { signInMethodOf } from "@/lib/auth/second-factor-provider";
-import { validateSession } from "@/lib/auth/sessions";
+import { validateSession, type SessionLookup } from "@/lib/auth/sessions";
 import { startSignedInSession } from "@/lib/auth/sign-in-session";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
@@ -20,6 +20,8 @@ export interface JwtCallbackDeps {
   now: () => Date;
   sessionMaxAgeSeconds: number;
   sessionTouchIntervalSeconds: number;
+  /** How the check reads the Session row (one prepared statement in the app). */
+  sessionLookup?: SessionLookup;
   requestContext: () => Promise<RequestContext>;
   currentSession: () => Promise<CurrentSession | null>;
   rememberDevice: DeviceMemory["rememberDevice"];
@@ -69,6 +71,7 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
       touchIntervalSeconds: deps.sessionTouchIntervalSeconds,
       maxAgeSeconds: deps.sessionMaxAgeSeconds,
       now: now(),
+      lookup: deps.sessionLookup,
     });
     // Returning null makes Auth.js treat the token as signed out (and clear the cookie
     // where it can): the row was revoked, deleted or expired.
