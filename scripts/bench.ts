@@ -320,6 +320,15 @@ async function main(): Promise<number> {
     services = await startServices(root, join(workDir, "services"));
   }
 
+  // What the sections on production builds share: one builds folder, so that a build one of
+  // them made is reused by the next, and one data folder.
+  const builds = {
+    root,
+    buildsDir: options.keepBuilds ?? join(workDir, "builds"),
+    dataDir: join(workDir, "data"),
+    log,
+  };
+
   const section = async (name: Section, title: string, run: () => Promise<void>) => {
     if (!options.only.has(name)) return;
     heading(title);
@@ -382,15 +391,12 @@ async function main(): Promise<number> {
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");
       results.pages = await benchPages({
-        root,
-        buildsDir: options.keepBuilds ?? join(workDir, "builds"),
-        dataDir: join(workDir, "data"),
+        ...builds,
         services,
         connections,
         durationMs,
         warmUpMs,
         rounds,
-        log,
       });
     },
   );
@@ -401,14 +407,7 @@ async function main(): Promise<number> {
       `and sign-in limits`,
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");
-      results.signin = await benchSignInLoad({
-        root,
-        buildsDir: options.keepBuilds ?? join(workDir, "builds"),
-        dataDir: join(workDir, "data"),
-        services,
-        log,
-        ...settings.signin,
-      });
+      results.signin = await benchSignInLoad({ ...builds, services, ...settings.signin });
     },
   );
 

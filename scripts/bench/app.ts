@@ -62,6 +62,22 @@ export function randomSecret(): string {
   return randomBytes(32).toString("base64");
 }
 
+/**
+ * What `next build` runs with in every section that builds the app: a production build on
+ * the embedded stores (nothing is reached at build time), so the same sources give the same
+ * build whichever section asks first.
+ */
+export function buildEnv(dataDir: string): Env {
+  return {
+    ...baseEnv(),
+    AUTH_SECRET: randomSecret(),
+    // A placeholder: nothing prerendered may depend on the origin.
+    APP_URL: "http://127.0.0.1:3000",
+    GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+    GATEHOUSE_DATA_DIR: join(dataDir, "build"),
+  };
+}
+
 /** The last OUTPUT_LIMIT characters a child printed, for error messages. */
 class Tail {
   private text = "";
@@ -186,6 +202,33 @@ export async function prepareBuild(
   await runBuild(dest, buildEnv);
   writeFileSync(marker, print);
   return { reused: false, seconds: (Date.now() - started) / 1_000 };
+}
+
+/** Where the build with proxy.ts goes in `buildsDir`: one folder for every section. */
+export function withProxyDir(buildsDir: string): string {
+  return join(buildsDir, "with");
+}
+
+/**
+ * The build with proxy.ts, as pages makes it: whichever section asks first builds it, and
+ * the others (later in the run, or in a later run with --keep-builds) find its fingerprint
+ * matching and reuse it. Returns its folder.
+ */
+export async function prepareProxyBuild(options: {
+  root: string;
+  buildsDir: string;
+  dataDir: string;
+  log: (line: string) => void;
+}): Promise<string> {
+  const { root, buildsDir, dataDir, log } = options;
+  const dir = withProxyDir(buildsDir);
+  const build = await prepareBuild(
+    { root, dest: dir, withoutProxy: false },
+    buildEnv(dataDir),
+    log,
+  );
+  log(`build with proxy.ts: ${build.reused ? "reused" : `${build.seconds.toFixed(0)} s`}`);
+  return dir;
 }
 
 /** `next build` in `dir`, killed after BUILD_TIMEOUT_MS or when the bench is stopped. */
