@@ -19,6 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
 
 import { killGroup, onCleanup, trackChild } from "./cleanup";
 
@@ -282,6 +283,10 @@ export interface AppServer {
   readonly port: number;
   /** Origin as APP_URL names it (localhost, so Auth.js's URLs and cookies line up). */
   readonly url: string;
+  /** The Node process spawned (`node server.mjs` runs Next in this same process). */
+  readonly pid: number;
+  /** From the spawn to the answer that made the server ready, ms (as finely as pollMs). */
+  readonly readyMs: number;
   output(): string;
   /** A position in the output, for outputSince. */
   outputPosition(): number;
@@ -296,6 +301,10 @@ export interface StartOptions {
   args?: readonly string[];
   /** Polled until it answers at all (any status): the server is up. */
   readyPath?: string;
+  /** Polled until it answers with this status instead (200: healthy, not only listening). */
+  readyStatus?: number;
+  /** Between two polls, ms: coarse by default, finer where the start-up time is measured. */
+  pollMs?: number;
 }
 
 /**
@@ -309,7 +318,13 @@ export async function startServer(
   env: Env,
   start: StartOptions = {},
 ): Promise<AppServer> {
-  const { args = [join(dir, "server.mjs")], readyPath = "/api/health" } = start;
+  const {
+    args = [join(dir, "server.mjs")],
+    readyPath = "/api/health",
+    readyStatus,
+    pollMs = 250,
+  } = start;
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...args], {
     cwd: dir,
     env: { ...env, NODE_ENV: "production", HOSTNAME: "127.0.0.1", PORT: String(port) },
@@ -338,27 +353,42 @@ export async function startServer(
   const state: { exit: string | null } = { exit: null };
   void exited.then((reason) => (state.exit = reason));
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastAnswer = "no answer";
+  let readyMs = Number.NaN;
   for (;;) {
     if (state.exit !== null) {
       throw new Error(`the ${label} server exited (${state.exit}) at start:\n${String(output)}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`the ${label} server did not answer in time:\n${String(output)}`);
+      const awaited = readyStatus === undefined ? "" : ` HTTP ${readyStatus}`;
+      throw new Error(
+        `the ${label} server did not answer${awaited} in time (last: ${lastAnswer}):\n` +
+          String(output),
+      );
     }
     try {
       const response = await fetch(`http://127.0.0.1:${port}${readyPath}`, {
         signal: AbortSignal.timeout(2_000),
       });
       await response.body?.cancel();
-      break;
+      if (readyStatus === undefined || response.status === readyStatus) {
+        readyMs = performance.now() - spawnedAt;
+        break;
+      }
+      lastAnswer = `HTTP ${response.status}`;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Not listening yet, or not answering within the fetch's own timeout.
     }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+  // Set once the spawn succeeded, which a server that answered did.
+  if (child.pid === undefined) throw new Error(`the ${label} server has no pid`);
   return {
     label,
     port,
     url,
+    pid: child.pid,
+    readyMs,
     output: () => String(output),
     outputPosition: () => output.position,
     outputSince: (position) => output.since(position),
