@@ -16,12 +16,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { baseEnv, prepareBuild, randomSecret, startServer, type Env } from "./bench/app";
+import { BENCH_USER, createBenchUser } from "./bench/accounts";
+import { prepareProxyBuild, randomSecret, startServer } from "./bench/app";
 import { signIn } from "./bench/browser";
 import { installSignalHandlers, onCleanup, runCleanups } from "./bench/cleanup";
 import { runLoad } from "./bench/load";
 import { freePort } from "./bench/net";
-import { BENCH_ACCOUNT, BENCH_RATE_LIMITS, createBenchUser } from "./bench/pages";
+import { appEnv } from "./bench/pages";
 import { startServices } from "./bench/services";
 import { table } from "./bench/stats";
 
@@ -188,22 +189,14 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`  ${line}`);
 
   const services = await startServices(root, join(workDir, "services"));
-  const buildsDir = options.keepBuilds ?? join(workDir, "builds");
-  const dest = join(buildsDir, "with");
-  const build = await prepareBuild(
-    { root, dest, withoutProxy: false },
-    {
-      ...baseEnv(),
-      AUTH_SECRET: randomSecret(),
-      APP_URL: "http://127.0.0.1:3000",
-      GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
-      GATEHOUSE_DATA_DIR: join(workDir, "data", "build"),
-    },
+  const dest = await prepareProxyBuild({
+    root,
+    buildsDir: options.keepBuilds ?? join(workDir, "builds"),
+    dataDir: join(workDir, "data"),
     log,
-  );
-  log(`build: ${build.reused ? "reused" : `${build.seconds.toFixed(0)} s`}`);
+  });
   await createBenchUser(services.databaseUrl);
-  const secret = randomSecret();
+  const benchRun = { services, dataDir: join(workDir, "data"), secret: randomSecret() };
 
   const pages = [
     { label: "/ anonymous", path: "/", signedIn: false },
@@ -215,19 +208,18 @@ async function main(): Promise<void> {
     const port = await freePort();
     const dir = join(out, String(index));
     mkdirSync(dir, { recursive: true });
-    const env: Env = {
-      ...baseEnv(),
-      AUTH_SECRET: secret,
-      APP_URL: `http://localhost:${port}`,
-      DATABASE_URL: services.databaseUrl,
-      REDIS_URL: services.redisUrl,
-      GATEHOUSE_DATA_DIR: join(workDir, "data", String(index)),
-      ...BENCH_RATE_LIMITS,
-    };
-    const server = await startServer(page.label, dest, port, env, {
-      args: ["--cpu-prof", `--cpu-prof-dir=${dir}`, join(dest, "server.mjs")],
-    });
-    const cookie = page.signedIn ? await signIn(server, BENCH_ACCOUNT) : undefined;
+    const server = await startServer(
+      page.label,
+      dest,
+      port,
+      appEnv(benchRun, port, String(index)),
+      {
+        args: ["--cpu-prof", `--cpu-prof-dir=${dir}`, join(dest, "server.mjs")],
+      },
+    );
+    const cookie = page.signedIn
+      ? await signIn(server, { provider: "password", ...BENCH_USER })
+      : undefined;
     const target = {
       label: page.label,
       port,

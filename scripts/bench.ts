@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --only=pages,limits,password,forgot,signin] [-- --keep-builds=DIR]
+// npm run bench [-- --quick] [-- --only=pages,limits,password,forgot,signin,server]
+//               [-- --keep-builds=DIR]
 //
 // The figures docs/performance.md sets targets for, measured as ratios and percentiles
 // within one run on this machine, printed and never asserted: timing belongs here, not in tests.
@@ -19,7 +20,11 @@
 // - signin:   correct-password sign-ins while "/" and "/sign-in" are under load, 40 at once,
 //             the global limit's overshoot under load, and the limiter's outage warnings
 //             with Redis healthy (scripts/bench/signin.ts; the build with proxy.ts is shared
-//             with pages).
+//             with pages);
+// - server:   one `npm start` process: spawn to the first 200 from /api/health, a few times,
+//             and its RSS (VmRSS, every second) over minutes of signed-in load on "/": the
+//             spread around the median and the drift from the first minute to the last
+//             (scripts/bench/server.ts; the build with proxy.ts is shared with pages).
 // --quick shortens every run, for a smoke test of the bench itself; its figures are noisy.
 // --keep-builds=DIR builds in DIR and keeps it, reusing a build whose sources are unchanged.
 // Exit code 0 whatever the figures say; 1 only when the bench itself broke.
@@ -34,15 +39,25 @@ import { benchForgot, type ForgotResult } from "./bench/forgot";
 import { benchLimits, type LimitRow } from "./bench/limits";
 import { benchPages, type PagesResult } from "./bench/pages";
 import { benchPassword, type PasswordResult } from "./bench/password";
+import { benchServer, COLD_START_TARGET_S, duration, type ServerResult } from "./bench/server";
 import { startServices, type Services } from "./bench/services";
 import { benchSignInLoad, type SignInLoadResult } from "./bench/signin";
 import { benchSignUp, type SignUpResult } from "./bench/signup";
 import { benchTelegram, type TelegramRow } from "./bench/telegram";
-import { ms, ratio, table } from "./bench/stats";
+import { median, ms, ratio, table } from "./bench/stats";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const SECTIONS = ["limits", "password", "forgot", "signup", "telegram", "pages", "signin"] as const;
+const SECTIONS = [
+  "limits",
+  "password",
+  "forgot",
+  "signup",
+  "telegram",
+  "pages",
+  "signin",
+  "server",
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -88,6 +103,13 @@ function plan(quick: boolean) {
         signup: { iterations: 10, warmUp: 2 },
         telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
         signin: { connections: 10, warmUpMs: 3_000, durationMs: 12_000, accounts: 40 },
+        server: {
+          coldStarts: 2,
+          connections: 16,
+          warmUpMs: 5_000,
+          durationMs: 20_000,
+          driftWindowMs: 5_000,
+        },
       }
     : {
         // Many short runs rather than a few long ones: on a small shared machine a run's
@@ -102,6 +124,15 @@ function plan(quick: boolean) {
         // 180 sign-ins at 1/s (enough to tell 99 % from 100 %), and at least two whole
         // windows of the default global limit (60 s).
         signin: { connections: 10, warmUpMs: 15_000, durationMs: 180_000, accounts: 40 },
+        // Five minutes of the pages' load after the warm-up it takes to reach its plateau:
+        // long enough for several major GCs, so a leak shows as a drift, not as a peak.
+        server: {
+          coldStarts: 5,
+          connections: 16,
+          warmUpMs: 30_000,
+          durationMs: 300_000,
+          driftWindowMs: 60_000,
+        },
       };
 }
 
@@ -129,6 +160,7 @@ interface Results {
   telegram?: TelegramRow[];
   pages?: PagesResult;
   signin?: SignInLoadResult;
+  server?: ServerResult;
   broken: { section: Section; error: unknown }[];
 }
 
@@ -271,6 +303,46 @@ function printSummary(options: Options, results: Results): void {
       atMost(most + (overshoot?.uncounted ?? 0), overshoot?.limit ?? 300),
     ]);
   }
+  if (options.only.has("server")) {
+    const rss = results.server?.rss;
+    const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(0);
+    const length = duration(rss?.durationMs ?? plan(options.quick).server.durationMs);
+    rows.push([
+      `RSS over ${length} of signed-in load (after warm-up)`,
+      rss ? `median ${mib(rss.median)} MiB, band ±${(100 * rss.band).toFixed(1)} %` : "n/a",
+      "±10 % after warm-up",
+      atMost(rss?.band, 0.1),
+    ]);
+    const window = rss ? duration(rss.driftWindowMs) : "minute";
+    rows.push([
+      `RSS drift, median of the first → last ${window}`,
+      rss
+        ? `${mib(rss.firstWindow)} → ${mib(rss.lastWindow)} MiB ` +
+          `(${rss.lastWindow >= rss.firstWindow ? "+" : ""}` +
+          `${(100 * (rss.lastWindow / rss.firstWindow - 1)).toFixed(1)} %)`
+        : "n/a",
+      "—",
+      "n/a",
+    ]);
+    rows.push([
+      "request errors during that load",
+      rss ? String(rss.errors) : "n/a",
+      "0",
+      atMost(rss?.errors, 0),
+    ]);
+    // Every start must be healthy in time, so the slowest one decides.
+    const starts = results.server?.coldStarts ?? [];
+    const slowest = starts.length > 0 ? Math.max(...starts) : Number.NaN;
+    rows.push([
+      `cold start to a healthy /api/health, slowest of ${starts.length}`,
+      starts.length > 0
+        ? `${slowest.toFixed(2)} s (min ${Math.min(...starts).toFixed(2)}, ` +
+          `median ${median(starts).toFixed(2)})`
+        : "n/a",
+      `≤ ${COLD_START_TARGET_S} s`,
+      atMost(slowest, COLD_START_TARGET_S),
+    ]);
+  }
   console.log(table(["figure", "value", "target", "met"], rows));
   const output = results.pages?.withProxyOutput;
   if (output && output.limiterIncidents > 0) {
@@ -315,10 +387,20 @@ async function main(): Promise<number> {
     options.only.has("limits") ||
     options.only.has("signup") ||
     options.only.has("pages") ||
-    options.only.has("signin");
+    options.only.has("signin") ||
+    options.only.has("server");
   if (needServices) {
     services = await startServices(root, join(workDir, "services"));
   }
+
+  // What the sections on production builds share: one builds folder, so that a build one of
+  // them made is reused by the next, and one data folder.
+  const builds = {
+    root,
+    buildsDir: options.keepBuilds ?? join(workDir, "builds"),
+    dataDir: join(workDir, "data"),
+    log,
+  };
 
   const section = async (name: Section, title: string, run: () => Promise<void>) => {
     if (!options.only.has(name)) return;
@@ -382,15 +464,12 @@ async function main(): Promise<number> {
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");
       results.pages = await benchPages({
-        root,
-        buildsDir: options.keepBuilds ?? join(workDir, "builds"),
-        dataDir: join(workDir, "data"),
+        ...builds,
         services,
         connections,
         durationMs,
         warmUpMs,
         rounds,
-        log,
       });
     },
   );
@@ -401,14 +480,18 @@ async function main(): Promise<number> {
       `and sign-in limits`,
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");
-      results.signin = await benchSignInLoad({
-        root,
-        buildsDir: options.keepBuilds ?? join(workDir, "builds"),
-        dataDir: join(workDir, "data"),
-        services,
-        log,
-        ...settings.signin,
-      });
+      results.signin = await benchSignInLoad({ ...builds, services, ...settings.signin });
+    },
+  );
+
+  await section(
+    "server",
+    `Server: cold start to a healthy /api/health (${settings.server.coldStarts} starts), and ` +
+      `RSS over ${duration(settings.server.durationMs)} of signed-in load on npm start ` +
+      `with proxy.ts`,
+    async () => {
+      if (!services) throw new Error("no PostgreSQL / redis-server");
+      results.server = await benchServer({ ...builds, services, ...settings.server });
     },
   );
 

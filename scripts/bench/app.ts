@@ -19,6 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
 
 import { killGroup, onCleanup, trackChild } from "./cleanup";
 
@@ -60,6 +61,22 @@ const BENCH_MAIL: Env = {
 
 export function randomSecret(): string {
   return randomBytes(32).toString("base64");
+}
+
+/**
+ * What `next build` runs with in every section that builds the app: a production build on
+ * the embedded stores (nothing is reached at build time), so the same sources give the same
+ * build whichever section asks first.
+ */
+export function buildEnv(dataDir: string): Env {
+  return {
+    ...baseEnv(),
+    AUTH_SECRET: randomSecret(),
+    // A placeholder: nothing prerendered may depend on the origin.
+    APP_URL: "http://127.0.0.1:3000",
+    GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
+    GATEHOUSE_DATA_DIR: join(dataDir, "build"),
+  };
 }
 
 /** The last OUTPUT_LIMIT characters a child printed, for error messages. */
@@ -106,8 +123,10 @@ class Tail {
 /**
  * Never part of the app. Left out because `next build` type-checks every file tsconfig.json
  * includes: a test being written elsewhere in the tree would otherwise fail the bench's build.
+ * docs/ too, which nothing in the app reads: editing them must not cost a rebuild (the copy's
+ * files make the fingerprint).
  */
-const NOT_APP = /^(e2e|tests|test-results|scripts|\.ci)\//;
+const NOT_APP = /^(e2e|tests|test-results|scripts|docs|\.ci)\//;
 
 function sourceFiles(root: string): string[] {
   const listing = execFileSync(
@@ -188,6 +207,33 @@ export async function prepareBuild(
   return { reused: false, seconds: (Date.now() - started) / 1_000 };
 }
 
+/** Where the build with proxy.ts goes in `buildsDir`: one folder for every section. */
+export function withProxyDir(buildsDir: string): string {
+  return join(buildsDir, "with");
+}
+
+/**
+ * The build with proxy.ts, as pages makes it: whichever section asks first builds it, and
+ * the others (later in the run, or in a later run with --keep-builds) find its fingerprint
+ * matching and reuse it. Returns its folder.
+ */
+export async function prepareProxyBuild(options: {
+  root: string;
+  buildsDir: string;
+  dataDir: string;
+  log: (line: string) => void;
+}): Promise<string> {
+  const { root, buildsDir, dataDir, log } = options;
+  const dir = withProxyDir(buildsDir);
+  const build = await prepareBuild(
+    { root, dest: dir, withoutProxy: false },
+    buildEnv(dataDir),
+    log,
+  );
+  log(`build with proxy.ts: ${build.reused ? "reused" : `${build.seconds.toFixed(0)} s`}`);
+  return dir;
+}
+
 /** `next build` in `dir`, killed after BUILD_TIMEOUT_MS or when the bench is stopped. */
 export function runBuild(dir: string, env: Env): Promise<void> {
   const child = spawn(process.execPath, [nextBin(dir), "build"], {
@@ -239,6 +285,10 @@ export interface AppServer {
   readonly port: number;
   /** Origin as APP_URL names it (localhost, so Auth.js's URLs and cookies line up). */
   readonly url: string;
+  /** The Node process spawned (`node server.mjs` runs Next in this same process). */
+  readonly pid: number;
+  /** From the spawn to the answer that made the server ready, ms (as finely as pollMs). */
+  readonly readyMs: number;
   output(): string;
   /** A position in the output, for outputSince. */
   outputPosition(): number;
@@ -253,6 +303,10 @@ export interface StartOptions {
   args?: readonly string[];
   /** Polled until it answers at all (any status): the server is up. */
   readyPath?: string;
+  /** Polled until it answers with this status instead (200: healthy, not only listening). */
+  readyStatus?: number;
+  /** Between two polls, ms: coarse by default, finer where the start-up time is measured. */
+  pollMs?: number;
 }
 
 /**
@@ -266,7 +320,13 @@ export async function startServer(
   env: Env,
   start: StartOptions = {},
 ): Promise<AppServer> {
-  const { args = [join(dir, "server.mjs")], readyPath = "/api/health" } = start;
+  const {
+    args = [join(dir, "server.mjs")],
+    readyPath = "/api/health",
+    readyStatus,
+    pollMs = 250,
+  } = start;
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...args], {
     cwd: dir,
     env: { ...env, NODE_ENV: "production", HOSTNAME: "127.0.0.1", PORT: String(port) },
@@ -295,27 +355,42 @@ export async function startServer(
   const state: { exit: string | null } = { exit: null };
   void exited.then((reason) => (state.exit = reason));
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastAnswer = "no answer";
+  let readyMs = Number.NaN;
   for (;;) {
     if (state.exit !== null) {
       throw new Error(`the ${label} server exited (${state.exit}) at start:\n${String(output)}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`the ${label} server did not answer in time:\n${String(output)}`);
+      const awaited = readyStatus === undefined ? "" : ` HTTP ${readyStatus}`;
+      throw new Error(
+        `the ${label} server did not answer${awaited} in time (last: ${lastAnswer}):\n` +
+          String(output),
+      );
     }
     try {
       const response = await fetch(`http://127.0.0.1:${port}${readyPath}`, {
         signal: AbortSignal.timeout(2_000),
       });
       await response.body?.cancel();
-      break;
+      if (readyStatus === undefined || response.status === readyStatus) {
+        readyMs = performance.now() - spawnedAt;
+        break;
+      }
+      lastAnswer = `HTTP ${response.status}`;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Not listening yet, or not answering within the fetch's own timeout.
     }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+  // Set once the spawn succeeded, which a server that answered did.
+  if (child.pid === undefined) throw new Error(`the ${label} server has no pid`);
   return {
     label,
     port,
     url,
+    pid: child.pid,
+    readyMs,
     output: () => String(output),
     outputPosition: () => output.position,
     outputSince: (position) => output.since(position),

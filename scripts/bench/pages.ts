@@ -13,45 +13,55 @@
 // Runs alternate between targets (A B, then B A) so a slow patch of the machine does not
 // land on one side only, and every server gets the same warm-up first.
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { Redis } from "ioredis";
-
-import { createDatabase } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
 
 import { buildAnchor, startAnchor, type Anchor } from "./anchor";
 import {
   baseEnv,
+  buildEnv,
   prepareBuild,
   prerenderedRoutes,
   randomSecret,
   startServer,
   type AppServer,
   type Env,
+  withProxyDir,
 } from "./app";
 import { check, renderedPerRequest, signIn } from "./browser";
 import { mergeRuns, runLoad, type LoadRun, type LoadTarget } from "./load";
-import { createBenchAccount } from "./accounts";
+import { BENCH_USER, createBenchUser } from "./accounts";
 import { freePort } from "./net";
 import type { Services } from "./services";
-import { distribution, ms, ratio, table } from "./stats";
-
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
-
-const EMAIL = "bench@example.com";
-const NAME = "Bench Person";
-const PASSWORD = "a long bench password 5150";
-/** The account createBenchUser makes, as the sign-in form takes it. */
-export const BENCH_ACCOUNT = { provider: "password", email: EMAIL, password: PASSWORD } as const;
+import { distribution, median, ms, ratio, table } from "./stats";
 
 // The bench measures what the global limit's decision costs, so it must never refuse.
-export const BENCH_RATE_LIMITS: Env = {
+const APP_RATE_LIMITS: Env = {
   RATE_LIMIT_GLOBAL: "100000000/60s",
   RATE_LIMIT_SIGN_IN_IP: "100000/5m",
   RATE_LIMIT_SIGN_IN_ACCOUNT: "100000/15m",
   RATE_LIMIT_SIGN_UP_IP: "100000/1h",
 };
+
+/**
+ * A production server's environment against the run's PostgreSQL and Redis, with limits no
+ * load reaches; `name` keeps each server's data directory apart.
+ */
+export function appEnv(
+  run: { services: Services; dataDir: string; secret: string },
+  port: number,
+  name: string,
+): Env {
+  return {
+    ...baseEnv(),
+    AUTH_SECRET: run.secret,
+    APP_URL: `http://localhost:${port}`,
+    DATABASE_URL: run.services.databaseUrl,
+    REDIS_URL: run.services.redisUrl,
+    GATEHOUSE_DATA_DIR: join(run.dataDir, name),
+    ...APP_RATE_LIMITS,
+  };
+}
 
 export interface PagesOptions {
   root: string;
@@ -115,13 +125,11 @@ function row(label: string, runs: readonly LoadRun[]): PageRow {
 function compare(page: PageRow | undefined, base: PageRow | undefined): Comparison | null {
   if (!page || !base) return null;
   const perRound = page.perRun.map((value, round) => value / (base.perRun[round] ?? Number.NaN));
-  const sorted = [...perRound].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[Math.floor(middle)] ?? Number.NaN)
-      : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-  return { median, ofTotals: page.requestsPerSecond / base.requestsPerSecond, perRound };
+  return {
+    median: median(perRound),
+    ofTotals: page.requestsPerSecond / base.requestsPerSecond,
+    perRound,
+  };
 }
 
 function printComparison(label: string, comparison: Comparison | null, target: string): void {
@@ -183,23 +191,6 @@ async function measureGroup(
   return targets.map((target) => row(target.label, runs.get(target) ?? []));
 }
 
-export async function createBenchUser(databaseUrl: string): Promise<void> {
-  const database = createDatabase({
-    kind: "postgres",
-    url: databaseUrl,
-    poolMax: 2,
-    connectionTimeoutMs: 5_000,
-    idleTimeoutMs: 10_000,
-    statementTimeoutMs: 60_000,
-  });
-  try {
-    await applyMigrations({ connection: database.sql, migrationsDir });
-    await createBenchAccount(database.prisma, { email: EMAIL, name: NAME, password: PASSWORD });
-  } finally {
-    await database.close();
-  }
-}
-
 export interface OutputReport {
   lines: number;
   /** Rate-limit incidents opened (each logged once): decisions that timed out or failed. */
@@ -230,7 +221,7 @@ function parseLogLine(line: string): LogEntry | null {
  * and rate-limit incidents are counted: a decision that failed open costs its timeout
  * instead of a round trip, and the request was not limited at all.
  */
-function reportOutput(server: AppServer, position: number): OutputReport {
+export function reportOutput(server: AppServer, position: number): OutputReport {
   const lines = server
     .outputSince(position)
     .split("\n")
@@ -262,25 +253,14 @@ function reportOutput(server: AppServer, position: number): OutputReport {
 
 export async function benchPages(options: PagesOptions): Promise<PagesResult> {
   const { root, buildsDir, dataDir, services, log } = options;
-  const withDir = join(buildsDir, "with");
+  const withDir = withProxyDir(buildsDir);
   const withoutDir = join(buildsDir, "without");
   const anchorDir = join(buildsDir, "anchor");
 
-  const buildEnv: Env = {
-    ...baseEnv(),
-    AUTH_SECRET: randomSecret(),
-    // A placeholder: nothing prerendered may depend on the origin.
-    APP_URL: "http://127.0.0.1:3000",
-    GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
-    GATEHOUSE_DATA_DIR: join(dataDir, "build"),
-  };
+  const env = buildEnv(dataDir);
   // One after the other: two builds at once on two cores only take longer each.
-  const withBuild = await prepareBuild({ root, dest: withDir, withoutProxy: false }, buildEnv, log);
-  const withoutBuild = await prepareBuild(
-    { root, dest: withoutDir, withoutProxy: true },
-    buildEnv,
-    log,
-  );
+  const withBuild = await prepareBuild({ root, dest: withDir, withoutProxy: false }, env, log);
+  const withoutBuild = await prepareBuild({ root, dest: withoutDir, withoutProxy: true }, env, log);
   const anchorBuild = await buildAnchor(root, anchorDir, log);
   const describeBuild = (build: { reused: boolean; seconds: number }) =>
     build.reused ? "reused" : `${build.seconds.toFixed(0)} s`;
@@ -291,29 +271,20 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
 
   await createBenchUser(services.databaseUrl);
 
-  const secret = randomSecret();
-  const appEnv = (port: number, name: string): Env => ({
-    ...baseEnv(),
-    AUTH_SECRET: secret,
-    APP_URL: `http://localhost:${port}`,
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL: services.redisUrl,
-    GATEHOUSE_DATA_DIR: join(dataDir, name),
-    ...BENCH_RATE_LIMITS,
-  });
+  const run = { services, dataDir, secret: randomSecret() };
   const withPort = await freePort();
   const withoutPort = await freePort();
   const withServer = await startServer(
     "with proxy.ts",
     withDir,
     withPort,
-    appEnv(withPort, "with"),
+    appEnv(run, withPort, "with"),
   );
   const withoutServer = await startServer(
     "without proxy.ts",
     withoutDir,
     withoutPort,
-    appEnv(withoutPort, "without"),
+    appEnv(run, withoutPort, "without"),
   );
 
   let anchor: Anchor | null = null;
@@ -357,10 +328,10 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
       throw new Error(`"/" without proxy.ts has a CSP nonce: is proxy.ts really gone?`);
     }
 
-    const cookie = await signIn(withServer, BENCH_ACCOUNT);
+    const cookie = await signIn(withServer, { provider: "password", ...BENCH_USER });
     const signedInHome = await check(withServer, "/", cookie);
     const account = await check(withServer, "/account", cookie);
-    if (!signedInHome.body.includes(NAME) || withHome.body.includes(NAME)) {
+    if (!signedInHome.body.includes(BENCH_USER.name) || withHome.body.includes(BENCH_USER.name)) {
       throw new Error(`"/" does not show the bench user only when signed in`);
     }
     if (account.status !== 200 || !renderedPerRequest(account)) {

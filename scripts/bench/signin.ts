@@ -35,24 +35,26 @@ import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 
 import { Redis } from "ioredis";
 
-import { createDatabase } from "@/lib/db";
-import { applyMigrations } from "@/lib/migrations/runner";
 import { hashKey } from "@/lib/rate-limit";
 import { lateTimerMs } from "@/lib/timeout";
 
 import { killGroup, onCleanup, trackChild } from "./cleanup";
-import { baseEnv, prepareBuild, randomSecret, startServer, type AppServer, type Env } from "./app";
+import {
+  baseEnv,
+  prepareProxyBuild,
+  randomSecret,
+  startServer,
+  type AppServer,
+  type Env,
+} from "./app";
 import { runLoad, type LoadRun, type LoadTarget } from "./load";
-import { createBenchAccount } from "./accounts";
+import { createBenchAccount, withBenchDatabase } from "./accounts";
 import { freePort } from "./net";
 import type { Services } from "./services";
 import { distribution, ms, table } from "./stats";
-
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
 const PASSWORD = "a long bench password 5150";
 // The default global limit (lib/env.ts); the server runs with it.
@@ -141,27 +143,16 @@ function addressCounter(first: number): () => string {
 
 const emailFor = (index: number) => `signin-bench-${index}@example.com`;
 
-async function createAccounts(databaseUrl: string, count: number): Promise<void> {
-  const database = createDatabase({
-    kind: "postgres",
-    url: databaseUrl,
-    poolMax: 2,
-    connectionTimeoutMs: 5_000,
-    idleTimeoutMs: 10_000,
-    statementTimeoutMs: 60_000,
-  });
-  try {
-    await applyMigrations({ connection: database.sql, migrationsDir });
+function createAccounts(databaseUrl: string, count: number): Promise<void> {
+  return withBenchDatabase(databaseUrl, async (prisma) => {
     for (let index = 0; index < count; index++) {
-      await createBenchAccount(database.prisma, {
+      await createBenchAccount(prisma, {
         email: emailFor(index),
         name: `Sign-in Bench ${index}`,
         password: PASSWORD,
       });
     }
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -501,19 +492,7 @@ function describeOutcome(result: BurstResult): string {
 
 export async function benchSignInLoad(options: SignInLoadOptions): Promise<SignInLoadResult> {
   const { root, buildsDir, dataDir, services, connections, log } = options;
-  const dir = join(buildsDir, "with");
-  const build = await prepareBuild(
-    { root, dest: dir, withoutProxy: false },
-    {
-      ...baseEnv(),
-      AUTH_SECRET: randomSecret(),
-      APP_URL: "http://127.0.0.1:3000",
-      GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "1",
-      GATEHOUSE_DATA_DIR: join(dataDir, "build"),
-    },
-    log,
-  );
-  log(`build with proxy.ts: ${build.reused ? "reused" : `${build.seconds.toFixed(0)} s`}`);
+  const dir = await prepareProxyBuild({ root, buildsDir, dataDir, log });
   await createAccounts(services.databaseUrl, options.accounts);
 
   const port = await freePort();

@@ -3,14 +3,12 @@
 // an account (the owner's mail only). The person gets the same answer from both, so they
 // should take the same time: the medians and their ratio are printed, never asserted.
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 
 import { registerWithPassword, type RegistrationDeps } from "@/lib/auth/registration";
-import { createDatabase } from "@/lib/db";
 import { createQueueMail } from "@/lib/mail/outbox";
-import { applyMigrations } from "@/lib/migrations/runner";
 import { createLinkSealer } from "@/lib/security/sealed-link";
 
+import { openBenchDatabase } from "./accounts";
 import { randomSecret } from "./app";
 import { distribution, ms, ratio, table, type Distribution } from "./stats";
 
@@ -28,21 +26,12 @@ export interface SignUpResult {
   ratio: number;
 }
 
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const PASSWORD = "bench sign-up passphrase 7";
 const context = { ip: "203.0.113.77", userAgent: "gatehouse-bench", requestId: "bench" };
 
 export async function benchSignUp(options: SignUpOptions): Promise<SignUpResult> {
-  const database = createDatabase({
-    kind: "postgres",
-    url: options.databaseUrl,
-    poolMax: 2,
-    connectionTimeoutMs: 5_000,
-    idleTimeoutMs: 10_000,
-    statementTimeoutMs: 60_000,
-  });
+  const database = await openBenchDatabase(options.databaseUrl);
   try {
-    await applyMigrations({ connection: database.sql, migrationsDir });
     const appUrl = "http://localhost:3000";
     const deps: RegistrationDeps = {
       prisma: database.prisma,
