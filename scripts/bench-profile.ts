@@ -1,4 +1,4 @@
-// npm run bench:profile [-- --seconds=N] [-- --keep-builds=DIR] [-- --out=DIR]
+// npm run bench:profile [-- --seconds=N] [-- --keep-builds=DIR] [-- --out=DIR] [-- --app=DIR]
 //
 // Where a page request spends its CPU: the production build with proxy.ts behind
 // `npm start` (PostgreSQL and redis-server, as the bench's pages section runs it), one
@@ -7,6 +7,8 @@
 // - by where the code lives (a package, our bundled code, Node itself, the garbage collector);
 // - by function, inclusive (a function and everything it called), for the functions whose
 //   inclusive time a signed-in "/" adds over the anonymous one.
+// --app=DIR profiles the app in another checkout (a `git worktree` of an earlier commit, say)
+// with this script, so a before and an after are measured the same way.
 // The .cpuprofile files stay in --out (default: a folder under /tmp, printed) for Chrome's
 // DevTools (Performance → Load profile) or https://www.speedscope.app.
 // Informational only, like `npm run bench`: nothing is asserted, and each server profiles
@@ -32,19 +34,21 @@ interface Options {
   seconds: number;
   keepBuilds: string | null;
   out: string | null;
+  app: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { seconds: 30, keepBuilds: null, out: null };
+  const options: Options = { seconds: 30, keepBuilds: null, out: null, app: root };
   for (const arg of argv) {
     const [name, value] = arg.split("=", 2);
     if (name === "--seconds" && value && Number(value) >= 5) options.seconds = Number(value);
     else if (name === "--keep-builds" && value) options.keepBuilds = resolve(value);
     else if (name === "--out" && value) options.out = resolve(value);
+    else if (name === "--app" && value) options.app = resolve(value);
     else {
       throw new Error(
         `unknown argument ${arg}; usage: npm run bench:profile -- [--seconds=N (≥ 5)] ` +
-          `[--keep-builds=DIR] [--out=DIR]`,
+          `[--keep-builds=DIR] [--out=DIR] [--app=DIR]`,
       );
     }
   }
@@ -190,7 +194,7 @@ async function main(): Promise<void> {
 
   const services = await startServices(root, join(workDir, "services"));
   const dest = await prepareProxyBuild({
-    root,
+    root: options.app,
     buildsDir: options.keepBuilds ?? join(workDir, "builds"),
     dataDir: join(workDir, "data"),
     log,
