@@ -13,12 +13,16 @@
 // - counts the request against the global per-IP rate limit (lib/rate-limit; the health
 //   check, the Telegram webhook and static files are exempt) and answers 429 when it is used
 //   up — JSON for /api/*, a small page for a browser;
-// - adds the security headers to the response (lib/security/headers.ts), refusals included.
+// - adds the security headers to the response (lib/security/headers.ts), refusals included;
+// - on a page view, re-seals the session cookie once the touch interval has passed since it
+//   was sealed, so a browser in use stays signed in (lib/auth/session-renewal.ts).
 import { NextResponse, type NextRequest } from "next/server";
 
 import { authorizationOrigins } from "@/lib/auth/providers";
+import { createSessionRenewal, type SessionRenewal } from "@/lib/auth/session-renewal";
 import { getSettings } from "@/lib/env";
 import { clientIp } from "@/lib/http/client-ip";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { refusal, refusalFormat, type RefusalReason } from "@/lib/http/refusal";
 import {
   bodyCheck,
@@ -37,15 +41,43 @@ import {
   type HeaderSettings,
 } from "@/lib/security/headers";
 
-let cached: { settings: HeaderSettings; fixed: Record<string, string> } | undefined;
+let cached:
+  { settings: HeaderSettings; fixed: Record<string, string>; renewal: SessionRenewal } | undefined;
 
 function proxySettings() {
   if (!cached) {
     const settings = getSettings();
     const header = headerSettings(settings, authorizationOrigins(settings.auth));
-    cached = { settings: header, fixed: staticSecurityHeaders(header) };
+    const renewal = createSessionRenewal({
+      secret: settings.auth.secret,
+      secure: usesSecureCookies(settings.appUrl),
+      maxAgeSeconds: settings.auth.sessionMaxAgeSeconds,
+      renewAfterSeconds: settings.auth.sessionTouchIntervalSeconds,
+    });
+    cached = { settings: header, fixed: staticSecurityHeaders(header), renewal };
   }
   return cached;
+}
+
+/**
+ * The renewed session cookie for a page view (GET or HEAD outside /api). Never for an action
+ * or a route: Auth.js writes the cookie there itself (sign-in, sign-out, re-authentication),
+ * and a renewal racing that answer could put the old token back.
+ */
+async function renewedSession(
+  request: NextRequest,
+  renewal: SessionRenewal,
+  requestId: string,
+): Promise<Awaited<ReturnType<SessionRenewal["renew"]>>> {
+  const { method, nextUrl } = request;
+  if ((method !== "GET" && method !== "HEAD") || nextUrl.pathname.startsWith("/api/")) return null;
+  try {
+    return await renewal.renew(request.cookies.getAll(), new Date());
+  } catch (error) {
+    // The page still reads the cookie the browser sent; the next page view tries again.
+    getProtection().logger.error("session cookie renewal failed", { error, requestId });
+    return null;
+  }
 }
 
 /** 128 random bits, base64: what CSP nonces should be. */
@@ -92,7 +124,7 @@ async function refusalByBody(
 }
 
 export async function proxy(request: NextRequest): Promise<NextResponse | Response> {
-  const { settings, fixed } = proxySettings();
+  const { settings, fixed, renewal } = proxySettings();
   const nonce = newNonce();
   const requestId = requestIdFrom(request.headers);
   const csp = buildCsp({ nonce, ...settings });
@@ -154,7 +186,11 @@ export async function proxy(request: NextRequest): Promise<NextResponse | Respon
   // Next reads the nonce from this request header when it renders the page.
   forwarded.set("content-security-policy", csp);
 
-  return withSecurityHeaders(NextResponse.next({ request: { headers: forwarded } }));
+  const response = NextResponse.next({ request: { headers: forwarded } });
+  for (const cookie of (await renewedSession(request, renewal, requestId)) ?? []) {
+    response.cookies.set(cookie.name, cookie.value, cookie.options);
+  }
+  return withSecurityHeaders(response);
 }
 
 export const config = {

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 import { BENCH_USER, createBenchUser } from "./bench/accounts";
 import { prepareProxyBuild, randomSecret, startServer } from "./bench/app";
-import { signIn } from "./bench/browser";
+import { CookieJar, signIn } from "./bench/browser";
 import { installSignalHandlers, onCleanup, runCleanups } from "./bench/cleanup";
 import { runLoad } from "./bench/load";
 import { freePort } from "./bench/net";
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       port,
       host: new URL(server.url).host,
       path: page.path,
-      headers: cookie ? { cookie } : undefined,
+      cookies: cookie ? new CookieJar(cookie) : undefined,
       expectStatus: 200,
     };
     // A warm-up a third as long: Next loads a route's modules on its first request.

@@ -38,6 +38,7 @@ import { signInApprovalProvider } from "@/lib/auth/sign-in-approval-provider";
 import { oauthProviders } from "@/lib/auth/providers";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { endSession, sqlSessionLookup } from "@/lib/auth/sessions";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { createDeviceCookies } from "@/lib/security/device-cookie";
 import { connectAlertsFromSignIn, connectsAlertsAtSignIn } from "@/lib/telegram/sign-in-alerts";
 
@@ -66,7 +67,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
   const now = deps.now ?? (() => new Date());
   const auth = settings.auth;
   const { requestContext, currentSession, afterRecord } = deps;
-  const secureCookies = settings.appUrl.startsWith("https:");
+  const secureCookies = usesSecureCookies(settings.appUrl);
   const devices = createDeviceMemory({
     deviceCookies: createDeviceCookies({
       secret: auth.secret,

@@ -10,8 +10,14 @@
 // handlers and server actions keep auth(): nothing here replaces it where Auth.js answers.
 import type { NextAuthConfig, Session } from "next-auth";
 
-import { createSessionTokenReader, type SessionTokenReader } from "@/lib/auth/session-token";
+import {
+  createSessionTokenReader,
+  sessionTokenOf,
+  type CookieValue,
+  type SessionTokenReader,
+} from "@/lib/auth/session-token";
 import type { Settings } from "@/lib/env";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import type { Logger } from "@/lib/logger";
 
 type Callbacks = NonNullable<NextAuthConfig["callbacks"]>;
@@ -41,8 +47,7 @@ export function pageSessionDeps(input: {
   return {
     reader: createSessionTokenReader({
       secret: settings.auth.secret,
-      // As Auth.js decides it: secure cookies when its URL (APP_URL) is https.
-      secure: settings.appUrl.startsWith("https:"),
+      secure: usesSecureCookies(settings.appUrl),
     }),
     jwt,
     session,
@@ -51,26 +56,6 @@ export function pageSessionDeps(input: {
     logger: input.logger,
     requestId: input.requestId,
   };
-}
-
-export interface CookieValue {
-  name: string;
-  value: string;
-}
-
-/**
- * The session token from the request's cookies. Auth.js splits a token longer than a cookie
- * may be into `<name>.0`, `<name>.1` …, and joins them in the order of their numbers.
- */
-export function sessionTokenOf(cookies: readonly CookieValue[], name: string): string | null {
-  const whole = cookies.find((cookie) => cookie.name === name);
-  if (whole) return whole.value || null;
-  const chunks = cookies
-    .map((cookie) => ({ cookie, index: /^\.(\d+)$/.exec(cookie.name.slice(name.length)) }))
-    .filter(({ cookie, index }) => cookie.name.startsWith(name) && index)
-    .sort((a, b) => Number(a.index?.[1]) - Number(b.index?.[1]));
-  const token = chunks.map(({ cookie }) => cookie.value).join("");
-  return token === "" ? null : token;
 }
 
 // Outside a request (a test, a script) there is none; the line is still worth writing.

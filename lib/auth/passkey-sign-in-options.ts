@@ -18,6 +18,7 @@ import { z } from "zod";
 
 import { passkeyRelyingParty, setPasskeyChallengeCookie } from "@/lib/auth/passkey-ceremony";
 import { startPasskeySignIn } from "@/lib/auth/passkeys/sign-in";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { isSameOrigin } from "@/lib/http/request-gate";
 import { jsonError, type RouteContext } from "@/lib/http/route";
 import type { RateLimiter } from "@/lib/rate-limit";
@@ -113,7 +114,7 @@ export function createPasskeySignInOptionsHandler(deps: PasskeySignInOptionsDepe
     const response = answer(200, { ok: true, options });
     await setPasskeyChallengeCookie(() => Promise.resolve(response.cookies), {
       ceremony: "sign-in",
-      secure: settings.appUrl.startsWith("https:"),
+      secure: usesSecureCookies(settings.appUrl),
       challengeId,
       ttlSeconds,
     });

@@ -30,6 +30,33 @@ export function sessionCookieName(secure: boolean): string {
   return `${secure ? "__Secure-" : ""}authjs.session-token`;
 }
 
+export interface CookieValue {
+  name: string;
+  value: string;
+}
+
+/** Where a cookie goes in the token: the whole cookie first, then `.0`, `.1` …, then others. */
+function partOrder(suffix: string): number {
+  if (suffix === "") return -1;
+  const chunk = /^\.(\d{1,4})$/.exec(suffix);
+  return chunk ? Number(chunk[1]) : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The session token in a request's cookies, read as Auth.js reads it: it splits a token
+ * longer than a cookie may be into `<name>.0`, `<name>.1` … and joins, in the order of their
+ * numbers, every non-empty cookie whose name starts with the session cookie's. So a whole
+ * cookie next to stale chunks is one unreadable token here too (signed out, as in a route
+ * handler), never a session that pages accept and Auth.js refuses.
+ */
+export function sessionTokenOf(cookies: readonly CookieValue[], name: string): string | null {
+  const parts = cookies
+    .filter((cookie) => cookie.name.startsWith(name) && cookie.value !== "")
+    .map((cookie) => ({ value: cookie.value, order: partOrder(cookie.name.slice(name.length)) }))
+    .sort((a, b) => a.order - b.order);
+  return parts.length === 0 ? null : parts.map((part) => part.value).join("");
+}
+
 export interface SessionTokenReader {
   readonly cookieName: string;
   /** The token's claims, or null when it is not one this app sealed, or has expired. */

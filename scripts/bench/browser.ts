@@ -55,6 +55,45 @@ export async function signIn(server: AppServer, credentials: Credentials): Promi
   return [...jar.values()].join("; ");
 }
 
+/**
+ * The cookies a browser would send to one site, kept as a browser keeps them while the load
+ * runs: a Set-Cookie replaces its cookie, an empty or expired one removes it. The app renews
+ * the session cookie every SESSION_TOUCH_INTERVAL_SECONDS (proxy.ts); a client that kept
+ * sending the old one would have it renewed on every request, which no browser causes.
+ */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  constructor(header: string) {
+    for (const pair of header.split("; ")) this.#set(pair, false);
+  }
+
+  header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  store(setCookie: readonly string[]): void {
+    for (const line of setCookie) {
+      const [pair = "", ...attributes] = line.split(";");
+      const expired = attributes.some((attribute) => {
+        const [name = "", value = ""] = attribute.trim().split("=", 2);
+        if (/^max-age$/i.test(name)) return Number(value) <= 0;
+        return /^expires$/i.test(name) && Date.parse(value) <= Date.now();
+      });
+      this.#set(pair.trim(), expired);
+    }
+  }
+
+  #set(pair: string, expired: boolean): void {
+    const at = pair.indexOf("=");
+    if (at <= 0) return;
+    const name = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    if (expired || value === "") this.#cookies.delete(name);
+    else this.#cookies.set(name, value);
+  }
+}
+
 export interface PageCheck {
   status: number;
   cacheControl: string;

@@ -6,6 +6,8 @@
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 
+import type { CookieJar } from "./browser";
+
 export interface LoadTarget {
   label: string;
   port: number;
@@ -15,6 +17,8 @@ export interface LoadTarget {
   /** Extra request headers; a function is called for every request (e.g. a new client
    *  address in X-Forwarded-For each time, so no per-address limit is ever reached). */
   headers?: Record<string, string> | (() => Record<string, string>);
+  /** Cookies to send, updated from the answers' Set-Cookie as a browser would. */
+  cookies?: CookieJar;
   /** The status every answer should have; others are counted as errors. */
   expectStatus: number;
 }
@@ -50,9 +54,12 @@ function once(agent: Agent, target: LoadTarget): Promise<{ status: number; bytes
           accept: "text/html",
           "user-agent": "gatehouse-bench",
           ...(typeof target.headers === "function" ? target.headers() : target.headers),
+          ...(target.cookies ? { cookie: target.cookies.header() } : {}),
         },
       },
       (response) => {
+        const setCookie = response.headers["set-cookie"];
+        if (setCookie && target.cookies) target.cookies.store(setCookie);
         let bytes = 0;
         response.on("data", (chunk: Buffer) => {
           bytes += chunk.length;

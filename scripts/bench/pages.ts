@@ -28,7 +28,7 @@ import {
   type Env,
   withProxyDir,
 } from "./app";
-import { check, renderedPerRequest, signIn } from "./browser";
+import { check, CookieJar, renderedPerRequest, signIn } from "./browser";
 import { mergeRuns, runLoad, type LoadRun, type LoadTarget } from "./load";
 import { BENCH_USER, createBenchUser } from "./accounts";
 import { freePort } from "./net";
@@ -349,13 +349,13 @@ export async function benchPages(options: PagesOptions): Promise<PagesResult> {
       server: AppServer,
       label: string,
       path: string,
-      headers?: Record<string, string>,
+      signedIn?: { cookie: string },
     ): LoadTarget => ({
       label,
       port: server.port,
       host: new URL(server.url).host,
       path,
-      headers,
+      cookies: signedIn ? new CookieJar(signedIn.cookie) : undefined,
       expectStatus: 200,
     });
 

@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 
 import { BENCH_USER, createBenchUser } from "./accounts";
 import { prepareProxyBuild, randomSecret, startServer, type AppServer, type Env } from "./app";
-import { check, signIn } from "./browser";
+import { check, CookieJar, signIn } from "./browser";
 import { runLoad, type LoadRun, type LoadTarget } from "./load";
 import { freePort } from "./net";
 import { appEnv, reportOutput } from "./pages";
@@ -209,7 +209,7 @@ async function measureRss(
     port: server.port,
     host: new URL(server.url).host,
     path: "/",
-    headers: { cookie },
+    cookies: new CookieJar(cookie),
     expectStatus: 200,
   };
   const idle = readRss(server.pid);

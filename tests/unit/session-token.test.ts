@@ -8,8 +8,15 @@ import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { decode, encode } from "@auth/core/jwt";
 import { describe, expect, it, vi } from "vitest";
 
-import { readPageSession, sessionTokenOf, type PageSessionDeps } from "@/lib/auth/page-session";
-import { createSessionTokenReader, sessionCookieName } from "@/lib/auth/session-token";
+import { readPageSession, type PageSessionDeps } from "@/lib/auth/page-session";
+import {
+  createSessionTokenReader,
+  sessionCookieName,
+  sessionTokenOf,
+} from "@/lib/auth/session-token";
+// Auth.js's own cookie joiner, which its package does not export: the reference for
+// sessionTokenOf.
+import { SessionStore } from "../../node_modules/@auth/core/lib/utils/cookie.js";
 import { memoryLogger } from "@/tests/support/logger";
 
 const SECRET = "a-test-secret-of-sufficient-length-0123456789";
@@ -166,12 +173,44 @@ describe("sessionTokenOf", () => {
     expect(sessionTokenOf(chunks, name)).toBe("<0><1><2><10>");
   });
 
-  it("ignores other cookies and lookalike names", () => {
+  it("joins what Auth.js joins, so stale chunks next to a whole cookie make it unreadable", () => {
     expect(sessionTokenOf([], name)).toBeNull();
-    expect(sessionTokenOf([{ name: `${name}x`, value: "no" }], name)).toBeNull();
-    expect(sessionTokenOf([{ name: `__Secure-${name}`, value: "no" }], name)).toBeNull();
-    expect(sessionTokenOf([{ name: `${name}.x`, value: "no" }], name)).toBeNull();
     expect(sessionTokenOf([{ name, value: "" }], name)).toBeNull();
+    expect(sessionTokenOf([{ name: `__Secure-${name}`, value: "no" }], name)).toBeNull();
+    expect(sessionTokenOf([{ name: "other", value: "no" }], name)).toBeNull();
+    const cases: { name: string; value: string }[][] = [
+      [{ name, value: "whole" }],
+      [
+        { name: `${name}.1`, value: "<1>" },
+        { name: `${name}.0`, value: "<0>" },
+      ],
+      [
+        { name, value: "whole" },
+        { name: `${name}.0`, value: "<stale>" },
+      ],
+      [
+        { name: `${name}.0`, value: "<0>" },
+        { name: `${name}.1`, value: "" },
+      ],
+      [{ name: `${name}x`, value: "lookalike" }],
+    ];
+    for (const cookies of cases) {
+      const store = new SessionStore(
+        { name, options: {} },
+        Object.fromEntries(cookies.map((cookie) => [cookie.name, cookie.value])),
+        { debug: () => undefined } as never,
+      );
+      expect(sessionTokenOf(cookies, name) ?? "").toBe(store.value);
+    }
+    // A whole token with a stale chunk after it opens neither here nor in Auth.js.
+    const token = sessionTokenOf(
+      [
+        { name, value: "a.b.c.d.e" },
+        { name: `${name}.0`, value: "f" },
+      ],
+      name,
+    );
+    expect(token).toBe("a.b.c.d.ef");
   });
 });
 

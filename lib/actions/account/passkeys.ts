@@ -27,6 +27,7 @@ import {
   renamePasskey,
   startPasskeyRegistration,
 } from "@/lib/auth/passkeys";
+import { usesSecureCookies } from "@/lib/http/cookies";
 
 export interface PasskeyActionDependencies extends ActionDependencies {
   /** This request's cookies (Next's cookies()): the registration's challenge is kept there. */
@@ -35,7 +36,7 @@ export interface PasskeyActionDependencies extends ActionDependencies {
 
 export function createPasskeyActions(deps: PasskeyActionDependencies) {
   const { authedActionClient, recentSignInActionClient } = createActionClients(deps);
-  const secure = () => deps.services().settings.appUrl.startsWith("https:");
+  const secure = () => usesSecureCookies(deps.services().settings.appUrl);
   const rpOrRefuse = () => {
     const rp = passkeyRelyingParty(deps.services().settings.appUrl);
     if (!rp) throw new AccountError("passkeys-unavailable");

@@ -22,6 +22,7 @@ import {
 } from "@/lib/auth/second-factor-gate";
 import { SecondFactorRefused, type SecondFactorRefusal } from "@/lib/auth/second-factor-provider";
 import { codeBudgetMessage } from "@/lib/actions/code-budget";
+import { usesSecureCookies } from "@/lib/http/cookies";
 
 export interface SecondFactorActionDependencies extends AuthActionDependencies {
   /** This request's cookies (Next's cookies()): the pending sign-in's is read and dropped. */
@@ -100,7 +101,7 @@ export function secondFactorAnswer(
 
 export function createSecondFactorActions(deps: SecondFactorActionDependencies) {
   const actionClient = createActionClient(deps);
-  const secure = () => deps.services().settings.appUrl.startsWith("https:");
+  const secure = () => usesSecureCookies(deps.services().settings.appUrl);
 
   return {
     /** Ends in a redirect to where the sign-in was headed, or answers why not. */

@@ -18,6 +18,7 @@ import {
 } from "@/lib/auth/second-factor-gate";
 import { findApproval, switchApprovalToCode } from "@/lib/auth/sign-in-approval";
 import { SignInApprovalRefused } from "@/lib/auth/sign-in-approval-provider";
+import { usesSecureCookies } from "@/lib/http/cookies";
 
 export interface SignInApprovalActionDependencies extends AuthActionDependencies {
   cookies: () => Promise<CookieJar>;
@@ -32,7 +33,7 @@ export interface ApprovalAnswer {
 
 export function createSignInApprovalActions(deps: SignInApprovalActionDependencies) {
   const actionClient = createActionClient(deps);
-  const secure = () => deps.services().settings.appUrl.startsWith("https:");
+  const secure = () => usesSecureCookies(deps.services().settings.appUrl);
 
   return {
     /** Ends in a redirect to where the sign-in was headed, or says where the request stands. */

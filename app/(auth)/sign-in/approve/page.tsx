@@ -6,6 +6,7 @@ import { SignInOver } from "@/components/auth/sign-in-over";
 import { requiresSecondFactor } from "@/lib/auth/second-factor";
 import { pendingSignInToken } from "@/lib/auth/second-factor-gate";
 import { findApproval } from "@/lib/auth/sign-in-approval";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { getServices } from "@/lib/root";
 import { describeDevice } from "@/lib/security/presenter";
 
@@ -22,7 +23,7 @@ export const dynamic = "force-dynamic";
  */
 export default async function SignInApprovalPage() {
   const { settings, database } = getServices();
-  const token = await pendingSignInToken(cookies, settings.appUrl.startsWith("https:"));
+  const token = await pendingSignInToken(cookies, usesSecureCookies(settings.appUrl));
   const found = await findApproval(database.prisma, token, new Date());
 
   if (!found) {

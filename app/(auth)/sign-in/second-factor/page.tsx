@@ -6,6 +6,7 @@ import { CancelSecondFactor, SecondFactorForm } from "@/components/auth/second-f
 import { SignInOver } from "@/components/auth/sign-in-over";
 import { findPendingSignIn } from "@/lib/auth/pending-sign-in";
 import { pendingSignInToken, SECOND_FACTOR_PATH } from "@/lib/auth/second-factor-gate";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { searchParam, type SearchParams } from "@/lib/http/search-params";
 import { getServices } from "@/lib/root";
 
@@ -29,7 +30,7 @@ const linkClasses =
  */
 export default async function SecondFactorPage({ searchParams }: SecondFactorPageProps) {
   const { settings, database } = getServices();
-  const token = await pendingSignInToken(cookies, settings.appUrl.startsWith("https:"));
+  const token = await pendingSignInToken(cookies, usesSecureCookies(settings.appUrl));
   const pending = await findPendingSignIn(database.prisma, token, new Date());
   const recovery = searchParam(await searchParams, "with") === "recovery";
 

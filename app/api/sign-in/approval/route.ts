@@ -4,12 +4,13 @@ import { cookies } from "next/headers";
 
 import { pendingSignInToken } from "@/lib/auth/second-factor-gate";
 import { createApprovalStatusHandler } from "@/lib/auth/sign-in-approval-status";
+import { usesSecureCookies } from "@/lib/http/cookies";
 import { withRouteErrors } from "@/lib/http/route";
 import { getServices } from "@/lib/root";
 
 const handler = createApprovalStatusHandler({
   services: getServices,
-  token: () => pendingSignInToken(cookies, getServices().settings.appUrl.startsWith("https:")),
+  token: () => pendingSignInToken(cookies, usesSecureCookies(getServices().settings.appUrl)),
 });
 
 export const GET = withRouteErrors(() => getServices().logger, handler);
