@@ -267,15 +267,27 @@ describe("rate limits behind a trusted proxy", () => {
 
   test("the global limit counts every request per address and answers 429 with headers, as a page for browsers and JSON for the API", async () => {
     const app = running();
-    const ip = freshIp();
-    for (let n = 1; n <= GLOBAL; n += 1) {
-      const response = await get(app, "/", { ip });
-      expect(response.status).toBe(200);
-      expect(response.headers.get("retry-after")).toBeNull();
-      await response.body?.cancel();
+    // The limit's windows are fixed minutes from the epoch, and a fresh address has nothing in
+    // the one before. A run that straddles a minute's end has its first part weighed as the
+    // previous window, whose floor drops one request, so one more gets through: such a run is
+    // repeated with a new address (how fast the machine is decides how often, not the result).
+    const windowOf = () => Math.floor(Date.now() / 60_000);
+    let ip = freshIp();
+    let page: Response | undefined;
+    for (let round = 0; round < 3 && !page; round += 1) {
+      ip = freshIp();
+      const started = windowOf();
+      for (let n = 1; n <= GLOBAL; n += 1) {
+        const response = await get(app, "/", { ip });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("retry-after")).toBeNull();
+        await response.body?.cancel();
+      }
+      const next = await get(app, "/", { ip });
+      if (windowOf() === started) page = next;
+      else await next.body?.cancel();
     }
-
-    const page = await get(app, "/", { ip });
+    if (!page) throw new Error("three runs in a row straddled a minute's end");
     expect(page.status).toBe(429);
     expect(page.headers.get("content-type")).toContain("text/html");
     const retryAfter = Number(page.headers.get("retry-after"));
