@@ -22,11 +22,14 @@
 //
 // API:
 //   setSignInApproval(db, { userId, on, now, context?, afterRecord? })
-//     → { ok: true, changed } | { ok: false, reason: "no-chat" }; records SIGN_IN_APPROVAL_ON/_OFF
+//     → { ok: true, changed } | { ok: false, reason: "no-chat" }; records SIGN_IN_APPROVAL_ON/_OFF;
+//       turning it off ends the requests still waiting
+
 //   approvalWanted(db, userId)               → { chatId } | null
 //   knownBrowsersSince(db, userId)           → Date | null (browsers known before it are new again)
 //   startApproval(db, { userId, method, returnTo, context, now, ttlSeconds, deliverSoon? })
-//     → { token, expiresAt } | null (null: approval is not on for the account any more)
+//     → { token, expiresAt } | null (null: approval is not on for the account any more);
+//       at most MAX_WAITING_APPROVALS wait per account, the oldest end first
 //   answerApproval(db, { approvalId, chatId, answer, now, context?, afterRecord? })
 //     → "approved" | "denied" | "already-answered" | "expired" | "unknown" | "wrong-chat"
 //   approvalStatus(db, token, now)           → "waiting" | "approved" | "denied" | "expired" | "gone"
@@ -61,6 +64,9 @@ export const SIGN_IN_APPROVAL_KIND = "SIGN_IN_APPROVAL";
 
 /** 16 bytes, base64url without padding (pending_sign_ins_approval_id_format). */
 export const APPROVAL_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+/** Sign-ins of one account waiting for the chat at once; a new one ends the oldest. */
+export const MAX_WAITING_APPROVALS = 3;
 
 /** The outbox row's payload: which pending sign-in to ask about (nothing secret). */
 export interface SignInApprovalPayload {
@@ -100,6 +106,11 @@ export function setSignInApproval(
         select: { id: true },
       });
       return link ? { ok: true, changed: false } : { ok: false, reason: "no-chat" };
+    }
+    // Turned off, nobody is asked any more: a sign-in still waiting for the chat ends (its
+    // browser sees "gone" and signs in again, now without the chat). Approved ones finish.
+    if (!input.on) {
+      await tx.pendingSignIn.deleteMany({ where: { userId: input.userId, approval: "WAITING" } });
     }
     await recordSecurityEvent(
       tx,
@@ -164,11 +175,32 @@ export async function startApproval(
 ): Promise<{ token: string; expiresAt: Date } | null> {
   const { deliverSoon, ...pending } = input;
   const started = await inTransaction(db, async (tx) => {
-    const link = await tx.telegramLink.findUnique({
-      where: { userId: input.userId },
-      select: { chatId: true, approveSignIns: true },
+    // A no-op UPDATE: it answers whether approval is on and takes the link's row lock, so
+    // the sign-ins of one account pass here one at a time and the cap below counts what the
+    // others committed.
+    const { count } = await tx.telegramLink.updateMany({
+      where: { userId: input.userId, approveSignIns: true },
+      data: { approveSignIns: true },
     });
-    if (!link?.approveSignIns) return null;
+    if (count === 0) return null;
+    const link = await tx.telegramLink.findUniqueOrThrow({
+      where: { userId: input.userId },
+      select: { chatId: true },
+    });
+    // At most MAX_WAITING_APPROVALS questions stand open per account: the oldest give way to
+    // the newest (the person signing in now). Someone who has the password cannot pile up
+    // requests; how often they can ask is bounded by the sign-in limits.
+    const surplus = await tx.pendingSignIn.findMany({
+      where: { userId: input.userId, approval: "WAITING", expiresAt: { gt: input.now } },
+      orderBy: [{ createdAt: "desc" }, { tokenHash: "asc" }],
+      skip: MAX_WAITING_APPROVALS - 1,
+      select: { tokenHash: true },
+    });
+    if (surplus.length > 0) {
+      await tx.pendingSignIn.deleteMany({
+        where: { tokenHash: { in: surplus.map((row) => row.tokenHash) }, approval: "WAITING" },
+      });
+    }
     const approvalId = randomBytes(16).toString("base64url");
     const held = await startPendingSignIn(tx, {
       ...pending,

@@ -16,6 +16,7 @@ import {
   approvalStatus,
   approvalWanted,
   completeApprovedSignIn,
+  MAX_WAITING_APPROVALS,
   setSignInApproval,
   SIGN_IN_APPROVAL_KIND,
   startApproval,
@@ -328,6 +329,72 @@ describe.each(backends)("Sign-in approval on $name", (backend) => {
       const { delivery } = rig(() => later);
       await expect(delivery.deliverDue()).resolves.toEqual({ sent: 0, failed: 2, deferred: 0 });
       expect(fake.messages(chatId)).toEqual([]);
+    });
+
+    it("turning approval off ends the requests still waiting; an approved one still finishes", async () => {
+      const { user, chatId } = await approvingUser();
+      const waiting = await start(user.id, new Date(Date.now() - 1));
+      const approved = await start(user.id);
+      if (!waiting || !approved) throw new Error("approval did not start");
+      const row = (await pendingOf(user.id)).find(
+        (pending) => pending.expiresAt.getTime() === approved.expiresAt.getTime(),
+      );
+      await expect(
+        answerApproval(prisma(), {
+          approvalId: row?.approvalId ?? "",
+          chatId,
+          answer: "approve",
+          now: new Date(),
+        }),
+      ).resolves.toBe("approved");
+
+      await setSignInApproval(prisma(), { userId: user.id, on: false, now: new Date() });
+      const now = new Date();
+      await expect(approvalStatus(prisma(), waiting.token, now)).resolves.toBe("gone");
+      await expect(approvalStatus(prisma(), approved.token, now)).resolves.toBe("approved");
+      await expect(completeApprovedSignIn(prisma(), approved.token, now)).resolves.toMatchObject({
+        userId: user.id,
+      });
+    });
+
+    it("at most three requests wait per account: a new one ends the oldest, never more at once", async () => {
+      const { user, chatId } = await approvingUser();
+      const at = (ms: number) => new Date(Date.now() + ms);
+      const started = [];
+      for (let n = 0; n < MAX_WAITING_APPROVALS + 1; n += 1) {
+        const request = await start(user.id, at(n));
+        if (!request) throw new Error("approval did not start");
+        started.push(request);
+      }
+      const statuses = await Promise.all(
+        started.map((request) => approvalStatus(prisma(), request.token, at(10))),
+      );
+      expect(statuses).toEqual(["gone", "waiting", "waiting", "waiting"]);
+      // The ended one's question is never sent; the three standing ones are.
+      const { delivery } = rig(() => at(20));
+      await expect(delivery.deliverDue()).resolves.toEqual({ sent: 3, failed: 1, deferred: 0 });
+      expect(fake.messages(chatId)).toHaveLength(3);
+
+      // Expired requests do not count against the cap.
+      const other = await approvingUser();
+      await start(other.user.id, at(0), 60);
+      await start(other.user.id, at(0), 60);
+      await start(other.user.id, at(0), 60);
+      const later = at(120_000);
+      const fresh = await Promise.all([start(other.user.id, later), start(other.user.id, later)]);
+      for (const request of fresh) {
+        await expect(approvalStatus(prisma(), request?.token ?? "", later)).resolves.toBe(
+          "waiting",
+        );
+      }
+
+      // Ten sign-ins at once (the account's link row orders them): still three waiting.
+      const busy = await approvingUser();
+      await Promise.all(Array.from({ length: 10 }, () => start(busy.user.id)));
+      const open = await prisma().pendingSignIn.count({
+        where: { userId: busy.user.id, approval: "WAITING" },
+      });
+      expect(open).toBe(MAX_WAITING_APPROVALS);
     });
 
     // ---- the buttons -------------------------------------------------------------------
