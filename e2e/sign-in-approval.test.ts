@@ -31,7 +31,8 @@ import {
   type OpenedPage,
   type ViewportName,
 } from "./support/browser";
-import { appForSuite, printServerOutputOnFailure, startPostgresApp } from "./support/server";
+import { startRig, type Rig } from "./support/rig";
+import { appForSuite } from "./support/server";
 
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
@@ -59,19 +60,27 @@ interface Keyboard {
 }
 
 describe.runIf(databaseUrl !== null && redisUrl !== null)("Approving sign-ins in Telegram", () => {
-  const running = appForSuite(() =>
-    startPostgresApp(
-      { databaseUrl: databaseUrl ?? "", redisUrl: redisUrl ?? "" },
-      {
+  // With the fake identity provider too, for a provider sign-in held the same way.
+  let rig: Rig | undefined;
+  const running = appForSuite(async () => {
+    rig = await startRig({
+      backend: "postgres",
+      servers: { databaseUrl: databaseUrl ?? "", redisUrl: redisUrl ?? "" },
+      env: {
         TELEGRAM_BOT_TOKEN: telegram().token,
         TELEGRAM_BOT_USERNAME: telegram().botInfo.username,
         TELEGRAM_WEBHOOK_SECRET: SECRET,
         TELEGRAM_TEST_API_URL: telegram().url,
         OUTBOX_SWEEP_INTERVAL_SECONDS: "1",
       },
-    ),
-  );
-  printServerOutputOnFailure(() => running());
+    });
+    const started = rig;
+    return { ...started.app, stop: () => started.stop() };
+  });
+  const idp = () => {
+    if (!rig) throw new Error("the rig did not start (see beforeAll)");
+    return rig.idp;
+  };
 
   async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[]) {
     const client = new pg.Client({ connectionString: running().databaseUrl });
@@ -375,6 +384,64 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Approving sign-ins in
       expect(await main.getByRole("button", { name: /authenticator/ }).count()).toBe(0);
       await main.getByRole("link", { name: "Sign in again" }).click();
       await page.waitForURL(/\/sign-in$/);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test("a provider sign-in from a new browser waits for the chat the same way", async () => {
+    const email = `approve-gh-${randomBytes(4).toString("hex")}@example.com`;
+    const chatId = randomInt(6_100_000, 6_900_000);
+    idp().setIdentity("github", {
+      id: randomInt(100_000, 900_000),
+      login: "held-octo",
+      name: "Held Octo",
+      email: null,
+      emails: [{ email, primary: true, verified: true }],
+    });
+    const withGitHub = async (page: Page) => {
+      await page.goto(`${running().url}/sign-in?callbackUrl=/account`);
+      await page.getByRole("button", { name: "Continue with GitHub" }).click();
+      await page.getByRole("button", { name: "Authorize" }).click();
+    };
+
+    // The account is made by a first GitHub sign-in; then its chat is linked, approval on.
+    const first = await open("/");
+    try {
+      await withGitHub(first.page);
+      await first.page.waitForURL(`${running().url}/account`);
+      const rows = await query(
+        `INSERT INTO "TelegramLink" (id, "userId", "chatId", "telegramUserId", username, "approveSignIns")
+         SELECT $1, id, $2, $2, 'e2e', true FROM "User" WHERE email = $3 RETURNING id`,
+        [`tl${randomBytes(8).toString("hex")}`, chatId, email],
+      );
+      expect(rows).toHaveLength(1);
+    } finally {
+      await first.close();
+    }
+
+    // Another browser: GitHub says yes, and the sign-in still waits for the chat.
+    const opened = await open("/");
+    try {
+      const { page } = opened;
+      await withGitHub(page);
+      await page.waitForURL(`${running().url}/sign-in/approve`);
+      const main = page.getByRole("main");
+      await main.getByRole("heading", { name: "Approve this sign‑in in Telegram" }).waitFor();
+      expect(await sessionEmail(page)).toBeNull();
+      const asked = await question(chatId);
+      expect(asked.text).toMatch(new RegExp(`^Sign-in to ${email.replace(/\./g, "\\.")} from `));
+      expect((await press(chatId, asked.approve, asked.messageId)).text).toBe(
+        "Approved — the browser is signing in.",
+      );
+      await page.waitForURL(`${running().url}/account`, { timeout: 20_000 });
+      expect(await sessionEmail(page)).toBe(email);
+      // The sign-in it let in is GitHub's.
+      const methods = await query<{ method: string }>(
+        `SELECT s.method FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE u.email = $1 AND s."revokedAt" IS NULL ORDER BY s."createdAt"`,
+        [email],
+      );
+      expect(methods.map((row) => row.method)).toEqual(["github", "github"]);
     } finally {
       await opened.close();
     }
