@@ -10,6 +10,7 @@ import { unlinkIdentity } from "@/lib/account/methods";
 import { ACCOUNT_EVENT_LIMIT, getAccountOverview, sqlAccountReader } from "@/lib/account/overview";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { createSession } from "@/lib/auth/sessions";
+import type { QueryOptions, SqlConnection } from "@/lib/db/sql-connection";
 import type { SecurityEvent } from "@/lib/generated/prisma/client";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
@@ -41,11 +42,22 @@ describe.each(backends)("account services on $name", (backend) => {
      */
     async function readOverview(input: Parameters<typeof getAccountOverview>[1]) {
       const viaPrisma = await getAccountOverview(prisma(), input);
+      const sql = db().sql;
+      const statements: string[] = [];
+      const counting: SqlConnection = {
+        ...sql,
+        query<T>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+          statements.push(text);
+          return sql.query<T>(text, params, options);
+        },
+      };
       const viaSql = await getAccountOverview(prisma(), {
         ...input,
-        reader: sqlAccountReader(db().sql),
+        reader: sqlAccountReader(counting),
       });
       expect(viaSql).toEqual(viaPrisma);
+      // The point of the page's reader: one round trip, however much the account holds.
+      expect(statements).toHaveLength(1);
       return viaPrisma;
     }
 
