@@ -9,7 +9,7 @@
 //   row — how many, from how many addresses, the latest one's device and address. Every run
 //   counts at most `countCap + 1` rows, so the work is bounded by (limit + 1) × (cap + 1)
 //   index entries however long the log grows.
-import { Prisma, type SecurityEventType } from "@/lib/generated/prisma/client";
+import type { SecurityEventType } from "@/lib/generated/prisma/client";
 import type { DbClient } from "@/lib/security/events";
 
 /** One event of the history, as the page lists it. */
@@ -44,7 +44,8 @@ export interface AccountActivity {
   failedAttempts: FailedAttemptRun[];
 }
 
-interface ActivityRow {
+/** One line of ACTIVITY_LINES: a history event, or a run summed up. */
+export interface ActivityRow {
   kind: "event" | "run";
   id: string;
   type: SecurityEventType | null;
@@ -52,28 +53,27 @@ interface ActivityRow {
   ip: string | null;
   userAgent: string | null;
   detail: string | null;
-  createdAt: Date;
+  /** Epoch milliseconds (see ACTIVITY_LINE_COLUMNS). */
+  createdAtMs: number;
   attempts: number | null;
   addresses: number | null;
 }
 
 /**
- * The history and the runs of failed password attempts between its events. The history's
- * WHERE repeats the partial index's predicate word for word (not as parameters), which is
- * what lets the planner prove the index applies; keep the two identical.
+ * The history and the runs of failed password attempts between its events, as the `lines`
+ * of a WITH clause: $1 the user, $2 the history's limit, $3 the count cap + 1. The
+ * history's WHERE repeats the partial index's predicate word for word (not as parameters),
+ * which is what lets the planner prove the index applies; keep the two identical. The
+ * account page's statement (lib/account/overview.ts) starts with these very lines.
  */
-export async function loadAccountActivity(
-  db: DbClient,
-  input: { userId: string; limit: number; countCap: number },
-): Promise<AccountActivity> {
-  const rows = await db.$queryRaw<ActivityRow[]>(Prisma.sql`
+export const ACTIVITY_LINES = `
     WITH history AS (
       SELECT "id", "type", "method", "ip", "userAgent", "detail", "createdAt"
       FROM "SecurityEvent"
-      WHERE "userId" = ${input.userId}
+      WHERE "userId" = $1
         AND ("type" <> 'SIGN_IN_FAILED' OR "method" IS DISTINCT FROM 'password')
       ORDER BY "createdAt" DESC, "id" DESC
-      LIMIT ${input.limit}
+      LIMIT $2
     ),
     runs AS (
       -- Between each history event and the next newer one (none: open above) …
@@ -89,7 +89,7 @@ export async function loadAccountActivity(
       LEFT JOIN (
         SELECT "createdAt", "id" FROM history ORDER BY "createdAt", "id" LIMIT 1
       ) AS oldest ON true
-      WHERE size.n < ${input.limit}
+      WHERE size.n < $2
     ),
     bounded AS (
       SELECT COALESCE("beforeAt", 'infinity'::timestamp) AS "beforeAt",
@@ -97,49 +97,101 @@ export async function loadAccountActivity(
              COALESCE("afterAt", '-infinity'::timestamp) AS "afterAt",
              COALESCE("afterId", '') AS "afterId"
       FROM runs
-    )
-    SELECT 'event' AS "kind", "id", "type", "method", "ip", "userAgent", "detail",
-           "createdAt", NULL::int AS "attempts", NULL::int AS "addresses"
-    FROM history
-    UNION ALL
-    SELECT 'run', latest."id", NULL, NULL, latest."ip", latest."userAgent", NULL,
-           latest."createdAt", counted."attempts", counted."addresses"
-    FROM bounded
-    CROSS JOIN LATERAL (
-      SELECT f."id", f."ip", f."userAgent", f."createdAt"
-      FROM "SecurityEvent" AS f
-      WHERE f."userId" = ${input.userId}
-        AND f."type" = 'SIGN_IN_FAILED' AND f."method" = 'password'
-        AND f."createdAt" <= bounded."beforeAt" AND f."createdAt" >= bounded."afterAt"
-        AND (f."createdAt", f."id") < (bounded."beforeAt", bounded."beforeId")
-        AND (f."createdAt", f."id") > (bounded."afterAt", bounded."afterId")
-      ORDER BY f."createdAt" DESC, f."id" DESC
-      LIMIT 1
-    ) AS latest
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS "attempts", count(DISTINCT capped."ip")::int AS "addresses"
-      FROM (
-        SELECT f."ip"
+    ),
+    lines AS (
+      SELECT 'event' AS "kind", "id", "type", "method", "ip", "userAgent", "detail",
+             "createdAt", NULL::int AS "attempts", NULL::int AS "addresses"
+      FROM history
+      UNION ALL
+      SELECT 'run', latest."id", NULL, NULL, latest."ip", latest."userAgent", NULL,
+             latest."createdAt", counted."attempts", counted."addresses"
+      FROM bounded
+      CROSS JOIN LATERAL (
+        SELECT f."id", f."ip", f."userAgent", f."createdAt"
         FROM "SecurityEvent" AS f
-        WHERE f."userId" = ${input.userId}
+        WHERE f."userId" = $1
           AND f."type" = 'SIGN_IN_FAILED' AND f."method" = 'password'
           AND f."createdAt" <= bounded."beforeAt" AND f."createdAt" >= bounded."afterAt"
           AND (f."createdAt", f."id") < (bounded."beforeAt", bounded."beforeId")
           AND (f."createdAt", f."id") > (bounded."afterAt", bounded."afterId")
         ORDER BY f."createdAt" DESC, f."id" DESC
-        LIMIT ${input.countCap + 1}
-      ) AS capped
-    ) AS counted
-    ORDER BY "createdAt" DESC, "id" DESC
-  `);
-  return splitRows(rows, input.countCap);
+        LIMIT 1
+      ) AS latest
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS "attempts", count(DISTINCT capped."ip")::int AS "addresses"
+        FROM (
+          SELECT f."ip"
+          FROM "SecurityEvent" AS f
+          WHERE f."userId" = $1
+            AND f."type" = 'SIGN_IN_FAILED' AND f."method" = 'password'
+            AND f."createdAt" <= bounded."beforeAt" AND f."createdAt" >= bounded."afterAt"
+            AND (f."createdAt", f."id") < (bounded."beforeAt", bounded."beforeId")
+            AND (f."createdAt", f."id") > (bounded."afterAt", bounded."afterId")
+          ORDER BY f."createdAt" DESC, f."id" DESC
+          LIMIT $3
+        ) AS capped
+      ) AS counted
+    )`;
+
+/**
+ * An ActivityRow's columns, as `name, expression` pairs (what json_build_object takes).
+ * Times as epoch milliseconds (float8): the columns are `timestamp without time zone` in
+ * UTC, which node-postgres would read in the process's local time zone; a number reads the
+ * same through Prisma, node-postgres and PGlite.
+ */
+export const ACTIVITY_LINE_COLUMNS: readonly (readonly [string, string])[] = [
+  ["kind", `"kind"`],
+  ["id", `"id"`],
+  ["type", `"type"::text`],
+  ["method", `"method"`],
+  ["ip", `"ip"`],
+  ["userAgent", `"userAgent"`],
+  ["detail", `"detail"`],
+  ["createdAtMs", `(extract(epoch FROM "createdAt") * 1000)::float8`],
+  ["attempts", `"attempts"`],
+  ["addresses", `"addresses"`],
+];
+
+/** Newest first; ties by id, descending. */
+export const ACTIVITY_LINE_ORDER = `"createdAt" DESC, "id" DESC`;
+
+const ACTIVITY_SQL = `${ACTIVITY_LINES}
+    SELECT ${ACTIVITY_LINE_COLUMNS.map(([name, value]) => `${value} AS "${name}"`).join(", ")}
+    FROM lines
+    ORDER BY ${ACTIVITY_LINE_ORDER}`;
+
+export interface ActivityInput {
+  userId: string;
+  limit: number;
+  countCap: number;
 }
 
-function splitRows(rows: ActivityRow[], countCap: number): AccountActivity {
+/** ACTIVITY_LINES's parameters, $1 to $3. */
+export const activityParams = (input: ActivityInput) => [
+  input.userId,
+  input.limit,
+  input.countCap + 1,
+];
+
+/**
+ * The account's activity through Prisma: the default, and what tests without raw SQL use
+ * (the account page reads the same lines within its one statement).
+ */
+export async function loadAccountActivity(
+  db: DbClient,
+  input: ActivityInput,
+): Promise<AccountActivity> {
+  // A constant statement whose values are bound parameters ($1 …), never spliced in.
+  const rows = await db.$queryRawUnsafe<ActivityRow[]>(ACTIVITY_SQL, ...activityParams(input));
+  return activityFromRows(rows, input.countCap);
+}
+
+/** The lines, newest first, split into the history and the runs. */
+export function activityFromRows(rows: readonly ActivityRow[], countCap: number): AccountActivity {
   const events: AccountEvent[] = [];
   const failedAttempts: FailedAttemptRun[] = [];
   for (const row of rows) {
-    const createdAt = new Date(row.createdAt);
+    const createdAt = new Date(row.createdAtMs);
     if (row.kind === "event" && row.type !== null) {
       const { id, type, method, ip, userAgent, detail } = row;
       events.push({ id, type, method, ip, userAgent, detail, createdAt });

@@ -7,9 +7,10 @@ import { describe, expect, inject, it } from "vitest";
 
 import { AccountError } from "@/lib/account/errors";
 import { unlinkIdentity } from "@/lib/account/methods";
-import { ACCOUNT_EVENT_LIMIT, getAccountOverview } from "@/lib/account/overview";
+import { ACCOUNT_EVENT_LIMIT, getAccountOverview, sqlAccountReader } from "@/lib/account/overview";
 import type { OAuthProviderId } from "@/lib/sign-in-methods";
 import { createSession } from "@/lib/auth/sessions";
+import type { QueryOptions, SqlConnection } from "@/lib/db/sql-connection";
 import type { SecurityEvent } from "@/lib/generated/prisma/client";
 import { databaseBackends, migratedDatabase } from "@/tests/support/backends";
 
@@ -33,6 +34,32 @@ describe.each(backends)("account services on $name", (backend) => {
     const prisma = () => db().prisma;
     let counter = 0;
     const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(3).toString("hex")}`;
+
+    /**
+     * getAccountOverview through Prisma (the default reader), checked against the page's
+     * reader (sqlAccountReader, one statement on the driver): every overview below is
+     * read both ways and must come out the same.
+     */
+    async function readOverview(input: Parameters<typeof getAccountOverview>[1]) {
+      const viaPrisma = await getAccountOverview(prisma(), input);
+      const sql = db().sql;
+      const statements: string[] = [];
+      const counting: SqlConnection = {
+        ...sql,
+        query<T>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+          statements.push(text);
+          return sql.query<T>(text, params, options);
+        },
+      };
+      const viaSql = await getAccountOverview(prisma(), {
+        ...input,
+        reader: sqlAccountReader(counting),
+      });
+      expect(viaSql).toEqual(viaPrisma);
+      // The point of the page's reader: one round trip, however much the account holds.
+      expect(statements).toHaveLength(1);
+      return viaPrisma;
+    }
 
     async function newUser({
       email = `${unique("person")}@example.com`,
@@ -131,7 +158,7 @@ describe.each(backends)("account services on $name", (backend) => {
         })),
       });
 
-      const overview = await getAccountOverview(prisma(), {
+      const overview = await readOverview({
         userId: user.id,
         currentSessionId: current.sessionId,
         now: T,
@@ -228,7 +255,7 @@ describe.each(backends)("account services on $name", (backend) => {
       expect(shownIds.filter((id) => otherIds.has(id))).toEqual([]);
 
       // Without a current session id nothing is marked current; a smaller limit is honoured.
-      const anonymous = await getAccountOverview(prisma(), {
+      const anonymous = await readOverview({
         userId: user.id,
         currentSessionId: null,
         now: T,
@@ -242,7 +269,7 @@ describe.each(backends)("account services on $name", (backend) => {
       ]);
 
       // From the moment a session expires, it is no longer listed.
-      const later = await getAccountOverview(prisma(), {
+      const later = await readOverview({
         userId: user.id,
         currentSessionId: current.sessionId,
         now: at(-HOUR + 24 * HOUR),
@@ -286,7 +313,7 @@ describe.each(backends)("account services on $name", (backend) => {
     }
 
     const overviewOf = (userId: string, options: { eventLimit?: number } = {}) =>
-      getAccountOverview(prisma(), { userId, currentSessionId: null, now: T, ...options });
+      readOverview({ userId, currentSessionId: null, now: T, ...options });
 
     it("getAccountOverview: 500 failed password attempts newer than 10 real events leave all 10 shown, plus one summed-up run", async () => {
       const user = await newUser({ password: true });
@@ -360,7 +387,7 @@ describe.each(backends)("account services on $name", (backend) => {
     it("getAccountOverview counts a run up to the cap and says there were more", async () => {
       const user = await newUser({ password: true });
       await failures(user.id, -HOUR, 8, (index) => `198.51.100.${index}`);
-      const overview = await getAccountOverview(prisma(), {
+      const overview = await readOverview({
         userId: user.id,
         currentSessionId: null,
         now: T,
@@ -377,7 +404,7 @@ describe.each(backends)("account services on $name", (backend) => {
           last: { ip: "198.51.100.7", userAgent: "attacker 7", createdAt: at(-HOUR + 7) },
         },
       ]);
-      const exact = await getAccountOverview(prisma(), {
+      const exact = await readOverview({
         userId: user.id,
         currentSessionId: null,
         now: T,
@@ -417,7 +444,7 @@ describe.each(backends)("account services on $name", (backend) => {
       const user = await newUser({ email: null });
 
       await expect(
-        getAccountOverview(prisma(), { userId: user.id, currentSessionId: null, now: T }),
+        readOverview({ userId: user.id, currentSessionId: null, now: T }),
       ).resolves.toEqual({
         user: {
           id: user.id,
@@ -448,7 +475,7 @@ describe.each(backends)("account services on $name", (backend) => {
           createdAt: at(-DAY),
         },
       });
-      const overview = await getAccountOverview(prisma(), {
+      const overview = await readOverview({
         userId: user.id,
         currentSessionId: null,
         now: T,
@@ -463,7 +490,7 @@ describe.each(backends)("account services on $name", (backend) => {
         where: { userId: user.id },
         data: { approveSignIns: true },
       });
-      const approving = await getAccountOverview(prisma(), {
+      const approving = await readOverview({
         userId: user.id,
         currentSessionId: null,
         now: T,
@@ -475,9 +502,150 @@ describe.each(backends)("account services on $name", (backend) => {
       });
     });
 
+    it("getAccountOverview reads an account with every kind of record the same through Prisma and through the page's SQL, in any process time zone", async () => {
+      const user = await newUser({
+        password: true,
+        identities: [{ provider: "github", linkedAt: at(-3 * DAY) }],
+      });
+      // A chat id past 2^53 (a bigint in its table): compared as text, digit for digit.
+      const chatId = 9_007_199_254_740_993n + BigInt(randomBytes(2).readUInt16BE());
+      await prisma().account.create({
+        data: {
+          userId: user.id,
+          type: "oauth",
+          provider: "telegram",
+          providerAccountId: chatId.toString(),
+          createdAt: at(-3 * DAY),
+        },
+      });
+      await prisma().telegramLink.create({
+        data: {
+          userId: user.id,
+          chatId,
+          telegramUserId: 42n,
+          username: null,
+          createdAt: at(-DAY + 0.123),
+          approveSignIns: true,
+        },
+      });
+      await prisma().totpCredential.create({
+        data: {
+          userId: user.id,
+          secret: "v1.a2V5",
+          createdAt: at(-2 * DAY),
+          confirmedAt: at(-2 * DAY + 30.5),
+          lastUsedStep: 59_012_345,
+        },
+      });
+      for (const used of [false, false, true]) {
+        await prisma().recoveryCode.create({
+          data: {
+            userId: user.id,
+            hash: randomBytes(32).toString("hex"),
+            createdAt: at(-2 * DAY),
+            usedAt: used ? at(-DAY) : null,
+          },
+        });
+      }
+      const passkey = (name: string, createdAt: Date, lastUsedAt: Date | null, synced: boolean) =>
+        prisma().passkey.create({
+          data: {
+            userId: user.id,
+            credentialId: randomBytes(16).toString("base64url"),
+            publicKey: new Uint8Array([0xa5]),
+            deviceType: synced ? "MULTI_DEVICE" : "SINGLE_DEVICE",
+            backedUp: synced,
+            userHandle: randomBytes(32).toString("base64url"),
+            aaguid: "00000000-0000-0000-0000-000000000000",
+            name,
+            createdAt,
+            lastUsedAt,
+          },
+        });
+      // Two added in the same millisecond: the id decides, the same way on both paths.
+      await passkey("Security key", at(-4 * DAY), null, false);
+      await passkey("Phone “Pixel” \u00e9\u{1F511}", at(-4 * DAY), at(-0.001), true);
+      await passkey("Laptop", at(-5 * DAY + 0.999), at(-HOUR), true);
+      const first = await signIn(user.id, at(-HOUR), "Firefox/140");
+      await signIn(user.id, at(-HOUR), "Safari/18");
+      await signIn(user.id, at(-2 * HOUR), "expires at T", 2 * HOUR);
+      await prisma().securityEvent.create({
+        data: {
+          userId: user.id,
+          type: "PASSWORD_CHANGED",
+          detail: "a detail",
+          ip: "2001:db8::1",
+          userAgent: "Firefox/140",
+          createdAt: at(-30.25),
+        },
+      });
+      await failures(user.id, -20, 3);
+
+      // The columns hold UTC without a zone; read as local time they would shift by hours.
+      const zone = process.env.TZ;
+      process.env.TZ = "America/New_York";
+      try {
+        const overview = await readOverview({
+          userId: user.id,
+          currentSessionId: first.sessionId,
+          now: T,
+        });
+        expect(overview?.user.createdAt).toEqual(at(-60 * DAY));
+        // Linked in the same millisecond: the id decides, the same way on both paths.
+        expect(
+          overview?.identities.map((identity) => [identity.provider, identity.alertsChat]).sort(),
+        ).toEqual([
+          ["github", false],
+          ["telegram", true],
+        ]);
+        expect(overview?.telegram).toEqual({
+          username: null,
+          linkedAt: at(-DAY + 0.123),
+          approveSignIns: true,
+        });
+        expect(overview?.secondFactor).toEqual({
+          totp: { confirmedAt: at(-2 * DAY + 30.5) },
+          recoveryCodesLeft: 2,
+        });
+        expect(overview?.passkeys[0]?.name).toBe("Laptop");
+        expect(
+          overview?.passkeys
+            .slice(1)
+            .map((key) => key.name)
+            .sort(),
+        ).toEqual(["Phone “Pixel” \u00e9\u{1F511}", "Security key"]);
+        expect(overview?.passkeys.find((key) => key.name === "Laptop")).toMatchObject({
+          deviceType: "multi-device",
+          backedUp: true,
+          createdAt: at(-5 * DAY + 0.999),
+          lastUsedAt: at(-HOUR),
+        });
+        // The session that expires at this very moment is gone on both paths.
+        expect(overview?.sessions.map((session) => session.userAgent).sort()).toEqual([
+          "Firefox/140",
+          "Safari/18",
+        ]);
+        expect(overview?.events.map((event) => [event.type, event.createdAt])).toEqual([
+          ["PASSWORD_CHANGED", at(-30.25)],
+        ]);
+        expect(overview?.failedAttempts).toEqual([
+          {
+            id: expect.any(String) as string,
+            attempts: 3,
+            countCapped: false,
+            addresses: 3,
+            last: { ip: "203.0.113.2", userAgent: "attacker 2", createdAt: at(-18) },
+          },
+        ]);
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    });
+
     it("getAccountOverview of an unknown user is null", async () => {
       await expect(
-        getAccountOverview(prisma(), { userId: "no-such-user", currentSessionId: null, now: T }),
+        readOverview({ userId: "no-such-user", currentSessionId: null, now: T }),
       ).resolves.toBeNull();
     });
 
