@@ -75,13 +75,7 @@ export interface AccountOverview {
 
 /** What the overview reads of the account, before it is shaped for the page. */
 export interface AccountRecords {
-  user: {
-    id: string;
-    name: string | null;
-    email: string | null;
-    emailVerified: boolean;
-    createdAt: Date;
-  };
+  user: AccountOverview["user"];
   hasPassword: boolean;
   /** `chatId` as decimal text (a bigint in the table). */
   telegramLink: {
