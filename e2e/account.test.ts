@@ -17,6 +17,7 @@ import { messages } from "@/lib/auth/schemas";
 
 import {
   assertNoHorizontalOverflow,
+  type ColorScheme,
   launchBrowser,
   openPage,
   screenshot,
@@ -143,6 +144,8 @@ async function elementScreenshot(element: Locator, name: string): Promise<void> 
 function viewportWidth(viewport: ViewportName): number {
   return viewport === "phone" ? 360 : 1280;
 }
+
+const COLOR_SCHEMES: readonly ColorScheme[] = ["light", "dark"];
 
 /** The rendered height of each button and link in `scope`, by accessible name. */
 async function controlHeights(scope: Locator): Promise<Record<string, number>> {
@@ -386,30 +389,33 @@ describe("the account page", () => {
     }
   });
 
+  // One account per size; the colour scheme is switched on the open page (Tailwind's dark
+  // variant follows prefers-color-scheme), which spares a sign-up per screenshot.
   for (const viewport of ["phone", "desktop"] as const) {
-    for (const colorScheme of ["light", "dark"] as const) {
-      test(`looks right at ${viewport} size, ${colorScheme}`, async () => {
-        const opened = await open("/sign-up", { viewport, colorScheme });
-        try {
-          const { page } = opened;
-          await signUp(page, uniqueEmail(`look-${viewport}`));
-          await gotoAccount(page);
-          await assertNoHorizontalOverflow(page);
-          await screenshot(page, `account-${viewport === "phone" ? 360 : 1280}-${colorScheme}`);
-          // The link buttons use the sign-in page's grid: one column on a phone, two wider.
-          const boxes = await section(page, "Sign-in methods")
-            .getByRole("button", { name: /^Link / })
-            .evaluateAll((buttons) => buttons.map((b) => b.getBoundingClientRect().x));
-          // Google, GitHub, Stack Overflow and Telegram: none is linked to a new account.
-          expect(boxes).toHaveLength(4);
-          const columns = new Set(boxes.map((x) => Math.round(x))).size;
-          expect(columns).toBe(viewport === "phone" ? 1 : 2);
-          expect(opened.consoleErrors).toEqual([]);
-        } finally {
-          await opened.close();
+    test(`looks right at ${viewport} size, light and dark`, async () => {
+      const opened = await open("/sign-up", { viewport });
+      try {
+        const { page } = opened;
+        await signUp(page, uniqueEmail(`look-${viewport}`));
+        await gotoAccount(page);
+        await assertNoHorizontalOverflow(page);
+        for (const colorScheme of COLOR_SCHEMES) {
+          await page.emulateMedia({ colorScheme });
+          await screenshot(page, `account-${viewportWidth(viewport)}-${colorScheme}`);
         }
-      });
-    }
+        // The link buttons use the sign-in page's grid: one column on a phone, two wider.
+        const boxes = await section(page, "Sign-in methods")
+          .getByRole("button", { name: /^Link / })
+          .evaluateAll((buttons) => buttons.map((b) => b.getBoundingClientRect().x));
+        // Google, GitHub, Stack Overflow and Telegram: none is linked to a new account.
+        expect(boxes).toHaveLength(4);
+        const columns = new Set(boxes.map((x) => Math.round(x))).size;
+        expect(columns).toBe(viewport === "phone" ? 1 : 2);
+        expect(opened.consoleErrors).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
   }
 });
 
@@ -692,33 +698,37 @@ describe("Telegram alerts", () => {
   });
 
   for (const viewport of ["phone", "desktop"] as const) {
-    for (const colorScheme of ["light", "dark"] as const) {
-      test(`the section looks right at ${viewport} size, ${colorScheme}`, async () => {
-        const width = viewportWidth(viewport);
-        const opened = await open("/sign-up", { viewport, colorScheme });
-        try {
-          const { page } = opened;
-          await signUp(page, uniqueEmail(`telegram-look-${viewport}`));
-          await gotoAccount(page);
-          const telegram = section(page, "Telegram alerts");
-          await telegram.scrollIntoViewIfNeeded();
-          await assertNoHorizontalOverflow(page);
+    test(`the section looks right at ${viewport} size, light and dark`, async () => {
+      const width = viewportWidth(viewport);
+      const opened = await open("/sign-up", { viewport });
+      try {
+        const { page } = opened;
+        await signUp(page, uniqueEmail(`telegram-look-${viewport}`));
+        await gotoAccount(page);
+        const telegram = section(page, "Telegram alerts");
+        await telegram.scrollIntoViewIfNeeded();
+        await assertNoHorizontalOverflow(page);
+        for (const colorScheme of COLOR_SCHEMES) {
+          await page.emulateMedia({ colorScheme });
           await elementScreenshot(telegram, `account-telegram-${width}-${colorScheme}`);
-          expect((await controlHeights(telegram))["Connect Telegram"]).toBeGreaterThanOrEqual(44);
-
-          await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
-          await telegram.getByRole("link", { name: /^Open Telegram/ }).waitFor();
-          await assertNoHorizontalOverflow(page);
-          await elementScreenshot(telegram, `account-telegram-link-${width}-${colorScheme}`);
-          const heights = await controlHeights(telegram);
-          expect(heights["Open Telegram (opens in a new tab)"]).toBeGreaterThanOrEqual(44);
-          expect(heights["Get a new link"]).toBeGreaterThanOrEqual(44);
-          expect(opened.consoleErrors).toEqual([]);
-        } finally {
-          await opened.close();
         }
-      });
-    }
+        expect((await controlHeights(telegram))["Connect Telegram"]).toBeGreaterThanOrEqual(44);
+
+        await telegram.getByRole("button", { name: "Connect Telegram", exact: true }).click();
+        await telegram.getByRole("link", { name: /^Open Telegram/ }).waitFor();
+        await assertNoHorizontalOverflow(page);
+        for (const colorScheme of COLOR_SCHEMES) {
+          await page.emulateMedia({ colorScheme });
+          await elementScreenshot(telegram, `account-telegram-link-${width}-${colorScheme}`);
+        }
+        const heights = await controlHeights(telegram);
+        expect(heights["Open Telegram (opens in a new tab)"]).toBeGreaterThanOrEqual(44);
+        expect(heights["Get a new link"]).toBeGreaterThanOrEqual(44);
+        expect(opened.consoleErrors).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
   }
 });
 
@@ -1034,34 +1044,38 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
     }
 
     for (const viewport of ["phone", "desktop"] as const) {
-      for (const colorScheme of ["light", "dark"] as const) {
-        test(`the connected section looks right at ${viewport} size, ${colorScheme}`, async () => {
-          const width = viewportWidth(viewport);
-          const email = uniqueEmail(`telegram-look-${viewport}`);
-          const opened = await signedUp(email, { viewport, colorScheme });
-          try {
-            const { page } = opened;
-            // As long as Telegram allows (32 characters), to catch overflow.
-            await linkChat(email, "a_rather_long_telegram_username1");
-            await gotoAccount(page, app().url);
-            const telegram = section(page, "Telegram alerts");
-            await telegram.scrollIntoViewIfNeeded();
-            await assertNoHorizontalOverflow(page);
+      test(`the connected section looks right at ${viewport} size, light and dark`, async () => {
+        const width = viewportWidth(viewport);
+        const email = uniqueEmail(`telegram-look-${viewport}`);
+        const opened = await signedUp(email, { viewport });
+        try {
+          const { page } = opened;
+          // As long as Telegram allows (32 characters), to catch overflow.
+          await linkChat(email, "a_rather_long_telegram_username1");
+          await gotoAccount(page, app().url);
+          const telegram = section(page, "Telegram alerts");
+          await telegram.scrollIntoViewIfNeeded();
+          await assertNoHorizontalOverflow(page);
+          for (const colorScheme of COLOR_SCHEMES) {
+            await page.emulateMedia({ colorScheme });
             await elementScreenshot(telegram, `account-telegram-connected-${width}-${colorScheme}`);
-
-            await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
-            await telegram.getByRole("group", { name: "Stop alerts in that chat?" }).waitFor();
-            await assertNoHorizontalOverflow(page);
-            await elementScreenshot(telegram, `account-telegram-confirm-${width}-${colorScheme}`);
-            const heights = await controlHeights(telegram);
-            expect(heights.Disconnect).toBeGreaterThanOrEqual(44);
-            expect(heights.Cancel).toBeGreaterThanOrEqual(44);
-            expect(opened.consoleErrors).toEqual([]);
-          } finally {
-            await opened.close();
           }
-        });
-      }
+
+          await telegram.getByRole("button", { name: "Disconnect Telegram" }).click();
+          await telegram.getByRole("group", { name: "Stop alerts in that chat?" }).waitFor();
+          await assertNoHorizontalOverflow(page);
+          for (const colorScheme of COLOR_SCHEMES) {
+            await page.emulateMedia({ colorScheme });
+            await elementScreenshot(telegram, `account-telegram-confirm-${width}-${colorScheme}`);
+          }
+          const heights = await controlHeights(telegram);
+          expect(heights.Disconnect).toBeGreaterThanOrEqual(44);
+          expect(heights.Cancel).toBeGreaterThanOrEqual(44);
+          expect(opened.consoleErrors).toEqual([]);
+        } finally {
+          await opened.close();
+        }
+      });
     }
   },
 );
