@@ -23,7 +23,7 @@
 //   listener opens at the end of its start. rabbitmq-diagnostics takes seconds just to boot
 //   its own Erlang VM.
 // The broker runs on Linux (Debian), like PostgreSQL and redis-server in these tests.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -123,15 +123,30 @@ function answersAmqp(port: number): Promise<boolean> {
   });
 }
 
+/** Spawns a process whose failure to start (no such command) is an exit, not a crash. */
+function launch(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(command, args, options);
+  child.once("error", (error) => spawnErrors.set(child, error));
+  // Neither keeps the test process alive; stop() waits for them when it is called.
+  child.unref();
+  return child;
+}
+const spawnErrors = new WeakMap<ChildProcess, Error>();
+
+const hasExited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child);
+
 /** Resolves true when the process has exited, false when `ms` passed first. */
 function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  if (hasExited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
+    const done = () => {
       clearTimeout(timer);
       resolve(true);
-    });
+    };
+    child.once("exit", done);
+    child.once("error", done);
   });
 }
 
@@ -214,16 +229,16 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
 
   const start = async () => {
     rmSync(pidFile, { force: true });
-    epmd = spawn("epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], {
+    epmd = launch("epmd", ["-port", String(epmdPort), "-address", "127.0.0.1"], {
       stdio: "ignore",
     });
-    epmd.unref();
     // The broker would start a shared epmd daemon of its own if ours were not listening yet.
     const deadline = Date.now() + startTimeoutMs;
     while (!(await accepts(epmdPort))) {
-      if (epmd.exitCode !== null || Date.now() > deadline) {
+      if (hasExited(epmd) || Date.now() > deadline) {
+        const reason = spawnErrors.get(epmd)?.message ?? "";
         await stop();
-        throw new Error(`epmd did not start on port ${epmdPort}`);
+        throw new Error(`epmd did not start on port ${epmdPort} ${reason}`.trim());
       }
       await sleep(20);
     }
@@ -233,20 +248,22 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
       ? ["runuser", ["-u", "rabbitmq", "--", "env", `HOME=${dir}`, serverScript]]
       : [serverScript, []];
     try {
-      broker = spawn(command, args, { cwd: dir, env, stdio: ["ignore", output, output] });
+      broker = launch(command, args, { cwd: dir, env, stdio: ["ignore", output, output] });
     } finally {
       closeSync(output);
     }
-    broker.unref();
     const launcher = broker;
 
     for (;;) {
       if (await answersAmqp(port)) return;
-      const ended = launcher.exitCode !== null || launcher.signalCode !== null;
+      const ended = hasExited(launcher);
       if (ended || Date.now() > deadline) {
+        const why = ended
+          ? `exited${spawnErrors.has(launcher) ? ` (${spawnErrors.get(launcher)?.message})` : ""}`
+          : `was not ready within ${startTimeoutMs} ms`;
         await stop();
         throw new Error(
-          `rabbitmq-server ${ended ? "exited" : `was not ready within ${startTimeoutMs} ms`} ` +
+          `rabbitmq-server ${why} ` +
             `(port ${port}, folder ${dir}).\nThe end of its output:\n${tail(consoleLog, 10)}\n` +
             `The end of its log:\n${tail(join(dir, "log", `${node}.log`), 20)}`,
         );
