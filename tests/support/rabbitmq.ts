@@ -53,7 +53,8 @@ export interface RabbitMq {
   readonly dir: string;
   /** Stops the broker and its epmd, and waits until both have exited. */
   stop(): Promise<void>;
-  /** Starts it again on the same port with the same data, and waits until it is ready. */
+  /** Starts it again on the same port with the same data, and waits until it is ready;
+   *  nothing when it is running. */
   restart(): Promise<void>;
   readonly running: boolean;
 }
@@ -284,11 +285,13 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
     port,
     dir,
     get running() {
-      return broker !== null;
+      return broker !== null && !hasExited(broker);
     },
     stop,
     async restart() {
-      if (!broker) await start();
+      if (broker && !hasExited(broker)) return;
+      await stop(); // what is left of a broker that ended by itself: its epmd
+      await start();
     },
   };
 }
