@@ -264,8 +264,8 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
           : `was not ready within ${startTimeoutMs} ms`;
         await stop();
         throw new Error(
-          `rabbitmq-server ${why} ` +
-            `(port ${port}, folder ${dir}).\nThe end of its output:\n${tail(consoleLog, 10)}\n` +
+          `rabbitmq-server ${why} (port ${port}).\n` +
+            `The end of its output (${consoleLog}):\n${tail(consoleLog, 10)}\n` +
             `The end of its log:\n${tail(join(dir, "log", `${node}.log`), 20)}`,
         );
       }
