@@ -49,6 +49,8 @@ const postgresUrl = z.url({
 
 const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
 
+const amqpUrl = z.url({ protocol: /^amqps?$/, error: "must be an amqp:// or amqps:// URL" });
+
 /** "N/window", e.g. "120/60s", "10/15m", "1000/1h" → { limit, windowMs }. */
 const rateLimit = z.string().transform((value, ctx) => {
   const match = /^(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)$/.exec(value.trim());
@@ -267,6 +269,13 @@ const variables = z.object({
   /** Self-hosted: sweep undelivered notifications this often, in seconds (0 = off). */
   OUTBOX_SWEEP_INTERVAL_SECONDS: int(0, 3_600).default(60),
   OUTBOX_MAX_ATTEMPTS: int(1, 50).default(8),
+  /**
+   * RabbitMQ (docs/jobs.md): set, the outbox's rows go to the broker and `npm run worker`
+   * delivers them; unset, the web process delivers them itself (the default).
+   */
+  AMQP_URL: amqpUrl.optional(),
+  /** Messages one worker handles at once (its prefetch). */
+  WORKER_PREFETCH: int(1, 200).default(10),
 
   /** Outgoing mail server (lib/mail): smtp://user:pass@host:587 (STARTTLS) or smtps://…:465.
    *  Unset in development → the development mailbox (.data/mail/, /dev/mail). */
@@ -389,6 +398,11 @@ function crossChecks(raw: Env): string[] {
   }
   if (v.REDIS_URL && v.UPSTASH_REDIS_REST_URL) {
     problems.push("REDIS_URL: set either REDIS_URL or UPSTASH_REDIS_REST_URL, not both");
+  }
+  // The worker is another process: it must reach the same database, which the embedded one
+  // (this process's own files) is not.
+  if (has("AMQP_URL") && !v.DATABASE_URL) {
+    problems.push("AMQP_URL: needs DATABASE_URL (the worker shares the web process's database)");
   }
   // One bot for both: signing in with Telegram lets *the login's* bot write to the person
   // (telegram:bot_access), and the alerts come from TELEGRAM_BOT_TOKEN's bot.
@@ -557,6 +571,8 @@ export interface Settings {
     apiTimeoutSeconds: number;
   } | null;
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
+  /** RabbitMQ for delivery (docs/jobs.md); null: the web process delivers. */
+  queue: { url: string; prefetch: number } | null;
   mail: MailSettings;
   rateLimits: {
     global: RateLimitRule;
@@ -640,6 +656,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sweepIntervalSeconds: v.OUTBOX_SWEEP_INTERVAL_SECONDS,
       maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
     },
+    queue: v.AMQP_URL ? { url: v.AMQP_URL, prefetch: v.WORKER_PREFETCH } : null,
     mail: mailSettings(v, options.builtFor),
     rateLimits: {
       global: v.RATE_LIMIT_GLOBAL,

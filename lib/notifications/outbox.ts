@@ -108,6 +108,11 @@ export interface OutboxDelivery {
   deliverDue(): Promise<DeliveryTotals>;
 }
 
+/** The channels `senders` has a sender for. */
+export function channelsOf(senders: ChannelSenders): NotificationChannel[] {
+  return (Object.keys(senders) as NotificationChannel[]).filter((name) => senders[name]);
+}
+
 /** OutboxDeps with its defaults applied: what each step of a delivery works with. */
 type Delivery = Required<OutboxDeps>;
 
@@ -125,7 +130,7 @@ export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
       const totals: DeliveryTotals = { sent: 0, failed: 0, deferred: 0 };
       // Bounded: a backlog bigger than a few batches is the sweeper's.
       for (let round = 0; round < 5; round += 1) {
-        const rows = await claim(delivery);
+        const rows = await claimDue({ ...delivery, channels: channelsOf(delivery.channels) });
         if (rows.length === 0) break;
         for (const row of rows) {
           const channel = delivery.channels[row.channel];
@@ -147,15 +152,25 @@ export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
   };
 }
 
-/** Claims up to batchSize due rows by pushing their next attempt past the lease. */
-async function claim({
+/**
+ * Claims up to batchSize due rows of `channels` by pushing their next attempt past the
+ * lease. Shared with the broker relay (lib/queue/relay.ts), which claims the same way.
+ */
+export async function claimDue({
   prisma,
   now,
   leaseMs,
   batchSize,
   channels,
-}: Delivery): Promise<OutboxRow[]> {
-  const names = Object.keys(channels);
+}: {
+  prisma: PrismaClient;
+  now: () => Date;
+  leaseMs: number;
+  batchSize: number;
+  /** The channels whose rows to claim. */
+  channels: readonly NotificationChannel[];
+}): Promise<OutboxRow[]> {
+  const names = [...channels];
   if (names.length === 0) return [];
   const at = now();
   const leaseUntil = new Date(at.getTime() + leaseMs);
@@ -203,72 +218,109 @@ async function finish(
   await update(prisma, row.id, { ...data, ...(payload === undefined ? {} : { payload }) });
 }
 
+/** What one attempt at sending a row gave; "retry" is recorded by the caller. */
+export type AttemptOutcome =
+  | { result: "sent" }
+  /** FAILED for good; `usedUp`: it could have been retried, but the attempts ran out. */
+  | { result: "failed"; usedUp: boolean }
+  | { result: "retry"; retryAfterMs: number; description: string };
+
+export type AttemptDeps = Pick<Delivery, "prisma" | "logger" | "now" | "maxAttempts">;
+
+/**
+ * Sends `row` once as attempt number `attempt` and records an end: SENT, or FAILED when the
+ * channel refuses it for good or the attempts are used up. A failure worth retrying is
+ * returned, not recorded: the in-process deliverer and the broker's worker schedule it
+ * their own ways.
+ */
+export async function attemptSend(
+  { prisma, logger, now, maxAttempts }: AttemptDeps,
+  channel: ChannelSender,
+  row: OutboxRow,
+  attempt: number,
+): Promise<AttemptOutcome> {
+  let outcome: SendOutcome;
+  try {
+    outcome = await channel.send(row);
+  } catch (error) {
+    const failure = channel.classifyError(error, attempt);
+    const context = { notificationId: row.id, attempt, error: failure.description };
+    if (failure.retryAfterMs === null || attempt >= maxAttempts) {
+      logger.warn(`${channel.label} not delivered`, context);
+      await finish(prisma, row, {
+        status: "FAILED",
+        attempts: attempt,
+        lastError: failure.description,
+      });
+      return { result: "failed", usedUp: failure.retryAfterMs !== null };
+    }
+    return {
+      result: "retry",
+      retryAfterMs: failure.retryAfterMs,
+      description: failure.description,
+    };
+  }
+  if ("undeliverable" in outcome) {
+    logger.warn(`${channel.label} not delivered`, {
+      notificationId: row.id,
+      error: outcome.undeliverable,
+    });
+    await finish(prisma, row, { status: "FAILED", lastError: outcome.undeliverable });
+    return { result: "failed", usedUp: false };
+  }
+  await finish(prisma, row, {
+    status: "SENT",
+    attempts: attempt,
+    externalId: outcome.externalId,
+    sentAt: now(),
+    lastError: null,
+  });
+  return { result: "sent" };
+}
+
+/** Records a failed attempt that will be tried again at `nextAttemptAt`. */
+export async function recordRetry(
+  prisma: PrismaClient,
+  row: Pick<OutboxRow, "id">,
+  attempt: number,
+  description: string,
+  nextAttemptAt?: Date,
+): Promise<void> {
+  await update(prisma, row.id, {
+    attempts: attempt,
+    lastError: description,
+    ...(nextAttemptAt ? { nextAttemptAt } : {}),
+  });
+}
+
 /** One row, with short retries; returns its outcome. */
 async function deliver(
   delivery: Delivery,
   channel: ChannelSender,
   row: OutboxRow,
 ): Promise<"sent" | "failed" | "deferred"> {
-  const { prisma, now, logger } = delivery;
+  const { prisma, now, logger, sleep, maxInlineWaitMs } = delivery;
   for (let attempt = row.attempts + 1; ; attempt += 1) {
-    try {
-      const outcome = await channel.send(row);
-      if ("undeliverable" in outcome) {
-        logger.warn(`${channel.label} not delivered`, {
-          notificationId: row.id,
-          error: outcome.undeliverable,
-        });
-        await finish(prisma, row, { status: "FAILED", lastError: outcome.undeliverable });
-        return "failed";
-      }
-      await finish(prisma, row, {
-        status: "SENT",
-        attempts: attempt,
-        externalId: outcome.externalId,
-        sentAt: now(),
-        lastError: null,
+    const outcome = await attemptSend(delivery, channel, row, attempt);
+    if (outcome.result !== "retry") return outcome.result;
+    const context = { notificationId: row.id, attempt, error: outcome.description };
+    if (outcome.retryAfterMs > maxInlineWaitMs) {
+      // Longer waits are the sweeper's: the row is due again then.
+      logger.info(`${channel.label} deferred`, {
+        ...context,
+        retryAfterMs: outcome.retryAfterMs,
       });
-      return "sent";
-    } catch (error) {
-      const outcome = await afterFailedSend(delivery, channel, row, attempt, error);
-      if (outcome !== "retry") return outcome;
+      await recordRetry(
+        prisma,
+        row,
+        attempt,
+        outcome.description,
+        new Date(now().getTime() + outcome.retryAfterMs),
+      );
+      return "deferred";
     }
+    // Keep the lease ahead of the wait, then try again in this run.
+    await recordRetry(prisma, row, attempt, outcome.description);
+    await sleep(outcome.retryAfterMs);
   }
-}
-
-/**
- * Records a failed send: FAILED for good, deferred to the sweeper, or — for a short wait —
- * "retry" once the wait is over, to try again in this run.
- */
-async function afterFailedSend(
-  { prisma, logger, now, sleep, maxAttempts, maxInlineWaitMs }: Delivery,
-  channel: ChannelSender,
-  row: OutboxRow,
-  attempt: number,
-  error: unknown,
-): Promise<"failed" | "deferred" | "retry"> {
-  const failure = channel.classifyError(error, attempt);
-  const context = { notificationId: row.id, attempt, error: failure.description };
-  if (failure.retryAfterMs === null || attempt >= maxAttempts) {
-    logger.warn(`${channel.label} not delivered`, context);
-    await finish(prisma, row, {
-      status: "FAILED",
-      attempts: attempt,
-      lastError: failure.description,
-    });
-    return "failed";
-  }
-  if (failure.retryAfterMs > maxInlineWaitMs) {
-    logger.info(`${channel.label} deferred`, { ...context, retryAfterMs: failure.retryAfterMs });
-    await update(prisma, row.id, {
-      attempts: attempt,
-      lastError: failure.description,
-      nextAttemptAt: new Date(now().getTime() + failure.retryAfterMs),
-    });
-    return "deferred";
-  }
-  // Keep the lease ahead of the wait, then try again in this run.
-  await update(prisma, row.id, { attempts: attempt, lastError: failure.description });
-  await sleep(failure.retryAfterMs);
-  return "retry";
 }

@@ -3,6 +3,9 @@
 // at once outside a request: the self-hosted sweeper's interval, scripts). The composition
 // root (lib/root) builds the one instance; the sweeper (lib/root/start.ts, the cron route)
 // calls `delivery.deliverDue()` too.
+//
+// With RabbitMQ (AMQP_URL, docs/jobs.md) the same two entry points run the relay instead:
+// due rows go to the broker, and `npm run worker` sends them.
 import type { Logger } from "@/lib/logger";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
@@ -10,9 +13,18 @@ import {
   type ChannelSenders,
   type OutboxDelivery,
 } from "@/lib/notifications/outbox";
+import type { OutboxRelay } from "@/lib/queue/relay";
+
+/** What a run of due work did, by outcome: the deliverer's or the relay's totals. */
+export type DueTotals = Record<string, number>;
+
+export interface DueWork {
+  /** Delivers (or hands to the broker) every due row; resolves with what happened. */
+  deliverDue(): Promise<DueTotals>;
+}
 
 export interface Notifications {
-  delivery: OutboxDelivery;
+  delivery: DueWork;
   /** Delivers due rows after the current response (or now, outside a request). */
   deliverSoon: () => void;
 }
@@ -31,13 +43,20 @@ export interface NotificationDeps {
    * outside a request, where the work runs at once instead.
    */
   runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
+  /** The broker relay, when deliveries go through RabbitMQ; built on first use. */
+  relay?: (channels: ChannelSenders) => OutboxRelay;
 }
 
 export function createNotifications(deps: NotificationDeps): Notifications {
   const log = deps.logger.child({ feature: "outbox" });
   let delivery: OutboxDelivery | undefined;
-  const lazyDelivery: OutboxDelivery = {
-    deliverDue: () => {
+  let relay: OutboxRelay | undefined;
+  const lazyDelivery: DueWork = {
+    deliverDue: async () => {
+      if (deps.relay) {
+        relay ??= deps.relay(deps.channels());
+        return { ...(await relay.relayDue()) };
+      }
       delivery ??= createOutboxDelivery({
         prisma: deps.prisma,
         channels: deps.channels(),

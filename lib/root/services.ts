@@ -13,8 +13,10 @@
 import { createSecondFactorKeys, type SecondFactorKeys } from "@/lib/auth/second-factor";
 import { createDatabase, type Database } from "@/lib/db";
 import { createMail, type MailService } from "@/lib/mail/service";
-import type { ChannelSenders } from "@/lib/notifications/outbox";
+import { channelsOf, type ChannelSenders } from "@/lib/notifications/outbox";
 import { createNotifications, type Notifications } from "@/lib/notifications/service";
+import { createBroker, type Broker } from "@/lib/queue/broker";
+import { createOutboxRelay } from "@/lib/queue/relay";
 import type { Protection } from "@/lib/root/protection";
 import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
 import { createTelegram, type TelegramService } from "@/lib/telegram/service";
@@ -32,6 +34,10 @@ export interface Services extends Protection {
   notifications: Notifications;
   /** queueMail for the flows (lib/mail/service.ts says what to use). */
   mail: MailService;
+  /** RabbitMQ, when AMQP_URL is set (docs/jobs.md); null: the web process delivers. */
+  broker: Broker | null;
+  /** The senders of every configured channel: what `npm run worker` delivers with. */
+  channels: ChannelSenders;
   /**
    * The second factor's keys (TOTP key sealing, recovery-code hashing), derived once from
    * AUTH_SECRET: HKDF per request would be wasted work.
@@ -51,12 +57,28 @@ export function createServices(protection: Protection, options: ServiceOptions):
   const securityEvents = createSecurityEventHooks();
   // The channels are looked up when a delivery first runs: both features below need the
   // outbox's deliverSoon to be built, and the outbox needs their senders.
+  // With AMQP_URL the outbox's rows go to RabbitMQ (docs/jobs.md); the connection opens
+  // now and reconnects by itself, and nothing waits for it.
+  const broker = settings.queue
+    ? createBroker({ url: settings.queue.url, logger, connectionName: "gatehouse-web" })
+    : null;
   const notifications = createNotifications({
     prisma: database.prisma,
     logger,
     maxAttempts: settings.outbox.maxAttempts,
     channels: () => channels,
     runAfter: options.runAfter,
+    ...(broker
+      ? {
+          relay: (senders: ChannelSenders) =>
+            createOutboxRelay({
+              prisma: database.prisma,
+              publisher: broker,
+              logger: logger.child({ feature: "outbox-relay" }),
+              channels: channelsOf(senders),
+            }),
+        }
+      : {}),
   });
   const { deliverSoon } = notifications;
   const mail = createMail({
@@ -94,6 +116,8 @@ export function createServices(protection: Protection, options: ServiceOptions):
     telegram,
     notifications,
     mail,
+    broker,
+    channels,
     secondFactorKeys: createSecondFactorKeys(settings.auth.secret),
   };
 }

@@ -184,6 +184,32 @@ describe("settings in production", () => {
     ]);
   });
 
+  it("takes RabbitMQ only as an amqp(s):// URL beside a shared DATABASE_URL", () => {
+    expect(parseSettings(production).queue).toBeNull();
+    const amqp = "amqps://gatehouse:s3cret@mq.example.com:5671/prod";
+    expect(parseSettings({ ...production, AMQP_URL: amqp }).queue).toEqual({
+      url: amqp,
+      prefetch: 10,
+    });
+    expect(parseSettings({ ...production, AMQP_URL: amqp, WORKER_PREFETCH: "3" }).queue).toEqual({
+      url: amqp,
+      prefetch: 3,
+    });
+    expect(problemsOf({ ...production, AMQP_URL: "http://mq.example.com" })).toEqual([
+      "AMQP_URL: must be an amqp:// or amqps:// URL",
+    ]);
+    expect(problemsOf({ ...production, AMQP_URL: amqp, WORKER_PREFETCH: "0" })).toHaveLength(1);
+    // The embedded database is this process's own files: a worker could not reach it.
+    const { DATABASE_URL: _omit, ...withoutDatabase } = production;
+    expect(
+      problemsOf({
+        ...withoutDatabase,
+        GATEHOUSE_ALLOW_EMBEDDED_IN_PRODUCTION: "true",
+        AMQP_URL: amqp,
+      }),
+    ).toEqual(["AMQP_URL: needs DATABASE_URL (the worker shares the web process's database)"]);
+  });
+
   it("allows the embedded backends only when asked explicitly", () => {
     const settings = parseSettings({
       NODE_ENV: "production",

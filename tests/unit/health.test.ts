@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkHealth } from "@/lib/health";
+import { checkHealth, healthResponse } from "@/lib/health";
 import { memoryLogger } from "@/tests/support/logger";
 
 const ok = () => Promise.resolve();
@@ -43,5 +43,41 @@ describe("health report", () => {
       logger: memoryLogger(),
     });
     expect(report.checks.redis).toBe("unreachable");
+  });
+
+  it("reports RabbitMQ away as degraded but keeps answering 200: the outbox keeps the work", async () => {
+    const logger = memoryLogger();
+    let state: "up" | "down" = "down";
+    const deps = {
+      pingDatabase: ok,
+      pingRedis: ok,
+      brokerState: () => state,
+      timeoutMs: 100,
+      logger,
+    };
+    const away = await healthResponse(deps);
+    expect(away.status).toBe(200);
+    expect(await away.json()).toEqual({
+      status: "degraded",
+      checks: { database: "ok", redis: "ok", broker: "unreachable" },
+    });
+    expect(logger.lines).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        message: "health check: RabbitMQ is not connected",
+      }),
+    ]);
+
+    state = "up";
+    expect(await (await healthResponse(deps)).json()).toEqual({
+      status: "ok",
+      checks: { database: "ok", redis: "ok", broker: "ok" },
+    });
+    // The database away is still a 503, broker or not.
+    const dbDown = await healthResponse({ ...deps, pingDatabase: down });
+    expect(dbDown.status).toBe(503);
+    expect(await dbDown.json()).toMatchObject({
+      checks: { database: "unreachable", broker: "ok" },
+    });
   });
 });

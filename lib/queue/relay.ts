@@ -1,0 +1,99 @@
+// The outbox relay (with AMQP_URL set): moves due outbox rows to RabbitMQ, where a worker
+// (./worker.ts, `npm run worker`) delivers them. It takes the in-process deliverer's place
+// in the web process (after() and the sweeper call it instead) and runs in the worker too.
+//
+// At least once, nothing lost between PostgreSQL and the broker:
+// 1. claim due rows as the deliverer does (lib/notifications/outbox.ts, claimDue): their
+//    next attempt moves `leaseMs` ahead, so no other relay takes them meanwhile;
+// 2. publish one persistent message per row and wait for the broker's confirm;
+// 3. only then mark the row as handed over: its next attempt moves `handedOverMs` ahead
+//    (compare-and-set on this relay's own lease, so a row a worker has already dealt with
+//    is left alone).
+// A publish that fails (broker down, no confirm in time) leaves the row as it is: the lease
+// runs out and the next run publishes it again. A row whose message the broker lost (it
+// should not: durable queue, persistent message) is published again once `handedOverMs`
+// has passed; the worker knows a row it has sent, so a second message sends nothing.
+import type { Logger } from "@/lib/logger";
+import type { NotificationChannel, PrismaClient } from "@/lib/generated/prisma/client";
+import { claimDue } from "@/lib/notifications/outbox";
+
+/** How the relay hands a row to the broker. */
+export interface DeliveryPublisher {
+  /** Publishes `{ id }` persistently; resolves once the broker has confirmed it. */
+  publishDelivery(id: string): Promise<void>;
+}
+
+export interface RelayDeps {
+  prisma: PrismaClient;
+  publisher: DeliveryPublisher;
+  logger: Pick<Logger, "info" | "warn">;
+  /** The channels a worker delivers; rows of others stay for whoever sends them. */
+  channels: readonly NotificationChannel[];
+  now?: () => Date;
+  /** How long a claimed row stays invisible to other relays while it is published. */
+  leaseMs?: number;
+  /**
+   * How long after its hand-over a row is published again if no worker has dealt with it:
+   * longer than any retry waits in the broker (RETRY_DELAYS_MS, 30 min at most).
+   */
+  handedOverMs?: number;
+  batchSize?: number;
+}
+
+export interface RelayTotals {
+  published: number;
+  /** Rows whose publish failed this run (the broker down): published again later. */
+  failed: number;
+}
+
+export interface OutboxRelay {
+  /** Publishes every due row; stops at the first failed publish (the broker is down). */
+  relayDue(): Promise<RelayTotals>;
+}
+
+export const HANDED_OVER_MS = 60 * 60_000;
+
+export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
+  const now = deps.now ?? (() => new Date());
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const handedOverMs = deps.handedOverMs ?? HANDED_OVER_MS;
+  const batchSize = deps.batchSize ?? 50;
+  return {
+    async relayDue() {
+      const totals: RelayTotals = { published: 0, failed: 0 };
+      // Bounded like the deliverer: a bigger backlog is the next run's.
+      for (let round = 0; round < 10; round += 1) {
+        const claimedAt = now();
+        const leaseUntil = new Date(claimedAt.getTime() + leaseMs);
+        const rows = await claimDue({
+          prisma: deps.prisma,
+          now: () => claimedAt,
+          leaseMs,
+          batchSize,
+          channels: deps.channels,
+        });
+        if (rows.length === 0) break;
+        for (const [index, row] of rows.entries()) {
+          try {
+            await deps.publisher.publishDelivery(row.id);
+          } catch (error) {
+            // The rest of the batch keeps its lease and goes with the next run.
+            totals.failed += rows.length - index;
+            deps.logger.warn("outbox relay: publish failed; the rows wait for the next run", {
+              notificationId: row.id,
+              error,
+            });
+            return totals;
+          }
+          // Only this relay's own lease is moved: a worker may have sent the row already.
+          await deps.prisma.notificationOutbox.updateMany({
+            where: { id: row.id, status: "PENDING", nextAttemptAt: leaseUntil },
+            data: { nextAttemptAt: new Date(now().getTime() + handedOverMs) },
+          });
+          totals.published += 1;
+        }
+      }
+      return totals;
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// `npm run worker` as a process (scripts/worker.ts), the way it runs next to `npm start`:
+// PostgreSQL (the worker needs a shared database: DATABASE_URL), a rabbitmq-server of this
+// file's own, and the fake Bot API as its Telegram.
+// - it relays rows nobody handed over yet (its own sweep) and delivers them;
+// - it delivers what a web process hands to the broker;
+// - SIGTERM stops it cleanly (exit code 0), and messages published while no worker runs are
+//   delivered once the next one starts, each once.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+
+import { createDatabase, type Database } from "@/lib/db";
+import { applyMigrations } from "@/lib/migrations/runner";
+import { createBroker, type Broker } from "@/lib/queue/broker";
+import { createOutboxRelay } from "@/lib/queue/relay";
+import { recordSecurityEvent } from "@/lib/security/events";
+import { alertHook } from "@/lib/telegram/outbox";
+import { migrationsDir } from "@/tests/support/backends";
+import { createPostgresDatabase, type TestPostgresDatabase } from "@/tests/support/databases";
+import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
+import { memoryLogger } from "@/tests/support/logger";
+import { rabbitMqInstalled, startRabbitMq, type RabbitMq } from "@/tests/support/rabbitmq";
+
+const serverUrl = inject("databaseUrl");
+const required = process.env.GATEHOUSE_TEST_SERVICES === "required";
+const root = join(import.meta.dirname, "..", "..");
+
+describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run worker", () => {
+  let pg: TestPostgresDatabase | undefined;
+  let database: Database | undefined;
+  let rabbit: RabbitMq | undefined;
+  let broker: Broker | undefined;
+  let fake: FakeTelegram | undefined;
+  let dataDir = "";
+  let chatIds = 660_000_000;
+
+  beforeAll(async () => {
+    if (!serverUrl) throw new Error("no PostgreSQL server for this run");
+    dataDir = mkdtempSync(join(tmpdir(), "gatehouse-worker-"));
+    [pg, rabbit, fake] = await Promise.all([
+      createPostgresDatabase(serverUrl),
+      startRabbitMq(),
+      startFakeTelegram(),
+    ]);
+    database = createDatabase({
+      kind: "postgres",
+      url: pg.url,
+      poolMax: 4,
+      connectionTimeoutMs: 5_000,
+      idleTimeoutMs: 10_000,
+      statementTimeoutMs: 10_000,
+    });
+    await applyMigrations({ connection: database.sql, migrationsDir });
+    broker = createBroker({
+      url: rabbit.url,
+      logger: memoryLogger(),
+      connectionName: "gatehouse-test-web",
+      retryLowMs: 100,
+      retryHighMs: 500,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await broker?.close();
+    await database?.close();
+    await pg?.drop();
+    await fake?.close();
+    await rabbit?.stop();
+    if (rabbit) rmSync(rabbit.dir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => fake?.reset());
+
+  const the = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("not started (see beforeAll)");
+    return value;
+  };
+
+  /** Starts `npm run worker`'s script; resolves once it says it consumes. */
+  async function startWorker(): Promise<{ child: ChildProcess; output: () => string }> {
+    const telegram = the(fake);
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "test",
+        APP_URL: "http://localhost:3999",
+        AUTH_SECRET: randomBytes(32).toString("base64"),
+        GATEHOUSE_DATA_DIR: dataDir,
+        DATABASE_URL: the(pg).url,
+        AMQP_URL: the(rabbit).url,
+        OUTBOX_SWEEP_INTERVAL_SECONDS: "1",
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_BOT_USERNAME: telegram.botInfo.username,
+        TELEGRAM_WEBHOOK_SECRET: "w".repeat(32),
+        TELEGRAM_TEST_API_URL: telegram.url,
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await expect
+      .poll(() => output, { timeout: 60_000, interval: 100 })
+      .toContain('"message":"worker started"');
+    return { child, output: () => output };
+  }
+
+  function stopped(child: ChildProcess): Promise<number | null> {
+    return new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once("exit", (code) => resolve(code));
+    });
+  }
+
+  /** A user with a linked chat and a sign-in alert queued in the outbox. */
+  async function queuedAlert(): Promise<{ id: string; chatId: number }> {
+    const prisma = the(database).prisma;
+    const chatId = ++chatIds;
+    const user = await prisma.user.create({
+      data: { email: `${randomBytes(5).toString("hex")}@example.com`, name: "Ada" },
+    });
+    await prisma.telegramLink.create({
+      data: { userId: user.id, chatId: BigInt(chatId), telegramUserId: BigInt(chatId) },
+    });
+    await recordSecurityEvent(
+      prisma,
+      { userId: user.id, type: "SIGN_IN", method: "password" },
+      { afterRecord: alertHook({ deliverSoon: () => {} }) },
+    );
+    const row = await prisma.notificationOutbox.findFirstOrThrow({ where: { userId: user.id } });
+    return { id: row.id, chatId };
+  }
+
+  const statusOf = async (id: string) =>
+    (await the(database).prisma.notificationOutbox.findUniqueOrThrow({ where: { id } })).status;
+
+  it("relays and delivers; stops on SIGTERM; what comes while it is down goes out after", async () => {
+    const telegram = the(fake);
+    const first = await startWorker();
+    try {
+      // Queued with nobody to hand it over: the worker's own sweep relays it.
+      const swept = await queuedAlert();
+      await telegram.waitForCall(
+        "sendMessage",
+        (call) => call.params.chat_id === swept.chatId,
+        15_000,
+      );
+      await expect.poll(() => statusOf(swept.id), { timeout: 10_000 }).toBe("SENT");
+
+      // Handed over by a web process's relay.
+      const handed = await queuedAlert();
+      const relay = createOutboxRelay({
+        prisma: the(database).prisma,
+        publisher: the(broker),
+        logger: memoryLogger(),
+        channels: ["TELEGRAM"],
+      });
+      await relay.relayDue();
+      await expect.poll(() => statusOf(handed.id), { timeout: 10_000 }).toBe("SENT");
+    } finally {
+      first.child.kill("SIGTERM");
+    }
+    expect(await stopped(first.child)).toBe(0);
+    expect(first.output()).toContain('"message":"worker stopping"');
+
+    // No worker: the web process hands two alerts to the broker; they wait there.
+    const waiting = [await queuedAlert(), await queuedAlert()];
+    const published = await createOutboxRelay({
+      prisma: the(database).prisma,
+      publisher: the(broker),
+      logger: memoryLogger(),
+      channels: ["TELEGRAM"],
+    }).relayDue();
+    expect(published).toEqual({ published: 2, failed: 0 });
+    expect(telegram.calls("sendMessage")).toHaveLength(2);
+
+    const second = await startWorker();
+    try {
+      for (const alert of waiting) {
+        await expect.poll(() => statusOf(alert.id), { timeout: 15_000 }).toBe("SENT");
+        expect(telegram.messages(alert.chatId)).toHaveLength(1);
+      }
+      expect(telegram.calls("sendMessage")).toHaveLength(4);
+    } finally {
+      second.child.kill("SIGTERM");
+    }
+    expect(await stopped(second.child)).toBe(0);
+  }, 120_000);
+});
