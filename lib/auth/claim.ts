@@ -55,6 +55,8 @@ export const CLAIM_RULE = {
   TelegramLinkToken: "delete",
   NotificationOutbox: "cancel-pending",
   SecurityEvent: "keep-history",
+  // Events on their way to RabbitMQ: what happened is published as it happened.
+  EventOutbox: "keep-history",
   VerificationToken: "delete-by-email",
   // A pending reset or change-of-address link the previous holder asked for would be a way
   // back in; a verification link sent to the address is the owner's no longer needed.

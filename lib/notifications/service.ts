@@ -13,7 +13,6 @@ import {
   type ChannelSenders,
   type OutboxDelivery,
 } from "@/lib/notifications/outbox";
-import type { OutboxRelay } from "@/lib/queue/relay";
 
 /** What a run of due work did, by outcome: the deliverer's or the relay's totals. */
 export type DueTotals = Record<string, number>;
@@ -43,19 +42,27 @@ export interface NotificationDeps {
    * outside a request, where the work runs at once instead.
    */
   runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
-  /** The broker relay, when deliveries go through RabbitMQ; built on first use. */
-  relay?: (channels: ChannelSenders) => OutboxRelay;
+  /**
+   * The broker relay (the outbox's rows and the security events to RabbitMQ), when
+   * deliveries go through it; built on first use.
+   */
+  relay?: (channels: ChannelSenders) => DueWork;
+  /**
+   * Without a relay: empties the security events queued for publishing (nobody publishes
+   * them), so that table stays small. Returns how many went.
+   */
+  discardEvents?: () => Promise<number>;
 }
 
 export function createNotifications(deps: NotificationDeps): Notifications {
   const log = deps.logger.child({ feature: "outbox" });
   let delivery: OutboxDelivery | undefined;
-  let relay: OutboxRelay | undefined;
+  let relay: DueWork | undefined;
   const lazyDelivery: DueWork = {
     deliverDue: async () => {
       if (deps.relay) {
         relay ??= deps.relay(deps.channels());
-        return { ...(await relay.relayDue()) };
+        return relay.deliverDue();
       }
       delivery ??= createOutboxDelivery({
         prisma: deps.prisma,
@@ -63,7 +70,9 @@ export function createNotifications(deps: NotificationDeps): Notifications {
         logger: log,
         maxAttempts: deps.maxAttempts,
       });
-      return delivery.deliverDue();
+      const totals = await delivery.deliverDue();
+      const eventsDiscarded = (await deps.discardEvents?.()) ?? 0;
+      return { ...totals, eventsDiscarded };
     },
   };
   const run = async () => {

@@ -97,3 +97,29 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
     },
   };
 }
+
+/**
+ * What the web process and the worker run after a response and on every sweep with a
+ * broker: the outbox's rows, then the security events. One failing does not stop the other.
+ */
+export function createBrokerRelay(parts: {
+  outbox: OutboxRelay;
+  events: { relayDue(): Promise<{ published: number; failed: number }> };
+}): { deliverDue(): Promise<Record<string, number>> } {
+  return {
+    async deliverDue() {
+      const [outbox, events] = await Promise.allSettled([
+        parts.outbox.relayDue(),
+        parts.events.relayDue(),
+      ]);
+      if (outbox.status === "rejected") throw outbox.reason;
+      if (events.status === "rejected") throw events.reason;
+      return {
+        published: outbox.value.published,
+        failed: outbox.value.failed,
+        eventsPublished: events.value.published,
+        eventsFailed: events.value.failed,
+      };
+    },
+  };
+}

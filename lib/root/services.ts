@@ -16,7 +16,8 @@ import { createMail, type MailService } from "@/lib/mail/service";
 import { channelsOf, type ChannelSenders } from "@/lib/notifications/outbox";
 import { createNotifications, type Notifications } from "@/lib/notifications/service";
 import { createBroker, type Broker } from "@/lib/queue/broker";
-import { createOutboxRelay } from "@/lib/queue/relay";
+import { createEventRelay, discardUnpublishedEvents } from "@/lib/queue/events";
+import { createBrokerRelay, createOutboxRelay } from "@/lib/queue/relay";
 import type { Protection } from "@/lib/root/protection";
 import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
 import { createTelegram, type TelegramService } from "@/lib/telegram/service";
@@ -71,14 +72,22 @@ export function createServices(protection: Protection, options: ServiceOptions):
     ...(broker
       ? {
           relay: (senders: ChannelSenders) =>
-            createOutboxRelay({
-              prisma: database.prisma,
-              publisher: broker,
-              logger: logger.child({ feature: "outbox-relay" }),
-              channels: channelsOf(senders),
+            createBrokerRelay({
+              outbox: createOutboxRelay({
+                prisma: database.prisma,
+                publisher: broker,
+                logger: logger.child({ feature: "outbox-relay" }),
+                channels: channelsOf(senders),
+              }),
+              events: createEventRelay({
+                prisma: database.prisma,
+                publisher: broker,
+                source: settings.appUrl,
+                logger: logger.child({ feature: "event-relay" }),
+              }),
             }),
         }
-      : {}),
+      : { discardEvents: () => discardUnpublishedEvents(database.prisma) }),
   });
   const { deliverSoon } = notifications;
   const mail = createMail({

@@ -13,13 +13,14 @@ import { describeUrl, startServer, StartupError } from "@/lib/startup";
 
 /**
  * Self-hosted: deliver what an after() left behind (Telegram alerts, mails whose SMTP server
- * was down), every OUTBOX_SWEEP_INTERVAL_SECONDS. On Vercel there is no long-lived process;
- * Vercel Cron calls /api/outbox/sweep instead.
+ * was down), every OUTBOX_SWEEP_INTERVAL_SECONDS; with RabbitMQ, hand it and the security
+ * events to the broker; without, empty the events queued for publishing. So it runs with
+ * no channel too. On Vercel there is no long-lived process; Vercel Cron calls
+ * /api/outbox/sweep instead.
  */
 function startOutboxSweeper(settings: Settings, services: Services, logger: Logger): void {
   const seconds = settings.outbox.sweepIntervalSeconds;
-  const anyChannel = services.telegram !== null || services.mail.channel !== null;
-  if (!anyChannel || settings.rateLimits.onVercel || seconds === 0) return;
+  if (settings.rateLimits.onVercel || seconds === 0) return;
   const timer = setInterval(() => {
     services.notifications.delivery
       .deliverDue()

@@ -207,6 +207,10 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
           where: { userId },
           orderBy: { id: "asc" },
         }),
+        publications: await prisma().eventOutbox.findMany({
+          where: { securityEvent: { userId } },
+          orderBy: { securityEventId: "asc" },
+        }),
         verificationTokens: await prisma().verificationToken.findMany({
           where: { identifier: email },
         }),
@@ -353,6 +357,13 @@ describe.each(databaseBackends(serverUrl))("the claim rule on $name", (backend) 
               "matched by verified email; pre-registration takeover protection: the account was stripped back to this identity",
             ],
           ]);
+        },
+        EventOutbox: () => {
+          // Every event, the claim's own included, waits to be published; none is dropped.
+          expect(CLAIM_RULE.EventOutbox).toBe("keep-history");
+          expect(after.publications.map((p) => p.securityEventId)).toEqual(
+            after.events.map((e) => e.id).sort(),
+          );
         },
         VerificationToken: () => {
           expect(CLAIM_RULE.VerificationToken).toBe("delete-by-email");

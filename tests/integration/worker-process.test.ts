@@ -4,19 +4,24 @@
 // - it relays rows nobody handed over yet (its own sweep) and delivers them;
 // - it delivers what a web process hands to the broker;
 // - SIGTERM stops it cleanly (exit code 0), and messages published while no worker runs are
-//   delivered once the next one starts, each once.
+//   delivered once the next one starts, each once;
+// - it publishes each security event to `gatehouse.events` as it is recorded: a subscriber
+//   bound to `security.#` gets a sign-in's CloudEvent. (How soon is the bench's to measure:
+//   the worker looks every 250 ms.)
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { Connection, type AsyncMessage } from "rabbitmq-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 
 import { createDatabase, type Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { createBroker, type Broker } from "@/lib/queue/broker";
 import { createOutboxRelay } from "@/lib/queue/relay";
+import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
 import { recordSecurityEvent } from "@/lib/security/events";
 import { alertHook } from "@/lib/telegram/outbox";
 import { migrationsDir } from "@/tests/support/backends";
@@ -190,5 +195,56 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
       second.child.kill("SIGTERM");
     }
     expect(await stopped(second.child)).toBe(0);
+  }, 120_000);
+
+  it("publishes a security event as it is recorded, for any service that subscribes", async () => {
+    const subscriber = new Connection(the(rabbit).url);
+    const received: AsyncMessage[] = [];
+    const consumer = subscriber.createConsumer(
+      {
+        queue: `audit-${randomBytes(4).toString("hex")}`,
+        queueOptions: { exclusive: true },
+        queueBindings: [{ exchange: EVENTS_EXCHANGE, routingKey: "security.#" }],
+      },
+      (message) => {
+        received.push(message);
+      },
+    );
+    await new Promise<void>((resolve) => consumer.once("ready", () => resolve()));
+    const worker = await startWorker();
+    try {
+      const user = await the(database).prisma.user.create({
+        data: { email: `${randomBytes(5).toString("hex")}@example.com`, name: "Ada" },
+      });
+      const id = await recordSecurityEvent(the(database).prisma, {
+        userId: user.id,
+        type: "SIGN_IN",
+        method: "google",
+        requestId: "req-worker-event",
+      });
+      await expect
+        .poll(() => received.find((message) => message.messageId === id), { timeout: 10_000 })
+        .toBeDefined();
+      const message = received.find((candidate) => candidate.messageId === id);
+      expect(message?.routingKey).toBe("security.sign_in.succeeded");
+      expect(message?.body).toMatchObject({
+        specversion: "1.0",
+        id,
+        source: "http://localhost:3999",
+        type: "security.sign_in.succeeded",
+        subject: user.id,
+        data: { method: "google", requestId: "req-worker-event" },
+      });
+      // Published once, and no longer queued.
+      await expect
+        .poll(() => the(database).prisma.eventOutbox.count({ where: { securityEventId: id } }))
+        .toBe(0);
+      expect(received.filter((candidate) => candidate.messageId === id)).toHaveLength(1);
+    } finally {
+      worker.child.kill("SIGTERM");
+      await consumer.close();
+      await subscriber.close();
+    }
+    expect(await stopped(worker.child)).toBe(0);
   }, 120_000);
 });
