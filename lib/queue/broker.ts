@@ -66,7 +66,9 @@ export function createBroker(options: BrokerOptions): Broker {
     url: options.url,
     connectionName: options.connectionName,
     retryLow: options.retryLowMs ?? 1_000,
-    retryHigh: options.retryHighMs ?? 30_000,
+    // At most 10 s between attempts: a broker back from a restart is used within seconds,
+    // and an attempt every few seconds costs it nothing.
+    retryHigh: options.retryHighMs ?? 10_000,
     // A publish waits this long for a channel while the connection is down, not 20 s.
     acquireTimeout: publishTimeoutMs,
     connectionTimeout: 10_000,

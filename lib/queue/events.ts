@@ -5,11 +5,13 @@
 //
 // Reliable the same way as the notifications: a trigger queues every event in its own
 // transaction (EventOutbox, prisma/schema.prisma), and the relay below claims due rows with a
-// lease, publishes each, and deletes its row only after the broker's confirm. At least once:
+// lease, publishes each, and deletes its row only after the broker's confirm; a failed
+// publish makes the rest due again a few seconds later. At least once:
 // a relay that dies between the confirm and the delete has the row published again after
 // the lease, with the same CloudEvents `id`, by which subscribers drop the duplicate.
 import type { Logger } from "@/lib/logger";
 import type { PrismaClient, SecurityEvent, SecurityEventType } from "@/lib/generated/prisma/client";
+import { RETRY_AFTER_FAILED_PUBLISH_MS } from "@/lib/queue/relay";
 import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
 
 /** The CloudEvents type and routing key of each event type: `security.<what>.<how>`. */
@@ -151,7 +153,13 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
           try {
             await deps.publisher.publish(EVENTS_EXCHANGE, cloudEvent.type, cloudEvent, event.id);
           } catch (error) {
-            totals.failed += events.length - index;
+            // This event and the rest of the batch: due again soon, not after the lease.
+            const rest = events.slice(index).map((left) => left.id);
+            await prisma.eventOutbox.updateMany({
+              where: { securityEventId: { in: rest } },
+              data: { nextAttemptAt: new Date(now().getTime() + RETRY_AFTER_FAILED_PUBLISH_MS) },
+            });
+            totals.failed += rest.length;
             deps.logger.warn("event relay: publish failed; the events wait for the next run", {
               securityEventId: event.id,
               error,

@@ -9,8 +9,9 @@
 // 3. only then mark the row as handed over: its next attempt moves `handedOverMs` ahead
 //    (compare-and-set on this relay's own lease, so a row a worker has already dealt with
 //    is left alone).
-// A publish that fails (broker down, no confirm in time) leaves the row as it is: the lease
-// runs out and the next run publishes it again. A row whose message the broker lost (it
+// A publish that fails (broker down, no confirm in time) makes the row, and the rest of its
+// batch, due again `retryAfterFailureMs` later (instead of waiting out the lease): the next
+// run after that publishes them again. A row whose message the broker lost (it
 // should not: durable queue, persistent message) is published again once `handedOverMs`
 // has passed; the worker knows a row it has sent, so a second message sends nothing.
 import type { Logger } from "@/lib/logger";
@@ -38,6 +39,8 @@ export interface RelayDeps {
    */
   handedOverMs?: number;
   batchSize?: number;
+  /** After a failed publish, the rows not handed over are due again this much later. */
+  retryAfterFailureMs?: number;
 }
 
 export interface RelayTotals {
@@ -52,12 +55,15 @@ export interface OutboxRelay {
 }
 
 export const HANDED_OVER_MS = 60 * 60_000;
+/** A failed publish (the broker away): tried again this much later, not after the lease. */
+export const RETRY_AFTER_FAILED_PUBLISH_MS = 5_000;
 
 export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   const now = deps.now ?? (() => new Date());
   const leaseMs = deps.leaseMs ?? 60_000;
   const handedOverMs = deps.handedOverMs ?? HANDED_OVER_MS;
   const batchSize = deps.batchSize ?? 50;
+  const retryAfterFailureMs = deps.retryAfterFailureMs ?? RETRY_AFTER_FAILED_PUBLISH_MS;
   return {
     async relayDue() {
       const totals: RelayTotals = { published: 0, failed: 0 };
@@ -77,8 +83,13 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
           try {
             await deps.publisher.publishDelivery(row.id);
           } catch (error) {
-            // The rest of the batch keeps its lease and goes with the next run.
-            totals.failed += rows.length - index;
+            // This row and the rest of the batch: due again soon (only while still ours).
+            const rest = rows.slice(index).map((left) => left.id);
+            await deps.prisma.notificationOutbox.updateMany({
+              where: { id: { in: rest }, status: "PENDING", nextAttemptAt: leaseUntil },
+              data: { nextAttemptAt: new Date(now().getTime() + retryAfterFailureMs) },
+            });
+            totals.failed += rest.length;
             deps.logger.warn("outbox relay: publish failed; the rows wait for the next run", {
               notificationId: row.id,
               error,
