@@ -91,7 +91,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     // Sent or failed already: this is a second message for the row.
     if (row.status !== "PENDING" || !row.sendingUntil) return "ack";
-    const wait = Math.max(row.sendingUntil.getTime() - at.getTime(), 0) + 1_000;
+    // Back once the hold has run out: it comes back no sooner than the delay queue's wait,
+    // and a hold lasts at most sendLeaseMs from now.
+    const wait = Math.max(row.sendingUntil.getTime() - at.getTime(), 0);
     await retries.publishRetry(id, retryDelayFor(wait));
     return "ack";
   }

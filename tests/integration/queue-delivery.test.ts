@@ -133,6 +133,17 @@ describe.each(backends)("delivery through RabbitMQ on $name", (backend) => {
       expect(fake.calls("sendMessage")).toHaveLength(1);
     });
 
+    it("ten messages for one row at once: one send, the others wait for the hold", async () => {
+      const { id, chatId } = await queuedAlert();
+      const { handler, retries } = worker();
+      const verdicts = await Promise.all(Array.from({ length: 10 }, () => handler.handle({ id })));
+      expect(verdicts).toEqual(Array.from({ length: 10 }, () => "ack"));
+      expect(fake.messages(chatId)).toHaveLength(1);
+      expect(await rowOf(id)).toMatchObject({ status: "SENT", attempts: 1 });
+      // Those that found it held look again later (and will find it SENT); none sent it.
+      for (const retry of retries) expect(retry).toEqual({ id, delayMs: 60_000 });
+    });
+
     it("dead-letters unreadable messages and sends nothing", async () => {
       const { id } = await queuedAlert();
       const { handler, logger } = worker();
