@@ -10,6 +10,7 @@
 // DATABASE_URL).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 
 import pg from "pg";
@@ -135,6 +136,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null && (rabbitMqInstalled |
       await browser?.close();
       await fake?.close();
       await rabbit?.stop();
+      if (rabbit) rmSync(rabbit.dir, { recursive: true, force: true });
     });
 
     /** A new account with a chat linked (as the bot's /start would), signed out again. */

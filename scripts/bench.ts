@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=pages,limits,password,forgot,signin,server]
+// npm run bench [-- --quick] [-- --only=pages,limits,password,forgot,signin,queue,server]
 //               [-- --keep-builds=DIR]
 //
 // The figures docs/performance.md sets targets for, measured as ratios and percentiles
@@ -21,6 +21,10 @@
 //             the global limit's overshoot under load, and the limiter's outage warnings
 //             with Redis healthy (scripts/bench/signin.ts; the build with proxy.ts is shared
 //             with pages);
+// - queue:    jobs and events through RabbitMQ (a rabbitmq-server of its own): deliveries/s
+//             and events/s through relay → broker → `npm run worker` → the fake Bot API, and
+//             the delay from a recorded sign-in to its alert at the Bot API, p50/p99
+//             (scripts/bench/queue.ts; needs Debian's rabbitmq-server);
 // - server:   one `npm start` process: spawn to the first 200 from /api/health, a few times,
 //             and its RSS (VmRSS, every second) over minutes of signed-in load on "/": the
 //             spread around the median and the drift from the first minute to the last
@@ -43,6 +47,7 @@ import { benchServer, COLD_START_TARGET_S, duration, type ServerResult } from ".
 import { startServices, type Services } from "./bench/services";
 import { benchSignInLoad, type SignInLoadResult } from "./bench/signin";
 import { benchSignUp, type SignUpResult } from "./bench/signup";
+import { benchQueue, type QueueResult } from "./bench/queue";
 import { benchTelegram, type TelegramRow } from "./bench/telegram";
 import { median, ms, ratio, table } from "./bench/stats";
 
@@ -56,6 +61,7 @@ const SECTIONS = [
   "telegram",
   "pages",
   "signin",
+  "queue",
   "server",
 ] as const;
 type Section = (typeof SECTIONS)[number];
@@ -103,6 +109,7 @@ function plan(quick: boolean) {
         signup: { iterations: 10, warmUp: 2 },
         telegram: { updates: 30, warmUp: 10, farAwayMs: 100 },
         signin: { connections: 10, warmUpMs: 3_000, durationMs: 12_000, accounts: 40 },
+        queue: { rows: 100, samples: 10, ratePerSecond: 5 },
         server: {
           coldStarts: 2,
           connections: 16,
@@ -124,6 +131,8 @@ function plan(quick: boolean) {
         // 180 sign-ins at 1/s (enough to tell 99 % from 100 %), and at least two whole
         // windows of the default global limit (60 s).
         signin: { connections: 10, warmUpMs: 15_000, durationMs: 180_000, accounts: 40 },
+        // Enough rows for a steady rate; sign-ins at a pace a busy site sees, one at a time.
+        queue: { rows: 2_000, samples: 200, ratePerSecond: 10 },
         // Five minutes of the pages' load after the warm-up it takes to reach its plateau:
         // long enough for several major GCs, so a leak shows as a drift, not as a peak.
         server: {
@@ -160,6 +169,7 @@ interface Results {
   telegram?: TelegramRow[];
   pages?: PagesResult;
   signin?: SignInLoadResult;
+  queue?: QueueResult;
   server?: ServerResult;
   broken: { section: Section; error: unknown }[];
 }
@@ -303,6 +313,27 @@ function printSummary(options: Options, results: Results): void {
       atMost(most + (overshoot?.uncounted ?? 0), overshoot?.limit ?? 300),
     ]);
   }
+  if (options.only.has("queue")) {
+    const queue = results.queue;
+    rows.push([
+      "RabbitMQ: alerts delivered/s, relay → broker → worker → Bot API",
+      queue ? queue.deliveriesPerSecond.toFixed(0) : "n/a",
+      "—",
+      "n/a",
+    ]);
+    rows.push([
+      "RabbitMQ: security events published/s (the worker's event loop)",
+      queue ? queue.eventsPerSecond.toFixed(0) : "n/a",
+      "—",
+      "n/a",
+    ]);
+    rows.push([
+      "RabbitMQ: recorded sign-in → its alert at the Bot API, p50 / p99",
+      queue ? `${ms(queue.latency.p50)} / ${ms(queue.latency.p99)}` : "n/a",
+      "—",
+      "n/a",
+    ]);
+  }
   if (options.only.has("server")) {
     const rss = results.server?.rss;
     const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(0);
@@ -388,6 +419,7 @@ async function main(): Promise<number> {
     options.only.has("signup") ||
     options.only.has("pages") ||
     options.only.has("signin") ||
+    options.only.has("queue") ||
     options.only.has("server");
   if (needServices) {
     services = await startServices(root, join(workDir, "services"));
@@ -481,6 +513,16 @@ async function main(): Promise<number> {
     async () => {
       if (!services) throw new Error("no PostgreSQL / redis-server");
       results.signin = await benchSignInLoad({ ...builds, services, ...settings.signin });
+    },
+  );
+
+  await section(
+    "queue",
+    `Queue: ${settings.queue.rows} alerts and events through RabbitMQ and npm run worker, ` +
+      `then ${settings.queue.samples} sign-ins at ${settings.queue.ratePerSecond}/s`,
+    async () => {
+      if (!services) throw new Error("no PostgreSQL");
+      results.queue = await benchQueue({ root, services, ...settings.queue });
     },
   );
 
