@@ -8,7 +8,6 @@
 //
 // PostgreSQL only: the worker shares the web process's database (AMQP_URL requires
 // DATABASE_URL).
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 import { rabbitMqInstalled, startRabbitMq, type RabbitMq } from "@/tests/support/rabbitmq";
+import { startWorkerProcess, type WorkerProcess } from "@/tests/support/worker-process";
 
 import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
@@ -29,7 +29,6 @@ import { appForSuite, startPostgresApp, type AppServer } from "./support/server"
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
 const required = process.env.GATEHOUSE_TEST_SERVICES === "required";
-const root = join(import.meta.dirname, "..");
 const PASSWORD = "violet tram 71 under the pier";
 const AUTH_SECRET = randomBytes(32).toString("base64");
 const WEBHOOK_SECRET = "e2e-jobs-webhook-secret-".padEnd(40, "j");
@@ -40,8 +39,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null && (rabbitMqInstalled |
     let browser: Browser | undefined;
     let fake: FakeTelegram | undefined;
     let rabbit: RabbitMq | undefined;
-    let worker: ChildProcess | undefined;
-    let workerOutput = "";
+    let worker: WorkerProcess | undefined;
     let subscriber: Connection | undefined;
     let consumer: Consumer | undefined;
     const events: AsyncMessage[] = [];
@@ -81,34 +79,18 @@ describe.runIf(databaseUrl !== null && redisUrl !== null && (rabbitMqInstalled |
     // `npm run worker` beside it, with the same settings; and a service subscribed to sign-ins.
     beforeAll(async () => {
       const app = running();
-      worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-        cwd: root,
+      if (!app.databaseUrl) throw new Error("the app has no PostgreSQL database");
+      worker = await startWorkerProcess({
         env: {
-          PATH: process.env.PATH,
-          NODE_ENV: "test",
           APP_URL: app.url,
           AUTH_SECRET,
           DATABASE_URL: app.databaseUrl,
           AMQP_URL: the(rabbit).url,
           OUTBOX_SWEEP_INTERVAL_SECONDS: "1",
           GATEHOUSE_DATA_DIR: join(the(rabbit).dir, "worker-data"),
-          LOG_LEVEL: "info",
           ...botEnv(),
         },
-        stdio: ["ignore", "pipe", "pipe"],
       });
-      worker.stdout?.on("data", (chunk: Buffer) => (workerOutput += chunk.toString()));
-      worker.stderr?.on("data", (chunk: Buffer) => (workerOutput += chunk.toString()));
-      // Polled by hand: expect.poll belongs in tests, not hooks.
-      for (
-        const deadline = Date.now() + 60_000;
-        !workerOutput.includes('"message":"worker started"');
-      ) {
-        if (Date.now() > deadline || worker.exitCode !== null) {
-          throw new Error(`npm run worker did not start:\n${workerOutput}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
 
       subscriber = new Connection({ url: the(rabbit).url, retryLow: 200, retryHigh: 1_000 });
       subscriber.on("error", () => {});
@@ -128,11 +110,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null && (rabbitMqInstalled |
     afterAll(async () => {
       await consumer?.close();
       await subscriber?.close();
-      if (worker?.exitCode === null) {
-        const exited = new Promise((resolve) => worker?.once("exit", resolve));
-        worker.kill("SIGTERM");
-        await exited;
-      }
+      await worker?.stop();
       await browser?.close();
       await fake?.close();
       await rabbit?.stop();

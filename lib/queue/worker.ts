@@ -89,8 +89,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       });
       return "ack";
     }
-    // Sent or failed already: this is a second message for the row.
-    if (row.status !== "PENDING" || !row.sendingUntil) return "ack";
+    // Sent or failed already: a second message for the row, or the same one redelivered
+    // because the worker that sent it died before its acknowledgement reached the broker.
+    if (row.status !== "PENDING") {
+      logger.info("delivery message for a notification already done: nothing sent", {
+        notificationId: id,
+        status: row.status,
+      });
+      return "ack";
+    }
+    if (!row.sendingUntil) return "ack";
     // Back once the hold has run out: it comes back no sooner than the delay queue's wait,
     // and a hold lasts at most sendLeaseMs from now.
     const wait = Math.max(row.sendingUntil.getTime() - at.getTime(), 0);

@@ -8,7 +8,6 @@
 // - it publishes each security event to `gatehouse.events` as it is recorded: a subscriber
 //   bound to `security.#` gets a sign-in's CloudEvent. (How soon is the bench's to measure:
 //   the worker looks every 250 ms.)
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +20,7 @@ import { createDatabase, type Database } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrations/runner";
 import { createBroker, type Broker } from "@/lib/queue/broker";
 import { createOutboxRelay } from "@/lib/queue/relay";
-import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
+import { DELIVERY_QUEUE, EVENTS_EXCHANGE } from "@/lib/queue/topology";
 import { recordSecurityEvent } from "@/lib/security/events";
 import { alertHook } from "@/lib/telegram/outbox";
 import { migrationsDir } from "@/tests/support/backends";
@@ -29,10 +28,11 @@ import { createPostgresDatabase, type TestPostgresDatabase } from "@/tests/suppo
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 import { memoryLogger } from "@/tests/support/logger";
 import { rabbitMqInstalled, startRabbitMq, type RabbitMq } from "@/tests/support/rabbitmq";
+import { startTcpProxy } from "@/tests/support/tcp-proxy";
+import { startWorkerProcess, type WorkerProcess } from "@/tests/support/worker-process";
 
 const serverUrl = inject("databaseUrl");
 const required = process.env.GATEHOUSE_TEST_SERVICES === "required";
-const root = join(import.meta.dirname, "..", "..");
 
 describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run worker", () => {
   let pg: TestPostgresDatabase | undefined;
@@ -84,41 +84,22 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
     return value;
   };
 
-  /** Starts `npm run worker`'s script; resolves once it says it consumes. */
-  async function startWorker(): Promise<{ child: ChildProcess; output: () => string }> {
+  /** Starts `npm run worker` against this file's database, fake Bot API and `amqpUrl`. */
+  function startWorker(amqpUrl = the(rabbit).url, sweepSeconds = "1"): Promise<WorkerProcess> {
     const telegram = the(fake);
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-      cwd: root,
+    return startWorkerProcess({
       env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "test",
         APP_URL: "http://localhost:3999",
         AUTH_SECRET: randomBytes(32).toString("base64"),
         GATEHOUSE_DATA_DIR: dataDir,
         DATABASE_URL: the(pg).url,
-        AMQP_URL: the(rabbit).url,
-        OUTBOX_SWEEP_INTERVAL_SECONDS: "1",
+        AMQP_URL: amqpUrl,
+        OUTBOX_SWEEP_INTERVAL_SECONDS: sweepSeconds,
         TELEGRAM_BOT_TOKEN: telegram.token,
         TELEGRAM_BOT_USERNAME: telegram.botInfo.username,
         TELEGRAM_WEBHOOK_SECRET: "w".repeat(32),
         TELEGRAM_TEST_API_URL: telegram.url,
-        LOG_LEVEL: "info",
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await expect
-      .poll(() => output, { timeout: 60_000, interval: 100 })
-      .toContain('"message":"worker started"');
-    return { child, output: () => output };
-  }
-
-  function stopped(child: ChildProcess): Promise<number | null> {
-    return new Promise((resolve) => {
-      if (child.exitCode !== null) resolve(child.exitCode);
-      else child.once("exit", (code) => resolve(code));
     });
   }
 
@@ -147,6 +128,7 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
   it("relays and delivers; stops on SIGTERM; what comes while it is down goes out after", async () => {
     const telegram = the(fake);
     const first = await startWorker();
+    let exitCode: number | null = null;
     try {
       // Queued with nobody to hand it over: the worker's own sweep relays it.
       const swept = await queuedAlert();
@@ -168,9 +150,9 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
       await relay.relayDue();
       await expect.poll(() => statusOf(handed.id), { timeout: 10_000 }).toBe("SENT");
     } finally {
-      first.child.kill("SIGTERM");
+      exitCode = await first.stop();
     }
-    expect(await stopped(first.child)).toBe(0);
+    expect(exitCode).toBe(0);
     expect(first.output()).toContain('"message":"worker stopping"');
 
     // No worker: the web process hands two alerts to the broker; they wait there.
@@ -192,9 +174,9 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
       }
       expect(telegram.calls("sendMessage")).toHaveLength(4);
     } finally {
-      second.child.kill("SIGTERM");
+      exitCode = await second.stop();
     }
-    expect(await stopped(second.child)).toBe(0);
+    expect(exitCode).toBe(0);
   }, 120_000);
 
   it("publishes a security event as it is recorded, for any service that subscribes", async () => {
@@ -212,6 +194,7 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
     );
     await new Promise<void>((resolve) => consumer.once("ready", () => resolve()));
     const worker = await startWorker();
+    let exitCode: number | null = null;
     try {
       const user = await the(database).prisma.user.create({
         data: { email: `${randomBytes(5).toString("hex")}@example.com`, name: "Ada" },
@@ -241,10 +224,72 @@ describe.runIf(serverUrl !== null && (rabbitMqInstalled || required))("npm run w
         .toBe(0);
       expect(received.filter((candidate) => candidate.messageId === id)).toHaveLength(1);
     } finally {
-      worker.child.kill("SIGTERM");
+      exitCode = await worker.stop();
       await consumer.close();
       await subscriber.close();
     }
-    expect(await stopped(worker.child)).toBe(0);
+    expect(exitCode).toBe(0);
+  }, 120_000);
+
+  it("a worker killed after sending and before its ack reached the broker: redelivered, not sent again", async () => {
+    const telegram = the(fake);
+    // The worker talks to the broker through a proxy the test can cut: its ack can be lost
+    // on the way while the worker goes on as if it had arrived, so it can be killed exactly
+    // there (sent, recorded, acknowledged as far as it knows; unacknowledged for the broker).
+    const proxy = await startTcpProxy({ port: the(rabbit).port });
+    const observer = new Connection(the(rabbit).url);
+    let second: WorkerProcess | undefined;
+    try {
+      const doomed = await startWorker(`amqp://guest:guest@127.0.0.1:${proxy.port}`, "0");
+      const alert = await queuedAlert();
+      let answer = () => {};
+      telegram.failNext("sendMessage", {
+        until: new Promise<void>((resolve) => (answer = resolve)),
+      });
+      const relay = createOutboxRelay({
+        prisma: the(database).prisma,
+        publisher: the(broker),
+        logger: memoryLogger(),
+        channels: ["TELEGRAM"],
+      });
+      expect(await relay.relayDue()).toEqual({ published: 1, failed: 0 });
+
+      // The worker has the message and is sending it; from here its bytes go nowhere.
+      await telegram.waitForCall("sendMessage", (call) => call.params.chat_id === alert.chatId);
+      proxy.dropClientBytes();
+      answer();
+      await expect.poll(() => statusOf(alert.id), { timeout: 15_000 }).toBe("SENT");
+      await doomed.stop("SIGKILL");
+
+      // The broker never saw the ack: the message is back in the queue.
+      await expect
+        .poll(
+          async () =>
+            (await observer.queueDeclare({ queue: DELIVERY_QUEUE, passive: true })).messageCount,
+          { timeout: 15_000 },
+        )
+        .toBe(1);
+
+      // The next worker gets it, finds the row SENT, and sends nothing.
+      second = await startWorker(the(rabbit).url, "0");
+      await expect
+        .poll(() => second?.output() ?? "", { timeout: 15_000 })
+        .toContain("already done: nothing sent");
+      expect(second.output()).toContain(`"notificationId":"${alert.id}"`);
+      await expect
+        .poll(
+          async () =>
+            (await observer.queueDeclare({ queue: DELIVERY_QUEUE, passive: true })).messageCount,
+        )
+        .toBe(0);
+      expect(telegram.messages(alert.chatId)).toHaveLength(1);
+      expect(
+        telegram.calls("sendMessage").filter((call) => call.params.chat_id === alert.chatId),
+      ).toHaveLength(1);
+    } finally {
+      await second?.stop();
+      await observer.close();
+      await proxy.close();
+    }
   }, 120_000);
 });

@@ -17,7 +17,8 @@
 // What a test steers or reads, in-process: every call in order (`calls`, `waitForCall`),
 // the messages the bot sent with edits and deletions applied (`messages`), the webhook it
 // registered (`webhook`), and scripted outages (`failNext`: 429 with retry_after, 4xx/5xx,
-// a dropped connection, a slow answer). `pushUpdate` feeds getUpdates for long polling.
+// a dropped connection, a slow answer, an answer held until the test releases it).
+// `pushUpdate` feeds getUpdates for long polling.
 //
 // Not simulated: parse_mode/entities (text is stored as sent), inline-mode messages,
 // delivery to a registered webhook (a test posts to the app's handler itself), Telegram's
@@ -60,7 +61,9 @@ export type FakeFailure =
   | { status: 429; retryAfter: number }
   | { status: 400 | 403 | 500 | 502; description?: string }
   | { drop: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Answered (normally) once `until` settles: the test decides when, not a clock. */
+  | { until: Promise<unknown> };
 
 export interface FakeWebhook {
   url: string;
@@ -247,6 +250,25 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const lifetime = new AbortController();
 
   /** Resolves true after `ms`, or false as soon as the fake closes. */
+  /** Resolves true once `until` settles, false if the fake is closed first. */
+  function held(until: Promise<unknown>): Promise<boolean> {
+    if (lifetime.signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onClose = () => resolve(false);
+      lifetime.signal.addEventListener("abort", onClose, { once: true });
+      void until.then(
+        () => {
+          lifetime.signal.removeEventListener("abort", onClose);
+          resolve(true);
+        },
+        () => {
+          lifetime.signal.removeEventListener("abort", onClose);
+          resolve(true);
+        },
+      );
+    });
+  }
+
   function pause(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       if (lifetime.signal.aborted) {
@@ -617,6 +639,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (failure && "delayMs" in failure) {
       // A slow Telegram: the call is recorded now, and takes effect when it is answered.
       if (!(await pause(failure.delayMs))) return;
+    } else if (failure && "until" in failure) {
+      if (!(await held(failure.until))) return;
     } else if (failure?.status === 429) {
       const retryAfter = failure.retryAfter;
       sendError(
@@ -656,6 +680,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       sendError(response, new BotApiError(500, `Internal Server Error: fake-telegram: ${message}`));
     });
   });
+  // Node closes a keep-alive connection idle for 5 s by default, and a client that reuses it
+  // in that instant (grammY's agent keeps connections alive) gets ECONNRESET: a test whose
+  // event loop was busy for a while (PGlite migrating) would see a network failure Telegram
+  // did not script. Idle connections stay open; close() drops them all.
+  server.keepAliveTimeout = 0;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
