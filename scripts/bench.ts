@@ -333,6 +333,12 @@ function printSummary(options: Options, results: Results): void {
       "—",
       "n/a",
     ]);
+    rows.push([
+      "RabbitMQ: recorded sign-in → its CloudEvent at a subscriber, p50 / p99",
+      queue ? `${ms(queue.eventLatency.p50)} / ${ms(queue.eventLatency.p99)}` : "n/a",
+      "p99 ≤ 1 s",
+      atMost(queue?.eventLatency.p99, 1_000),
+    ]);
   }
   if (options.only.has("server")) {
     const rss = results.server?.rss;

@@ -12,7 +12,6 @@
 //    followed by a relay run as its response's after() would start: from the event's commit
 //    to its alert arriving at the Bot API, p50 / p99. (A recorded event stands for the
 //    sign-in: the HTTP part is the pages and signin sections'.)
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +29,7 @@ import { alertHook } from "@/lib/telegram/outbox";
 import { createPostgresDatabase } from "@/tests/support/databases";
 import { startFakeTelegram } from "@/tests/support/fake-telegram";
 import { startRabbitMq } from "@/tests/support/rabbitmq";
+import { startWorkerProcess } from "@/tests/support/worker-process";
 
 import { openBenchDatabase } from "./accounts";
 import { killGroup, onCleanup, trackChild } from "./cleanup";
@@ -49,6 +49,8 @@ export interface QueueResult {
   deliveriesPerSecond: number;
   eventsPerSecond: number;
   latency: Distribution;
+  /** From a sign-in's commit to its CloudEvent at a subscriber of `gatehouse.events`. */
+  eventLatency: Distribution;
   samples: number;
 }
 
@@ -88,15 +90,18 @@ export async function benchQueue(options: QueueOptions): Promise<QueueResult> {
   subscriber.on("error", () => {});
   let eventsReceived = 0;
   let lastEventAt = 0;
+  /** When each event (by its id, the message id) reached this subscriber. */
+  const eventArrivedAt = new Map<string, number>();
   const consumer = subscriber.createConsumer(
     {
       queue: "bench-audit",
       queueOptions: { exclusive: true },
       queueBindings: [{ exchange: EVENTS_EXCHANGE, routingKey: "security.#" }],
     },
-    () => {
+    (message) => {
       eventsReceived += 1;
       lastEventAt = Date.now();
+      if (typeof message.messageId === "string") eventArrivedAt.set(message.messageId, lastEventAt);
     },
   );
   onCleanup("close the queue section's subscriber", async () => {
@@ -132,11 +137,8 @@ export async function benchQueue(options: QueueOptions): Promise<QueueResult> {
   onCleanup("remove the worker's data folder", () =>
     rmSync(dataDir, { recursive: true, force: true }),
   );
-  const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    cwd: options.root,
+  const worker = await startWorkerProcess({
     env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "test",
       APP_URL: "http://localhost:3999",
       AUTH_SECRET: randomBytes(32).toString("base64"),
       GATEHOUSE_DATA_DIR: dataDir,
@@ -147,23 +149,11 @@ export async function benchQueue(options: QueueOptions): Promise<QueueResult> {
       TELEGRAM_BOT_USERNAME: fake.botInfo.username,
       TELEGRAM_WEBHOOK_SECRET: "q".repeat(32),
       TELEGRAM_TEST_API_URL: fake.url,
-      LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  trackChild(worker);
-  onCleanup("stop the worker", () => killGroup(worker, "SIGTERM"));
-  let output = "";
-  worker.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  worker.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  await until(
-    "the worker's start",
-    () => output.includes('"message":"worker started"'),
-    60_000,
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${output}`);
-  });
+  trackChild(worker.child);
+  onCleanup("stop the worker", () => killGroup(worker.child, "SIGTERM"));
   // From here both drain at once: the worker's own first sweep and this relay hand the rows
   // over, and its event loop publishes the events.
   const t0 = Date.now();
@@ -185,10 +175,12 @@ export async function benchQueue(options: QueueOptions): Promise<QueueResult> {
   fake.reset();
   const sampled = await Promise.all(Array.from({ length: options.samples }, linkedUser));
   const recordedAt = new Map<number, number>();
+  const eventRecordedAt = new Map<string, number>();
   const runs: Promise<unknown>[] = [];
   for (const { userId, chatId } of sampled) {
-    await signIn(userId);
+    const eventId = await signIn(userId);
     recordedAt.set(chatId, Date.now());
+    eventRecordedAt.set(eventId, Date.now());
     // As the response's after() would: not awaited by the "request".
     runs.push(relay.relayDue());
     await sleep(1_000 / options.ratePerSecond);
@@ -208,13 +200,28 @@ export async function benchQueue(options: QueueOptions): Promise<QueueResult> {
     `  latency: ${latencies.length} sign-ins at ${options.ratePerSecond}/s, commit → alert at ` +
       `the Bot API: p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}`,
   );
+  // The events go out through the worker's own loop (it looks every 250 ms), not the relay.
+  await until(
+    "every sampled event",
+    () => [...eventRecordedAt.keys()].every((id) => eventArrivedAt.has(id)),
+    60_000,
+  );
+  const eventLatencies = [...eventRecordedAt].map(
+    ([id, at]) => (eventArrivedAt.get(id) ?? Number.NaN) - at,
+  );
+  const eventLatency = distribution(eventLatencies);
+  console.log(
+    `  events: commit → CloudEvent at a subscriber: p50 ${ms(eventLatency.p50)}, ` +
+      `p99 ${ms(eventLatency.p99)}, max ${ms(eventLatency.max)}`,
+  );
 
-  killGroup(worker, "SIGTERM");
+  killGroup(worker.child, "SIGTERM");
   return {
     rows: options.rows,
     deliveriesPerSecond: options.rows / (alertsDoneMs / 1_000),
     eventsPerSecond: options.rows / (eventsDoneMs / 1_000),
     latency,
+    eventLatency,
     samples: latencies.length,
   };
 }
