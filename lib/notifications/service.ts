@@ -23,7 +23,14 @@ export interface DueWork {
 }
 
 export interface Notifications {
+  /** Due rows, delivered or handed to the broker: what a response's after() runs. */
   delivery: DueWork;
+  /**
+   * What the sweeper and the cron route run: the delivery, plus the upkeep that needs doing
+   * now and then rather than after every response (without a broker, old unpublished
+   * security events are dropped).
+   */
+  sweep: DueWork;
   /** Delivers due rows after the current response (or now, outside a request). */
   deliverSoon: () => void;
 }
@@ -48,8 +55,8 @@ export interface NotificationDeps {
    */
   relay?: (channels: ChannelSenders) => DueWork;
   /**
-   * Without a relay: empties the security events queued for publishing (nobody publishes
-   * them), so that table stays small. Returns how many went.
+   * Without a relay: drops the security events queued for publishing long enough ago that
+   * no publisher is coming for them, so that table stays small. Returns how many went.
    */
   discardEvents?: () => Promise<number>;
 }
@@ -70,9 +77,14 @@ export function createNotifications(deps: NotificationDeps): Notifications {
         logger: log,
         maxAttempts: deps.maxAttempts,
       });
-      const totals = await delivery.deliverDue();
-      const eventsDiscarded = (await deps.discardEvents?.()) ?? 0;
-      return { ...totals, eventsDiscarded };
+      return delivery.deliverDue();
+    },
+  };
+  const sweep: DueWork = {
+    deliverDue: async () => {
+      const totals = await lazyDelivery.deliverDue();
+      if (!deps.discardEvents) return totals;
+      return { ...totals, eventsDiscarded: await deps.discardEvents() };
     },
   };
   const run = async () => {
@@ -82,6 +94,7 @@ export function createNotifications(deps: NotificationDeps): Notifications {
   };
   return {
     delivery: lazyDelivery,
+    sweep,
     deliverSoon: () => {
       try {
         // After the response: the request that queued the notification never waits for it.

@@ -11,7 +11,7 @@
 // the lease, with the same CloudEvents `id`, by which subscribers drop the duplicate.
 import type { Logger } from "@/lib/logger";
 import type { PrismaClient, SecurityEvent, SecurityEventType } from "@/lib/generated/prisma/client";
-import { RETRY_AFTER_FAILED_PUBLISH_MS } from "@/lib/queue/relay";
+import { publishInOrder, RETRY_AFTER_FAILED_PUBLISH_MS } from "@/lib/queue/relay";
 import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
 
 /** The CloudEvents type and routing key of each event type: `security.<what>.<how>`. */
@@ -148,35 +148,52 @@ export function createEventRelay(deps: EventRelayDeps): EventRelay {
           where: { id: { in: ids } },
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         });
-        for (const [index, event] of events.entries()) {
-          const cloudEvent = toCloudEvent(event, deps.source);
-          try {
-            await deps.publisher.publish(EVENTS_EXCHANGE, cloudEvent.type, cloudEvent, event.id);
-          } catch (error) {
-            // This event and the rest of the batch: due again soon, not after the lease.
-            const rest = events.slice(index).map((left) => left.id);
+        const batch = await publishInOrder(
+          events,
+          (event) => {
+            const cloudEvent = toCloudEvent(event, deps.source);
+            return deps.publisher.publish(EVENTS_EXCHANGE, cloudEvent.type, cloudEvent, event.id);
+          },
+          (event) => prisma.eventOutbox.deleteMany({ where: { securityEventId: event.id } }),
+          async (rest, error) => {
+            // Due again soon, not after the lease.
             await prisma.eventOutbox.updateMany({
-              where: { securityEventId: { in: rest } },
+              where: { securityEventId: { in: rest.map((event) => event.id) } },
               data: { nextAttemptAt: new Date(now().getTime() + RETRY_AFTER_FAILED_PUBLISH_MS) },
             });
-            totals.failed += rest.length;
             deps.logger.warn("event relay: publish failed; the events wait for the next run", {
-              securityEventId: event.id,
+              securityEventId: rest[0]?.id,
               error,
             });
-            return totals;
-          }
-          await prisma.eventOutbox.deleteMany({ where: { securityEventId: event.id } });
-          totals.published += 1;
-        }
+          },
+        );
+        totals.published += batch.published;
+        totals.failed += batch.failed;
+        if (batch.failed > 0) return totals;
       }
       return totals;
     },
   };
 }
 
-/** Without a broker nobody publishes: the sweeper empties the queue of events instead. */
-export async function discardUnpublishedEvents(prisma: PrismaClient): Promise<number> {
-  const { count } = await prisma.eventOutbox.deleteMany({});
+/**
+ * How long an instance without a broker leaves a queued event for one that has one. In a
+ * fleet where only some instances set AMQP_URL (a rollout), the others publish within a
+ * second, so an hour never drops an event somebody would publish; a failed publish makes the
+ * row due again seconds later, which keeps it younger than this while the broker is away.
+ */
+export const UNPUBLISHED_EVENTS_KEPT_MS = 60 * 60 * 1000;
+
+/**
+ * Without a broker nobody publishes: the sweeper drops queued events due before `olderThan`
+ * (so the table holds at most an hour's events). Returns how many went.
+ */
+export async function discardUnpublishedEvents(
+  prisma: PrismaClient,
+  olderThan: Date,
+): Promise<number> {
+  const { count } = await prisma.eventOutbox.deleteMany({
+    where: { nextAttemptAt: { lt: olderThan } },
+  });
   return count;
 }

@@ -58,6 +58,31 @@ export const HANDED_OVER_MS = 60 * 60_000;
 /** A failed publish (the broker away): tried again this much later, not after the lease. */
 export const RETRY_AFTER_FAILED_PUBLISH_MS = 5_000;
 
+/**
+ * Publishes `items` one after another, each confirmed before the next; `published` records a
+ * confirmed one. At the first failure (the broker away: no confirm) the rest of the batch,
+ * that one included, goes to `giveBack` to be due again soon rather than after its lease,
+ * and the run stops: the next one will find the broker or not.
+ */
+export async function publishInOrder<T>(
+  items: T[],
+  publish: (item: T) => Promise<void>,
+  published: (item: T) => Promise<unknown>,
+  giveBack: (rest: T[], error: unknown) => Promise<void>,
+): Promise<RelayTotals> {
+  for (const [index, item] of items.entries()) {
+    try {
+      await publish(item);
+    } catch (error) {
+      const rest = items.slice(index);
+      await giveBack(rest, error);
+      return { published: index, failed: rest.length };
+    }
+    await published(item);
+  }
+  return { published: items.length, failed: 0 };
+}
+
 export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   const now = deps.now ?? (() => new Date());
   const leaseMs = deps.leaseMs ?? 60_000;
@@ -79,30 +104,30 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
           channels: deps.channels,
         });
         if (rows.length === 0) break;
-        for (const [index, row] of rows.entries()) {
-          try {
-            await deps.publisher.publishDelivery(row.id);
-          } catch (error) {
-            // This row and the rest of the batch: due again soon (only while still ours).
-            const rest = rows.slice(index).map((left) => left.id);
+        const batch = await publishInOrder(
+          rows.map((row) => row.id),
+          (id) => deps.publisher.publishDelivery(id),
+          // Only this relay's own lease is moved: a worker may have sent the row already.
+          (id) =>
+            deps.prisma.notificationOutbox.updateMany({
+              where: { id, status: "PENDING", nextAttemptAt: leaseUntil },
+              data: { nextAttemptAt: new Date(now().getTime() + handedOverMs) },
+            }),
+          async (rest, error) => {
+            // Due again soon, each only while still ours (the same lease check).
             await deps.prisma.notificationOutbox.updateMany({
               where: { id: { in: rest }, status: "PENDING", nextAttemptAt: leaseUntil },
               data: { nextAttemptAt: new Date(now().getTime() + retryAfterFailureMs) },
             });
-            totals.failed += rest.length;
             deps.logger.warn("outbox relay: publish failed; the rows wait for the next run", {
-              notificationId: row.id,
+              notificationId: rest[0],
               error,
             });
-            return totals;
-          }
-          // Only this relay's own lease is moved: a worker may have sent the row already.
-          await deps.prisma.notificationOutbox.updateMany({
-            where: { id: row.id, status: "PENDING", nextAttemptAt: leaseUntil },
-            data: { nextAttemptAt: new Date(now().getTime() + handedOverMs) },
-          });
-          totals.published += 1;
-        }
+          },
+        );
+        totals.published += batch.published;
+        totals.failed += batch.failed;
+        if (batch.failed > 0) return totals;
       }
       return totals;
     },

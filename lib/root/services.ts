@@ -16,7 +16,11 @@ import { createMail, type MailService } from "@/lib/mail/service";
 import { channelsOf, type ChannelSenders } from "@/lib/notifications/outbox";
 import { createNotifications, type Notifications } from "@/lib/notifications/service";
 import { createBroker, type Broker } from "@/lib/queue/broker";
-import { createEventRelay, discardUnpublishedEvents } from "@/lib/queue/events";
+import {
+  createEventRelay,
+  discardUnpublishedEvents,
+  UNPUBLISHED_EVENTS_KEPT_MS,
+} from "@/lib/queue/events";
 import { createBrokerRelay, createOutboxRelay } from "@/lib/queue/relay";
 import type { Protection } from "@/lib/root/protection";
 import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
@@ -87,7 +91,13 @@ export function createServices(protection: Protection, options: ServiceOptions):
               }),
             }),
         }
-      : { discardEvents: () => discardUnpublishedEvents(database.prisma) }),
+      : {
+          discardEvents: () =>
+            discardUnpublishedEvents(
+              database.prisma,
+              new Date(Date.now() - UNPUBLISHED_EVENTS_KEPT_MS),
+            ),
+        }),
   });
   const { deliverSoon } = notifications;
   const mail = createMail({

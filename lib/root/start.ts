@@ -22,7 +22,7 @@ function startOutboxSweeper(settings: Settings, services: Services, logger: Logg
   const seconds = settings.outbox.sweepIntervalSeconds;
   if (settings.rateLimits.onVercel || seconds === 0) return;
   const timer = setInterval(() => {
-    services.notifications.delivery
+    services.notifications.sweep
       .deliverDue()
       .catch((error: unknown) => logger.error("outbox sweep failed", { error }));
   }, seconds * 1_000);

@@ -45,6 +45,7 @@ export async function benchForgot(options: {
       settings: ROOMY_LIMITS,
     });
     const deliverSoon = () => undefined;
+    const idle = { deliverDue: () => Promise.resolve({ sent: 0, failed: 0, deferred: 0 }) };
     const mail = createMail({
       settings: null,
       secret: settings.auth.secret,
@@ -61,7 +62,8 @@ export async function benchForgot(options: {
         limiter,
         mail,
         notifications: {
-          delivery: { deliverDue: () => Promise.resolve({ sent: 0, failed: 0, deferred: 0 }) },
+          delivery: idle,
+          sweep: idle,
           deliverSoon,
         },
         afterRecord: () => Promise.resolve(),

@@ -62,6 +62,7 @@ describe.each(backends)("forgot password and reset on $name", (backend) => {
         },
       });
       const deliverSoon = () => undefined;
+      const idle = { deliverDue: () => Promise.resolve({ sent: 0, failed: 0, deferred: 0 }) };
       const hooks = createSecurityEventHooks();
       hooks.register(alertHook({ deliverSoon }));
       const later: (() => Promise<unknown>)[] = [];
@@ -78,7 +79,8 @@ describe.each(backends)("forgot password and reset on $name", (backend) => {
             devMailboxDir: null,
           },
           notifications: {
-            delivery: { deliverDue: () => Promise.resolve({ sent: 0, failed: 0, deferred: 0 }) },
+            delivery: idle,
+            sweep: idle,
             deliverSoon,
           },
           afterRecord: hooks.afterRecord,

@@ -16,11 +16,13 @@ import { Connection, type AsyncMessage } from "rabbitmq-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 
 import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { createNotifications } from "@/lib/notifications/service";
 import { createBroker, type Broker } from "@/lib/queue/broker";
 import {
   createEventRelay,
   discardUnpublishedEvents,
   EVENT_TYPES,
+  UNPUBLISHED_EVENTS_KEPT_MS,
   type CloudEvent,
 } from "@/lib/queue/events";
 import { EVENTS_EXCHANGE } from "@/lib/queue/topology";
@@ -185,14 +187,41 @@ describe.each(databaseBackends(inject("databaseUrl")))("security events on $name
       expect(await queued()).toEqual([]);
     });
 
-    it("without a broker, the sweep empties the queue", async () => {
+    it("without a broker, the sweep drops queued events older than an hour, and only those", async () => {
       const user = await newUser();
-      await recordSecurityEvent(prisma(), { userId: user.id, type: "SIGN_IN" });
-      await recordSecurityEvent(prisma(), { userId: user.id, type: "SIGN_OUT" });
-      await expect(discardUnpublishedEvents(prisma())).resolves.toBe(2);
-      expect(await queued()).toEqual([]);
+      const old = await recordSecurityEvent(prisma(), { userId: user.id, type: "SIGN_IN" });
+      const fresh = await recordSecurityEvent(prisma(), { userId: user.id, type: "SIGN_OUT" });
+      await prisma().eventOutbox.update({
+        where: { securityEventId: old },
+        data: { nextAttemptAt: new Date(Date.now() - UNPUBLISHED_EVENTS_KEPT_MS - 60_000) },
+      });
+      const anHourAgo = new Date(Date.now() - UNPUBLISHED_EVENTS_KEPT_MS);
+      await expect(discardUnpublishedEvents(prisma(), anHourAgo)).resolves.toBe(1);
+      // The fresh one stays for an instance with a broker to publish (a fleet mid-rollout).
+      expect(await queued()).toEqual([fresh]);
       // The log itself is untouched.
       expect(await prisma().securityEvent.count({ where: { userId: user.id } })).toBe(2);
+    });
+
+    it("the sweep drops them, a response's after() does not", async () => {
+      let discards = 0;
+      const notifications = createNotifications({
+        prisma: prisma(),
+        logger: memoryLogger(),
+        maxAttempts: 3,
+        channels: () => ({}),
+        runAfter: () => {
+          throw new Error("outside a request");
+        },
+        discardEvents: () => Promise.resolve((discards += 1)),
+      });
+      const delivered = await notifications.delivery.deliverDue();
+      expect(delivered).not.toHaveProperty("eventsDiscarded");
+      expect(discards).toBe(0);
+      await expect(notifications.sweep.deliverDue()).resolves.toMatchObject({
+        eventsDiscarded: 1,
+      });
+      expect(discards).toBe(1);
     });
 
     describe.runIf(rabbitMqInstalled || required)("through a real rabbitmq-server", () => {

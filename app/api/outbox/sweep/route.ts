@@ -21,7 +21,7 @@ export const GET = withRouteErrors(
     if (!secretMatches(given, cronSecret)) {
       return jsonError(401, "unauthorized", "Missing or wrong bearer token.", requestId);
     }
-    const result = await notifications.delivery.deliverDue();
+    const result = await notifications.sweep.deliverDue();
     logger.info("outbox swept", result);
     return Response.json(result, { headers: { "cache-control": "no-store" } });
   },
