@@ -11,8 +11,8 @@
 //   over REQUEST_BODY_LIMIT_KB → 413, a POST to a page (a server action) from another
 //   origin → 403; each is logged once, at warn, with the request id;
 // - counts the request against the global per-IP rate limit (lib/rate-limit; the health
-//   check, the Telegram webhook and static files are exempt) and answers 429 when it is used
-//   up — JSON for /api/*, a small page for a browser;
+//   probes, the Telegram webhook and static files are exempt) and answers 429 when it is
+//   used up — JSON for /api/*, a small page for a browser;
 // - adds the security headers to the response (lib/security/headers.ts), refusals included;
 // - on a page view, re-seals the session cookie once the touch interval has passed since it
 //   was sealed, so a browser in use stays signed in (lib/auth/session-renewal.ts).

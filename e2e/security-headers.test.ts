@@ -1,7 +1,7 @@
 // proxy.ts in front of `next build && next start`: the security headers on pages, API
 // responses and error responses, the per-request CSP nonce on Next's own scripts, request
-// ids, pages loading in Chromium with no CSP violation, and Auth.js redirects that never
-// leave the site.
+// ids, the health probes, pages loading in Chromium with no CSP violation, and Auth.js
+// redirects that never leave the site.
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -103,6 +103,27 @@ describe("security headers", () => {
       expect(replaced.headers.get("x-request-id")).toMatch(UUID);
       await replaced.body?.cancel();
     }
+  });
+});
+
+describe("health probes", () => {
+  test("live and ready: JSON, never cached, the security headers; /api/health answers as ready", async () => {
+    const live = await fetch(`${appUrl()}/api/health/live`);
+    expect(live.status).toBe(200);
+    expect(live.headers.get("content-type")).toContain("application/json");
+    expect(live.headers.get("cache-control")).toBe("no-store");
+    expect(live.headers.get("x-request-id")).toMatch(UUID);
+    expectSecurityHeaders(live);
+    expect(await live.json()).toEqual({ status: "ok" });
+
+    const ready = await fetch(`${appUrl()}/api/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("content-type")).toContain("application/json");
+    expect(ready.headers.get("cache-control")).toBe("no-store");
+    expectSecurityHeaders(ready);
+    const report = { status: "ok", checks: { database: "ok", redis: "ok" } };
+    expect(await ready.json()).toEqual(report);
+    expect(await (await fetch(`${appUrl()}/api/health`)).json()).toEqual(report);
   });
 });
 

@@ -46,14 +46,16 @@ export const DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS = 5;
 export type RateLimitSettings = Pick<Settings["rateLimits"], RateLimitPolicy | "timeoutMs">;
 
 /**
- * Paths the global per-IP limit leaves alone (proxy.ts): the health check (monitors and load
- * balancers poll it, and an unhealthy verdict must not come from our own limiter), the
- * Telegram webhook (Telegram's few addresses carry every user's updates; it has its own
- * policy), and static files served at fixed names. The build's hashed assets never reach the
- * proxy (its matcher).
+ * Paths the global per-IP limit leaves alone (proxy.ts): the health probes (monitors,
+ * orchestrators and load balancers poll them, and an unhealthy verdict must not come from our
+ * own limiter), the Telegram webhook (Telegram's few addresses carry every user's updates; it
+ * has its own policy), and static files served at fixed names. The build's hashed assets never
+ * reach the proxy (its matcher).
  */
 const GLOBAL_LIMIT_EXEMPT = new Set([
   "/api/health",
+  "/api/health/live",
+  "/api/health/ready",
   "/api/telegram",
   "/favicon.ico",
   "/icon.svg",
