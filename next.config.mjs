@@ -13,6 +13,16 @@ const nextConfig = {
   // not reach a terminal or a log file, even a developer's.
   logging: { serverFunctions: false },
   reactStrictMode: true,
+  // public/'s files have fixed names (no content hash), so Next serves them with
+  // `public, max-age=0`: every use asks again. A day keeps a phone from re-asking on every
+  // page view and still lets a changed icon or robots.txt reach everyone within a day.
+  async headers() {
+    const aDay = [{ key: "Cache-Control", value: "public, max-age=86400" }];
+    return ["/robots.txt", "/apple-touch-icon.png", "/icons/:file*"].map((source) => ({
+      source,
+      headers: aDay,
+    }));
+  },
 };
 
 export default nextConfig;

@@ -11,8 +11,9 @@
 //   over REQUEST_BODY_LIMIT_KB → 413, a POST to a page (a server action) from another
 //   origin → 403; each is logged once, at warn, with the request id;
 // - counts the request against the global per-IP rate limit (lib/rate-limit; the health
-//   check, the Telegram webhook and static files are exempt) and answers 429 when it is used
-//   up — JSON for /api/*, a small page for a browser;
+//   probes, the Telegram webhook and the fixed-name static files — robots.txt, the manifest,
+//   the icons — are exempt) and answers 429 when it is used up — JSON for /api/*, a small
+//   page for a browser;
 // - adds the security headers to the response (lib/security/headers.ts), refusals included;
 // - on a page view, re-seals the session cookie once the touch interval has passed since it
 //   was sealed, so a browser in use stays signed in (lib/auth/session-renewal.ts).
@@ -196,5 +197,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse | Respon
 export const config = {
   // Everything except the build's static files (hashed, immutable, served with the right
   // content type) and image optimisation: headers there would cost a proxy run per asset.
+  // Files in public/ do come through, on purpose: robots.txt and the icons get the same
+  // security headers as the pages (docs/architecture.md, "Static files").
   matcher: ["/((?!_next/static|_next/image).*)"],
 };

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 
 import { SiteFooter } from "@/components/site-footer";
 import { SiteHeader } from "@/components/site-header";
+import { APPLE_TOUCH_ICON } from "@/lib/app-icons";
 import { palette } from "@/tailwind.config";
 
 import "./globals.css";
@@ -15,6 +16,18 @@ export const metadata: Metadata = {
   description:
     "Sign in with Google, GitHub, Stack Overflow, Telegram or a password. See and revoke every signed-in device, and get a Telegram alert for each new sign-in.",
   applicationName: "Gatehouse",
+  // The manifest (app/manifest.ts) and app/favicon.ico are linked by Next itself. app/icon.svg
+  // is listed here because a layout's `icons` replaces the file-based ones.
+  icons: {
+    icon: [{ url: "/icon.svg", type: "image/svg+xml" }],
+    apple: [
+      {
+        url: APPLE_TOUCH_ICON.src,
+        sizes: `${APPLE_TOUCH_ICON.size}x${APPLE_TOUCH_ICON.size}`,
+        type: "image/png",
+      },
+    ],
+  },
 };
 
 export const viewport: Viewport = {

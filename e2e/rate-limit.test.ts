@@ -310,8 +310,21 @@ describe("rate limits behind a trusted proxy", () => {
     const body = await expectRefusedJson(api, { status: 429, error: "rate_limited" });
     expect(body.message).toMatch(/^Too many requests\. Please wait \d+ (second|minute)s?/);
 
-    // The health check is exempt; another address has its own quota.
-    expect((await get(app, "/api/health", { ip })).status).toBe(200);
+    // The health probes and the files a phone fetches around a page view are exempt; another
+    // address has its own quota.
+    for (const path of [
+      "/api/health",
+      "/api/health/live",
+      "/api/health/ready",
+      "/robots.txt",
+      "/manifest.webmanifest",
+      "/icons/icon-192.png",
+      "/apple-touch-icon.png",
+    ]) {
+      const exempt = await get(app, path, { ip });
+      await exempt.body?.cancel();
+      expect({ path, status: exempt.status }).toEqual({ path, status: 200 });
+    }
     expect((await get(app, "/", { ip: freshIp() })).status).toBe(200);
   });
 

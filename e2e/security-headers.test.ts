@@ -1,6 +1,7 @@
 // proxy.ts in front of `next build && next start`: the security headers on pages, API
 // responses and error responses, the per-request CSP nonce on Next's own scripts, request
-// ids, pages loading in Chromium with no CSP violation, and Auth.js redirects that never
+// ids, the health probes, the static files (robots.txt, the manifest, the icons) with their
+// headers, pages loading in Chromium with no CSP violation, and Auth.js redirects that never
 // leave the site.
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
@@ -103,6 +104,78 @@ describe("security headers", () => {
       expect(replaced.headers.get("x-request-id")).toMatch(UUID);
       await replaced.body?.cancel();
     }
+  });
+});
+
+describe("health probes", () => {
+  test("live and ready: JSON, never cached, the security headers; /api/health answers as ready", async () => {
+    const live = await fetch(`${appUrl()}/api/health/live`);
+    expect(live.status).toBe(200);
+    expect(live.headers.get("content-type")).toContain("application/json");
+    expect(live.headers.get("cache-control")).toBe("no-store");
+    expect(live.headers.get("x-request-id")).toMatch(UUID);
+    expectSecurityHeaders(live);
+    expect(await live.json()).toEqual({ status: "ok" });
+
+    const ready = await fetch(`${appUrl()}/api/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("content-type")).toContain("application/json");
+    expect(ready.headers.get("cache-control")).toBe("no-store");
+    expectSecurityHeaders(ready);
+    const report = { status: "ok", checks: { database: "ok", redis: "ok" } };
+    expect(await ready.json()).toEqual(report);
+    expect(await (await fetch(`${appUrl()}/api/health`)).json()).toEqual(report);
+  });
+});
+
+describe("the files a phone and a crawler ask for", () => {
+  const A_DAY = "public, max-age=86400";
+  const PNG_SIGNATURE = "89504e470d0a1a0a";
+
+  async function expectPng(path: string): Promise<void> {
+    const response = await fetch(`${appUrl()}${path}`);
+    expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    expect(response.headers.get("content-type")).toBe("image/png");
+    expect(response.headers.get("cache-control")).toBe(A_DAY);
+    expectSecurityHeaders(response);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(bytes.subarray(0, 8).toString("hex")).toBe(PNG_SIGNATURE);
+  }
+
+  test("robots.txt keeps /account and /api out", async () => {
+    const response = await fetch(`${appUrl()}/robots.txt`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(response.headers.get("cache-control")).toBe(A_DAY);
+    expectSecurityHeaders(response);
+    const text = await response.text();
+    expect(text).toMatch(/^User-agent: \*$/m);
+    expect(text).toMatch(/^Disallow: \/account$/m);
+    expect(text).toMatch(/^Disallow: \/api\/$/m);
+  });
+
+  test("the manifest is linked from pages, names Gatehouse, and its icons resolve", async () => {
+    const html = await (await fetch(`${appUrl()}/`)).text();
+    const links = (html.match(/<link\b[^>]*>/g) ?? []).join("\n");
+    expect(links).toMatch(/<link rel="manifest" href="\/manifest\.webmanifest"/);
+    expect(links).toMatch(/<link rel="apple-touch-icon" href="\/apple-touch-icon\.png"/);
+    expect(links).toMatch(/<link rel="icon" href="\/icon\.svg"/);
+    expect(links).toMatch(/<link rel="icon" href="\/favicon\.ico/);
+
+    const response = await fetch(`${appUrl()}/manifest.webmanifest`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/manifest+json");
+    expectSecurityHeaders(response);
+    const manifest = (await response.json()) as {
+      name: string;
+      icons: { src: string; sizes: string; type: string }[];
+    };
+    expect(manifest.name).toBe("Gatehouse");
+    expect(manifest.icons.map((icon) => icon.sizes)).toEqual(
+      expect.arrayContaining(["192x192", "512x512"]),
+    );
+    for (const icon of manifest.icons) await expectPng(new URL(icon.src, appUrl()).pathname);
+    await expectPng("/apple-touch-icon.png");
   });
 });
 

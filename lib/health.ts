@@ -1,12 +1,21 @@
-// The health report behind GET /api/health: each dependency pinged with a time limit, in
-// parallel, so one hung dependency cannot make the check itself hang.
+// The health probes (docs/production.md, "Health probes"):
+// - GET /api/health/live — liveness: the process answers HTTP. It calls no dependency and
+//   does not even build the services: a PostgreSQL or Redis outage must never make an
+//   orchestrator restart instances that would come back to the same outage.
+// - GET /api/health/ready — readiness: each dependency pinged with a time limit, in
+//   parallel, so one hung dependency cannot make the check itself hang; 503 naming the one
+//   that does not answer. GET /api/health is the same answer under its older name.
 //
 // RabbitMQ (when AMQP_URL is set) is reported but never makes the answer 503: while it is
 // away the outbox keeps the work in PostgreSQL and the instance serves as before, so a load
 // balancer must keep sending it traffic. Its state is the connection's own (it reconnects in
 // the background), not a ping.
+import { withRouteErrors } from "@/lib/http/route";
 import type { Logger } from "@/lib/logger";
 import { withTimeout } from "@/lib/timeout";
+
+/** A probe must see the state now, never a cached answer (nor a proxy's copy of one). */
+const NO_STORE = { "cache-control": "no-store" };
 
 export type DependencyName = "database" | "redis" | "broker";
 export type CheckResult = "ok" | "unreachable";
@@ -64,7 +73,48 @@ export async function healthResponse(deps: HealthDeps): Promise<Response> {
   const report = await checkHealth(deps);
   return Response.json(report, {
     status: canServe(report) ? 200 : 503,
-    // A load balancer must see the state now, never a cached answer.
-    headers: { "cache-control": "no-store" },
+    headers: NO_STORE,
   });
+}
+
+/** What the probes read from the composition root (getServices() satisfies it). */
+export interface HealthSources {
+  settings: { health: { timeoutMs: number } };
+  logger: Logger;
+  database: { ping(): Promise<void> };
+  redis: { ping(): Promise<void> };
+  /** null: no AMQP_URL, nothing to report. */
+  broker: { state(): "up" | "down" } | null;
+}
+
+export interface HealthRoutes {
+  /** GET /api/health/live */
+  live: () => Response;
+  /** GET /api/health/ready, and GET /api/health */
+  ready: (request: Request) => Promise<Response>;
+}
+
+/**
+ * The probes' route handlers. `sources` is called per readiness request (getServices keeps
+ * one instance) and never by liveness.
+ */
+export function createHealthRoutes(sources: () => HealthSources): HealthRoutes {
+  return {
+    // Not wrapped in withRouteErrors: its logger comes from the services, and nothing here
+    // can throw. The proxy adds the request id and the security headers as everywhere.
+    live: () => Response.json({ status: "ok" }, { headers: NO_STORE }),
+    ready: withRouteErrors(
+      () => sources().logger,
+      (_request, { logger }) => {
+        const { settings, database, redis, broker } = sources();
+        return healthResponse({
+          pingDatabase: () => database.ping(),
+          pingRedis: () => redis.ping(),
+          ...(broker ? { brokerState: () => broker.state() } : {}),
+          timeoutMs: settings.health.timeoutMs,
+          logger,
+        });
+      },
+    ),
+  };
 }

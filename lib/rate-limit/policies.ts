@@ -1,5 +1,6 @@
 // The ten policies (see index.ts): their names, what each does when the backend cannot
 // answer in time, the settings they read, and where the global one applies.
+import { APPLE_TOUCH_ICON, MANIFEST_ICONS } from "@/lib/app-icons";
 import type { Settings } from "@/lib/env";
 
 export const RATE_LIMIT_POLICIES = [
@@ -46,17 +47,26 @@ export const DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS = 5;
 export type RateLimitSettings = Pick<Settings["rateLimits"], RateLimitPolicy | "timeoutMs">;
 
 /**
- * Paths the global per-IP limit leaves alone (proxy.ts): the health check (monitors and load
- * balancers poll it, and an unhealthy verdict must not come from our own limiter), the
- * Telegram webhook (Telegram's few addresses carry every user's updates; it has its own
- * policy), and static files served at fixed names. The build's hashed assets never reach the
- * proxy (its matcher).
+ * Paths the global per-IP limit leaves alone (proxy.ts): the health probes (monitors,
+ * orchestrators and load balancers poll them, and an unhealthy verdict must not come from our
+ * own limiter), the Telegram webhook (Telegram's few addresses carry every user's updates; it
+ * has its own policy), and the static files served at fixed names — public/ and the icons and
+ * manifest of app/ (docs/architecture.md, "Static files"). A browser fetches those by itself
+ * around a page view, so counting them would spend a visitor's budget on requests they never
+ * made; they cost a file read, less than the Redis round trip that would count them. Exact
+ * names only: a prefix would let any made-up path under it reach the not-found page
+ * uncounted. The build's hashed assets never reach the proxy (its matcher).
  */
 const GLOBAL_LIMIT_EXEMPT = new Set([
   "/api/health",
+  "/api/health/live",
+  "/api/health/ready",
   "/api/telegram",
   "/favicon.ico",
   "/icon.svg",
+  "/manifest.webmanifest",
+  APPLE_TOUCH_ICON.src,
+  ...MANIFEST_ICONS.map((icon) => icon.src),
   "/robots.txt",
   "/sitemap.xml",
 ]);

@@ -306,9 +306,17 @@ describe("where the global limit applies", () => {
     ["/api/healthz", true],
     ["/api/health", false],
     ["/api/health/", false],
+    ["/api/health/live", false],
+    ["/api/health/ready", false],
+    ["/api/health/other", true],
     ["/api/telegram", false],
     ["/favicon.ico", false],
     ["/icon.svg", false],
+    ["/manifest.webmanifest", false],
+    ["/apple-touch-icon.png", false],
+    ["/icons/icon-192.png", false],
+    // Exact names only: a made-up path under the folder is counted like any other.
+    ["/icons/made-up.png", true],
     ["/_next/data/x.json", false],
   ])("%s → %s", (path, applies) => {
     expect(globalLimitApplies(path)).toBe(applies);

@@ -1,19 +1,8 @@
-import { healthResponse } from "@/lib/health";
-import { withRouteErrors } from "@/lib/http/route";
+// The readiness answer under its first name, kept for the monitors and load balancers
+// configured before /api/health/ready existed (docs/production.md, "Health probes").
+import { createHealthRoutes } from "@/lib/health";
 import { getServices } from "@/lib/root";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withRouteErrors(
-  () => getServices().logger,
-  (_request, { logger }) => {
-    const { settings, database, redis, broker } = getServices();
-    return healthResponse({
-      pingDatabase: () => database.ping(),
-      pingRedis: () => redis.ping(),
-      ...(broker ? { brokerState: () => broker.state() } : {}),
-      timeoutMs: settings.health.timeoutMs,
-      logger,
-    });
-  },
-);
+export const { ready: GET } = createHealthRoutes(getServices);
