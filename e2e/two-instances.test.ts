@@ -1,7 +1,9 @@
 // Two app instances on one PostgreSQL and one redis-server, as behind a load balancer: the
 // same AUTH_SECRET, so a browser signed in through one is signed in on the other, and a
 // session revoked through one is refused by the other on its very next request (every page
-// checks the Session row; nothing about a session is kept in an instance's memory).
+// checks the Session row; nothing about a session is kept in an instance's memory). The
+// rate limits are counted in Redis, so attempts through both add up; and both instances'
+// outbox sweepers race for the same queued alerts, each of which goes out once.
 import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -10,8 +12,14 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
+import { createDatabase, type Database } from "@/lib/db";
+import { recordSecurityEvent } from "@/lib/security/events";
+import { alertHook } from "@/lib/telegram/outbox";
+import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
+
 import { launchBrowser, openPage } from "./support/browser";
 import { createPasswordAccount, signInWithPassword } from "./support/accounts";
+import { expectWrongPasswordRedirect, postCredentials } from "./support/http";
 import {
   printServerOutputOnFailure,
   startApp,
@@ -22,6 +30,8 @@ import {
 const databaseUrl = inject("databaseUrl");
 const redisUrl = inject("redisUrl");
 const PASSWORD = "two doors, one gatehouse 44";
+/** Sign-in attempts per address in 5 minutes, on both instances. */
+const SIGN_IN_IP = 4;
 
 describe.runIf(databaseUrl !== null && redisUrl !== null)(
   "two instances on one PostgreSQL and one Redis",
@@ -29,27 +39,49 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
     let browser: Browser | undefined;
     let first: AppServer | undefined;
     let second: AppServer | undefined;
+    let telegram: FakeTelegram | undefined;
+    let database: Database | undefined;
     const secondDataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-data-"));
 
     beforeAll(async () => {
       if (!databaseUrl || !redisUrl) throw new Error("no test servers");
-      browser = await launchBrowser();
-      const secret = randomBytes(32).toString("base64");
-      first = await startPostgresApp({ databaseUrl, redisUrl }, { AUTH_SECRET: secret });
+      [browser, telegram] = await Promise.all([launchBrowser(), startFakeTelegram()]);
+      // The same settings for both, as one deployment's instances have.
+      const shared = {
+        AUTH_SECRET: randomBytes(32).toString("base64"),
+        TRUSTED_PROXIES: "127.0.0.1",
+        RATE_LIMIT_SIGN_IN_IP: `${SIGN_IN_IP}/5m`,
+        OUTBOX_SWEEP_INTERVAL_SECONDS: "1",
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_BOT_USERNAME: telegram.botInfo.username,
+        TELEGRAM_WEBHOOK_SECRET: "t".repeat(32),
+        TELEGRAM_TEST_API_URL: telegram.url,
+      };
+      first = await startPostgresApp({ databaseUrl, redisUrl }, shared);
       if (!first.databaseUrl) throw new Error("the first instance has no database");
       second = await startApp({
         name: "postgres (second instance)",
         env: {
+          ...shared,
           DATABASE_URL: first.databaseUrl,
           REDIS_URL: redisUrl,
           GATEHOUSE_DATA_DIR: secondDataDir,
-          AUTH_SECRET: secret,
         },
+      });
+      database = createDatabase({
+        kind: "postgres",
+        url: first.databaseUrl,
+        poolMax: 2,
+        connectionTimeoutMs: 5_000,
+        idleTimeoutMs: 10_000,
+        statementTimeoutMs: 10_000,
       });
     });
     afterAll(async () => {
       await second?.stop();
       await first?.stop();
+      await database?.close();
+      await telegram?.close();
       await browser?.close();
       rmSync(secondDataDir, { recursive: true, force: true });
     });
@@ -109,6 +141,69 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
       } finally {
         await laptop.close();
         await phone.close();
+      }
+    });
+
+    test("rate limits are shared: attempts through both instances add up", async () => {
+      const { one, two } = servers();
+      const ip = "10.20.30.40";
+      const guess = (server: AppServer, n: number) =>
+        postCredentials(server, {
+          ip,
+          email: `spray-${n}-${randomBytes(3).toString("hex")}@example.com`,
+          password: PASSWORD,
+        });
+      // Half the address's allowance through each instance…
+      for (let n = 0; n < SIGN_IN_IP; n += 1) {
+        expectWrongPasswordRedirect(await guess(n % 2 === 0 ? one : two, n));
+      }
+      // …and both refuse the next one: they count in the same place.
+      for (const server of [one, two]) {
+        const refused = await guess(server, SIGN_IN_IP);
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get("ratelimit-limit")).toBe(String(SIGN_IN_IP));
+        await refused.body?.cancel();
+      }
+    });
+
+    test("both instances sweep the outbox: every queued alert goes out once", async () => {
+      const fake = telegram;
+      const prisma = database?.prisma;
+      if (!fake || !prisma) throw new Error("not started (see beforeAll)");
+      // Ten accounts with a chat linked, each with a sign-in alert queued and not delivered
+      // (as if its response's after() never ran): the sweepers of both instances, every
+      // second, claim from the same table.
+      const chats: { id: string; chatId: number }[] = [];
+      for (let n = 0; n < 10; n += 1) {
+        const chatId = 880_000_000 + Number.parseInt(randomBytes(3).toString("hex"), 16);
+        const user = await prisma.user.create({
+          data: {
+            email: `swept-${randomBytes(4).toString("hex")}@example.com`,
+            telegramLink: { create: { chatId, telegramUserId: chatId } },
+          },
+        });
+        await recordSecurityEvent(
+          prisma,
+          { userId: user.id, type: "SIGN_IN", method: "password", ip: "203.0.113.4" },
+          { afterRecord: alertHook({ deliverSoon: () => {} }) },
+        );
+        const row = await prisma.notificationOutbox.findFirstOrThrow({
+          where: { userId: user.id },
+        });
+        chats.push({ id: row.id, chatId });
+      }
+      const ids = chats.map((chat) => chat.id);
+      await expect
+        .poll(
+          () => prisma.notificationOutbox.count({ where: { id: { in: ids }, status: "SENT" } }),
+          { timeout: 30_000 },
+        )
+        .toBe(ids.length);
+      // A SENT row is never claimed again, so what was sent is all there will be.
+      for (const { chatId } of chats) {
+        expect(
+          fake.calls("sendMessage").filter((call) => call.params.chat_id === chatId),
+        ).toHaveLength(1);
       }
     });
   },
