@@ -13,6 +13,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { createPostgresDatabase } from "@/tests/support/databases";
+import { startFakeTelegram } from "@/tests/support/fake-telegram";
 import {
   execForm,
   healthcheck,
@@ -157,6 +158,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         "prisma/migrations/migration_lock.toml",
         "dist/db-migrate.mjs",
         "dist/worker.mjs",
+        "dist/bot-webhook.mjs",
         "node_modules/next/package.json",
         "node_modules/@prisma/client/package.json",
         "node_modules/pg/package.json",
@@ -228,6 +230,26 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         expect(live.status).toBe(200);
       }
       expect(await runHealthcheck()).toBe(live.ok ? 0 : 1);
+    });
+
+    it("registers the Telegram webhook with dist/bot-webhook.mjs (npm run bot:webhook)", async () => {
+      const telegram = await startFakeTelegram();
+      try {
+        const register = start(["node", "dist/bot-webhook.mjs"], {
+          TELEGRAM_BOT_TOKEN: telegram.token,
+          TELEGRAM_BOT_USERNAME: telegram.botInfo.username,
+          TELEGRAM_WEBHOOK_SECRET: "container-webhook-secret-0123456789",
+          TELEGRAM_TEST_API_URL: telegram.url,
+          // Telegram calls https:// webhooks only; loopback, as the fake Bot API requires.
+          APP_URL: "https://localhost:8443",
+        });
+        expect(await finished(register), register.output.text()).toBe(0);
+        expect(telegram.calls("setWebhook").map((call) => call.params.url)).toEqual([
+          "https://localhost:8443/api/telegram",
+        ]);
+      } finally {
+        await telegram.close();
+      }
     });
 
     describe.runIf(amqpUrl !== null)("with the queue profile", () => {

@@ -10,9 +10,9 @@
 // - node_modules reduced to the packages reachable from package.json's `dependencies`
 //   through package-lock.json (dependencies, optional ones that are installed, required
 //   peers), minus Next's SWC compiler, which only `next build` and `next dev` load;
-// - dist/db-migrate.mjs and dist/worker.mjs: scripts/db-migrate.ts and scripts/worker.ts
-//   compiled by esbuild to plain JavaScript (packages left as imports), so the image needs
-//   neither tsx nor the TypeScript sources to migrate or to deliver.
+// - dist/db-migrate.mjs, dist/worker.mjs and dist/bot-webhook.mjs: those scripts compiled by
+//   esbuild to plain JavaScript (packages left as imports), so the image needs neither tsx
+//   nor the TypeScript sources to migrate, to deliver or to register the bot's webhook.
 //
 // Why not Next's `output: "standalone"`: it writes its own minimal server.js instead of
 // tracing a custom server (Next's custom-server guide: "These cannot be used together"),
@@ -54,8 +54,13 @@ const PROJECT_FILES = [
   "prisma/migrations",
 ];
 
-/** Compiled entry points for the image's other commands (compose's migrate and worker). */
-const SCRIPT_ENTRIES = { "db-migrate": "scripts/db-migrate.ts", worker: "scripts/worker.ts" };
+/** Compiled entry points for the image's other commands: compose's migrate and worker, and
+ *  registering the Telegram webhook (`npm run bot:webhook`) from the image. */
+const SCRIPT_ENTRIES = {
+  "db-migrate": "scripts/db-migrate.ts",
+  worker: "scripts/worker.ts",
+  "bot-webhook": "scripts/bot-webhook.ts",
+};
 
 /**
  * Copies (or hard-links) a file or a folder, keeping symbolic links as links: Next's build
