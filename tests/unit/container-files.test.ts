@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import { parseSettings } from "@/lib/env";
+import { parseSettings, variableNames } from "@/lib/env";
 import {
   execForm,
   healthcheck,
@@ -124,6 +124,14 @@ describe("compose.yaml", () => {
       );
     },
   );
+
+  it("names only variables Gatehouse reads (a misspelt one would be ignored silently)", () => {
+    for (const name of gatehouseServices) {
+      for (const key of Object.keys(serviceEnvironment(service(name)))) {
+        expect(variableNames, `${name}.${key}`).toContain(key);
+      }
+    }
+  });
 
   it("gives the web server, the migrations and the worker the same settings", () => {
     const [app, ...others] = gatehouseServices.map((name) => serviceEnvironment(service(name)));
