@@ -5,7 +5,16 @@
 // (its addresses replaced by this machine's servers). What the bundle lacks, they lack.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -29,6 +38,14 @@ const redisUrl = inject("redisUrl");
 const amqpUrl = inject("amqpUrl");
 const root = join(import.meta.dirname, "..");
 const run = promisify(execFile);
+
+/**
+ * The image's `USER node` (uid 1000) when this test can switch users (it runs as root, as CI
+ * does): the bundle's files then belong to someone else, as the image's belong to root, so a
+ * write outside .next/cache fails here as it would in the container.
+ */
+const IMAGE_USER: { uid?: number; gid?: number } =
+  process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
 
 /** Longest a command may take to start or finish here (a busy 2-core machine). */
 const PATIENCE_MS = 90_000;
@@ -72,6 +89,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         env: { ...environment, ...extra, NODE_ENV: "production" },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
+        ...IMAGE_USER,
       });
       const output = new OutputBuffer();
       output.attach(child);
@@ -105,16 +123,25 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
     }
 
     let server: Process | undefined;
+    let buildCacheCopied = true;
 
     beforeAll(async () => {
       await ensureBuilt();
       // Inside the project (git-ignored tmp/): the same file system, so --link can hard-link.
       mkdirSync(join(root, "tmp"), { recursive: true });
       work = mkdtempSync(join(root, "tmp", "container-"));
+      // mkdtemp makes it private to root; the image's /app is readable by its user.
+      chmodSync(work, 0o755);
       bundle = join(work, "app");
       await run(process.execPath, ["scripts/runtime-bundle.mjs", bundle, "--link"], {
         cwd: root,
       });
+      buildCacheCopied = existsSync(join(bundle, ".next", "cache"));
+      // The Dockerfile's `mkdir -p .next/cache && chown node:node .next/cache`.
+      mkdirSync(join(bundle, ".next", "cache"));
+      if (IMAGE_USER.uid !== undefined && IMAGE_USER.gid !== undefined) {
+        chownSync(join(bundle, ".next", "cache"), IMAGE_USER.uid, IMAGE_USER.gid);
+      }
 
       database = await createPostgresDatabase(databaseUrl ?? "");
       port = await freePort();
@@ -165,8 +192,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
       ]) {
         expect(existsSync(join(bundle, file)), file).toBe(true);
       }
+      expect(buildCacheCopied, ".next/cache").toBe(false);
       for (const absent of [
-        ".next/cache",
         "node_modules/typescript",
         "node_modules/tsx",
         "node_modules/esbuild",
@@ -217,6 +244,10 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         status: "ok",
         checks: { database: "ok", redis: "ok" },
       });
+      if (IMAGE_USER.uid !== undefined) {
+        const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+        expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(String(IMAGE_USER.uid));
+      }
       // A page whose code reads lib/auth/common-passwords.txt when it loads.
       const signUp = await fetch(`http://127.0.0.1:${port}/sign-up`);
       expect(signUp.status).toBe(200);
@@ -271,6 +302,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
       if (!server) throw new Error("the server did not start (see above)");
       server.child.kill("SIGTERM");
       expect(await finished(server), server.output.text()).toBe(0);
+      // Nothing it tried to write was refused (the image's files belong to root).
+      expect(server.output.text()).not.toMatch(/EACCES|EPERM|EROFS/);
       expect(await runHealthcheck()).toBe(1);
     });
   },
