@@ -238,6 +238,8 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
       expect(cmd).toEqual(["node", "server.mjs"]);
       server = start(cmd ?? []);
       await waitForOutput(server, "Gatehouse listening");
+      // Its start-up checks have reached PostgreSQL and Redis (lib/startup.ts).
+      await waitForOutput(server, '"message":"server ready"');
       const response = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
