@@ -23,19 +23,34 @@ export function jsonError(
   );
 }
 
+// What proxy.ts adds to every request for Next (the CSP and its nonce, the security headers):
+// the same on every line, and nothing about the client.
+const proxyHeaders = new Set([
+  "content-security-policy",
+  "x-nonce",
+  "permissions-policy",
+  "referrer-policy",
+  "x-content-type-options",
+  "x-frame-options",
+  "cross-origin-opener-policy",
+  "cross-origin-resource-policy",
+  "strict-transport-security",
+]);
+
 /**
- * The request as a debug line shows it: method, path, query and headers. Secrets among them
- * (cookies, Authorization, a code or token in the query …) are redacted by the logger
- * (lib/logger.ts, REDACTED_PATHS); the body is never read here.
+ * The request as a debug line shows it: method, path, query and the client's headers.
+ * Secrets among them (cookies, Authorization, a code or token in the query …) are redacted
+ * by the logger (lib/logger.ts, REDACTED_PATHS); the body is never read here.
  */
 export function requestFields(request: Request): Record<string, unknown> {
   const url = new URL(request.url);
+  const headers = [...request.headers].filter(([name]) => !proxyHeaders.has(name));
   return {
     req: {
       method: request.method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(request.headers),
+      headers: Object.fromEntries(headers),
     },
   };
 }
