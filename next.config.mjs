@@ -3,7 +3,18 @@ const nextConfig = {
   // PGlite loads its WASM and data files relative to its own module URL; bundled, it
   // fails at build with "path argument … Received an instance of URL". ioredis and pg
   // are plain Node libraries with optional native bits, so they stay external too.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "ioredis"],
+  // pino and pino-pretty: loaded from node_modules at run time, as Next 16 already does by
+  // default (its server-external-packages list names both, and thread-stream), listed here so
+  // the decision does not hang on that list. The logger uses no pino transports anyway
+  // (lib/logger.ts): their worker threads load files by path and break once bundled.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "pg",
+    "ioredis",
+    "pino",
+    "pino-pretty",
+  ],
   // Read at run time from the project root (lib/auth/common-passwords.ts); listed so that a
   // traced deployment (Vercel, standalone output) carries it.
   outputFileTracingIncludes: { "/*": ["./lib/auth/common-passwords.txt"] },

@@ -2,10 +2,14 @@
 // responses and error responses, the per-request CSP nonce on Next's own scripts, request
 // ids, the health probes, the static files (robots.txt, the manifest, the icons) with their
 // headers, pages loading in Chromium with no CSP violation, and Auth.js redirects that never
-// leave the site.
+// leave the site. And the log those requests leave (LOG_LEVEL=debug, so the routes' request
+// lines are written): the request id on every line of a request, from the route and from
+// Auth.js's callbacks, and no secret a request carried.
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
@@ -17,7 +21,7 @@ let rig: Rig | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  rig = await startRig({ backend: "embedded" });
+  rig = await startRig({ backend: "embedded", env: { LOG_LEVEL: "debug" } });
 });
 
 afterAll(async () => {
@@ -244,5 +248,144 @@ describe("Auth.js redirects stay on the site", () => {
     const location = new URL(response.headers.get("location") ?? "", appUrl());
     expect(location.origin).toBe(appUrl());
     expect(location.pathname).toBe("/");
+  });
+});
+
+interface LogLine {
+  level?: string;
+  message?: string;
+  requestId?: string;
+  notificationId?: string;
+  req?: { query?: Record<string, string>; headers?: Record<string, string> };
+}
+
+/** The server's JSON log lines written since `mark` (an offset into its output). */
+function logLinesSince(mark: number): LogLine[] {
+  return (rig?.app.output() ?? "")
+    .slice(mark)
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/**
+ * Waits until a line since `mark` matches. Lines reach us through a pipe a moment after the
+ * response; the deadline only matters when one never comes.
+ */
+async function waitForLine(mark: number, match: (line: LogLine) => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!logLinesSince(mark).some(match)) {
+    if (Date.now() > deadline) throw new Error("the expected log line was never written");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const secret = (label: string) => `${label}-${randomBytes(12).toString("hex")}`;
+
+describe("the log", () => {
+  test("every line of a password sign-in carries its request id: the route's and Auth.js's callbacks'", async () => {
+    if (!browser) throw new Error("the browser did not launch");
+    const email = `log-${randomBytes(4).toString("hex")}@example.com`;
+    const password = secret("password");
+    const opened = await openPage(browser, `${appUrl()}/`);
+    try {
+      await createPasswordAccount(opened.page, appUrl(), { email, password });
+    } finally {
+      await opened.close();
+    }
+
+    const csrf = await fetch(`${appUrl()}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookies = csrf.headers.getSetCookie().map((line) => line.split(";")[0]);
+    const cookieSecret = secret("cookie");
+    const bearer = secret("bearer");
+    const requestId = `signin_${randomBytes(8).toString("hex")}`;
+
+    const mark = rig?.app.output().length ?? 0;
+    const response = await fetch(`${appUrl()}/api/auth/callback/${PASSWORD_PROVIDER_ID}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: [...cookies, `extra=${cookieSecret}`].join("; "),
+        authorization: `Bearer ${bearer}`,
+        "x-request-id": requestId,
+      },
+      body: new URLSearchParams({ email, password, csrfToken, callbackUrl: "/account" }).toString(),
+    });
+    expect(response.status).toBe(302);
+    expect(new URL(response.headers.get("location") ?? "", appUrl()).pathname).toBe("/account");
+    expect(response.headers.getSetCookie().join()).toContain("session-token=");
+    expect(response.headers.get("x-request-id")).toBe(requestId);
+
+    await waitForLine(mark, (line) => line.message === "signed in");
+    // Outbox retries of earlier tests' mail run on a timer, for no request: not this one's.
+    const lines = logLinesSince(mark).filter((line) => line.notificationId === undefined);
+    // Written by the route wrapper, and inside Auth.js's jwt callback, neither handed the id.
+    expect(lines.map((line) => line.message)).toEqual(
+      expect.arrayContaining(["request", "signed in"]),
+    );
+    for (const line of lines) expect(line, JSON.stringify(line)).toMatchObject({ requestId });
+
+    const output = rig?.app.output() ?? "";
+    for (const value of [password, cookieSecret, bearer, csrfToken]) {
+      expect(output).not.toContain(value);
+    }
+    const request = lines.find((line) => line.message === "request");
+    expect(request?.req?.headers).toMatchObject({
+      cookie: "[redacted]",
+      authorization: "[redacted]",
+    });
+  });
+
+  test("cookies, Authorization, and codes and tokens in links never reach it: their fields say [redacted]", async () => {
+    const values = {
+      sessionCookie: secret("session"),
+      bearer: secret("bearer"),
+      code: secret("code"),
+      state: secret("state"),
+      resetToken: secret("reset"),
+      verifyToken: secret("verify"),
+    };
+    const ids = {
+      health: `health_${randomBytes(8).toString("hex")}`,
+      callback: `callback_${randomBytes(8).toString("hex")}`,
+    };
+    const mark = rig?.app.output().length ?? 0;
+    const get = async (path: string, headers: Record<string, string>) => {
+      const response = await fetch(`${appUrl()}${path}`, { headers, redirect: "manual" });
+      expect(response.status, path).toBeLessThan(500);
+      await response.body?.cancel();
+    };
+    await get("/api/health", {
+      cookie: `authjs.session-token=${values.sessionCookie}`,
+      authorization: `Bearer ${values.bearer}`,
+      "x-request-id": ids.health,
+    });
+    // An OAuth callback whose code and state came in the link.
+    await get(`/api/auth/callback/github?code=${values.code}&state=${values.state}`, {
+      "x-request-id": ids.callback,
+    });
+    // Emailed links: the pages refuse tokens they do not know.
+    await get(`/reset-password?token=${values.resetToken}`, {});
+    await get(`/verify-email?token=${values.verifyToken}`, {});
+
+    const isRequestLine = (id: string) => (line: LogLine) =>
+      line.message === "request" && line.requestId === id;
+    await waitForLine(mark, isRequestLine(ids.health));
+    await waitForLine(mark, isRequestLine(ids.callback));
+    const lines = logLinesSince(mark);
+    expect(lines.find(isRequestLine(ids.health))?.req?.headers).toMatchObject({
+      cookie: "[redacted]",
+      authorization: "[redacted]",
+    });
+    expect(lines.find(isRequestLine(ids.callback))?.req?.query).toEqual({
+      code: "[redacted]",
+      state: "[redacted]",
+    });
+    const output = rig?.app.output() ?? "";
+    for (const [name, value] of Object.entries(values)) {
+      expect(output, name).not.toContain(value);
+    }
   });
 });

@@ -362,6 +362,11 @@ const variables = z.object({
   PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 900).default(300),
 
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
+  /**
+   * json | pretty. Unset: pretty for a person at a terminal in development (stdout is a
+   * TTY), JSON everywhere else, which is what log collectors read.
+   */
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
 });
 
 const pairs: [string, string][] = [
@@ -523,6 +528,8 @@ export interface Settings {
   appUrl: string;
   dataDir: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** LOG_FORMAT; null: decided by the terminal (lib/root/protection.ts). */
+  logFormat: "json" | "pretty" | null;
   auth: {
     secret: string;
     /** True when the secret was generated for development (never in production). */
@@ -631,6 +638,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
     appUrl: canonicalOrigin(v.APP_URL ?? defaultAppUrl(v.PORT)),
     dataDir: v.GATEHOUSE_DATA_DIR,
     logLevel: v.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
+    logFormat: v.LOG_FORMAT ?? null,
     auth: {
       secret,
       secretIsGenerated: v.AUTH_SECRET === undefined,

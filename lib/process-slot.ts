@@ -1,12 +1,13 @@
 // The process's one globalThis slot. What must exist once per process is kept here:
-// the composition root's services (lib/root) and the migration runner's queue.
+// the composition root's services (lib/root), the migration runner's queue and the request
+// scope the logger reads (lib/request-scope.ts).
 // Why globalThis and not a module-level variable:
 // - proxy.ts and the app are bundled separately but run in one process, so they must share
 //   one Redis connection and — with the in-memory backend — one set of rate-limit counters;
 // - Next's dev server re-evaluates modules on every edit: a module-level singleton would
 //   open a new connection pool (or a second PGlite on the same folder) each time, while
 //   globalThis survives the reload.
-type Part = "protection" | "services" | "migrationQueue";
+type Part = "protection" | "services" | "migrationQueue" | "requestScope";
 
 const holder = globalThis as typeof globalThis & {
   gatehouse?: Partial<Record<Part, unknown>>;

@@ -20,6 +20,7 @@ import { AccountError } from "@/lib/account/errors";
 import { ACCOUNT_PATH } from "@/lib/auth/config";
 import { isRecentSignIn, reauthenticationPath } from "@/lib/auth/recent-sign-in";
 import type { RequestContext } from "@/lib/http/request-context";
+import { runInRequestScope } from "@/lib/request-scope";
 import type { Services } from "@/lib/root";
 
 /** The signed-in browser, as the action clients need it. */
@@ -69,7 +70,12 @@ export function createActionClient(deps: ActionClientDependencies) {
       deps.services().logger.error("server action failed", { error, requestId });
       return `${GENERIC_ACTION_ERROR} (Reference: ${requestId})`;
     },
-  }).use(async ({ next }) => next({ ctx: { context: await deps.requestContext(), now: now() } }));
+  }).use(async ({ next }) => {
+    const context = await deps.requestContext();
+    // The action runs in its request's scope: what it and the services (Auth.js's callbacks
+    // for a sign-in) log carries the request id without being handed it.
+    return runInRequestScope(context.requestId, () => next({ ctx: { context, now: now() } }));
+  });
 }
 
 /** The base client plus the two that need a signed-in (and recently signed-in) browser. */

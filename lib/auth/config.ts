@@ -197,6 +197,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         currentSession,
         rememberDevice: devices.rememberDevice,
         afterRecord,
+        logger,
       }),
       session: sessionCallback,
       redirect: ({ url, baseUrl }) => `${baseUrl}${safeRedirectPath(url, baseUrl)}`,

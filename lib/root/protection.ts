@@ -3,7 +3,7 @@
 // file, so the database client never enters its bundle; lib/root/index.ts builds the rest
 // on top of the same instance.
 import { getSettings, type Settings } from "@/lib/env";
-import { createLogger, type Logger } from "@/lib/logger";
+import { createLogger, type LogFormat, type Logger } from "@/lib/logger";
 import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
 import { kept } from "@/lib/process-slot";
@@ -18,9 +18,24 @@ export interface Protection {
   passwordGuard: PasswordGuard;
 }
 
+/**
+ * LOG_FORMAT, or when unset: pino-pretty for a person at a terminal in development, JSON for
+ * everything else (a pipe, a file, a log collector, production).
+ */
+export function logFormat(
+  settings: Pick<Settings, "logFormat" | "isProduction">,
+  stdoutIsTerminal: boolean,
+): LogFormat {
+  if (settings.logFormat) return settings.logFormat;
+  return !settings.isProduction && stdoutIsTerminal ? "pretty" : "json";
+}
+
 /** Builds the protection slice from settings (no caching: getProtection keeps one). */
 export function createProtection(settings: Settings): Protection {
-  const logger = createLogger({ level: settings.logLevel });
+  const logger = createLogger({
+    level: settings.logLevel,
+    format: logFormat(settings, process.stdout.isTTY === true),
+  });
   const redis = createRedisStore(settings.redis, { logger });
   const limiter = createRateLimiter({
     backend: createRateLimitBackend(redis),

@@ -21,6 +21,7 @@ import type { UserFromGetMe } from "grammy/types";
 import { DURATION_DEFAULTS } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/logger";
+import { currentRequestId, runInRequestScope } from "@/lib/request-scope";
 import type { AfterRecordHook } from "@/lib/security/events";
 import { alertButtonsFeature } from "@/lib/telegram/features/alert-buttons";
 import { fallbackFeature } from "@/lib/telegram/features/fallback";
@@ -65,6 +66,15 @@ export function createBot(deps: BotDeps): Bot {
     },
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
   });
+
+  // Through the webhook an update runs in its HTTP request's scope, whose id the response
+  // carries. Long polling (npm run bot:dev) has no request: each update gets a scope of its
+  // own, named after it, so its lines can still be found together.
+  bot.use((ctx, next) =>
+    currentRequestId() === undefined
+      ? runInRequestScope(`telegram-update-${ctx.update.update_id}`, next)
+      : next(),
+  );
 
   // Alerts and sessions are personal: in a group the bot stays silent (BotFather's
   // /setjoingroups can also keep it out of groups altogether).

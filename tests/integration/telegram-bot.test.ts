@@ -13,6 +13,7 @@ import { createSession } from "@/lib/auth/sessions";
 import { createMemoryStore, type RedisStore } from "@/lib/redis";
 import { createMemoryRateLimitBackend } from "@/lib/rate-limit/backends/memory";
 import { createRateLimiter } from "@/lib/rate-limit";
+import { currentRequestId, runInRequestScope } from "@/lib/request-scope";
 import { createBot } from "@/lib/telegram/bot";
 import { createLinkToken } from "@/lib/telegram/link-tokens";
 import { alertHook, createOutboxDelivery } from "@/lib/telegram/outbox";
@@ -179,6 +180,34 @@ describe.each(backends)("Telegram bot on $name", (backend) => {
         .calls("sendMessage")
         .filter((call) => call.params.chat_id === chatId)
         .map((call) => String(call.params.text));
+
+    // ---- the request id on the bot's lines ---------------------------------------------
+
+    function expectEveryLine(lines: Record<string, unknown>[], requestId: string): void {
+      expect(lines.map((line) => line.message)).toContain("telegram chat linked");
+      for (const line of lines) expect(line).toMatchObject({ requestId });
+    }
+
+    it("a webhook update's lines carry its HTTP request's id; a long-polled one its own", async () => {
+      const user = await newUser();
+      const link = async () =>
+        (await createLinkToken(prisma(), { userId: user.id, now: new Date(), ttlSeconds: 600 }))
+          .token;
+
+      const viaWebhook = rig();
+      const response = await runInRequestScope("req_webhook_1234", async () =>
+        viaWebhook.post(textUpdate(newChatId(), `/start ${await link()}`)),
+      );
+      expect(response.status).toBe(200);
+      expectEveryLine(viaWebhook.logger.lines, "req_webhook_1234");
+
+      // npm run bot:dev: grammY's polling loop hands the update over, outside any request.
+      const polled = rig();
+      const update = textUpdate(newChatId(), `/start ${await link()}`);
+      await polled.bot.handleUpdate(update as Parameters<typeof polled.bot.handleUpdate>[0]);
+      expectEveryLine(polled.logger.lines, `telegram-update-${update.update_id}`);
+      expect(currentRequestId()).toBeUndefined();
+    });
 
     // ---- the door --------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ export function memoryLogger(
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
     level,
-    sink: (_level, line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
   });
   return Object.assign(logger, { lines });
 }

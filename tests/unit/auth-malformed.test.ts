@@ -132,8 +132,10 @@ describe("createAuthLogger", () => {
     const lines: { level: LogLevel; entry: Record<string, unknown> }[] = [];
     const logger = createLogger({
       level: "debug",
-      sink: (level, line) =>
-        lines.push({ level, entry: JSON.parse(line) as Record<string, unknown> }),
+      sink: (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        lines.push({ level: entry.level as LogLevel, entry });
+      },
     });
     return { logger, lines };
   }

@@ -94,6 +94,15 @@ describe("settings in production", () => {
       "::ffff:10.0.0.0/104",
     ]);
     expect(settings.logLevel).toBe("info");
+    expect(settings.logFormat).toBeNull();
+  });
+
+  it("takes LOG_FORMAT json or pretty, and nothing else", () => {
+    expect(parseSettings({ ...production, LOG_FORMAT: "pretty" }).logFormat).toBe("pretty");
+    expect(parseSettings({ ...production, LOG_FORMAT: "json" }).logFormat).toBe("json");
+    expect(problemsOf({ ...production, LOG_FORMAT: "text" })).toEqual([
+      expect.stringContaining("LOG_FORMAT"),
+    ]);
   });
 
   it("never generates a secret", () => {

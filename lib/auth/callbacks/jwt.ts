@@ -13,6 +13,7 @@ import { validateSession, type SessionLookup } from "@/lib/auth/sessions";
 import { startSignedInSession } from "@/lib/auth/sign-in-session";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
+import type { Logger } from "@/lib/logger";
 import type { AfterRecordHook } from "@/lib/security/events";
 
 export interface JwtCallbackDeps {
@@ -26,6 +27,8 @@ export interface JwtCallbackDeps {
   currentSession: () => Promise<CurrentSession | null>;
   rememberDevice: DeviceMemory["rememberDevice"];
   afterRecord?: AfterRecordHook;
+  /** Says who signed in, with which method and session: the log's trail of sign-ins. */
+  logger?: Pick<Logger, "info">;
 }
 
 export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
@@ -45,6 +48,8 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
       afterRecord: deps.afterRecord,
     });
     await deps.rememberDevice({ userId, email: profile?.email ?? null }, context.requestId);
+    // No requestId passed: the request's scope adds it (lib/request-scope.ts).
+    deps.logger?.info("signed in", { userId, method, sessionId: session.sessionId });
     return {
       sub: userId,
       name: profile?.name ?? null,

@@ -4,7 +4,7 @@ import { hasInvalidCallbackUrl } from "@/lib/auth/malformed";
 import { captureRefusal } from "@/lib/auth/sign-in-refusal";
 import { contextFromHeaders } from "@/lib/http/request-context";
 import { requestIdFrom } from "@/lib/http/request-id";
-import { jsonError } from "@/lib/http/route";
+import { jsonError, withRequestScope } from "@/lib/http/route";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
 import { getServices } from "@/lib/root";
 
@@ -35,17 +35,23 @@ function refuseInvalidCallbackUrl(request: AuthRequest): Response | null {
 // Auth.js's handlers take a NextRequest; the wrapper passes the same object through.
 const getHandler = recordCallbackFailures((request) => handlers.GET(request as AuthRequest), deps);
 
-export async function GET(request: AuthRequest): Promise<Response> {
-  return refuseInvalidCallbackUrl(request) ?? getHandler(request);
-}
+// Both run in the request's scope, so what Auth.js's callbacks log carries the request id.
+export const GET = withRequestScope(
+  () => getServices().logger,
+  async (request: AuthRequest): Promise<Response> =>
+    refuseInvalidCallbackUrl(request) ?? getHandler(request),
+);
 
 // A password sign-in posted here directly (the sign-in form uses a server action instead)
 // that the guard refuses would get Auth.js's redirect to the sign-in page; an HTTP client
 // gets 429 (or 503 when the limiter could not decide) with Retry-After instead.
-export async function POST(request: AuthRequest): Promise<Response> {
-  const invalid = refuseInvalidCallbackUrl(request);
-  if (invalid) return invalid;
-  const { result, refusal } = await captureRefusal(() => handlers.POST(request));
-  if (!refusal) return result;
-  return tooManyRequests(refusal, { html: false, requestId: requestIdFrom(request.headers) });
-}
+export const POST = withRequestScope(
+  () => getServices().logger,
+  async (request: AuthRequest): Promise<Response> => {
+    const invalid = refuseInvalidCallbackUrl(request);
+    if (invalid) return invalid;
+    const { result, refusal } = await captureRefusal(() => handlers.POST(request));
+    if (!refusal) return result;
+    return tooManyRequests(refusal, { html: false, requestId: requestIdFrom(request.headers) });
+  },
+);
