@@ -19,7 +19,9 @@ ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts/prisma-generate.mjs scripts/prisma-engine-stand-in.sh ./scripts/
-RUN npm ci --no-audit --no-fund
+# `npm install` honours the lock file; `npm ci` would refuse a lock file made where the
+# registry lacked other platforms' optional packages (docs/docker.md).
+RUN npm install --no-audit --no-fund
 
 COPY . .
 # `next build` loads the settings as a production start does, so it needs values that pass
