@@ -1,9 +1,10 @@
 // The composition root's slice for proxy.ts: settings, the logger, the Redis store, the rate
-// limiter and the password guard. The proxy runs on every request and imports only this
+// limiter, the password guard and the process's metrics registry. The proxy runs on every request and imports only this
 // file, so the database client never enters its bundle; lib/root/index.ts builds the rest
 // on top of the same instance.
 import { getSettings, type Settings } from "@/lib/env";
 import { createLogger, type Logger } from "@/lib/logger";
+import { createMetrics, type Metrics } from "@/lib/metrics";
 import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
 import { kept } from "@/lib/process-slot";
@@ -16,17 +17,21 @@ export interface Protection {
   redis: RedisStore;
   limiter: RateLimiter;
   passwordGuard: PasswordGuard;
+  /** The process's one metrics registry (lib/metrics): the limiter counts its decisions here. */
+  metrics: Metrics;
 }
 
 /** Builds the protection slice from settings (no caching: getProtection keeps one). */
 export function createProtection(settings: Settings): Protection {
   const logger = createLogger({ level: settings.logLevel });
   const redis = createRedisStore(settings.redis, { logger });
+  const metrics = createMetrics({ defaultMetrics: true });
   const limiter = createRateLimiter({
     backend: createRateLimitBackend(redis),
     now: Date.now,
     logger,
     settings: settings.rateLimits,
+    metrics,
   });
   const throttle = createAccountThrottle({
     store: redis,
@@ -39,6 +44,7 @@ export function createProtection(settings: Settings): Protection {
     redis,
     limiter,
     passwordGuard: createPasswordGuard({ limiter, throttle, now: Date.now }),
+    metrics,
   };
 }
 
