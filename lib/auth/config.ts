@@ -116,6 +116,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     currentSession,
     cookies: deps.cookies,
     secureCookies,
+    afterRecord,
   });
   const password = passwordProvider({
     prisma,
@@ -123,6 +124,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     passwordGuard,
     requestContext,
     knownDevice: devices.knownDevice,
+    afterRecord,
   });
 
   return {
@@ -197,6 +199,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         currentSession,
         rememberDevice: devices.rememberDevice,
         afterRecord,
+        ...(deps.services.metrics ? { metrics: deps.services.metrics } : {}),
       }),
       session: sessionCallback,
       redirect: ({ url, baseUrl }) => `${baseUrl}${safeRedirectPath(url, baseUrl)}`,

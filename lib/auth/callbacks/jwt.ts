@@ -13,6 +13,7 @@ import { validateSession, type SessionLookup } from "@/lib/auth/sessions";
 import { startSignedInSession } from "@/lib/auth/sign-in-session";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
+import type { Metrics } from "@/lib/metrics";
 import type { AfterRecordHook } from "@/lib/security/events";
 
 export interface JwtCallbackDeps {
@@ -26,6 +27,8 @@ export interface JwtCallbackDeps {
   currentSession: () => Promise<CurrentSession | null>;
   rememberDevice: DeviceMemory["rememberDevice"];
   afterRecord?: AfterRecordHook;
+  /** Times every session check, by what it found (lib/metrics). */
+  metrics?: Pick<Metrics, "sessionCheck">;
 }
 
 export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
@@ -72,6 +75,7 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
       maxAgeSeconds: deps.sessionMaxAgeSeconds,
       now: now(),
       lookup: deps.sessionLookup,
+      observe: deps.metrics?.sessionCheck,
     });
     // Returning null makes Auth.js treat the token as signed out (and clear the cookie
     // where it can): the row was revoked, deleted or expired.
