@@ -1,10 +1,10 @@
 // proxy.ts in front of `next build && next start`: the security headers on pages, API
 // responses and error responses, the per-request CSP nonce on Next's own scripts, request
 // ids, the health probes, the static files (robots.txt, the manifest, the icons) with their
-// headers, pages loading in Chromium with no CSP violation, and Auth.js redirects that never
-// leave the site. And the log those requests leave (LOG_LEVEL=debug, so the routes' request
-// lines are written): the request id on every line of a request, from the route and from
-// Auth.js's callbacks, and no secret a request carried.
+// headers, pages loading in Chromium with no CSP violation, Auth.js redirects that never
+// leave the site, and /api/metrics behind its bearer token. And the log those requests leave
+// (LOG_LEVEL=debug, so the routes' request lines are written): the request id on every line
+// of a request, from the route and from Auth.js's callbacks, and no secret a request carried.
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -14,7 +14,7 @@ import { PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
 import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
-import { printServerOutputOnFailure } from "./support/server";
+import { E2E_METRICS_TOKEN, printServerOutputOnFailure } from "./support/server";
 
 let browser: Browser | undefined;
 let rig: Rig | undefined;
@@ -386,6 +386,61 @@ describe("the log", () => {
     const output = rig?.app.output() ?? "";
     for (const [name, value] of Object.entries(values)) {
       expect(output, name).not.toContain(value);
+    }
+  });
+});
+
+describe("/api/metrics", () => {
+  const SIGN_IN = 'gatehouse_sign_ins_total{method="password",result="success"}';
+
+  async function scrape(): Promise<string> {
+    const response = await fetch(`${appUrl()}/api/metrics`, {
+      headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    return response.text();
+  }
+
+  /** A sample's value in Prometheus's text format; 0 when the series is not there yet. */
+  function sample(text: string, series: string): number {
+    const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  }
+
+  test("counts a browser's password sign-in, with the process metrics, for the token only", async () => {
+    if (!browser) throw new Error("the browser did not launch");
+    const before = sample(await scrape(), SIGN_IN);
+    const opened = await openPage(browser, `${appUrl()}/`);
+    try {
+      await createPasswordAccount(opened.page, appUrl(), {
+        email: `metrics-${randomBytes(4).toString("hex")}@example.com`,
+        password: "amber kettle 52 over the dunes",
+      });
+      // The account page: its session check is timed.
+      await opened.page.goto(`${appUrl()}/account`);
+    } finally {
+      await opened.close();
+    }
+    const after = await scrape();
+    expect(sample(after, SIGN_IN)).toBe(before + 1);
+    expect(after).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(
+      sample(after, 'gatehouse_session_check_duration_seconds_count{result="valid"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(after, 'gatehouse_rate_limit_decisions_total{policy="signInIp",outcome="allowed"}'),
+    ).toBeGreaterThan(0);
+    expect(after).toMatch(/^gatehouse_outbox_pending\{channel="EMAIL"\} \d+$/m);
+
+    for (const authorization of [null, "Bearer wrong-token", `Basic ${E2E_METRICS_TOKEN}`]) {
+      const refused = await fetch(`${appUrl()}/api/metrics`, {
+        headers: authorization === null ? {} : { authorization },
+      });
+      expect(refused.status).toBe(401);
+      const body = (await refused.json()) as { error: string };
+      expect(body.error).toBe("unauthorized");
     }
   });
 });

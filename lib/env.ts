@@ -266,6 +266,16 @@ const variables = z.object({
   TELEGRAM_TEST_API_URL: httpUrl.optional(),
   /** Bearer secret for the outbox sweeper route (Vercel Cron sends it as CRON_SECRET). */
   CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * Bearer token Prometheus sends to GET /api/metrics (docs/production.md, "Metrics"). Unset,
+   * the endpoint answers 404. At least 32 characters: it guards how busy the server is and
+   * how many sign-ins fail.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters (openssl rand -hex 32)")
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/, "must be a bearer token: letters, digits and - . _ ~ + /")
+    .optional(),
   /** Self-hosted: sweep undelivered notifications this often, in seconds (0 = off). */
   OUTBOX_SWEEP_INTERVAL_SECONDS: int(0, 3_600).default(60),
   OUTBOX_MAX_ATTEMPTS: int(1, 50).default(8),
@@ -578,6 +588,8 @@ export interface Settings {
     apiTimeoutSeconds: number;
   } | null;
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
+  /** GET /api/metrics's bearer token; null: the endpoint is off (404). */
+  metrics: { token: string | null };
   /** RabbitMQ for delivery (docs/jobs.md); null: the web process delivers. */
   queue: { url: string; prefetch: number } | null;
   mail: MailSettings;
@@ -664,6 +676,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       sweepIntervalSeconds: v.OUTBOX_SWEEP_INTERVAL_SECONDS,
       maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
     },
+    metrics: { token: v.METRICS_TOKEN ?? null },
     queue: v.AMQP_URL ? { url: v.AMQP_URL, prefetch: v.WORKER_PREFETCH } : null,
     mail: mailSettings(v, options.builtFor),
     rateLimits: {

@@ -133,6 +133,9 @@ function buildIsFresh(fingerprint: string): boolean {
  * sink (tests/support/smtp-sink.ts) and pass its SMTP_URL; for the others mail goes to a
  * loopback port where nothing listens (the discard port): queued, retried, never delivered.
  */
+/** METRICS_TOKEN of every e2e server: suites scrape /api/metrics with it. */
+export const E2E_METRICS_TOKEN = "e2e-metrics-token-0123456789abcdefghijklmnop";
+
 const mailDefaults: ServerEnv = {
   SMTP_URL: "smtp://127.0.0.1:9",
   EMAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
@@ -369,6 +372,7 @@ export async function startApp(options: StartAppOptions): Promise<AppServer> {
     // tests itself.
     ...generousRateLimits,
     ...mailDefaults,
+    METRICS_TOKEN: E2E_METRICS_TOKEN,
     ...options.env,
   };
   // `npm start`'s server (server.mjs), so the tests see the client address as production does.

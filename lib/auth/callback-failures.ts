@@ -7,7 +7,7 @@ import { policyErrors } from "@/lib/auth/constants";
 import { recordSignInFailure } from "@/lib/auth/identity";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
-import type { DbClient } from "@/lib/security/events";
+import type { AfterRecordHook, DbClient } from "@/lib/security/events";
 
 const alreadyRecorded = new Set<string>(Object.values(policyErrors));
 
@@ -15,6 +15,8 @@ export interface CallbackFailureDeps {
   prisma: DbClient;
   logger: Logger;
   context: (request: Request) => RequestContext;
+  /** Runs with each failure's event (the sign-in metrics). */
+  afterRecord?: AfterRecordHook;
 }
 
 /** The provider id when `request` is an OAuth callback (`/api/auth/callback/<id>`). */
@@ -41,14 +43,13 @@ export function recordCallbackFailures(
     const provider = callbackProvider(request);
     const code = provider ? failureCode(response) : null;
     if (provider && code && !alreadyRecorded.has(code)) {
-      const { prisma, logger, context } = deps();
+      const { prisma, logger, context, afterRecord } = deps();
       try {
-        await recordSignInFailure(prisma, {
-          userId: null,
-          method: provider,
-          reason: code,
-          ...context(request),
-        });
+        await recordSignInFailure(
+          prisma,
+          { userId: null, method: provider, reason: code, ...context(request) },
+          { afterRecord },
+        );
       } catch (error) {
         // Losing one audit row must not turn a clean error page into a 500.
         logger.error("could not record a failed sign-in", { error, provider, code });

@@ -116,6 +116,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     currentSession,
     cookies: deps.cookies,
     secureCookies,
+    afterRecord,
   });
   const password = passwordProvider({
     prisma,
@@ -123,6 +124,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
     passwordGuard,
     requestContext,
     knownDevice: devices.knownDevice,
+    afterRecord,
   });
 
   return {
@@ -198,6 +200,7 @@ export function createAuthConfig(deps: AuthDependencies): NextAuthConfig {
         rememberDevice: devices.rememberDevice,
         afterRecord,
         logger,
+        ...(deps.services.metrics ? { metrics: deps.services.metrics } : {}),
       }),
       session: sessionCallback,
       redirect: ({ url, baseUrl }) => `${baseUrl}${safeRedirectPath(url, baseUrl)}`,

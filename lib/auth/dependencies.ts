@@ -5,6 +5,7 @@ import type { DeviceCookieOptions } from "@/lib/security/device-cookie";
 import type { Database } from "@/lib/db";
 import type { Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import type { PasswordGuard } from "@/lib/security/password-guard";
 import type { SecondFactorKeys } from "@/lib/auth/second-factor";
 import type { RateLimiter } from "@/lib/rate-limit/limiter";
@@ -37,6 +38,8 @@ export interface AuthServices {
   telegram: object | null;
   /** The outbox: a chat connected at sign-in is told so at once. */
   notifications: { deliverSoon: () => void };
+  /** Times the session check of every signed-in request (lib/metrics). */
+  metrics?: Pick<Metrics, "sessionCheck">;
 }
 
 export interface AuthDependencies {

@@ -437,15 +437,26 @@ export interface SignInFailureRecord extends EventContext {
   now?: Date;
 }
 
-/** Writes SIGN_IN_FAILED with the reason as detail. Returns the event id. */
-export function recordSignInFailure(db: DbClient, input: SignInFailureRecord): Promise<string> {
+/**
+ * Writes SIGN_IN_FAILED with the reason as detail (and `afterRecord`'s work: the sign-in
+ * metrics count it). Returns the event id.
+ */
+export function recordSignInFailure(
+  db: DbClient,
+  input: SignInFailureRecord,
+  options: { afterRecord?: AfterRecordHook } = {},
+): Promise<string> {
   const { userId, method, reason, now, ...context } = input;
-  return recordSecurityEvent(db, {
-    userId,
-    type: "SIGN_IN_FAILED",
-    method,
-    detail: reason,
-    ...(now ? { at: now } : {}),
-    ...context,
-  });
+  return recordSecurityEvent(
+    db,
+    {
+      userId,
+      type: "SIGN_IN_FAILED",
+      method,
+      detail: reason,
+      ...(now ? { at: now } : {}),
+      ...context,
+    },
+    options,
+  );
 }

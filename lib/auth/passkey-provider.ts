@@ -30,6 +30,7 @@ import { finishPasskeySignIn } from "@/lib/auth/passkeys/sign-in";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
+import type { AfterRecordHook } from "@/lib/security/events";
 import { PASSKEY_PROVIDER_ID } from "@/lib/sign-in-methods";
 
 /** Why a passkey did not sign in: for the log and tests, never for the person. */
@@ -75,6 +76,8 @@ export interface PasskeyProviderDeps {
   currentSession: () => Promise<CurrentSession | null>;
   cookies: () => Promise<CookieJar>;
   secureCookies: boolean;
+  /** Runs with each failure's event (the sign-in metrics). */
+  afterRecord?: AfterRecordHook;
 }
 
 export function passkeyProvider(deps: PasskeyProviderDeps) {
@@ -121,13 +124,17 @@ export function passkeyProvider(deps: PasskeyProviderDeps) {
         case "counter-regressed":
           // A correct signature with a counter that did not move forward: the library's sign
           // of a copied authenticator. The owner sees it in their activity (and the alert).
-          await recordSignInFailure(deps.prisma, {
-            userId: result.userId,
-            method: PASSKEY_PROVIDER_ID,
-            reason: "possible cloned passkey",
-            now,
-            ...context,
-          });
+          await recordSignInFailure(
+            deps.prisma,
+            {
+              userId: result.userId,
+              method: PASSKEY_PROVIDER_ID,
+              reason: "possible cloned passkey",
+              now,
+              ...context,
+            },
+            { afterRecord: deps.afterRecord },
+          );
           deps.logger.warn("passkey counter did not move forward: possible cloned passkey", {
             userId: result.userId,
             passkeyId: result.passkeyId,

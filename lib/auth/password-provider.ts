@@ -13,6 +13,7 @@ import { PasswordSignInRefused, reportRefusal } from "@/lib/auth/sign-in-refusal
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
+import type { AfterRecordHook } from "@/lib/security/events";
 import type { PasswordGuard } from "@/lib/security/password-guard";
 
 export interface PasswordProviderDeps {
@@ -21,6 +22,8 @@ export interface PasswordProviderDeps {
   passwordGuard: PasswordGuard;
   requestContext: () => Promise<RequestContext>;
   knownDevice: DeviceMemory["knownDevice"];
+  /** Runs with each failure's event (the sign-in metrics). */
+  afterRecord?: AfterRecordHook;
 }
 
 export function passwordProvider(deps: PasswordProviderDeps) {
@@ -57,12 +60,16 @@ export function passwordProvider(deps: PasswordProviderDeps) {
         // The reason stays on the server; the person sees one message for every failure. The
         // attempt goes into the log of the account whose password was tried, whose owner
         // sees it on the account page (docs/account.md, "Failed password attempts").
-        await recordSignInFailure(prisma, {
-          userId: result.userId,
-          method: PASSWORD_PROVIDER_ID,
-          reason: "wrong email or password",
-          ...context,
-        });
+        await recordSignInFailure(
+          prisma,
+          {
+            userId: result.userId,
+            method: PASSWORD_PROVIDER_ID,
+            reason: "wrong email or password",
+            ...context,
+          },
+          { afterRecord: deps.afterRecord },
+        );
         return null;
       }
       await passwordGuard.succeeded(email, admission);

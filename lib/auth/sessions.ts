@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 
 import type { SqlConnection } from "@/lib/db/sql-connection";
+import type { SessionCheckResult } from "@/lib/metrics";
 import {
   inTransaction,
   recordSecurityEvent,
@@ -162,6 +163,17 @@ export function sqlSessionLookup(sql: SqlConnection): SessionLookup {
   };
 }
 
+interface SessionCheckInput {
+  sessionToken: string;
+  touchIntervalSeconds: number;
+  maxAgeSeconds: number;
+  now: Date;
+  /** How the row is read; Prisma unless given (the app passes sqlSessionLookup). */
+  lookup?: SessionLookup;
+  /** Told what each check found and how long it took (lib/metrics). */
+  observe?: (result: SessionCheckResult, seconds: number) => void;
+}
+
 /**
  * The session behind `sessionToken`, or null when it is missing, revoked or expired.
  * Activity is written at most once per `touchIntervalSeconds` (last seen, and `expires`
@@ -169,21 +181,32 @@ export function sqlSessionLookup(sql: SqlConnection): SessionLookup {
  */
 export async function validateSession(
   db: DbClient,
-  input: {
-    sessionToken: string;
-    touchIntervalSeconds: number;
-    maxAgeSeconds: number;
-    now: Date;
-    /** How the row is read; Prisma unless given (the app passes sqlSessionLookup). */
-    lookup?: SessionLookup;
-  },
+  input: SessionCheckInput,
 ): Promise<ValidSession | null> {
+  const started = performance.now();
+  // Stays "error" when the check throws (the database is down).
+  let result: SessionCheckResult = "error";
+  try {
+    const checked = await checkSession(db, input);
+    result = checked.result;
+    return checked.session;
+  } finally {
+    input.observe?.(result, (performance.now() - started) / 1_000);
+  }
+}
+
+async function checkSession(
+  db: DbClient,
+  input: SessionCheckInput,
+): Promise<{ result: SessionCheckResult; session: ValidSession | null }> {
   assertPositiveSeconds("maxAgeSeconds", input.maxAgeSeconds);
   const lookup = input.lookup ?? prismaSessionLookup(db);
   const session = await lookup(hashSessionToken(input.sessionToken));
-  // Missing (undefined) or revoked (a date): either way, signed out.
-  if (session?.revokedAt !== null) return null;
-  if (session.expires.getTime() <= input.now.getTime()) return null;
+  if (!session) return { result: "missing", session: null };
+  if (session.revokedAt !== null) return { result: "revoked", session: null };
+  if (session.expires.getTime() <= input.now.getTime()) {
+    return { result: "expired", session: null };
+  }
 
   const touchBefore = addSeconds(input.now, -input.touchIntervalSeconds);
   if (session.lastSeenAt.getTime() < touchBefore.getTime()) {
@@ -195,10 +218,13 @@ export async function validateSession(
     });
   }
   return {
-    userId: session.userId,
-    sessionId: session.id,
-    createdAt: session.createdAt,
-    email: session.email,
+    result: "valid",
+    session: {
+      userId: session.userId,
+      sessionId: session.id,
+      createdAt: session.createdAt,
+      email: session.email,
+    },
   };
 }
 

@@ -20,6 +20,7 @@
 // A row's payload may hold a sealed link (SEALED_LINK_KEY, lib/security/sealed-link.ts);
 // it is removed when the row is SENT or FAILED, so a used-up link does not stay at rest.
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import { Prisma, type NotificationChannel, type PrismaClient } from "@/lib/generated/prisma/client";
 import { sleep as realSleep } from "@/lib/retry";
 
@@ -98,6 +99,8 @@ export interface OutboxDeps {
   leaseMs?: number;
   /** Rows claimed per run. */
   batchSize?: number;
+  /** Observes each delivery's time from its row to SENT (lib/metrics). */
+  metrics?: Pick<Metrics, "notificationSent">;
 }
 
 // A record type, not an interface: the sweeper logs it as a plain record.
@@ -124,6 +127,7 @@ export function createOutboxDelivery(deps: OutboxDeps): OutboxDelivery {
     maxInlineWaitMs: deps.maxInlineWaitMs ?? 5_000,
     leaseMs: deps.leaseMs ?? 60_000,
     batchSize: deps.batchSize ?? 20,
+    metrics: deps.metrics ?? { notificationSent: () => undefined },
   };
   return {
     async deliverDue() {
@@ -208,14 +212,18 @@ async function update(
   await prisma.notificationOutbox.update({ where: { id }, data });
 }
 
-/** Ends a row for good (SENT or FAILED), dropping its sealed link. */
+/** Ends a row for good (SENT or FAILED), dropping its sealed link; returns when it was queued. */
 async function finish(
   prisma: PrismaClient,
   row: OutboxRow,
   data: Prisma.NotificationOutboxUpdateInput & { status: "SENT" | "FAILED" },
-): Promise<void> {
+): Promise<{ createdAt: Date }> {
   const payload = withoutSealedLink(row.payload);
-  await update(prisma, row.id, { ...data, ...(payload === undefined ? {} : { payload }) });
+  return prisma.notificationOutbox.update({
+    where: { id: row.id },
+    data: { ...data, ...(payload === undefined ? {} : { payload }) },
+    select: { createdAt: true },
+  });
 }
 
 /** What one attempt at sending a row gave; "retry" is recorded by the caller. */
@@ -225,7 +233,8 @@ export type AttemptOutcome =
   | { result: "failed"; usedUp: boolean }
   | { result: "retry"; retryAfterMs: number; description: string };
 
-export type AttemptDeps = Pick<Delivery, "prisma" | "logger" | "now" | "maxAttempts">;
+export type AttemptDeps = Pick<Delivery, "prisma" | "logger" | "now" | "maxAttempts"> &
+  Pick<OutboxDeps, "metrics">;
 
 /**
  * Sends `row` once as attempt number `attempt` and records an end: SENT, or FAILED when the
@@ -234,7 +243,7 @@ export type AttemptDeps = Pick<Delivery, "prisma" | "logger" | "now" | "maxAttem
  * their own ways.
  */
 export async function attemptSend(
-  { prisma, logger, now, maxAttempts }: AttemptDeps,
+  { prisma, logger, now, maxAttempts, metrics }: AttemptDeps,
   channel: ChannelSender,
   row: OutboxRow,
   attempt: number,
@@ -268,13 +277,15 @@ export async function attemptSend(
     await finish(prisma, row, { status: "FAILED", lastError: outcome.undeliverable });
     return { result: "failed", usedUp: false };
   }
-  await finish(prisma, row, {
+  const sentAt = now();
+  const { createdAt } = await finish(prisma, row, {
     status: "SENT",
     attempts: attempt,
     externalId: outcome.externalId,
-    sentAt: now(),
+    sentAt,
     lastError: null,
   });
+  metrics?.notificationSent(row.channel, (sentAt.getTime() - createdAt.getTime()) / 1_000);
   return { result: "sent" };
 }
 

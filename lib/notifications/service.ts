@@ -7,6 +7,7 @@
 // With RabbitMQ (AMQP_URL, docs/jobs.md) the same two entry points run the relay instead:
 // due rows go to the broker, and `npm run worker` sends them.
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   createOutboxDelivery,
@@ -59,6 +60,8 @@ export interface NotificationDeps {
    * no publisher is coming for them, so that table stays small. Returns how many went.
    */
   discardEvents?: () => Promise<number>;
+  /** Observes each in-process delivery's time to SENT (lib/metrics). */
+  metrics?: Pick<Metrics, "notificationSent">;
 }
 
 export function createNotifications(deps: NotificationDeps): Notifications {
@@ -76,6 +79,7 @@ export function createNotifications(deps: NotificationDeps): Notifications {
         channels: deps.channels(),
         logger: log,
         maxAttempts: deps.maxAttempts,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       });
       return delivery.deliverDue();
     },

@@ -1,6 +1,7 @@
 // The limiter: counts a request for a policy's key on the backend, within the timeout, and
 // decides from the answer or from the policy's failure mode (index.ts has the whole picture).
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import type { SlidingWindowBackend } from "@/lib/rate-limit/backends/backend";
 import {
   decisionFromResult,
@@ -16,7 +17,7 @@ import {
   type RateLimitPolicy,
   type RateLimitSettings,
 } from "@/lib/rate-limit/policies";
-import { withTimeout } from "@/lib/timeout";
+import { TimeoutError, withTimeout } from "@/lib/timeout";
 
 export interface RateLimiterDeps {
   backend: SlidingWindowBackend;
@@ -29,6 +30,8 @@ export interface RateLimiterDeps {
   /** Default DEFAULT_RATE_LIMIT_PREFIX; tests give each test its own. */
   keyPrefix?: string;
   failClosedRetryAfterSeconds?: number;
+  /** Counts every decision, and every backend failure behind one (lib/metrics). */
+  metrics?: Pick<Metrics, "rateLimitDecision" | "rateLimitFailure">;
 }
 
 export interface RateLimiter {
@@ -60,6 +63,7 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
     settings,
     keyPrefix = DEFAULT_RATE_LIMIT_PREFIX,
     failClosedRetryAfterSeconds = DEFAULT_FAIL_CLOSED_RETRY_AFTER_SECONDS,
+    metrics,
   } = deps;
   const incidents = createIncidentTracker({
     now,
@@ -96,10 +100,15 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
           maxWaitMs: maxDecisionWaitMs(settings.timeoutMs),
         });
         incidents.succeeded();
-        return decisionFromResult(result, now());
+        const decision = decisionFromResult(result, now());
+        metrics?.rateLimitDecision(policy, decision.allowed ? "allowed" : "limited");
+        return decision;
       } catch (error) {
         incidents.failed(error, { policy, timeoutMs: settings.timeoutMs });
-        return failureDecision(policy, rule, now(), failClosedRetryAfterSeconds);
+        const decision = failureDecision(policy, rule, now(), failClosedRetryAfterSeconds);
+        metrics?.rateLimitFailure(policy, error instanceof TimeoutError ? "timeout" : "error");
+        metrics?.rateLimitDecision(policy, decision.allowed ? "failed_open" : "failed_closed");
+        return decision;
       }
     },
   };

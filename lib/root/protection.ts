@@ -1,9 +1,10 @@
 // The composition root's slice for proxy.ts: settings, the logger, the Redis store, the rate
-// limiter and the password guard. The proxy runs on every request and imports only this
+// limiter, the password guard and the process's metrics registry. The proxy runs on every request and imports only this
 // file, so the database client never enters its bundle; lib/root/index.ts builds the rest
 // on top of the same instance.
 import { getSettings, type Settings } from "@/lib/env";
 import { createLogger, type LogFormat, type Logger } from "@/lib/logger";
+import { createMetrics, type Metrics } from "@/lib/metrics";
 import { createRateLimitBackend, createRateLimiter, type RateLimiter } from "@/lib/rate-limit";
 import { createRedisStore, type RedisStore } from "@/lib/redis";
 import { kept } from "@/lib/process-slot";
@@ -16,6 +17,8 @@ export interface Protection {
   redis: RedisStore;
   limiter: RateLimiter;
   passwordGuard: PasswordGuard;
+  /** The process's one metrics registry (lib/metrics): the limiter counts its decisions here. */
+  metrics: Metrics;
 }
 
 /**
@@ -37,11 +40,13 @@ export function createProtection(settings: Settings): Protection {
     format: logFormat(settings, process.stdout.isTTY === true),
   });
   const redis = createRedisStore(settings.redis, { logger });
+  const metrics = createMetrics({ defaultMetrics: true });
   const limiter = createRateLimiter({
     backend: createRateLimitBackend(redis),
     now: Date.now,
     logger,
     settings: settings.rateLimits,
+    metrics,
   });
   const throttle = createAccountThrottle({
     store: redis,
@@ -54,6 +59,7 @@ export function createProtection(settings: Settings): Protection {
     redis,
     limiter,
     passwordGuard: createPasswordGuard({ limiter, throttle, now: Date.now }),
+    metrics,
   };
 }
 

@@ -13,6 +13,8 @@
 import { createSecondFactorKeys, type SecondFactorKeys } from "@/lib/auth/second-factor";
 import { createDatabase, type Database } from "@/lib/db";
 import { createMail, type MailService } from "@/lib/mail/service";
+import { pendingByChannel, registerOutboxBacklog } from "@/lib/metrics/outbox-backlog";
+import { signInMetricsHook } from "@/lib/metrics/sign-ins";
 import { channelsOf, type ChannelSenders } from "@/lib/notifications/outbox";
 import { createNotifications, type Notifications } from "@/lib/notifications/service";
 import { createBroker, type Broker } from "@/lib/queue/broker";
@@ -57,7 +59,7 @@ export interface ServiceOptions {
 
 /** Builds the services on top of a protection slice (no caching: getServices keeps one). */
 export function createServices(protection: Protection, options: ServiceOptions): Services {
-  const { settings, logger, redis, limiter } = protection;
+  const { settings, logger, redis, limiter, metrics } = protection;
   const database = createDatabase(settings.database);
   const securityEvents = createSecurityEventHooks();
   // The channels are looked up when a delivery first runs: both features below need the
@@ -73,6 +75,7 @@ export function createServices(protection: Protection, options: ServiceOptions):
     maxAttempts: settings.outbox.maxAttempts,
     channels: () => channels,
     runAfter: options.runAfter,
+    metrics,
     ...(broker
       ? {
           relay: (senders: ChannelSenders) =>
@@ -121,6 +124,7 @@ export function createServices(protection: Protection, options: ServiceOptions):
         // The reset link's chat copy is sealed like the mail's.
         sealer: mail.sealer,
         runAfter: options.runAfter,
+        metrics,
       })
     : null;
   const channels: ChannelSenders = {
@@ -128,6 +132,15 @@ export function createServices(protection: Protection, options: ServiceOptions):
     ...(mail.channel ? { EMAIL: mail.channel } : {}),
   };
   if (telegram) securityEvents.register(telegram.alertHook);
+  // Last: an event whose earlier hooks failed (and rolled it back) is not counted.
+  securityEvents.register(signInMetricsHook(metrics));
+  // Counted when Prometheus scrapes, within the health check's wait for the database.
+  registerOutboxBacklog({
+    registry: metrics.registry,
+    pending: () => pendingByChannel(database.prisma),
+    timeoutMs: settings.health.timeoutMs,
+    logger,
+  });
   return {
     ...protection,
     database,

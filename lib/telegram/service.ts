@@ -5,6 +5,7 @@
 import type { Database } from "@/lib/db";
 import type { Settings } from "@/lib/env";
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import type { RateLimiter } from "@/lib/rate-limit";
 import type { RedisStore } from "@/lib/redis";
 import type { AfterRecordHook } from "@/lib/security/events";
@@ -41,6 +42,8 @@ export interface TelegramDeps {
    * outside a request, where the work runs at once instead.
    */
   runAfter: (work: Promise<unknown> | (() => Promise<unknown>)) => void;
+  /** The webhook's answer times (lib/metrics). */
+  metrics?: Pick<Metrics, "webhookAnswered">;
 }
 
 export function createTelegram(deps: TelegramDeps): TelegramService {
@@ -75,6 +78,7 @@ export function createTelegram(deps: TelegramDeps): TelegramService {
       handlerTimeoutMs: settings.handlerTimeoutMs,
       // Replies that outlast the acknowledgement finish after the response.
       runAfter: deps.runAfter,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
     channel: telegramChannel(prisma, sender, deps.sealer),
     alertHook: alertHook({ deliverSoon }),

@@ -21,6 +21,7 @@ import { DURATION_DEFAULTS } from "@/lib/env";
 import { jsonError } from "@/lib/http/route";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import { rateLimitHeaders, type RateLimiter } from "@/lib/rate-limit";
 import type { RedisStore } from "@/lib/redis";
 import { TimeoutError, withTimeout } from "@/lib/timeout";
@@ -61,6 +62,8 @@ export interface WebhookDeps {
   /** Longest grammY may work on one update at all (it then stops waiting for it);
    *  settings.telegram.handlerTimeoutMs, default TELEGRAM_WEBHOOK_HANDLER_TIMEOUT_MS's. */
   handlerTimeoutMs?: number;
+  /** Observes the time to each answer, by status (lib/metrics). */
+  metrics?: Pick<Metrics, "webhookAnswered">;
 }
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
@@ -120,7 +123,7 @@ export function createTelegramWebhook(
   const botId = bot.token.split(":")[0] ?? "";
   const updateKeyPrefix = `gatehouse:telegram:${botId}:update:`;
 
-  return async (request, requestId) => {
+  const answer = async (request: Request, requestId: string): Promise<Response> => {
     if (!secretMatches(request.headers.get(SECRET_HEADER), secret)) {
       return jsonError(401, "unauthorized", "Missing or wrong secret token.", requestId);
     }
@@ -170,6 +173,14 @@ export function createTelegramWebhook(
     // from here on is logged above, and the bot's error boundary has told the person.
     runAfter(handling);
     return Response.json({ ok: true });
+  };
+  const { metrics } = deps;
+  if (!metrics) return answer;
+  return async (request, requestId) => {
+    const started = performance.now();
+    const response = await answer(request, requestId);
+    metrics.webhookAnswered(response.status, (performance.now() - started) / 1_000);
+    return response;
   };
 }
 

@@ -87,6 +87,31 @@ describe("composition root", () => {
     expect(afterResponse).toEqual([]);
   });
 
+  it("the metrics count a sign-in recorded through services.afterRecord, and the outbox's backlog when scraped", async () => {
+    const { services } = withBot;
+    const prisma = services.database.prisma;
+    const user = await prisma.user.create({ data: { email: "lin@example.com" } });
+    await prisma.telegramLink.create({
+      data: { userId: user.id, chatId: 5252n, telegramUserId: 5253n },
+    });
+    const scrape = () => services.metrics.registry.metrics();
+    const series = 'gatehouse_sign_ins_total{method="github",result="success"}';
+    expect(await scrape()).not.toContain(series);
+    await recordSecurityEvent(
+      prisma,
+      { userId: user.id, type: "SIGN_IN", method: "github" },
+      { afterRecord: services.afterRecord },
+    );
+    const text = await scrape();
+    expect(text).toContain(`${series} 1`);
+    const pending = await prisma.notificationOutbox.count({
+      where: { status: "PENDING", channel: "TELEGRAM" },
+    });
+    expect(pending).toBeGreaterThan(0);
+    expect(text).toContain(`gatehouse_outbox_pending{channel="TELEGRAM"} ${pending}`);
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+  });
+
   it("the services extend the proxy's protection slice instead of building a second one", () => {
     const settings = settingsFor({});
     const protection = createProtection(settings);
@@ -95,6 +120,8 @@ describe("composition root", () => {
     expect(services.limiter).toBe(protection.limiter);
     expect(services.redis).toBe(protection.redis);
     expect(services.passwordGuard).toBe(protection.passwordGuard);
+    // One registry per process: the limiter's counts and the services' are scraped together.
+    expect(services.metrics).toBe(protection.metrics);
     expect(services.settings).toBe(settings);
   });
 

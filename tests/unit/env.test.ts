@@ -315,6 +315,38 @@ describe("passkeys", () => {
   });
 });
 
+describe("METRICS_TOKEN", () => {
+  const token = "0123456789abcdef0123456789abcdef";
+
+  it("is off unless set, in development and in production", () => {
+    expect(parseSettings({}, { devSecret }).metrics.token).toBeNull();
+    expect(parseSettings(production).metrics.token).toBeNull();
+    expect(parseSettings({ ...production, METRICS_TOKEN: "" }).metrics.token).toBeNull();
+  });
+
+  it("takes a bearer token of 32 characters or more", () => {
+    expect(parseSettings({ ...production, METRICS_TOKEN: token }).metrics.token).toBe(token);
+    const base64 = "Zm9vYmFyYmF6cXV1eC1tZXRyaWNzLXRva2VuLTEyMw+/==";
+    expect(parseSettings({ ...production, METRICS_TOKEN: base64 }).metrics.token).toBe(base64);
+  });
+
+  it("refuses one that is too short, or that a header could not carry as it is", () => {
+    expect(problemsOf({ ...production, METRICS_TOKEN: token.slice(1) })).toEqual([
+      "METRICS_TOKEN: must be at least 32 characters (openssl rand -hex 32)",
+    ]);
+    for (const value of [`${token} x`, `${token}"`, `${token},x`, `=${token}`]) {
+      expect(problemsOf({ ...production, METRICS_TOKEN: value })).toEqual([
+        "METRICS_TOKEN: must be a bearer token: letters, digits and - . _ ~ + /",
+      ]);
+    }
+  });
+
+  it("never shows the token in the message refusing it", () => {
+    const secret = "short-but-secret-value";
+    expect(problemsOf({ ...production, METRICS_TOKEN: secret }).join("\n")).not.toContain(secret);
+  });
+});
+
 describe("TRUSTED_PROXIES", () => {
   const trusted = (value: string) => problemsOf({ ...production, TRUSTED_PROXIES: value });
 

@@ -14,6 +14,7 @@ import { startSignedInSession } from "@/lib/auth/sign-in-session";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { RequestContext } from "@/lib/http/request-context";
 import type { Logger } from "@/lib/logger";
+import type { Metrics } from "@/lib/metrics";
 import type { AfterRecordHook } from "@/lib/security/events";
 
 export interface JwtCallbackDeps {
@@ -29,6 +30,8 @@ export interface JwtCallbackDeps {
   afterRecord?: AfterRecordHook;
   /** Says who signed in, with which method and session: the log's trail of sign-ins. */
   logger?: Pick<Logger, "info">;
+  /** Times every session check, by what it found (lib/metrics). */
+  metrics?: Pick<Metrics, "sessionCheck">;
 }
 
 export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
@@ -77,6 +80,7 @@ export function createJwtCallback(deps: JwtCallbackDeps): JwtCallback {
       maxAgeSeconds: deps.sessionMaxAgeSeconds,
       now: now(),
       lookup: deps.sessionLookup,
+      observe: deps.metrics?.sessionCheck,
     });
     // Returning null makes Auth.js treat the token as signed out (and clear the cookie
     // where it can): the row was revoked, deleted or expired.

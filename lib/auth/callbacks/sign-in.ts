@@ -196,13 +196,17 @@ export function createSignInCallback(deps: SignInCallbackDeps): SignInCallback {
       },
     );
     if (result.outcome === "refused") {
-      await recordSignInFailure(prisma, {
-        // While linking, the refusal belongs in the signed-in user's own log.
-        userId: current?.userId ?? null,
-        method: account.provider,
-        reason: result.reason,
-        ...context,
-      });
+      await recordSignInFailure(
+        prisma,
+        {
+          // While linking, the refusal belongs in the signed-in user's own log.
+          userId: current?.userId ?? null,
+          method: account.provider,
+          reason: result.reason,
+          ...context,
+        },
+        { afterRecord },
+      );
       return refusalRedirect(result.reason, account.provider, current !== null);
     }
     // Auth.js looks the identity up next and signs in as its owner.

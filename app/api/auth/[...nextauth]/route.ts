@@ -12,6 +12,7 @@ const deps = () => ({
   prisma: getServices().database.prisma,
   logger: getServices().logger,
   context: (request: Request) => contextFromHeaders(request.headers),
+  afterRecord: getServices().afterRecord,
 });
 
 type AuthRequest = Parameters<typeof handlers.GET>[0];
