@@ -93,8 +93,16 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
       });
       const output = new OutputBuffer();
       output.attach(child);
+      // A process that could not be started (EACCES, ENOENT) emits "error" and never "exit":
+      // it counts as exited with no code, so a test fails at once instead of waiting.
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-        (resolve) => child.once("exit", (code, signal) => resolve({ code, signal })),
+        (resolve) => {
+          child.once("exit", (code, signal) => resolve({ code, signal }));
+          child.once("error", (error) => {
+            output.note(`could not start ${process.execPath}: ${error.message}`);
+            resolve({ code: null, signal: null });
+          });
+        },
       );
       const process_ = { child, output, exited };
       started.push(process_);
@@ -127,6 +135,16 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
 
     beforeAll(async () => {
       await ensureBuilt();
+      if (IMAGE_USER.uid !== undefined) {
+        // Everything below runs this node as the image's user: say so plainly when it cannot
+        // (a Node unpacked into a folder only root may enter, as mktemp makes them).
+        await run(process.execPath, ["-e", "0"], IMAGE_USER).catch((error: unknown) => {
+          throw new Error(
+            `uid ${IMAGE_USER.uid} cannot run ${process.execPath}: make its folders readable ` +
+              `(${error instanceof Error ? error.message : String(error)})`,
+          );
+        });
+      }
       // Inside the project (git-ignored tmp/): the same file system, so --link can hard-link.
       mkdirSync(join(root, "tmp"), { recursive: true });
       work = mkdtempSync(join(root, "tmp", "container-"));
