@@ -10,18 +10,12 @@
 import type { Registry } from "prom-client";
 
 import { jsonError } from "@/lib/http/route";
-import { secretMatches } from "@/lib/telegram/webhook";
+import { bearerToken, secretMatches } from "@/lib/http/secrets";
 
 export interface MetricsEndpointDeps {
   /** METRICS_TOKEN; null turns the endpoint off. */
   token: string | null;
   registry: Pick<Registry, "metrics" | "contentType">;
-}
-
-/** The bearer token of an Authorization header, or null. */
-export function bearerToken(header: string | null): string | null {
-  const match = /^Bearer +(\S+) *$/i.exec(header ?? "");
-  return match?.[1] ?? null;
 }
 
 export async function serveMetrics(

@@ -12,13 +12,13 @@
 //    unmarked and answered 500, so Telegram's retry gets a second chance;
 // 6. the answer waits at most TELEGRAM_WEBHOOK_ACK_BUDGET_MS for the bot: slower work (Bot API
 //    round trips) finishes after the response, through `runAfter` (Next's after()).
-import { createHash, timingSafeEqual } from "node:crypto";
 
 import { webhookCallback, type Bot } from "grammy";
 import { z } from "zod";
 
 import { DURATION_DEFAULTS } from "@/lib/env";
 import { jsonError } from "@/lib/http/route";
+import { secretMatches } from "@/lib/http/secrets";
 import { tooManyRequests } from "@/lib/http/too-many-requests";
 import type { Logger } from "@/lib/logger";
 import type { Metrics } from "@/lib/metrics";
@@ -64,13 +64,6 @@ export interface WebhookDeps {
   handlerTimeoutMs?: number;
   /** Observes the time to each answer, by status (lib/metrics). */
   metrics?: Pick<Metrics, "webhookAnswered">;
-}
-
-/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-export function secretMatches(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function chatOf(update: Update): string {

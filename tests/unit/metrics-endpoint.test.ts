@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 
 import { createMetrics } from "@/lib/metrics";
-import { bearerToken, serveMetrics } from "@/lib/metrics/endpoint";
+import { bearerToken } from "@/lib/http/secrets";
+import { serveMetrics } from "@/lib/metrics/endpoint";
 
 const TOKEN = "m3tr1cs-t0ken-abcdefghijklmnopqrstuvwxyz";
 

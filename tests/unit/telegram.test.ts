@@ -14,7 +14,7 @@ import {
 } from "@/lib/telegram/alerts";
 import { LINK_TOKEN_PATTERN } from "@/lib/telegram/link-tokens";
 import { classifyTelegramError } from "@/lib/telegram/outbox";
-import { secretMatches } from "@/lib/telegram/webhook";
+import { secretMatches } from "@/lib/http/secrets";
 
 const event = {
   type: "SIGN_IN" as const,

@@ -6,7 +6,7 @@
 // (lib/root/start.ts). 404 without a CRON_SECRET.
 import { jsonError, withRouteErrors } from "@/lib/http/route";
 import { getServices } from "@/lib/root";
-import { secretMatches } from "@/lib/telegram/webhook";
+import { bearerToken, secretMatches } from "@/lib/http/secrets";
 
 export const GET = withRouteErrors(
   () => getServices().logger,
@@ -16,9 +16,7 @@ export const GET = withRouteErrors(
     if (!cronSecret) {
       return jsonError(404, "not_found", "No CRON_SECRET: the sweep is off.", requestId);
     }
-    const header = request.headers.get("authorization");
-    const given = header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : null;
-    if (!secretMatches(given, cronSecret)) {
+    if (!secretMatches(bearerToken(request.headers.get("authorization")), cronSecret)) {
       return jsonError(401, "unauthorized", "Missing or wrong bearer token.", requestId);
     }
     const result = await notifications.sweep.deliverDue();
