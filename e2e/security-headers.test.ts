@@ -5,11 +5,14 @@
 // leave the site, and /api/metrics behind its bearer token. And the log those requests leave
 // (LOG_LEVEL=debug, so the routes' request lines are written): the request id on every line
 // of a request, from the route and from Auth.js's callbacks, and no secret a request carried.
+// And its traces: the app sends OpenTelemetry spans to a local OTLP/HTTP collector.
 import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { PASSWORD_PROVIDER_ID } from "@/lib/sign-in-methods";
+
+import { startOtlpReceiver, type OtlpReceiver } from "@/tests/support/otlp-receiver";
 
 import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
@@ -18,15 +21,26 @@ import { E2E_METRICS_TOKEN, printServerOutputOnFailure } from "./support/server"
 
 let browser: Browser | undefined;
 let rig: Rig | undefined;
+let otlp: OtlpReceiver | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  rig = await startRig({ backend: "embedded", env: { LOG_LEVEL: "debug" } });
+  otlp = await startOtlpReceiver();
+  rig = await startRig({
+    backend: "embedded",
+    env: {
+      LOG_LEVEL: "debug",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      // Spans are sent in batches; every half second rather than every five here.
+      OTEL_BSP_SCHEDULE_DELAY: "500",
+    },
+  });
 });
 
 afterAll(async () => {
   await browser?.close();
   await rig?.stop();
+  await otlp?.close();
 });
 
 printServerOutputOnFailure(() => rig?.app);
@@ -442,5 +456,76 @@ describe("/api/metrics", () => {
       const body = (await refused.json()) as { error: string };
       expect(body.error).toBe("unauthorized");
     }
+  });
+});
+
+describe("traces (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
+  test("a password sign-in is on its request's span, in the caller's trace, as service gatehouse", async () => {
+    if (!browser || !otlp) throw new Error("the setup did not finish (see beforeAll)");
+    const email = `trace-${randomBytes(4).toString("hex")}@example.com`;
+    const password = secret("password");
+    const opened = await openPage(browser, `${appUrl()}/`);
+    try {
+      await createPasswordAccount(opened.page, appUrl(), { email, password });
+    } finally {
+      await opened.close();
+    }
+
+    const csrf = await fetch(`${appUrl()}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookies = csrf.headers.getSetCookie().map((line) => line.split(";")[0]);
+    // A trace begun upstream (a load balancer, another service) is continued, not restarted.
+    const traceId = randomBytes(16).toString("hex");
+    const response = await fetch(`${appUrl()}/api/auth/callback/${PASSWORD_PROVIDER_ID}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: cookies.join("; "),
+        traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+      },
+      body: new URLSearchParams({ email, password, csrfToken, callbackUrl: "/account" }).toString(),
+    });
+    expect(response.status).toBe(302);
+    expect(response.headers.getSetCookie().join()).toContain("session-token=");
+
+    const withVerdict = await otlp.waitForSpan(
+      (span) =>
+        span.traceId === traceId && span.events.some((event) => event.name === "gatehouse.sign_in"),
+    );
+    expect(withVerdict.events.find((event) => event.name === "gatehouse.sign_in")).toEqual({
+      name: "gatehouse.sign_in",
+      attributes: { "gatehouse.sign_in.method": "password", "gatehouse.sign_in.result": "success" },
+    });
+    // Self-hosted: not described as Vercel, which @vercel/otel does by default.
+    expect(withVerdict.resource["service.name"]).toBe("gatehouse");
+    expect(withVerdict.resource["cloud.provider"]).toBeUndefined();
+    // The request's server span, named after the route, in the same trace.
+    const server = await otlp.waitForSpan(
+      (span) => span.traceId === traceId && span.name === "POST /api/auth/[...nextauth]",
+    );
+    expect(server.kind).toBe(2); // SERVER
+    expect(server.attributes).toMatchObject({
+      "http.target": `/api/auth/callback/${PASSWORD_PROVIDER_ID}`,
+      "http.status_code": 302,
+    });
+    expect(otlp.raw()).not.toContain(password);
+  });
+
+  test("the tokens of emailed links never leave for the collector", async () => {
+    if (!otlp) throw new Error("the setup did not finish (see beforeAll)");
+    const token = secret("reset");
+    const traceId = randomBytes(16).toString("hex");
+    const page = await fetch(`${appUrl()}/reset-password?token=${token}`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
+    });
+    expect(page.status).toBeLessThan(500);
+    await page.body?.cancel();
+
+    const span = await otlp.waitForSpan(
+      (candidate) => candidate.traceId === traceId && candidate.kind === 2,
+    );
+    expect(span.attributes["http.target"]).toBe("/reset-password?token=[redacted]");
+    expect(otlp.raw()).not.toContain(token);
   });
 });

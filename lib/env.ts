@@ -377,7 +377,61 @@ const variables = z.object({
    * TTY), JSON everywhere else, which is what log collectors read.
    */
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+
+  /**
+   * OpenTelemetry traces (docs/production.md, "Traces"): set either endpoint and the server
+   * sends its spans to that OTLP/HTTP collector; unset, no tracing code is loaded at all.
+   * The names and meanings are OpenTelemetry's own, so a collector's instructions apply.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** The traces URL itself (…/v1/traces); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(["http/protobuf", "http/json"], {
+      error:
+        "must be http/protobuf or http/json (gRPC is not supported: use the collector's OTLP/HTTP port, 4318)",
+    })
+    .optional(),
+  /** Headers for the collector, "name=value,name2=value2" (an API key, usually). */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .transform((value, ctx) => {
+      const headers = otlpHeaders(value);
+      if (headers === null) {
+        // Never echo the value: it usually carries an API key.
+        ctx.addIssue({ code: "custom", message: 'must look like "name=value,name2=value2"' });
+        return z.NEVER;
+      }
+      return headers;
+    })
+    .optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).optional(),
+  /** OpenTelemetry's off switch: true keeps tracing off whatever else is set. */
+  OTEL_SDK_DISABLED: flag.optional(),
 });
+
+/**
+ * OTEL_EXPORTER_OTLP_HEADERS as the OpenTelemetry spec writes it: comma-separated
+ * name=value pairs, values percent-encoded. null when it is not that.
+ */
+function otlpHeaders(value: string): Record<string, string> | null {
+  const headers: Record<string, string> = {};
+  for (const pair of value.split(",")) {
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at).trim();
+    if (at <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) return null;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      return null;
+    }
+    // A line break would split the header: refused rather than sent.
+    if (/[\r\n\0]/.test(decoded)) return null;
+    headers[name.toLowerCase()] = decoded;
+  }
+  return headers;
+}
 
 const pairs: [string, string][] = [
   ["AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"],
@@ -590,6 +644,8 @@ export interface Settings {
   outbox: { cronSecret: string | null; sweepIntervalSeconds: number; maxAttempts: number };
   /** GET /api/metrics's bearer token; null: the endpoint is off (404). */
   metrics: { token: string | null };
+  /** Where the server sends its traces (docs/production.md, "Traces"); null: no tracing. */
+  tracing: TracingSettings | null;
   /** RabbitMQ for delivery (docs/jobs.md); null: the web process delivers. */
   queue: { url: string; prefetch: number } | null;
   mail: MailSettings;
@@ -616,6 +672,16 @@ export interface Settings {
   health: { timeoutMs: number };
   /** Lifetime of each kind of emailed link, in seconds (lib/auth/email-tokens.ts). */
   emailTokens: { lifetimeSeconds: EmailTokenLifetimes };
+}
+
+export interface TracingSettings {
+  /** The OTLP/HTTP traces URL, ending in /v1/traces unless given whole. */
+  url: string;
+  protocol: "http/protobuf" | "http/json";
+  headers: Record<string, string>;
+  serviceName: string;
+  /** Running on Vercel (VERCEL is set): the spans' resource says so only then. */
+  onVercel: boolean;
 }
 
 /** Seconds each kind of emailed link works; the keys are EmailToken's kinds. */
@@ -677,6 +743,7 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
       maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
     },
     metrics: { token: v.METRICS_TOKEN ?? null },
+    tracing: tracingSettings(v),
     queue: v.AMQP_URL ? { url: v.AMQP_URL, prefetch: v.WORKER_PREFETCH } : null,
     mail: mailSettings(v, options.builtFor),
     rateLimits: {
@@ -709,6 +776,20 @@ export function parseSettings(env: Env, options: ParseOptions = {}): Settings {
 }
 
 type Variables = z.infer<typeof variables>;
+
+function tracingSettings(v: Variables): TracingSettings | null {
+  const url =
+    v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (v.OTEL_EXPORTER_OTLP_ENDPOINT && `${v.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces`);
+  if (!url || v.OTEL_SDK_DISABLED === true) return null;
+  return {
+    url,
+    protocol: v.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+    headers: v.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+    serviceName: v.OTEL_SERVICE_NAME ?? "gatehouse",
+    onVercel: v.VERCEL !== undefined,
+  };
+}
 
 /** The variables, checked one by one and together, or a SettingsError listing every problem. */
 function parseVariables(env: Env, builtFor: string | undefined): Variables {

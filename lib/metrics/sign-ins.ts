@@ -10,8 +10,8 @@ import type { SecurityEventType } from "@/lib/generated/prisma/client";
 import type { Metrics, SignInResult } from "@/lib/metrics";
 import type { AfterRecordHook } from "@/lib/security/events";
 
-/** The events that are a sign-in's verdict, and how each is counted. */
-const RESULT_OF: Partial<Record<SecurityEventType, SignInResult>> = {
+/** The events that are a sign-in's verdict, and how each is counted (and traced). */
+export const SIGN_IN_RESULT_OF: Partial<Record<SecurityEventType, SignInResult>> = {
   SIGN_IN: "success",
   SIGN_IN_FAILED: "failure",
   // A wrong code at the second step: whoever typed it had the first factor.
@@ -22,7 +22,7 @@ const RESULT_OF: Partial<Record<SecurityEventType, SignInResult>> = {
 
 export function signInMetricsHook(metrics: Pick<Metrics, "signIn">): AfterRecordHook {
   return (_tx, event) => {
-    const result = RESULT_OF[event.type];
+    const result = SIGN_IN_RESULT_OF[event.type];
     if (result) metrics.signIn(event.method, result);
     return Promise.resolve();
   };

@@ -27,6 +27,7 @@ import { createBrokerRelay, createOutboxRelay } from "@/lib/queue/relay";
 import type { Protection } from "@/lib/root/protection";
 import { createSecurityEventHooks, type AfterRecordHook } from "@/lib/security/events";
 import { createTelegram, type TelegramService } from "@/lib/telegram/service";
+import { signInSpanHook } from "@/lib/telemetry/sign-in-span";
 
 export interface Services extends Protection {
   database: Database;
@@ -134,6 +135,7 @@ export function createServices(protection: Protection, options: ServiceOptions):
   if (telegram) securityEvents.register(telegram.alertHook);
   // Last: an event whose earlier hooks failed (and rolled it back) is not counted.
   securityEvents.register(signInMetricsHook(metrics));
+  if (settings.tracing) securityEvents.register(signInSpanHook());
   // Counted when Prometheus scrapes, within the health check's wait for the database.
   registerOutboxBacklog({
     registry: metrics.registry,

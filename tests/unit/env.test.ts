@@ -381,6 +381,74 @@ describe("TRUSTED_PROXIES", () => {
   });
 });
 
+describe("OpenTelemetry traces", () => {
+  it("are off unless an endpoint is set, and OTEL_SDK_DISABLED keeps them off", () => {
+    expect(parseSettings({}, { devSecret }).tracing).toBeNull();
+    expect(parseSettings(production).tracing).toBeNull();
+    expect(
+      parseSettings({
+        ...production,
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+        OTEL_SDK_DISABLED: "true",
+      }).tracing,
+    ).toBeNull();
+  });
+
+  it("send to <endpoint>/v1/traces over http/protobuf by default, as service gatehouse", () => {
+    expect(
+      parseSettings({ ...production, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })
+        .tracing,
+    ).toEqual({
+      url: "http://collector:4318/v1/traces",
+      protocol: "http/protobuf",
+      headers: {},
+      serviceName: "gatehouse",
+      onVercel: false,
+    });
+  });
+
+  it("take the traces URL whole, JSON, headers and a service name when given", () => {
+    const tracing = parseSettings({
+      ...production,
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://ignored:4318",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://otlp.example.com/api/traces",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=abc%3D%3D, X-Team = blue",
+      OTEL_SERVICE_NAME: "gatehouse-eu",
+    }).tracing;
+    expect(tracing).toEqual({
+      url: "https://otlp.example.com/api/traces",
+      protocol: "http/json",
+      headers: { "x-api-key": "abc==", "x-team": "blue" },
+      serviceName: "gatehouse-eu",
+      onVercel: false,
+    });
+  });
+
+  it("refuse gRPC, a URL that is not http(s), and headers that are not name=value pairs", () => {
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toEqual([
+      "OTEL_EXPORTER_OTLP_PROTOCOL: must be http/protobuf or http/json (gRPC is not supported: use the collector's OTLP/HTTP port, 4318)",
+    ]);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toEqual([
+      "OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL, e.g. https://example.com",
+    ]);
+    const secret = "key-that-must-not-be-echoed";
+    for (const headers of [
+      secret,
+      `=${secret}`,
+      `a b=${secret}`,
+      `x=${secret}%0d%0aInjected: 1`,
+      "x=%E0%A4%A",
+    ]) {
+      const problems = problemsOf({ OTEL_EXPORTER_OTLP_HEADERS: headers });
+      expect(problems).toEqual([
+        'OTEL_EXPORTER_OTLP_HEADERS: must look like "name=value,name2=value2"',
+      ]);
+      expect(problems.join()).not.toContain(secret);
+    }
+  });
+});
+
 describe(".env.example", () => {
   it("documents every variable lib/env.ts reads, and nothing else", () => {
     const text = readFileSync(join(import.meta.dirname, "..", "..", ".env.example"), "utf8");
