@@ -512,6 +512,51 @@ describe("traces (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
     expect(otlp.raw()).not.toContain(password);
   });
 
+  test("a Stack Overflow sign-in: the calls to the provider are spans of its trace, their query values scrubbed", async () => {
+    if (!browser || !otlp || !rig) throw new Error("the setup did not finish (see beforeAll)");
+    rig.idp.setIdentity("stackoverflow", { user_id: 4711, display_name: "Traced Visitor" });
+    const traceId = randomBytes(16).toString("hex");
+    const opened = await openPage(browser, `${appUrl()}/sign-in`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
+    });
+    try {
+      await opened.page.getByRole("button", { name: "Continue with Stack Overflow" }).click();
+      await opened.page.getByRole("button", { name: "Authorize" }).click();
+      await opened.page.waitForURL(
+        (url) => url.origin === appUrl() && !url.pathname.startsWith("/api/"),
+      );
+    } finally {
+      await opened.close();
+    }
+    const idp = rig.idp.url;
+    // The profile request carries the app's key in its query; the trace shows that it did.
+    const me = await otlp.waitForSpan(
+      (span) =>
+        span.traceId === traceId &&
+        span.name.startsWith(`fetch GET ${idp}/`) &&
+        span.name.includes("/2.3/me?"),
+    );
+    expect(me.kind).toBe(3); // CLIENT
+    expect(me.name).toContain("site=[redacted]&key=[redacted]");
+    const token = await otlp.waitForSpan(
+      (span) =>
+        span.traceId === traceId &&
+        span.name.startsWith(`fetch POST ${idp}/`) &&
+        span.name.endsWith("/oauth/access_token/json"),
+    );
+    expect(token.kind).toBe(3);
+    expect(token.attributes["http.status_code"]).toBe(200);
+    const verdict = await otlp.waitForSpan(
+      (span) =>
+        span.traceId === traceId &&
+        span.events.some(
+          (event) => event.attributes["gatehouse.sign_in.method"] === "stackoverflow",
+        ),
+    );
+    expect(verdict.events.at(-1)?.attributes["gatehouse.sign_in.result"]).toBe("success");
+    expect(otlp.raw()).not.toContain("key=stack-key");
+  });
+
   test("the tokens of emailed links never leave for the collector", async () => {
     if (!otlp) throw new Error("the setup did not finish (see beforeAll)");
     const token = secret("reset");

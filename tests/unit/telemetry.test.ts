@@ -10,6 +10,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
+  type ReadableSpan,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import { OTLPHttpJsonTraceExporter, OTLPHttpProtoTraceExporter } from "@vercel/otel";
@@ -128,6 +129,23 @@ describe("the exporter, against a local OTLP/HTTP collector", () => {
       );
     });
   }
+});
+
+describe("a collector that is down", () => {
+  it("fails the export, and only the export: nothing thrown at the code that made the spans", async () => {
+    const closed = await startOtlpReceiver();
+    const url = `${closed.url}/v1/traces`;
+    await closed.close();
+    const tracer = new BasicTracerProvider().getTracer("test");
+    const span = tracer.startSpan("GET /account");
+    span.end();
+    const exporter = new ScrubbingExporter(new OTLPHttpProtoTraceExporter({ url }));
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+      exporter.export([span as unknown as ReadableSpan], resolve),
+    );
+    expect(result.code).toBe(1); // ExportResultCode.FAILED
+    await exporter.shutdown();
+  });
 });
 
 describe("starting tracing", () => {
