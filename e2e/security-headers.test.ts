@@ -270,6 +270,7 @@ interface LogLine {
   message?: string;
   requestId?: string;
   notificationId?: string;
+  trace_id?: string;
   req?: { query?: Record<string, string>; headers?: Record<string, string> };
 }
 
@@ -476,6 +477,7 @@ describe("traces (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
     const cookies = csrf.headers.getSetCookie().map((line) => line.split(";")[0]);
     // A trace begun upstream (a load balancer, another service) is continued, not restarted.
     const traceId = randomBytes(16).toString("hex");
+    const mark = rig?.app.output().length ?? 0;
     const response = await fetch(`${appUrl()}/api/auth/callback/${PASSWORD_PROVIDER_ID}`, {
       method: "POST",
       redirect: "manual",
@@ -510,6 +512,8 @@ describe("traces (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
       "http.status_code": 302,
     });
     expect(otlp.raw()).not.toContain(password);
+    // The log line the sign-in wrote leads to this trace.
+    await waitForLine(mark, (line) => line.message === "signed in" && line.trace_id === traceId);
   });
 
   test("a Stack Overflow sign-in: the calls to the provider are spans of its trace, their query values scrubbed", async () => {

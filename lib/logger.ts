@@ -2,7 +2,8 @@
 // (Vercel, journald, Docker, Loki) reads; or pino-pretty's lines for a person at a terminal.
 // Three things every line gets without the caller asking:
 // - the request id of the request it was written for (lib/request-scope.ts, via pino's
-//   mixin), so all the lines of one request can be found together;
+//   mixin), so all the lines of one request can be found together — and, with tracing on,
+//   its trace_id and span_id;
 // - secrets replaced by "[redacted]" (REDACTED_PATHS: cookies, authorization headers,
 //   tokens, secrets, passwords, one-time codes);
 // - errors as data: name, message, code, stack and the cause chain (serialize below).
@@ -11,6 +12,7 @@
 // file path, which breaks once Next bundles the server. Lines are written synchronously on
 // the main thread instead, and pretty printing is pino-pretty used as a plain stream. Next 16
 // keeps pino and pino-pretty out of its server bundles anyway (next.config.mjs says more).
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream } from "pino";
 import pretty from "pino-pretty";
 
@@ -190,7 +192,15 @@ export function createLogger(options: LoggerOptions): Logger {
       // call passes wins over this one).
       mixin: (_fields, _level, logger) => {
         const requestId = (logger as PinoLogger)[boundRequestId] ? undefined : currentRequestId();
-        return requestId === undefined ? {} : { requestId };
+        const fields: Record<string, string> = requestId === undefined ? {} : { requestId };
+        // With tracing on (lib/telemetry), the line names its trace and span, under the names
+        // log backends link to traces by; off, there is never an active span.
+        const span = trace.getActiveSpan()?.spanContext();
+        if (span && isSpanContextValid(span)) {
+          fields.trace_id = span.traceId;
+          fields.span_id = span.spanId;
+        }
+        return fields;
       },
     },
     destination(options),

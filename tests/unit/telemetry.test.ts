@@ -17,6 +17,7 @@ import { OTLPHttpJsonTraceExporter, OTLPHttpProtoTraceExporter } from "@vercel/o
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { SettingsError, type TracingSettings } from "@/lib/env";
+import { createLogger } from "@/lib/logger";
 import type { Prisma, SecurityEvent, SecurityEventType } from "@/lib/generated/prisma/client";
 import { REDACTED, ScrubbingExporter, scrubAttributes, scrubText } from "@/lib/telemetry/scrub";
 import { signInSpanHook } from "@/lib/telemetry/sign-in-span";
@@ -252,6 +253,26 @@ describe("a sign-in's verdict on the request's span", () => {
         attributes: { "gatehouse.sign_in.method": "other", "gatehouse.sign_in.result": "failure" },
       },
     ]);
+  });
+
+  it("puts the active span's trace_id and span_id on every log line, and nothing without one", () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: "info",
+      format: "json",
+      sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    const span = tracer.startSpan("GET /account");
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.info("inside"));
+    logger.info("outside");
+    span.end();
+    expect(lines[0]).toMatchObject({
+      message: "inside",
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
+    expect(lines[1]?.message).toBe("outside");
+    expect(lines[1]).not.toHaveProperty("trace_id");
   });
 
   it("does nothing when no span is active (tracing off)", async () => {
