@@ -16,6 +16,7 @@ import { startOtlpReceiver, type OtlpReceiver } from "@/tests/support/otlp-recei
 
 import { createPasswordAccount } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
+import { postCredentials } from "./support/http";
 import { startRig, type Rig } from "./support/rig";
 import { E2E_METRICS_TOKEN, printServerOutputOnFailure } from "./support/server";
 
@@ -297,17 +298,25 @@ async function waitForLine(mark: number, match: (line: LogLine) => boolean): Pro
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString("hex")}`;
 
+/** Signs up through the pages, in a browser page of its own. */
+async function newPasswordAccount(
+  browser: Browser,
+  account: { email: string; password: string },
+): Promise<void> {
+  const opened = await openPage(browser, `${appUrl()}/`);
+  try {
+    await createPasswordAccount(opened.page, appUrl(), account);
+  } finally {
+    await opened.close();
+  }
+}
+
 describe("the log", () => {
   test("every line of a password sign-in carries its request id: the route's and Auth.js's callbacks'", async () => {
     if (!browser) throw new Error("the browser did not launch");
     const email = `log-${randomBytes(4).toString("hex")}@example.com`;
     const password = secret("password");
-    const opened = await openPage(browser, `${appUrl()}/`);
-    try {
-      await createPasswordAccount(opened.page, appUrl(), { email, password });
-    } finally {
-      await opened.close();
-    }
+    await newPasswordAccount(browser, { email, password });
 
     const csrf = await fetch(`${appUrl()}/api/auth/csrf`);
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
@@ -465,29 +474,19 @@ describe("traces (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
     if (!browser || !otlp) throw new Error("the setup did not finish (see beforeAll)");
     const email = `trace-${randomBytes(4).toString("hex")}@example.com`;
     const password = secret("password");
-    const opened = await openPage(browser, `${appUrl()}/`);
-    try {
-      await createPasswordAccount(opened.page, appUrl(), { email, password });
-    } finally {
-      await opened.close();
-    }
-
-    const csrf = await fetch(`${appUrl()}/api/auth/csrf`);
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookies = csrf.headers.getSetCookie().map((line) => line.split(";")[0]);
+    await newPasswordAccount(browser, { email, password });
     // A trace begun upstream (a load balancer, another service) is continued, not restarted.
     const traceId = randomBytes(16).toString("hex");
     const mark = rig?.app.output().length ?? 0;
-    const response = await fetch(`${appUrl()}/api/auth/callback/${PASSWORD_PROVIDER_ID}`, {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        cookie: cookies.join("; "),
-        traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+    const response = await postCredentials(
+      { url: appUrl() },
+      {
+        ip: null,
+        email,
+        password,
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
       },
-      body: new URLSearchParams({ email, password, csrfToken, callbackUrl: "/account" }).toString(),
-    });
+    );
     expect(response.status).toBe(302);
     expect(response.headers.getSetCookie().join()).toContain("session-token=");
 

@@ -14,7 +14,8 @@ export function from(
 
 /**
  * A password sign-in posted straight to Auth.js's endpoint, the way a script would, with the
- * CSRF token and cookie it needs, from `ip` — and `cookies` ("name=value; …") when given.
+ * CSRF token and cookie it needs, from `ip` — and `cookies` ("name=value; …") and other
+ * `headers` when given.
  */
 export async function postCredentials(
   app: Pick<AppServer, "url">,
@@ -23,7 +24,14 @@ export async function postCredentials(
     email,
     password,
     cookies,
-  }: { ip: string | null; email: string; password: string; cookies?: string },
+    headers = {},
+  }: {
+    ip: string | null;
+    email: string;
+    password: string;
+    cookies?: string;
+    headers?: Record<string, string>;
+  },
 ): Promise<Response> {
   const csrf = await fetch(`${app.url}/api/auth/csrf`, { headers: from(ip) });
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
@@ -33,7 +41,11 @@ export async function postCredentials(
   return fetch(`${app.url}/api/auth/callback/password`, {
     method: "POST",
     redirect: "manual",
-    headers: from(ip, { cookie, "content-type": "application/x-www-form-urlencoded" }),
+    headers: from(ip, {
+      ...headers,
+      cookie,
+      "content-type": "application/x-www-form-urlencoded",
+    }),
     body: new URLSearchParams({ email, password, csrfToken, callbackUrl: `${app.url}/` }),
   });
 }
