@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { launchBrowser } from "@/e2e/support/browser";
 import { APPLE_TOUCH_ICON, MANIFEST_ICONS, type AppIcon } from "@/lib/app-icons";
+import { launchBrowser } from "@/scripts/chromium";
 import { palette } from "@/tailwind.config";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -1,21 +1,15 @@
-// Debian's Chromium driven by playwright-core. No browser download: the project never runs
-// `npx playwright install`, it uses /usr/bin/chromium from the OS package.
+// Pages in Debian's Chromium (launched by scripts/chromium.ts) at the sizes the tests look
+// at, with what went wrong on them collected.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-  type Response,
-} from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page, Response } from "playwright-core";
+
+// The tests' way in to the browser, so they import pages and browser from one place.
+export { launchBrowser } from "@/scripts/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 export const screenshotDir = join(root, "test-results", "screenshots");
-
-export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 export const viewports = {
   phone: { width: 360, height: 780 },
@@ -24,24 +18,6 @@ export const viewports = {
 
 export type ViewportName = keyof typeof viewports;
 export type ColorScheme = "light" | "dark";
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    // Everything that would reach the internet (updates, sync, field trials) is off: tests
-    // talk only to servers on 127.0.0.1. No sandbox because CI runs as root.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-}
 
 export interface OpenPageOptions {
   viewport?: ViewportName;
