@@ -28,7 +28,7 @@ import {
   viewportPlacement,
   viewportScreenshot,
 } from "./support/browser";
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest, signInByRequest } from "./support/accounts";
 import { startRig, type Rig } from "./support/rig";
 import {
   appForSuite,
@@ -102,8 +102,26 @@ async function sessionOf(page: Page): Promise<{ user?: { id?: string } } | null>
   return (await response.json()) as { user?: { id?: string } } | null;
 }
 
+/** A fresh browser on no page yet, for a test that first makes its account. */
+async function openBlank(options: OpenPageOptions = {}): Promise<OpenedPage> {
+  if (!browser) throw new Error("the browser did not launch (see beforeAll)");
+  return openPage(browser, "about:blank", options);
+}
+
+/** A new password account, `page` signed in as it on the home page. */
 async function signUp(page: Page, email: string, origin = r().app.url): Promise<void> {
-  await createPasswordAccount(page, origin, { email, password: PASSWORD });
+  await createPasswordAccountByRequest(page, origin, { email, password: PASSWORD });
+}
+
+/** A new password account, `page` signed in as it on the account page. */
+async function signUpToAccount(page: Page, email: string, origin = r().app.url): Promise<void> {
+  await createPasswordAccountByRequest(
+    page,
+    origin,
+    { email, password: PASSWORD },
+    { landOn: "/account" },
+  );
+  await page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
 }
 
 async function signInWithPassword(page: Page, email: string, path = "/sign-in"): Promise<void> {
@@ -190,14 +208,13 @@ describe("the account page", () => {
     const { idp } = r();
     idp.setIdentity("github", freshGitHubIdentity("linker"));
     const email = uniqueEmail("linker");
-    const opened = await open("/sign-up");
+    const opened = await openBlank();
     try {
       const { page } = opened;
-      await signUp(page, email);
+      await signUpToAccount(page, email);
       const userId = (await sessionOf(page))?.user?.id;
       expect(userId).toBeTruthy();
 
-      await gotoAccount(page);
       const methods = section(page, "Sign-in methods");
       await methods.getByRole("button", { name: "Link GitHub" }).click();
       await authorizeAtProvider(page);
@@ -246,11 +263,10 @@ describe("the account page", () => {
       await other.close();
     }
 
-    const opened = await open("/sign-up");
+    const opened = await openBlank();
     try {
       const { page } = opened;
-      await signUp(page, uniqueEmail("refused"));
-      await gotoAccount(page);
+      await signUpToAccount(page, uniqueEmail("refused"));
       const methods = section(page, "Sign-in methods");
       await methods.getByRole("button", { name: "Link GitHub" }).click();
       await authorizeAtProvider(page);
@@ -267,7 +283,7 @@ describe("the account page", () => {
 
   test("signing in again to confirm keeps one device and returns to the account page", async () => {
     const email = uniqueEmail("reauth");
-    const opened = await open("/sign-up");
+    const opened = await openBlank();
     try {
       const { page } = opened;
       await signUp(page, email);
@@ -288,7 +304,7 @@ describe("the account page", () => {
 
   test("revoking a device from one browser signs the other out on its next request", async () => {
     const email = uniqueEmail("devices");
-    const laptop = await open("/sign-up");
+    const laptop = await openBlank();
     const phone = await open("/sign-in", { viewport: "phone" });
     try {
       await signUp(laptop.page, email);
@@ -332,7 +348,7 @@ describe("the account page", () => {
 
   test("failed password attempts on the account show in its security activity, a run as one line", async () => {
     const email = uniqueEmail("guessed");
-    const owner = await open("/sign-up", { viewport: "phone" });
+    const owner = await openBlank({ viewport: "phone" });
     const stranger = await open("/sign-in");
     try {
       await signUp(owner.page, email);
@@ -393,11 +409,10 @@ describe("the account page", () => {
   // variant follows prefers-color-scheme), which spares a sign-up per screenshot.
   for (const viewport of ["phone", "desktop"] as const) {
     test(`looks right at ${viewport} size, light and dark`, async () => {
-      const opened = await open("/sign-up", { viewport });
+      const opened = await openBlank({ viewport });
       try {
         const { page } = opened;
-        await signUp(page, uniqueEmail(`look-${viewport}`));
-        await gotoAccount(page);
+        await signUpToAccount(page, uniqueEmail(`look-${viewport}`));
         await assertNoHorizontalOverflow(page);
         for (const colorScheme of COLOR_SCHEMES) {
           await page.emulateMedia({ colorScheme });
@@ -428,13 +443,12 @@ async function expectOnScreen(page: Page, element: Locator, name: string): Promi
 
 /** Signs `email` in from a browser of its own, which then goes away: one more device. */
 async function signInElsewhere(email: string, password = PASSWORD): Promise<void> {
-  const other = await open("/sign-in");
+  if (!browser) throw new Error("the browser did not launch (see beforeAll)");
+  // The sign-in form is not what the callers test: Auth.js's endpoint, from a browser
+  // context of its own, makes the same session without drawing a page.
+  const other = await browser.newContext();
   try {
-    const main = other.page.getByRole("main");
-    await main.getByLabel("Email", { exact: true }).fill(email);
-    await main.getByLabel("Password", { exact: true }).fill(password);
-    await main.getByRole("button", { name: "Sign in", exact: true }).click();
-    await other.page.getByRole("banner").getByRole("button", { name: "Sign out" }).waitFor();
+    await signInByRequest(other.request, r().app.url, { email, password });
   } finally {
     await other.close();
   }
@@ -446,7 +460,7 @@ describe("every account action answers on screen, on a phone", () => {
   test("link, unlink, change password, sign out one device, all others, everywhere; Connect Telegram", async () => {
     r().idp.setIdentity("github", freshGitHubIdentity("phone-linker"));
     const email = uniqueEmail("phone-feedback");
-    const opened = await open("/sign-up", { viewport: "phone" });
+    const opened = await openBlank({ viewport: "phone" });
     try {
       const { page } = opened;
       await signUp(page, email);
@@ -569,7 +583,7 @@ describe("a password form used before the page's scripts have run", () => {
   test("keeps the passwords out of the address, and is sent once the scripts are there", async () => {
     const email = uniqueEmail("early-submit");
     const newPassword = "cobalt ferry 19 past the lock";
-    const opened = await open("/sign-up");
+    const opened = await openBlank();
     try {
       const { page } = opened;
       await signUp(page, email);
@@ -609,11 +623,10 @@ describe("a password form used before the page's scripts have run", () => {
 
 describe("Telegram alerts", () => {
   test("Connect Telegram shows a single-use link; 'Get a new link' replaces it", async () => {
-    const opened = await open("/sign-up");
+    const opened = await openBlank();
     try {
       const { page } = opened;
-      await signUp(page, uniqueEmail("telegram"));
-      await gotoAccount(page);
+      await signUpToAccount(page, uniqueEmail("telegram"));
       const nav = page.getByRole("navigation", { name: "Account sections" });
       expect(await nav.getByRole("link").allTextContents()).toEqual([
         "Sign-in methods",
@@ -670,7 +683,7 @@ describe("Telegram alerts", () => {
   });
 
   test("a link on screen past its lifetime says it has expired", async () => {
-    const opened = await open("/sign-up", { viewport: "phone" });
+    const opened = await openBlank({ viewport: "phone" });
     try {
       const { page } = opened;
       await signUp(page, uniqueEmail("telegram-expiry"));
@@ -700,11 +713,10 @@ describe("Telegram alerts", () => {
   for (const viewport of ["phone", "desktop"] as const) {
     test(`the section looks right at ${viewport} size, light and dark`, async () => {
       const width = viewportWidth(viewport);
-      const opened = await open("/sign-up", { viewport });
+      const opened = await openBlank({ viewport });
       try {
         const { page } = opened;
-        await signUp(page, uniqueEmail(`telegram-look-${viewport}`));
-        await gotoAccount(page);
+        await signUpToAccount(page, uniqueEmail(`telegram-look-${viewport}`));
         const telegram = section(page, "Telegram alerts");
         await telegram.scrollIntoViewIfNeeded();
         await assertNoHorizontalOverflow(page);
@@ -737,11 +749,10 @@ describe("Telegram alerts without a bot", () => {
 
   test("no bot configured: no section and no entry in the section list", async () => {
     const app = running();
-    const opened = await open("/sign-up", {}, app.url);
+    const opened = await openBlank();
     try {
       const { page } = opened;
-      await signUp(page, uniqueEmail("no-bot"), app.url);
-      await gotoAccount(page, app.url);
+      await signUpToAccount(page, uniqueEmail("no-bot"), app.url);
       const nav = page.getByRole("navigation", { name: "Account sections" });
       expect(await nav.getByRole("link").allTextContents()).toEqual([
         "Sign-in methods",
@@ -816,7 +827,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
     }
 
     async function signedUp(email: string, options: OpenPageOptions = {}): Promise<OpenedPage> {
-      const opened = await open("/sign-up", options, app().url);
+      const opened = await openBlank(options);
       await signUp(opened.page, email, app().url);
       return opened;
     }

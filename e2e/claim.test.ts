@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure } from "./support/server";
@@ -160,11 +160,15 @@ describe("pre-registration takeover: the claimant keeps the account, the squatte
     const malloryAgain = await open();
     const vera = await open();
     try {
-      await createPasswordAccount(mallory.page, r().app.url, { email, password: PASSWORD });
+      await createPasswordAccountByRequest(
+        mallory.page,
+        r().app.url,
+        { email, password: PASSWORD },
+        { landOn: "/account" },
+      );
       const accountId = await sessionUserId(mallory.page);
       expect(accountId).toEqual(expect.any(String));
 
-      await mallory.page.goto(`${r().app.url}/account`);
       const methods = section(mallory.page, "Sign-in methods");
       await methods.getByRole("button", { name: "Link Stack Overflow" }).click();
       await mallory.page.getByRole("button", { name: "Authorize" }).click();

@@ -22,7 +22,7 @@ import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-teleg
 import { rabbitMqInstalled, startRabbitMq, type RabbitMq } from "@/tests/support/rabbitmq";
 import { startWorkerProcess, type WorkerProcess } from "@/tests/support/worker-process";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import { launchBrowser, openPage } from "./support/browser";
 import { appForSuite, startPostgresApp, type AppServer } from "./support/server";
 
@@ -122,7 +122,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null && (rabbitMqInstalled |
       const email = `jobs-${randomBytes(4).toString("hex")}@example.com`;
       const chatId = randomInt(6_000_000, 6_500_000);
       const opened = await openPage(the(browser), `${app.url}/sign-up`);
-      await createPasswordAccount(opened.page, app.url, { email, password: PASSWORD });
+      await createPasswordAccountByRequest(opened.page, app.url, { email, password: PASSWORD });
       const client = new pg.Client({ connectionString: app.databaseUrl });
       await client.connect();
       try {

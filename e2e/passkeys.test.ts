@@ -20,7 +20,7 @@ import {
   type OpenedPage,
   type OpenPageOptions,
 } from "./support/browser";
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure } from "./support/server";
 
@@ -140,7 +140,7 @@ describe("passkeys", () => {
     const opened = await openWithAuthenticator("/sign-up", { autofill: false });
     try {
       const { page, authenticator, consoleErrors } = opened;
-      await createPasswordAccount(page, r().app.url, { email, password: PASSWORD });
+      await createPasswordAccountByRequest(page, r().app.url, { email, password: PASSWORD });
       let passkeys = await gotoAccount(page);
       await passkeys.getByText("No passkeys yet.").waitFor();
       await addPasskey(passkeys, "Work laptop");
@@ -187,7 +187,7 @@ describe("passkeys", () => {
     const opened = await openWithAuthenticator("/sign-up");
     try {
       const { page, consoleErrors } = opened;
-      await createPasswordAccount(page, r().app.url, { email, password: PASSWORD });
+      await createPasswordAccountByRequest(page, r().app.url, { email, password: PASSWORD });
       await addPasskey(await gotoAccount(page), "Phone");
       await signOut(page);
       // The virtual authenticator picks the suggestion itself, as a person would.
@@ -270,7 +270,7 @@ describe("passkeys", () => {
           await assertNoHorizontalOverflow(page);
           await screenshot(page, shot("sign-in"));
 
-          await createPasswordAccount(page, r().app.url, {
+          await createPasswordAccountByRequest(page, r().app.url, {
             email: uniqueEmail("looks"),
             password: PASSWORD,
           });

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import {
   assertNoHorizontalOverflow,
   launchBrowser,
@@ -113,7 +113,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Approving sign-ins in
     let key: string | null = null;
     try {
       const { page } = opened;
-      await createPasswordAccount(page, running().url, { email, password: PASSWORD });
+      await createPasswordAccountByRequest(page, running().url, { email, password: PASSWORD });
       if (totp) {
         await page.goto(`${running().url}/account#two-step`);
         const section = page.getByRole("region", { name: "Two-step verification" });

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import { launchBrowser, openPage, screenshot, screenshotDir } from "./support/browser";
 import { startRig, type Rig } from "./support/rig";
 import { printServerOutputOnFailure } from "./support/server";
@@ -111,8 +111,12 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)("Sign in with Telegram
     const opened = await open("/sign-up", viewport);
     try {
       const { page } = opened;
-      await createPasswordAccount(page, r().app.url, { email, password: PASSWORD });
-      await page.goto(`${r().app.url}/account`);
+      await createPasswordAccountByRequest(
+        page,
+        r().app.url,
+        { email, password: PASSWORD },
+        { landOn: "/account" },
+      );
       const methods = section(page, "Sign-in methods");
       await methods.getByRole("button", { name: "Link Telegram" }).click();
       await authorizeAtTelegram(page, true);

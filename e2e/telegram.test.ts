@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import { launchBrowser, openPage, type OpenedPage } from "./support/browser";
 import { appForSuite, startPostgresApp, type AppServer } from "./support/server";
 
@@ -51,7 +51,7 @@ function botEnv(apiRoot: string, telegram: FakeTelegram) {
 async function signUp(app: AppServer, email: string): Promise<OpenedPage> {
   if (!browser) throw new Error("the browser did not launch");
   const opened = await openPage(browser, `${app.url}/sign-up`);
-  await createPasswordAccount(opened.page, app.url, { email, password: PASSWORD });
+  await createPasswordAccountByRequest(opened.page, app.url, { email, password: PASSWORD });
   return opened;
 }
 

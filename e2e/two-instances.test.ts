@@ -18,7 +18,7 @@ import { alertHook } from "@/lib/telegram/outbox";
 import { startFakeTelegram, type FakeTelegram } from "@/tests/support/fake-telegram";
 
 import { launchBrowser, openPage } from "./support/browser";
-import { createPasswordAccount, signInWithPassword } from "./support/accounts";
+import { createPasswordAccountByRequest, signInWithPassword } from "./support/accounts";
 import { expectWrongPasswordRedirect, postCredentials } from "./support/http";
 import {
   printServerOutputOnFailure,
@@ -118,7 +118,7 @@ describe.runIf(databaseUrl !== null && redisUrl !== null)(
         headers: { "x-forwarded-for": freshIp() },
       });
       try {
-        await createPasswordAccount(laptop.page, one.url, { email, password: PASSWORD });
+        await createPasswordAccountByRequest(laptop.page, one.url, { email, password: PASSWORD });
         await signInWithPassword(phone.page, two.url, { email, password: PASSWORD });
 
         // The laptop signed in through the first instance is signed in on the second.

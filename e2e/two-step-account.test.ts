@@ -11,7 +11,7 @@ import { Secret, TOTP } from "otpauth";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import {
   assertNoHorizontalOverflow,
   launchBrowser,
@@ -77,11 +77,15 @@ describe.each([
   async function signedIn(options: OpenPageOptions): Promise<OpenedPage> {
     if (!browser) throw new Error("the browser did not launch (see beforeAll)");
     const opened = await openPage(browser, `${app().url}/sign-up`, options);
-    await createPasswordAccount(opened.page, app().url, {
-      email: uniqueEmail("two-step"),
-      password: PASSWORD,
-    });
-    await opened.page.goto(`${app().url}/account#two-step`);
+    await createPasswordAccountByRequest(
+      opened.page,
+      app().url,
+      {
+        email: uniqueEmail("two-step"),
+        password: PASSWORD,
+      },
+      { landOn: "/account#two-step" },
+    );
     return opened;
   }
 

@@ -15,7 +15,7 @@ import { Secret, TOTP } from "otpauth";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
-import { createPasswordAccount } from "./support/accounts";
+import { createPasswordAccountByRequest } from "./support/accounts";
 import {
   assertNoHorizontalOverflow,
   launchBrowser,
@@ -91,8 +91,12 @@ describe.each([
     const opened = await openPage(browser, `${app().url}/sign-up`, options);
     const email = uniqueEmail("two-step-sign-in");
     const { page } = opened;
-    await createPasswordAccount(page, app().url, { email, password: PASSWORD });
-    await page.goto(`${app().url}/account#two-step`);
+    await createPasswordAccountByRequest(
+      page,
+      app().url,
+      { email, password: PASSWORD },
+      { landOn: "/account#two-step" },
+    );
     const section = page.getByRole("region", { name: "Two-step verification" });
     await section.getByRole("button", { name: "Set up authenticator app" }).click();
     const keyText = section.locator("[data-totp-key]");

@@ -25,7 +25,10 @@ export interface MailRig {
    * RegExp: matching it), received already or within `timeoutMs`.
    */
   mailTo(email: string, subject: string | RegExp, timeoutMs?: number): Promise<SinkMail>;
-  /** A function that opens a path of `app` (or a full URL) in a fresh browser context. */
+  /**
+   * A function that opens a path of `app` (or a full URL; about:blank for a browser that
+   * makes its account before it opens any page) in a fresh browser context.
+   */
   opener(app: () => AppServer): (path: string, options?: OpenPageOptions) => Promise<OpenedPage>;
 }
 
@@ -64,7 +67,7 @@ export function mailRigForFile(): MailRig {
     opener:
       (app) =>
       async (path, options = {}) =>
-        openPage(launched(), path.startsWith("http") ? path : `${app().url}${path}`, options),
+        openPage(launched(), /^(https?|about):/.test(path) ? path : `${app().url}${path}`, options),
   };
 }
 
