@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -14,6 +15,11 @@ export default defineConfig({
     // Runs once for the whole run (projects below do not inherit it), so the servers it
     // starts are shared by every project.
     globalSetup: ["tests/support/global-setup.ts"],
+    // At least two files at once. Vitest's default (cores − 1) is one on a 2-core CI machine,
+    // which put every unit and integration file in the same line as the e2e files; with two,
+    // they run beside the e2e files, which still go one after another (fileParallelism
+    // below) and spend much of their time waiting on browsers and clocks.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         resolve: { alias: { "@": root } },
