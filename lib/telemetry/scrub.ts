@@ -7,7 +7,10 @@
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 
-export const REDACTED = "[redacted]";
+// The logs' marker: a redacted value reads the same in a log line and in a trace.
+import { REDACTED } from "@/lib/logger";
+
+export { REDACTED };
 
 // A query parameter's value: after ?key= or &key=, up to the next &, #, space or quote.
 const QUERY_VALUE = /([?&][^=&#\s"']*)=[^&#\s"']*/g;
